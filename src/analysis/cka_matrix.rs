@@ -1,0 +1,541 @@
+//! Layer x layer CKA matrices (PROTOCOLS P5): `M[i][j] = CKA(layer i of A, layer j of B)`.
+//!
+//! Both variants reduce every layer to its centred linear Gram matrix `K = X_c X_c'` and need,
+//! per pair, only `tr(K L)`. With `k = diag(K)` (squared row norms),
+//! `tr(K L) = 2 * sum_{j<i} K_ij L_ij + sum_i k_i l_i`, so each layer's strict lower triangle is
+//! packed into one row of a matrix P, and all pairwise sums are a single GEMM `P_A P_B'` (f64,
+//! cache-blocked) rather than thousands of O(n^2) passes over memory.
+//!
+//! * [`cka_matrix`]: exact, all n images at once. Gram rows are produced in row blocks whose size
+//!   is chosen to keep P under [`BLOCK_BUDGET_BYTES`], so the n x n Grams never exist in full.
+//!   Costs about `n^2 / 2` multiply-adds per feature per layer.
+//! * [`minibatch_cka_matrix`]: minibatch CKA (Nguyen, Raghu & Kornblith 2021). The unbiased HSIC
+//!   of every pair is summed over consecutive minibatches of b images and normalised at the end;
+//!   layers are read from a [`LayerSource`] one minibatch at a time, so memory is
+//!   `O(layers * b^2)` whatever n and the layer widths are, and work is `n b / 2` per feature.
+
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use faer::linalg::matmul::triangular::BlockStructure;
+use faer::{Accum, Par};
+use ndarray::{s, Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+
+use super::cka::{row_sq_norms, Estimator};
+use super::error::{AnalysisError, Result};
+use super::linalg::{as_faer, as_faer_mut, centre_columns, check_finite, par_all, Real};
+use super::npy::NpyFile;
+
+/// Upper bound on the packed Gram block held by [`cka_matrix`] (bytes).
+pub const BLOCK_BUDGET_BYTES: usize = 1 << 30;
+
+/// Activations of a list of layers for the same images, readable a few rows at a time.
+pub trait LayerSource: Sync {
+    /// Element type of the activations.
+    type Elem: Real;
+    /// Number of layers.
+    fn n_layers(&self) -> usize;
+    /// Number of images (rows), the same for every layer.
+    fn n_rows(&self) -> usize;
+    /// A name for layer `layer` (used in error messages).
+    fn layer_name(&self, layer: usize) -> String;
+    /// Rows `rows` of layer `layer`, flattened to `rows.len() x features`.
+    fn read_rows(&self, layer: usize, rows: Range<usize>) -> Result<Array2<Self::Elem>>;
+}
+
+/// In-memory layers (views of `n x p_l` arrays).
+pub struct ViewSource<'a, T> {
+    layers: Vec<ArrayView2<'a, T>>,
+}
+
+impl<'a, T: Real> ViewSource<'a, T> {
+    /// Wraps views that must all have the same number of rows.
+    pub fn new(layers: Vec<ArrayView2<'a, T>>) -> Result<Self> {
+        check_rows("CKA matrix (every layer needs one row per image)", &layers)?;
+        Ok(Self { layers })
+    }
+}
+
+impl<T: Real> LayerSource for ViewSource<'_, T> {
+    type Elem = T;
+    fn n_layers(&self) -> usize {
+        self.layers.len()
+    }
+    fn n_rows(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.nrows())
+    }
+    fn layer_name(&self, layer: usize) -> String {
+        format!("layer {layer}")
+    }
+    fn read_rows(&self, layer: usize, rows: Range<usize>) -> Result<Array2<T>> {
+        Ok(self.layers[layer].slice(s![rows, ..]).to_owned())
+    }
+}
+
+/// The `.npy` files of a directory, one layer each, ordered by file name; rows are read from
+/// disk on demand, converted to `T`.
+pub struct NpyDirSource<T> {
+    files: Vec<NpyFile>,
+    _elem: PhantomData<T>,
+}
+
+impl<T: Real> NpyDirSource<T> {
+    /// Lists `dir/*.npy`, sorted by file name, and checks that they all have the same rows.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| AnalysisError::io(dir, format!("cannot list directory: {e}")))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "npy") && p.is_file())
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(AnalysisError::io(dir, "no .npy files (one per layer) found"));
+        }
+        let files = paths
+            .iter()
+            .map(NpyFile::open)
+            .collect::<Result<Vec<_>>>()?;
+        for f in &files[1..] {
+            if f.rows() != files[0].rows() {
+                return Err(AnalysisError::mismatch(
+                    "CKA matrix: layers of one directory need the same images (first axis)",
+                    &files[0].shape,
+                    &f.shape,
+                ));
+            }
+        }
+        Ok(Self {
+            files,
+            _elem: PhantomData,
+        })
+    }
+
+    /// The parsed headers, in layer order.
+    pub fn files(&self) -> &[NpyFile] {
+        &self.files
+    }
+
+    /// Every layer fully in memory (for the exact [`cka_matrix`]).
+    pub fn read_all(&self) -> Result<Vec<Array2<T>>> {
+        self.files.iter().map(|f| f.read_matrix::<T>()).collect()
+    }
+}
+
+impl<T: Real> LayerSource for NpyDirSource<T> {
+    type Elem = T;
+    fn n_layers(&self) -> usize {
+        self.files.len()
+    }
+    fn n_rows(&self) -> usize {
+        self.files[0].rows()
+    }
+    fn layer_name(&self, layer: usize) -> String {
+        self.files[layer].path.display().to_string()
+    }
+    fn read_rows(&self, layer: usize, rows: Range<usize>) -> Result<Array2<T>> {
+        self.files[layer].read_rows(rows)
+    }
+}
+
+fn check_rows<T>(what: &'static str, layers: &[ArrayView2<T>]) -> Result<()> {
+    if let Some(bad) = layers.iter().find(|l| l.nrows() != layers[0].nrows()) {
+        return Err(AnalysisError::mismatch(what, layers[0].shape(), bad.shape()));
+    }
+    Ok(())
+}
+
+/// Gram rows `r0..r1` (columns `0..r1`) of centred layer `x` (rows `0..r1` present), packed:
+/// for each row i, the entries j < i, appended to `out` (f64).
+fn pack_strict_lower<T: Real>(x: ArrayView2<T>, r0: usize, r1: usize, out: &mut [f64]) {
+    let r = r1 - r0;
+    let mut g = Array2::<T>::zeros((r, r1));
+    let rows = x.slice(s![r0..r1, ..]);
+    {
+        let mut gm = as_faer_mut(&mut g);
+        let (left, diag) = gm.as_mut().split_at_col_mut(r0);
+        if r0 > 0 {
+            faer::linalg::matmul::matmul(
+                left,
+                Accum::Replace,
+                as_faer(&rows),
+                as_faer(&x.slice(s![0..r0, ..])).transpose(),
+                T::one(),
+                par_all(),
+            );
+        }
+        faer::linalg::matmul::triangular::matmul(
+            diag,
+            BlockStructure::StrictTriangularLower,
+            Accum::Replace,
+            as_faer(&rows),
+            BlockStructure::Rectangular,
+            as_faer(&rows).transpose(),
+            BlockStructure::Rectangular,
+            T::one(),
+            par_all(),
+        );
+    }
+    // Row i (global r0 + i) contributes r0 + i entries.
+    let mut parts = Vec::with_capacity(r);
+    let mut rest = out;
+    for i in 0..r {
+        let (part, tail) = rest.split_at_mut(r0 + i);
+        parts.push((i, part));
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|(i, part)| {
+        for (o, &v) in part.iter_mut().zip(g.row(i).iter()) {
+            *o = v.into();
+        }
+    });
+}
+
+/// Sums for one set of samples (all images, or one minibatch).
+struct SampleStats {
+    /// `sum_{j<i} K_ij L_ij` for every (A layer, B layer).
+    strict_ab: Array2<f64>,
+    /// `sum_{j<i} K_ij^2` for every layer, A then B.
+    strict_self: Vec<f64>,
+}
+
+/// Accumulates the strict-lower Gram products of all layers over the rows of `layers`
+/// (already centred, all in memory), in row blocks of bounded memory.
+fn strict_products<T: Real>(layers: &[Array2<T>], la: usize) -> SampleStats {
+    let nl = layers.len();
+    let n = layers[0].nrows();
+    let lb = nl - la;
+    let mut strict_ab = Array2::<f64>::zeros((la, lb));
+    let mut strict_self = vec![0.0f64; nl];
+    let per_row = (nl * n * 8).max(1);
+    let block = (BLOCK_BUDGET_BYTES / per_row).clamp(1, n.max(1));
+    let mut r0 = 0;
+    while r0 < n {
+        let r1 = (r0 + block).min(n);
+        let entries = (r1 - r0) * (r0 + r1 - 1) / 2;
+        if entries > 0 {
+            let mut p = Array2::<f64>::zeros((nl, entries));
+            for (l, x) in layers.iter().enumerate() {
+                let mut row = p.row_mut(l);
+                let out = row.as_slice_mut().expect("rows of a fresh array are contiguous");
+                pack_strict_lower(x.view(), r0, r1, out);
+            }
+            let (pa, pb) = p.view().split_at(Axis(0), la);
+            faer::linalg::matmul::matmul(
+                as_faer_mut(&mut strict_ab),
+                Accum::Add,
+                as_faer(&pa),
+                as_faer(&pb).transpose(),
+                1.0,
+                par_all(),
+            );
+            let norms: Vec<f64> = p
+                .axis_iter(Axis(0))
+                .into_par_iter()
+                .map(|r| r.iter().map(|v| v * v).sum())
+                .collect();
+            for (s, v) in strict_self.iter_mut().zip(norms) {
+                *s += v;
+            }
+        }
+        r0 = r1;
+    }
+    SampleStats {
+        strict_ab,
+        strict_self,
+    }
+}
+
+/// HSIC (up to a factor common to all pairs of one sample set) for every (A, B) pair and every
+/// layer with itself, from the strict products and the Gram diagonals `diag[l] = k_l`.
+fn hsic_from_stats(
+    stats: &SampleStats,
+    diag: &[Vec<f64>],
+    la: usize,
+    estimator: Estimator,
+) -> (Array2<f64>, Vec<f64>) {
+    let n = diag[0].len() as f64;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>();
+    let sums: Vec<f64> = diag.iter().map(|k| k.iter().sum()).collect();
+    let hsic = |strict: f64, a: usize, b: usize| -> f64 {
+        let kl = dot(&diag[a], &diag[b]);
+        match estimator {
+            // tr(K L) with centred Grams; the 1/(n-1)^2 cancels in CKA.
+            Estimator::Biased => 2.0 * strict + kl,
+            // Song et al. with K 1 = 0 (centred): tr(K~L~) = 2 strict.
+            Estimator::Unbiased => {
+                (2.0 * strict + sums[a] * sums[b] / ((n - 1.0) * (n - 2.0))
+                    - 2.0 / (n - 2.0) * kl)
+                    / (n * (n - 3.0))
+            }
+        }
+    };
+    let lb = stats.strict_ab.ncols();
+    let ab = Array2::from_shape_fn((la, lb), |(i, j)| hsic(stats.strict_ab[[i, j]], i, la + j));
+    let own = (0..diag.len())
+        .map(|l| hsic(stats.strict_self[l], l, l))
+        .collect();
+    (ab, own)
+}
+
+/// `M_ij = HSIC_ij / sqrt(HSIC_ii HSIC_jj)`, failing on a layer whose self-HSIC is not positive.
+fn normalise_matrix(
+    ab: &Array2<f64>,
+    own: &[f64],
+    la: usize,
+    name: impl Fn(usize) -> String,
+) -> Result<Array2<f64>> {
+    for (l, &v) in own.iter().enumerate() {
+        if v.is_nan() || v <= 0.0 {
+            return Err(AnalysisError::ZeroVariance {
+                what: "CKA matrix",
+                which: format!("{} (self-HSIC {v:e} is not positive)", name(l)),
+            });
+        }
+    }
+    Ok(Array2::from_shape_fn(ab.dim(), |(i, j)| {
+        ab[[i, j]] / (own[i].sqrt() * own[la + j].sqrt())
+    }))
+}
+
+/// Exact layer x layer linear CKA between layer lists `a` and `b` (all with the same n rows).
+///
+/// Holds a centred copy of every layer plus a Gram block of at most [`BLOCK_BUDGET_BYTES`].
+/// For large n and wide layers (n = 10,000 on a VGG) use [`minibatch_cka_matrix`].
+pub fn cka_matrix<T: Real>(
+    a: &[ArrayView2<T>],
+    b: &[ArrayView2<T>],
+    estimator: Estimator,
+) -> Result<Array2<f64>> {
+    if a.is_empty() || b.is_empty() {
+        return Err(AnalysisError::BadShape {
+            what: "CKA matrix",
+            shape: vec![a.len(), b.len()],
+            expected: "at least one layer on each side",
+        });
+    }
+    let all: Vec<ArrayView2<T>> = a.iter().chain(b.iter()).cloned().collect();
+    check_rows("CKA matrix (every layer needs one row per image)", &all)?;
+    let n = all[0].nrows();
+    let min_n = if estimator == Estimator::Unbiased { 4 } else { 2 };
+    if n < min_n {
+        return Err(AnalysisError::TooFewSamples {
+            what: "CKA matrix",
+            needed: min_n,
+            got: n,
+        });
+    }
+    for x in &all {
+        check_finite("CKA matrix", "a layer", *x)?;
+    }
+    let centred: Vec<Array2<T>> = all.iter().map(|x| centre_columns(*x)).collect();
+    let diag: Vec<Vec<f64>> = centred.iter().map(|x| row_sq_norms(x.view())).collect();
+    let stats = strict_products(&centred, a.len());
+    let (ab, own) = hsic_from_stats(&stats, &diag, a.len(), estimator);
+    let la = a.len();
+    normalise_matrix(&ab, &own, la, |l| {
+        if l < la {
+            format!("layer {l} of A")
+        } else {
+            format!("layer {} of B", l - la)
+        }
+    })
+}
+
+/// Minibatch linear CKA matrix (Nguyen, Raghu & Kornblith 2021) between the layers of two
+/// sources over the same images.
+///
+/// Rows are split into consecutive minibatches of `batch` images (a last minibatch of fewer than
+/// 4 images is merged into the one before, since the unbiased estimator needs 4). For each
+/// minibatch every layer's Gram matrix is formed once; HSIC (unbiased by default, as in the
+/// paper) is summed over minibatches and normalised at the end. `progress(done, total)` is called
+/// after each minibatch.
+pub fn minibatch_cka_matrix<A, B>(
+    a: &A,
+    b: &B,
+    batch: usize,
+    estimator: Estimator,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Array2<f64>>
+where
+    A: LayerSource,
+    B: LayerSource<Elem = A::Elem>,
+{
+    let n = a.n_rows();
+    if b.n_rows() != n {
+        return Err(AnalysisError::mismatch(
+            "minibatch CKA (both sources need the same images)",
+            &[n, a.n_layers()],
+            &[b.n_rows(), b.n_layers()],
+        ));
+    }
+    if batch < 4 {
+        return Err(AnalysisError::InvalidParameter {
+            name: "batch",
+            value: batch.to_string(),
+            reason: "the unbiased HSIC estimator needs minibatches of at least 4 images",
+        });
+    }
+    if n < 4 {
+        return Err(AnalysisError::TooFewSamples {
+            what: "minibatch CKA",
+            needed: 4,
+            got: n,
+        });
+    }
+    let (la, lb) = (a.n_layers(), b.n_layers());
+    let mut bounds: Vec<usize> = (0..n).step_by(batch).collect();
+    if n - bounds[bounds.len() - 1] < 4 && bounds.len() > 1 {
+        bounds.pop();
+    }
+    bounds.push(n);
+    let total = bounds.len() - 1;
+    let mut sum_ab = Array2::<f64>::zeros((la, lb));
+    let mut sum_own = vec![0.0f64; la + lb];
+    for (done, w) in bounds.windows(2).enumerate() {
+        let rows = w[0]..w[1];
+        let mut layers = Vec::with_capacity(la + lb);
+        for l in 0..la + lb {
+            let (x, name) = if l < la {
+                (a.read_rows(l, rows.clone())?, a.layer_name(l))
+            } else {
+                (b.read_rows(l - la, rows.clone())?, b.layer_name(l - la))
+            };
+            if x.nrows() != rows.len() {
+                return Err(AnalysisError::BadShape {
+                    what: "minibatch CKA: a layer source returned the wrong number of rows",
+                    shape: x.shape().to_vec(),
+                    expected: "rows.len() rows",
+                });
+            }
+            check_finite("minibatch CKA", "a layer", x.view())
+                .map_err(|e| AnalysisError::io(&name, e))?;
+            layers.push(centre_columns(x.view()));
+        }
+        let diag: Vec<Vec<f64>> = layers.iter().map(|x| row_sq_norms(x.view())).collect();
+        let stats = strict_products(&layers, la);
+        drop(layers);
+        let (ab, own) = hsic_from_stats(&stats, &diag, la, estimator);
+        sum_ab += &ab;
+        for (s, v) in sum_own.iter_mut().zip(own) {
+            *s += v;
+        }
+        progress(done + 1, total);
+    }
+    normalise_matrix(&sum_ab, &sum_own, la, |l| {
+        if l < la {
+            a.layer_name(l)
+        } else {
+            b.layer_name(l - la)
+        }
+    })
+}
+
+/// Sequential parallelism marker kept for callers that nest these kernels in their own rayon
+/// loops (exposed for completeness; the kernels use all threads by default).
+pub fn sequential() -> Par {
+    Par::Seq
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::cka::{linear_cka, linear_cka_unbiased};
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn random(n: usize, p: usize, seed: u64) -> Array2<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        Array2::from_shape_fn((n, p), |_| rng.random::<f64>() * 2.0 - 1.0)
+    }
+
+    #[test]
+    fn exact_matrix_matches_pairwise_cka() {
+        let n = 37;
+        let base = random(n, 6, 1);
+        let a: Vec<Array2<f64>> = (0..3)
+            .map(|l| &base.dot(&random(6, 4 + l, 10 + l as u64)) + &random(n, 4 + l, 20 + l as u64))
+            .collect();
+        let b: Vec<Array2<f64>> = (0..2)
+            .map(|l| base.dot(&random(6, 50 + l, 30 + l as u64)) + 3.0)
+            .collect();
+        let av: Vec<_> = a.iter().map(|x| x.view()).collect();
+        let bv: Vec<_> = b.iter().map(|x| x.view()).collect();
+        for est in [Estimator::Biased, Estimator::Unbiased] {
+            let m = cka_matrix(&av, &bv, est).unwrap();
+            for i in 0..3 {
+                for j in 0..2 {
+                    let want = match est {
+                        Estimator::Biased => linear_cka(av[i], bv[j]).unwrap(),
+                        Estimator::Unbiased => linear_cka_unbiased(av[i], bv[j]).unwrap(),
+                    };
+                    assert!((m[[i, j]] - want).abs() < 1e-12, "{est:?} {i} {j}");
+                }
+            }
+        }
+        let self_m = cka_matrix(&av, &av, Estimator::Biased).unwrap();
+        for i in 0..3 {
+            assert!((self_m[[i, i]] - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn minibatch_with_one_batch_is_the_unbiased_cka_and_many_batches_are_close() {
+        let n = 2000;
+        let base = random(n, 8, 2);
+        let a = [base.clone(), base.dot(&random(8, 12, 3)).mapv(|v| v.max(0.0))];
+        let b = [&base.dot(&random(8, 5, 4)) + &(random(n, 5, 5) * 0.5)];
+        let av: Vec<_> = a.iter().map(|x| x.view()).collect();
+        let bv: Vec<_> = b.iter().map(|x| x.view()).collect();
+        let (sa, sb) = (ViewSource::new(av.clone()).unwrap(), ViewSource::new(bv.clone()).unwrap());
+        let full = cka_matrix(&av, &bv, Estimator::Unbiased).unwrap();
+        let one = minibatch_cka_matrix(&sa, &sb, n, Estimator::Unbiased, |_, _| {}).unwrap();
+        let mut calls = 0;
+        let many = minibatch_cka_matrix(&sa, &sb, 250, Estimator::Unbiased, |d, t| {
+            calls += 1;
+            assert_eq!(t, 8);
+            assert_eq!(d, calls);
+        })
+        .unwrap();
+        for i in 0..2 {
+            assert!((one[[i, 0]] - full[[i, 0]]).abs() < 1e-12);
+            assert!(
+                (many[[i, 0]] - full[[i, 0]]).abs() < 0.02,
+                "minibatch {} vs full {}",
+                many[[i, 0]],
+                full[[i, 0]]
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_shapes_and_constant_layers() {
+        let x = random(10, 3, 1);
+        let y = random(12, 3, 2);
+        let e = cka_matrix(&[x.view()], &[y.view()], Estimator::Biased)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[10, 3]") && e.contains("[12, 3]"), "{e}");
+        let c = Array2::<f64>::ones((10, 4));
+        let e = cka_matrix(&[x.view()], &[c.view()], Estimator::Biased).unwrap_err();
+        assert!(e.to_string().contains("layer 0 of B"), "{e}");
+        let s = ViewSource::new(vec![x.view()]).unwrap();
+        assert!(minibatch_cka_matrix(&s, &s, 3, Estimator::Unbiased, |_, _| {}).is_err());
+    }
+
+    #[test]
+    fn npy_directory_source_reads_layers_in_file_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let x = random(20, 3, 1).mapv(|v| v as f32);
+        let y = random(20, 5, 2).mapv(|v| v as f32);
+        ndarray_npy::write_npy(dir.path().join("b_second.npy"), &y).unwrap();
+        ndarray_npy::write_npy(dir.path().join("a_first.npy"), &x).unwrap();
+        let src = NpyDirSource::<f32>::open(dir.path()).unwrap();
+        assert_eq!(src.n_layers(), 2);
+        assert_eq!(src.read_rows(1, 2..4).unwrap(), y.slice(s![2..4, ..]));
+        assert!(src.layer_name(0).ends_with("a_first.npy"));
+    }
+}

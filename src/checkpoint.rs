@@ -1,0 +1,148 @@
+//! Checkpoints: weights as safetensors under their layer names (`conv1.weight`, `bn1.running_mean`,
+//! ...) plus a JSON sidecar with the architecture, data set, normalisation, accuracy and the
+//! atrophy version. `model.safetensors` goes with `model.json`.
+use crate::data::Normalization;
+use crate::model::{Architecture, Network};
+use crate::train::Evaluation;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tch::{nn, Device, Tensor};
+
+/// What a checkpoint says about its weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointMeta {
+    /// Version of atrophy that wrote it.
+    pub atrophy_version: String,
+    /// The network.
+    pub architecture: Architecture,
+    /// The data set it was trained on.
+    pub dataset: String,
+    /// The input normalisation it expects.
+    pub normalization: Normalization,
+    /// Test-set evaluation when it was written, if any.
+    pub evaluation: Option<Evaluation>,
+    /// Free-form provenance (training settings, seed, epochs, compression, ...).
+    #[serde(default)]
+    pub provenance: serde_json::Value,
+}
+
+/// Errors of reading or writing checkpoints.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The weights do not fit the architecture.
+    #[error("{path}: the weights do not fit the architecture {arch}:\n  {}", problems.join("\n  "))]
+    Mismatch {
+        /// The weights file.
+        path: PathBuf,
+        /// The architecture being loaded into.
+        arch: String,
+        /// One line per missing, unexpected or mis-shaped tensor.
+        problems: Vec<String>,
+    },
+}
+
+/// The weights file and sidecar of a checkpoint given as either file or the folder holding
+/// `model.safetensors`.
+pub fn paths(checkpoint: &Path) -> (PathBuf, PathBuf) {
+    let weights = if checkpoint.is_dir() { checkpoint.join("model.safetensors") } else { checkpoint.to_path_buf() };
+    let weights = if weights.extension().is_some_and(|e| e == "json") { weights.with_extension("safetensors") } else { weights };
+    let meta = weights.with_extension("json");
+    (weights, meta)
+}
+
+/// Writes `vs`'s variables and `meta` atomically to `weights` (`.safetensors`) and its sidecar.
+pub fn save(weights: &Path, vs: &nn::VarStore, meta: &CheckpointMeta) -> Result<(), CheckpointError> {
+    let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    write_tensors(weights, &named)?;
+    let json = serde_json::to_vec_pretty(meta).expect("checkpoint metadata serialises");
+    let (_, sidecar) = paths(weights);
+    crate::fsio::write_atomic(&sidecar, &json).map_err(|e| CheckpointError::File { path: sidecar, message: e.to_string() })
+}
+
+/// Writes named tensors as safetensors atomically.
+pub fn write_tensors(path: &Path, named: &[(String, Tensor)]) -> Result<(), CheckpointError> {
+    let err = |m: String| CheckpointError::File { path: path.to_path_buf(), message: m };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+    }
+    let tmp = crate::fsio::temp_path(path);
+    let tmp = tmp.with_extension("safetensors");
+    Tensor::write_safetensors(named, &tmp).map_err(|e| err(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+}
+
+/// Reads named tensors from a safetensors file.
+pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>, CheckpointError> {
+    if !path.is_file() {
+        return Err(CheckpointError::File { path: path.into(), message: "not found: expected a .safetensors weights file".into() });
+    }
+    Tensor::read_safetensors(path).map_err(|e| CheckpointError::File { path: path.into(), message: format!("not a readable safetensors file: {e}") })
+}
+
+/// Reads a checkpoint's sidecar.
+pub fn read_meta(checkpoint: &Path) -> Result<CheckpointMeta, CheckpointError> {
+    let (_, meta) = paths(checkpoint);
+    let bytes = std::fs::read(&meta).map_err(|e| CheckpointError::File {
+        path: meta.clone(),
+        message: format!("{e}: expected the JSON sidecar written beside the weights"),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| CheckpointError::File { path: meta, message: format!("not a valid atrophy checkpoint sidecar: {e}") })
+}
+
+/// Copies a checkpoint's tensors into `vs`; any missing, unexpected or mis-shaped tensor is an
+/// error that lists them all.
+pub fn load_into(weights: &Path, vs: &nn::VarStore, arch: &Architecture) -> Result<(), CheckpointError> {
+    let named = read_tensors(weights)?;
+    let mut vars = vs.variables();
+    let mut problems = Vec::new();
+    let mut found = std::collections::HashSet::new();
+    for (name, t) in &named {
+        match vars.get(name) {
+            None => problems.push(format!("unexpected tensor `{name}` {:?}", t.size())),
+            Some(v) if v.size() != t.size() => {
+                problems.push(format!("`{name}`: checkpoint has shape {:?}, the architecture expects {:?}", t.size(), v.size()))
+            }
+            Some(_) => {
+                found.insert(name.clone());
+            }
+        }
+    }
+    let mut missing: Vec<&String> = vars.keys().filter(|k| !found.contains(*k) && !named.iter().any(|(n, _)| n == *k)).collect();
+    missing.sort();
+    problems.extend(missing.into_iter().map(|m| format!("missing tensor `{m}`")));
+    if !problems.is_empty() {
+        return Err(CheckpointError::Mismatch {
+            path: weights.into(),
+            arch: format!("{} (widths {})", arch.kind, arch.widths),
+            problems,
+        });
+    }
+    tch::no_grad(|| {
+        for (name, t) in named {
+            if let Some(v) = vars.get_mut(&name) {
+                v.copy_(&t.to_device(v.device()).to_kind(v.kind()));
+            }
+        }
+    });
+    Ok(())
+}
+
+/// A network and its var store loaded from a checkpoint on `device`.
+pub fn load(checkpoint: &Path, device: Device) -> Result<(nn::VarStore, Network, CheckpointMeta), CheckpointError> {
+    let meta = read_meta(checkpoint)?;
+    let (weights, sidecar) = paths(checkpoint);
+    let vs = nn::VarStore::new(device);
+    let net = Network::new(&vs.root(), &meta.architecture)
+        .map_err(|m| CheckpointError::File { path: sidecar, message: format!("invalid architecture: {m}") })?;
+    load_into(&weights, &vs, &meta.architecture)?;
+    Ok((vs, net, meta))
+}

@@ -1,0 +1,62 @@
+//! `atrophy info`: a checkpoint's (or a preset's) layers, parameters and FLOPs.
+use crate::model::arch::{layer_flops, layer_params, Architecture};
+use anyhow::{bail, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Arguments of `info`.
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// A checkpoint (`model.safetensors`, its `.json` sidecar, or the folder holding them).
+    pub checkpoint: Option<PathBuf>,
+    /// Describe a model preset instead: vgg19_bn, vgg19 or small_cnn.
+    #[arg(long, conflicts_with = "checkpoint")]
+    pub model: Option<String>,
+    /// Conv widths of the preset, e.g. 22,22,M,44,44,M,...
+    #[arg(long, requires = "model")]
+    pub widths: Option<String>,
+}
+
+/// Prints the table.
+pub fn run(a: &InfoArgs) -> Result<()> {
+    let (arch, meta_eval) = match (&a.checkpoint, &a.model) {
+        (Some(c), _) => describe_checkpoint(c)?,
+        (None, Some(m)) => {
+            let (ch, size) = if m.contains("small") { (1, 28) } else { (3, 32) };
+            (Architecture::preset(m, a.widths.as_deref(), ch, size, 10).map_err(anyhow::Error::msg)?, None)
+        }
+        (None, None) => bail!("give a CHECKPOINT or --model NAME"),
+    };
+    let layers = arch.layers().map_err(anyhow::Error::msg)?;
+    println!("model     {}  widths {}", arch.kind, arch.widths);
+    println!("input     {} x {} x {}, {} classes", arch.in_channels, arch.image_size, arch.image_size, arch.num_classes);
+    println!("{:<10} {:<28} {:<16} {:>12} {:>14}", "layer", "op", "output", "parameters", "MACs");
+    for l in &layers {
+        let op = format!("{:?}", l.op);
+        println!("{:<10} {:<28} {:<16} {:>12} {:>14}", l.name, op, format!("{:?}", l.out_shape), layer_params(&l.op), layer_flops(l));
+    }
+    println!("parameters  {}", arch.parameter_count());
+    println!("synapses    {} (conv and linear weights)", arch.synapse_count());
+    println!("FLOPs       {} multiply-accumulates per image", arch.flops());
+    if let Some(e) = meta_eval {
+        println!("{e}");
+    }
+    Ok(())
+}
+
+#[cfg(feature = "torch")]
+fn describe_checkpoint(c: &std::path::Path) -> Result<(Architecture, Option<String>)> {
+    let meta = crate::checkpoint::read_meta(c)?;
+    let eval = meta.evaluation.as_ref().map(|e| {
+        format!(
+            "trained on {}: test top-1 {:.4}, mean class-wise {:.4} (n = {}); written by atrophy {}",
+            meta.dataset, e.top1, e.mean_class, e.n, meta.atrophy_version
+        )
+    });
+    Ok((meta.architecture, eval))
+}
+
+#[cfg(not(feature = "torch"))]
+fn describe_checkpoint(_: &std::path::Path) -> Result<(Architecture, Option<String>)> {
+    bail!("this build of atrophy has no libtorch (feature `torch` off)")
+}

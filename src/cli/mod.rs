@@ -1,0 +1,68 @@
+//! The command line: argument parsing and progress display only; the science lives in the
+//! library modules.
+pub mod data;
+pub mod info;
+#[cfg(feature = "torch")]
+pub mod train;
+
+use clap::{Parser, Subcommand};
+
+/// atrophy: in-silico neurodegeneration and neuroplasticity in deep networks.
+///
+/// Train a healthy vision network, injure its synapses step by step (decay, ablation), let the
+/// healthy synapses re-learn, and measure accuracy and internal representations after every step.
+///
+/// Quick start:
+///   atrophy data info fashion-mnist
+///   atrophy train --dataset fashion-mnist --model small_cnn --epochs 3 --out runs/fm
+///   atrophy eval runs/fm
+///   atrophy info runs/fm
+#[derive(Parser, Debug)]
+#[command(name = "atrophy", version, about, long_about, verbatim_doc_comment)]
+pub struct Cli {
+    /// Compute device: cpu, cuda or cuda:N.
+    #[arg(long, global = true, default_value = "cpu", env = "ATROPHY_DEVICE")]
+    pub device: String,
+    /// CPU threads for libtorch (default: libtorch's choice, usually the number of cores).
+    #[arg(long, global = true, env = "ATROPHY_THREADS")]
+    pub threads: Option<i32>,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a healthy model from scratch (resumable: run it again to continue).
+    ///
+    /// Writes OUT/model.safetensors with its JSON sidecar, OUT/train_log.csv (one row per epoch)
+    /// and OUT/state/ (weights and momentum after the last finished epoch). Running the same
+    /// command again continues where it stopped; a different configuration is refused.
+    ///
+    /// Examples:
+    ///   atrophy train --dataset fashion-mnist --epochs 3 --out runs/fm
+    ///   atrophy train --dataset cifar10 --model vgg19_bn --widths bench --epochs 60 \
+    ///       --lr 0.05 --schedule cosine --out runs/cifar-bench
+    #[cfg(feature = "torch")]
+    #[command(verbatim_doc_comment)]
+    Train(train::TrainArgs),
+    /// Evaluate a checkpoint on its test set: top-1, mean class-wise, per-class, confusion.
+    ///
+    /// Example: atrophy eval runs/fm --json
+    #[cfg(feature = "torch")]
+    Eval(train::EvalArgs),
+    /// Show the layers (names, shapes, parameters, MACs) of a checkpoint or a model preset.
+    ///
+    /// Examples:
+    ///   atrophy info runs/fm/model.safetensors
+    ///   atrophy info --model vgg19_bn --widths 22,22,M,44,44,M,88,88,88,88,M,176,176,176,176,M,176,176,176,176,M
+    #[command(verbatim_doc_comment)]
+    Info(info::InfoArgs),
+    /// Get and inspect data sets.
+    #[command(subcommand)]
+    Data(data::DataCommand),
+}

@@ -1,0 +1,156 @@
+//! `atrophy train` and `atrophy eval`.
+use crate::data::{self, Augment, Normalization};
+use crate::model::{Architecture, BENCH_WIDTHS};
+use crate::train::{evaluate, train_healthy, HealthySpec, LrSchedule, SgdConfig, TrainConfig};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+use tch::Device;
+
+/// Arguments of `train`.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Data set: cifar10, mnist, fashion-mnist or synthetic.
+    #[arg(long, default_value = "fashion-mnist")]
+    pub dataset: String,
+    /// File or folder holding the data set (searched before $ATROPHY_DATA and the cache).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Network: small_cnn (28x28 inputs), vgg19_bn (CIFAR variant) or vgg19 (paper 001).
+    #[arg(long, default_value = "small_cnn")]
+    pub model: String,
+    /// Conv widths and pools, e.g. the benchmark width `bench` or 22,22,M,44,44,M,...
+    #[arg(long)]
+    pub widths: Option<String>,
+    /// Epochs.
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    /// Images per step.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Base learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// SGD momentum.
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// L2 weight decay.
+    #[arg(long, default_value_t = 5e-4)]
+    pub weight_decay: f64,
+    /// constant, step:EVERY:GAMMA, cosine or onecycle[:PCT].
+    #[arg(long, default_value = "constant")]
+    pub schedule: String,
+    /// Augmentation: auto (padded crop + flip for CIFAR-10, none otherwise), on or off.
+    #[arg(long, default_value = "auto")]
+    pub augment: String,
+    /// Train on this many images drawn at random from the training set.
+    #[arg(long)]
+    pub subset: Option<usize>,
+    /// Seed of everything random.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder: model.safetensors + model.json, train_log.csv, state/ (for resuming).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Checkpoint (`model.safetensors`, its sidecar, or their folder).
+    pub checkpoint: PathBuf,
+    /// File or folder holding the data set named in the checkpoint.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Evaluate on another data set of the same shape.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 500)]
+    pub batch_size: usize,
+    /// Print the evaluation as JSON (with the confusion matrix).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Builds the healthy-model spec from the arguments and the data set's shape.
+pub fn spec_from(a: &TrainArgs, split: &data::Split) -> Result<HealthySpec> {
+    let t = &split.train;
+    let widths = a.widths.as_deref().map(|w| if w == "bench" { BENCH_WIDTHS } else { w });
+    let architecture = Architecture::preset(&a.model, widths, t.channels, t.height, t.num_classes())
+        .map_err(|e| anyhow::anyhow!("--model/--widths: {e}"))?;
+    let augment = match a.augment.as_str() {
+        "auto" => (split.name == "cifar10").then_some(Augment::CIFAR),
+        "on" => Some(Augment::CIFAR),
+        "off" => None,
+        other => anyhow::bail!("--augment `{other}`: expected auto, on or off"),
+    };
+    let train = TrainConfig {
+        epochs: a.epochs,
+        batch_size: a.batch_size,
+        sgd: SgdConfig { lr: a.lr, momentum: a.momentum, weight_decay: a.weight_decay, nesterov: false },
+        schedule: LrSchedule::parse(&a.schedule).map_err(|e| anyhow::anyhow!("--schedule: {e}"))?,
+        augment,
+    };
+    train.validate().map_err(|e| anyhow::anyhow!("--{}", e.replace('_', "-")))?;
+    Ok(HealthySpec { dataset: split.name.clone(), architecture, train, seed: a.seed, train_subset: a.subset })
+}
+
+/// Runs `train`.
+pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
+    let split = data::load(&a.dataset, a.data.as_deref())?;
+    let spec = spec_from(a, &split)?;
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/healthy-{}-{}", split.name, spec.architecture.kind)));
+    eprintln!(
+        "training {} ({} parameters) on {} ({} images) for {} epochs on {}; output in {}",
+        spec.architecture.kind,
+        spec.architecture.parameter_count(),
+        split.name,
+        a.subset.unwrap_or(split.train.len()),
+        spec.train.epochs,
+        crate::device::describe(device),
+        out.display()
+    );
+    let weights = train_healthy(&spec, &split, &out, device, progress)?;
+    let meta = crate::checkpoint::read_meta(&weights)?;
+    if let Some(e) = meta.evaluation {
+        println!("test top-1 {:.4}  mean class-wise {:.4}  loss {:.4}  (n = {})", e.top1, e.mean_class, e.loss, e.n);
+    }
+    println!("checkpoint {}", weights.display());
+    Ok(())
+}
+
+/// Runs `eval`.
+pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
+    let (_vs, net, meta) = crate::checkpoint::load(&a.checkpoint, device)?;
+    let name = a.dataset.clone().unwrap_or(meta.dataset.clone());
+    let split = data::load(&name, a.data.as_deref()).with_context(|| format!("loading the data set `{name}` of {}", a.checkpoint.display()))?;
+    let t = &split.test;
+    let arch = &meta.architecture;
+    if (t.channels, t.height, t.num_classes()) != (arch.in_channels, arch.image_size, arch.num_classes) {
+        anyhow::bail!(
+            "{} takes {}x{}x{} images in {} classes, but {} has {}x{}x{} in {}",
+            a.checkpoint.display(), arch.in_channels, arch.image_size, arch.image_size, arch.num_classes,
+            split.name, t.channels, t.height, t.width, t.num_classes()
+        );
+    }
+    let norm: Normalization = meta.normalization.clone();
+    let e = evaluate(&net, t, &norm, device, a.batch_size);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
+    }
+    println!("data set          {} (test, n = {})", split.name, e.n);
+    println!("top-1             {:.6}", e.top1);
+    println!("mean class-wise   {:.6}", e.mean_class);
+    println!("loss              {:.6}", e.loss);
+    println!("per class");
+    for (i, c) in t.classes.iter().enumerate() {
+        println!("  {i:>2} {c:<12} {:.4}", e.per_class[i]);
+    }
+    println!("confusion (rows true, columns predicted)");
+    for row in &e.confusion {
+        println!("  {}", row.iter().map(|v| format!("{v:>5}")).collect::<String>());
+    }
+    Ok(())
+}

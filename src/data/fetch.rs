@@ -1,0 +1,148 @@
+//! `atrophy data fetch`: downloads a data set from its official source into the cache, with a
+//! progress bar and a sha256 check. A file is written under a temporary name and renamed into
+//! place only once its checksum matches, so the cache never holds a partial or corrupt file.
+use super::error::{DataError, Result};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// What a downloaded file's sha256 is computed over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// The file as downloaded.
+    File,
+    /// The gzip-decompressed content (robust to mirrors that recompress).
+    Content,
+}
+
+/// One file of a data set's distribution.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    /// File name in the cache folder.
+    pub file: String,
+    /// Where it is downloaded from.
+    pub url: String,
+    /// Expected sha256, lowercase hex.
+    pub sha256: String,
+    /// What the checksum covers.
+    pub checked: Checked,
+}
+
+fn remote(base: &str, file: &str, sha256: &str, checked: Checked) -> Remote {
+    Remote { file: file.into(), url: format!("{base}/{file}"), sha256: sha256.into(), checked }
+}
+
+/// The official files of a data set. With `mirror`, files come from `MIRROR/FILE` instead.
+pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
+    let pick = |official: &str| mirror.map(|m| m.trim_end_matches('/').to_string()).unwrap_or_else(|| official.to_string());
+    let list = match name {
+        "cifar10" => vec![remote(
+            &pick("https://www.cs.toronto.edu/~kriz"),
+            "cifar-10-binary.tar.gz",
+            "0cd3e5f1fbbf479ecbe41c8ccf2fa33e13c6bdab0216702d2b7f0adbad1706f0",
+            Checked::File,
+        )],
+        "mnist" => {
+            let base = pick("https://ossci-datasets.s3.amazonaws.com/mnist");
+            vec![
+                remote(&base, "train-images-idx3-ubyte.gz", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", Checked::Content),
+                remote(&base, "train-labels-idx1-ubyte.gz", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", Checked::Content),
+                remote(&base, "t10k-images-idx3-ubyte.gz", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", Checked::Content),
+                remote(&base, "t10k-labels-idx1-ubyte.gz", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", Checked::Content),
+            ]
+        }
+        "fashion-mnist" => {
+            let base = pick("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com");
+            vec![
+                remote(&base, "train-images-idx3-ubyte.gz", "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", Checked::Content),
+                remote(&base, "train-labels-idx1-ubyte.gz", "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", Checked::Content),
+                remote(&base, "t10k-images-idx3-ubyte.gz", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", Checked::Content),
+                remote(&base, "t10k-labels-idx1-ubyte.gz", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", Checked::Content),
+            ]
+        }
+        other => return Err(DataError::Invalid(format!("data set `{other}` has nothing to download (it is generated)"))),
+    };
+    Ok(list)
+}
+
+/// sha256 of a file, or of its gzip-decompressed content.
+pub fn sha256_of(path: &Path, checked: Checked) -> Result<String> {
+    let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let mut reader: Box<dyn Read> = match checked {
+        Checked::File => Box::new(std::io::BufReader::new(file)),
+        Checked::Content => Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file))),
+    };
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| DataError::format(path, format!("cannot read for checksum: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Downloads every file of `files` into `dir` (skipping those already there with the right
+/// checksum) and returns their paths. `progress` shows a bar per file.
+pub fn fetch(files: &[Remote], dir: &Path, progress: bool) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
+    let mut out = Vec::new();
+    for r in files {
+        let dest = dir.join(&r.file);
+        if dest.is_file() && sha256_of(&dest, r.checked).ok().as_deref() == Some(r.sha256.as_str()) {
+            out.push(dest);
+            continue;
+        }
+        download_one(r, &dest, progress)?;
+        out.push(dest);
+    }
+    Ok(out)
+}
+
+fn download_one(r: &Remote, dest: &Path, progress: bool) -> Result<()> {
+    let fail = |message: String| DataError::Download { file: r.file.clone(), message };
+    let part = crate::fsio::temp_path(dest);
+    let result = (|| {
+        let response = ureq::get(&r.url).call().map_err(|e| fail(format!("{}: {e}", r.url)))?;
+        let mut body = response.into_body();
+        let total = body.content_length();
+        let bar = if progress {
+            crate::progress::bytes_bar(total, &r.file)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let mut reader = body.as_reader();
+        let mut file = std::fs::File::create(&part).map_err(|e| DataError::io(&part, e))?;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| fail(format!("{}: {e}", r.url)))?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buf[..n]).map_err(|e| DataError::io(&part, e))?;
+            bar.inc(n as u64);
+        }
+        file.sync_all().map_err(|e| DataError::io(&part, e))?;
+        bar.finish_and_clear();
+        let got = sha256_of(&part, r.checked)
+            .map_err(|e| fail(format!("downloaded file is unreadable: {e}")))?;
+        if got != r.sha256 {
+            return Err(fail(format!(
+                "sha256 mismatch for {} from {}: expected {}, got {got} ({}); the file was discarded",
+                r.file,
+                r.url,
+                r.sha256,
+                if r.checked == Checked::Content { "of the decompressed content" } else { "of the file" }
+            )));
+        }
+        std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    result
+}

@@ -1,0 +1,99 @@
+//! Where data sets are found, in this order: `--data PATH`, `$ATROPHY_DATA`, the user cache
+//! directory (where `atrophy data fetch` puts them), then Debian's `/usr/share/datasets/`.
+use super::cifar;
+use super::dataset::Split;
+use super::error::{DataError, Result};
+use super::idx;
+use super::synthetic::{synthetic, SyntheticSpec};
+use std::path::{Path, PathBuf};
+
+/// The data sets atrophy reads.
+pub const NAMES: [&str; 4] = ["cifar10", "mnist", "fashion-mnist", "synthetic"];
+
+/// Canonical name of a data set, accepting common spellings (`cifar-10`, `fashion_mnist`, ...).
+pub fn canonical_name(name: &str) -> Result<&'static str> {
+    let n = name.to_ascii_lowercase().replace('_', "-");
+    Ok(match n.as_str() {
+        "cifar10" | "cifar-10" => "cifar10",
+        "mnist" => "mnist",
+        "fashion-mnist" | "fashionmnist" | "fmnist" => "fashion-mnist",
+        "synthetic" => "synthetic",
+        _ => {
+            return Err(DataError::Invalid(format!(
+                "unknown data set `{name}`: expected one of {}",
+                NAMES.join(", ")
+            )))
+        }
+    })
+}
+
+/// The user cache folder of atrophy: `$ATROPHY_CACHE`, else the platform cache dir + `atrophy`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("ATROPHY_CACHE") {
+        return PathBuf::from(p);
+    }
+    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("atrophy")
+}
+
+/// The roots searched for `name`, in order.
+pub fn search_roots(name: &str, explicit: Option<&Path>) -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    if let Some(p) = explicit {
+        roots.push(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("ATROPHY_DATA") {
+        roots.push(PathBuf::from(p));
+    }
+    roots.push(cache_dir());
+    roots.push(PathBuf::from("/usr/share/datasets"));
+    let _ = name;
+    roots
+}
+
+/// The file or folder under `root` that holds data set `name`, if any.
+pub fn find_in(name: &str, root: &Path) -> Option<PathBuf> {
+    let mut candidates = vec![root.to_path_buf(), root.join(name)];
+    match name {
+        "cifar10" => {
+            let more: Vec<PathBuf> = candidates
+                .iter()
+                .flat_map(|c| [c.join("cifar-10-binary.tar.gz"), c.join("cifar-10-batches-bin")])
+                .collect();
+            candidates.extend(more);
+            candidates.into_iter().find(|c| {
+                (c.is_file() && c.to_string_lossy().ends_with(".tar.gz"))
+                    || c.join("data_batch_1.bin").is_file()
+            })
+        }
+        _ => candidates.into_iter().find(|c| idx::find_file(c, idx::FILES[0]).is_some()),
+    }
+}
+
+/// Reads data set `name` from the file or folder `path` that holds it.
+pub fn read_at(name: &str, path: &Path) -> Result<Split> {
+    match name {
+        "cifar10" => cifar::read_cifar10(path),
+        "mnist" => {
+            let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+            let refs: Vec<&str> = digits.iter().map(|s| s.as_str()).collect();
+            idx::read_idx_dir(path, "mnist", &refs)
+        }
+        "fashion-mnist" => idx::read_idx_dir(path, "fashion-mnist", &idx::FASHION_CLASSES),
+        other => Err(DataError::Invalid(format!("data set `{other}` is not read from files"))),
+    }
+}
+
+/// Finds and reads a data set; `synthetic` is generated with the default spec.
+pub fn load(name: &str, explicit: Option<&Path>) -> Result<Split> {
+    let name = canonical_name(name)?;
+    if name == "synthetic" {
+        return Ok(synthetic(&SyntheticSpec::default()));
+    }
+    let roots = search_roots(name, explicit);
+    for root in &roots {
+        if let Some(found) = find_in(name, root) {
+            return read_at(name, &found);
+        }
+    }
+    Err(DataError::NotFound { name: name.into(), searched: roots })
+}

@@ -1,0 +1,21 @@
+//! Data sets: CIFAR-10 (binary distribution), MNIST and Fashion-MNIST (IDX), a deterministic
+//! synthetic set; their location and download; normalisation, augmentation and subsets.
+//!
+//! Images stay as bytes in memory ([`Dataset`]); [`fill_batch`] turns a batch of them into
+//! normalised floats, augmenting on the way when asked.
+pub mod cifar;
+pub mod dataset;
+pub mod error;
+pub mod fetch;
+pub mod idx;
+pub mod locate;
+pub mod subset;
+pub mod synthetic;
+pub mod transform;
+
+pub use dataset::{Dataset, Split};
+pub use error::DataError;
+pub use locate::{canonical_name, load};
+pub use subset::{balanced_subset, random_subset};
+pub use synthetic::{synthetic, SyntheticSpec};
+pub use transform::{fill_batch, Augment, Normalization};

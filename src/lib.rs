@@ -1,0 +1,21 @@
+//! atrophy: in-silico neurodegeneration and neuroplasticity in deep networks.
+//!
+//! Train a healthy vision network, injure its synapses step by step (decay, ablation), let the
+//! surviving synapses re-learn, and measure what is lost and what comes back. See
+//! `PROTOCOLS.md` for the exact algorithms and the README for the command line.
+//!
+//! Modules that need libtorch sit behind the `torch` feature (on by default); `analysis`, `data`
+//! and the architecture descriptions build and test without it.
+pub mod analysis;
+pub mod cli;
+pub mod data;
+pub mod fsio;
+pub mod model;
+pub mod progress;
+pub mod seed;
+pub mod train;
+
+#[cfg(feature = "torch")]
+pub mod checkpoint;
+#[cfg(feature = "torch")]
+pub mod device;

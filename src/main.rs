@@ -1,0 +1,33 @@
+//! The `atrophy` binary: parses the command line and hands over to the library.
+use atrophy::cli::{Cli, Command};
+use clap::Parser;
+use std::io::IsTerminal;
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let progress = !cli.quiet && std::io::stderr().is_terminal();
+    #[cfg(feature = "torch")]
+    if let Some(t) = cli.threads {
+        tch::set_num_threads(t);
+    }
+    match &cli.command {
+        #[cfg(feature = "torch")]
+        Command::Train(a) => atrophy::cli::train::run_train(a, device(&cli)?, progress),
+        #[cfg(feature = "torch")]
+        Command::Eval(a) => atrophy::cli::train::run_eval(a, device(&cli)?),
+        Command::Info(a) => atrophy::cli::info::run(a),
+        Command::Data(c) => atrophy::cli::data::run(c, progress),
+    }
+}
+
+#[cfg(feature = "torch")]
+fn device(cli: &Cli) -> anyhow::Result<tch::Device> {
+    atrophy::device::parse_device(&cli.device).map_err(|e| anyhow::anyhow!("--device: {e}"))
+}

@@ -1,0 +1,340 @@
+//! Architectures as data: the VGG family with configurable widths (so a compressed model is just
+//! other widths) and a small CNN for 28x28 inputs. Every module output gets a stable name (conv,
+//! bn, relu, pool, linear, dropout, each numbered from 1 in order), and parameter and FLOP counts
+//! follow from the description alone, without building the network.
+use serde::{Deserialize, Serialize};
+
+/// One stage of the convolutional part: a 3x3 convolution of the given width, or a 2x2 max-pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// conv3x3 (padding 1) with this many output channels, then [BatchNorm], ReLU.
+    Conv(usize),
+    /// 2x2 max-pool, stride 2.
+    Pool,
+}
+
+/// The widths of VGG19 (P1): `64,64,M,128,128,M,256 x4,M,512 x4,M,512 x4,M`.
+pub const VGG19_WIDTHS: &str = "64,64,M,128,128,M,256,256,256,256,M,512,512,512,512,M,512,512,512,512,M";
+/// The benchmark widths (about 1/3 of VGG19's, issue 2).
+pub const BENCH_WIDTHS: &str = "22,22,M,44,44,M,88,88,88,88,M,176,176,176,176,M,176,176,176,176,M";
+
+/// Parses `64,64,M,...` into stages.
+pub fn parse_widths(s: &str) -> Result<Vec<Stage>, String> {
+    s.split(',')
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(|t| match t {
+            "M" | "m" => Ok(Stage::Pool),
+            n => n
+                .parse::<usize>()
+                .ok()
+                .filter(|&w| w > 0)
+                .map(Stage::Conv)
+                .ok_or_else(|| format!("bad width `{t}` in `{s}`: expected a positive integer or M (max-pool)")),
+        })
+        .collect()
+}
+
+/// Formats stages back to `64,64,M,...`.
+pub fn format_widths(stages: &[Stage]) -> String {
+    stages
+        .iter()
+        .map(|s| match s {
+            Stage::Conv(w) => w.to_string(),
+            Stage::Pool => "M".into(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A network: convolutional stages, then dense layers, then the classifier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Architecture {
+    /// Preset it came from (`vgg19_bn`, `vgg19`, `small_cnn`), for display.
+    pub kind: String,
+    /// Conv widths and pools, as `64,64,M,...`.
+    pub widths: String,
+    /// BatchNorm after every convolution.
+    pub batch_norm: bool,
+    /// Widths of the hidden dense layers between the features and the classifier.
+    pub hidden: Vec<usize>,
+    /// Dropout probability after each hidden dense layer (0 = none).
+    pub dropout: f64,
+    /// Input channels.
+    pub in_channels: usize,
+    /// Input height = width.
+    pub image_size: usize,
+    /// Output classes.
+    pub num_classes: usize,
+}
+
+/// What a named layer computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// 3x3 convolution, padding 1, with bias.
+    Conv {
+        /// Input channels.
+        cin: usize,
+        /// Output channels.
+        cout: usize,
+    },
+    /// Batch normalisation over channels.
+    BatchNorm {
+        /// Channels.
+        channels: usize,
+    },
+    /// ReLU.
+    Relu,
+    /// 2x2 max-pool, stride 2.
+    MaxPool,
+    /// Dense layer (its input is flattened first).
+    Linear {
+        /// Input features.
+        fin: usize,
+        /// Output features.
+        fout: usize,
+    },
+    /// Dropout (identity in evaluation).
+    Dropout {
+        /// Drop probability.
+        p: f64,
+    },
+}
+
+/// A layer with its stable name and output shape (without the batch dimension).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerSpec {
+    /// Stable name, e.g. `conv3`, `bn3`, `relu3`, `pool2`, `linear1`.
+    pub name: String,
+    /// What it computes.
+    pub op: Op,
+    /// Output shape: [C, H, W] for feature maps, [F] after flattening.
+    pub out_shape: Vec<usize>,
+}
+
+impl Architecture {
+    /// `vgg19_bn`, CIFAR variant (P1): 16 conv+BN+ReLU, 5 pools, `Linear(last width, classes)`.
+    pub fn vgg19_bn(widths: &str, num_classes: usize) -> Architecture {
+        Architecture {
+            kind: "vgg19_bn".into(),
+            widths: widths.into(),
+            batch_norm: true,
+            hidden: vec![],
+            dropout: 0.0,
+            in_channels: 3,
+            image_size: 32,
+            num_classes,
+        }
+    }
+
+    /// `vgg19` as in paper 001: no BatchNorm, three dense layers 512 -> 4096 -> 4096 -> classes
+    /// with ReLU and dropout 0.5 between.
+    pub fn vgg19(num_classes: usize) -> Architecture {
+        Architecture {
+            kind: "vgg19".into(),
+            widths: VGG19_WIDTHS.into(),
+            batch_norm: false,
+            hidden: vec![4096, 4096],
+            dropout: 0.5,
+            in_channels: 3,
+            image_size: 32,
+            num_classes,
+        }
+    }
+
+    /// A small CNN for 28x28 grey images: two conv+BN+ReLU+pool blocks (32, 64), dense 128.
+    pub fn small_cnn(num_classes: usize) -> Architecture {
+        Architecture {
+            kind: "small_cnn".into(),
+            widths: "32,M,64,M".into(),
+            batch_norm: true,
+            hidden: vec![128],
+            dropout: 0.0,
+            in_channels: 1,
+            image_size: 28,
+            num_classes,
+        }
+    }
+
+    /// A preset by name: `vgg19_bn`, `vgg19`, `small_cnn`; `widths` overrides the conv widths.
+    pub fn preset(name: &str, widths: Option<&str>, in_channels: usize, image_size: usize, num_classes: usize) -> Result<Architecture, String> {
+        let mut a = match name.replace('-', "_").as_str() {
+            "vgg19_bn" => Architecture::vgg19_bn(VGG19_WIDTHS, num_classes),
+            "vgg19" => Architecture::vgg19(num_classes),
+            "small_cnn" => Architecture::small_cnn(num_classes),
+            _ => return Err(format!("unknown model `{name}`: expected vgg19_bn, vgg19 or small_cnn")),
+        };
+        if let Some(w) = widths {
+            parse_widths(w)?;
+            a.widths = w.into();
+        }
+        a.in_channels = in_channels;
+        a.image_size = image_size;
+        a.layers()?;
+        Ok(a)
+    }
+
+    /// The stages parsed from `widths`.
+    pub fn stages(&self) -> Result<Vec<Stage>, String> {
+        parse_widths(&self.widths)
+    }
+
+    /// Every named layer in forward order, with output shapes; an error when the input size does
+    /// not survive the pools or a width is invalid.
+    pub fn layers(&self) -> Result<Vec<LayerSpec>, String> {
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(format!("dropout {} is out of range: expected 0 <= p < 1", self.dropout));
+        }
+        if self.num_classes < 2 {
+            return Err(format!("num_classes {} is out of range: expected at least 2", self.num_classes));
+        }
+        let mut out = Vec::new();
+        let mut n = std::collections::HashMap::<&str, usize>::new();
+        let mut name = |k: &'static str| {
+            let c = n.entry(k).or_insert(0);
+            *c += 1;
+            format!("{k}{c}")
+        };
+        let (mut c, mut hw) = (self.in_channels, self.image_size);
+        for stage in self.stages()? {
+            match stage {
+                Stage::Conv(w) => {
+                    out.push(LayerSpec { name: name("conv"), op: Op::Conv { cin: c, cout: w }, out_shape: vec![w, hw, hw] });
+                    c = w;
+                    if self.batch_norm {
+                        out.push(LayerSpec { name: name("bn"), op: Op::BatchNorm { channels: c }, out_shape: vec![c, hw, hw] });
+                    }
+                    out.push(LayerSpec { name: name("relu"), op: Op::Relu, out_shape: vec![c, hw, hw] });
+                }
+                Stage::Pool => {
+                    if hw < 2 {
+                        return Err(format!(
+                            "widths `{}`: a max-pool meets a {hw}x{hw} map; input size {} does not survive that many pools",
+                            self.widths, self.image_size
+                        ));
+                    }
+                    hw /= 2;
+                    out.push(LayerSpec { name: name("pool"), op: Op::MaxPool, out_shape: vec![c, hw, hw] });
+                }
+            }
+        }
+        let mut f = c * hw * hw;
+        for &h in &self.hidden {
+            out.push(LayerSpec { name: name("linear"), op: Op::Linear { fin: f, fout: h }, out_shape: vec![h] });
+            out.push(LayerSpec { name: name("relu"), op: Op::Relu, out_shape: vec![h] });
+            if self.dropout > 0.0 {
+                out.push(LayerSpec { name: name("dropout"), op: Op::Dropout { p: self.dropout }, out_shape: vec![h] });
+            }
+            f = h;
+        }
+        out.push(LayerSpec {
+            name: name("linear"),
+            op: Op::Linear { fin: f, fout: self.num_classes },
+            out_shape: vec![self.num_classes],
+        });
+        Ok(out)
+    }
+
+    /// Names of the layers whose weights are synapses (conv and linear), in order.
+    pub fn synapse_layers(&self) -> Vec<String> {
+        self.layers()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|l| matches!(l.op, Op::Conv { .. } | Op::Linear { .. }))
+            .map(|l| l.name)
+            .collect()
+    }
+
+    /// Trainable parameters (weights, biases, BatchNorm scale and shift).
+    pub fn parameter_count(&self) -> usize {
+        self.layers().unwrap_or_default().iter().map(|l| layer_params(&l.op)).sum()
+    }
+
+    /// Synapses: the weights of conv and linear layers (P3's T).
+    pub fn synapse_count(&self) -> usize {
+        self.layers()
+            .unwrap_or_default()
+            .iter()
+            .map(|l| match l.op {
+                Op::Conv { cin, cout } => cin * cout * 9,
+                Op::Linear { fin, fout } => fin * fout,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Multiply-accumulates of one forward pass of one image (conv and linear layers; the
+    /// element-wise layers are negligible and not counted, as in the pruning literature).
+    pub fn flops(&self) -> usize {
+        self.layers().unwrap_or_default().iter().map(layer_flops).sum()
+    }
+}
+
+/// Trainable parameters of one layer.
+pub fn layer_params(op: &Op) -> usize {
+    match *op {
+        Op::Conv { cin, cout } => cin * cout * 9 + cout,
+        Op::BatchNorm { channels } => 2 * channels,
+        Op::Linear { fin, fout } => fin * fout + fout,
+        _ => 0,
+    }
+}
+
+/// Multiply-accumulates of one layer for one image.
+pub fn layer_flops(l: &LayerSpec) -> usize {
+    match l.op {
+        Op::Conv { cin, cout } => cin * cout * 9 * l.out_shape[1] * l.out_shape[2],
+        Op::Linear { fin, fout } => fin * fout,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vgg19_bn_counts_match_the_reference() {
+        // torchvision-style CIFAR vgg19_bn: 20,040,522 trainable parameters (hand-summed below).
+        let a = Architecture::vgg19_bn(VGG19_WIDTHS, 10);
+        let convs = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256), (256, 256),
+            (256, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512)];
+        let expect: usize = convs.iter().map(|&(i, o)| i * o * 9 + o + 2 * o).sum::<usize>() + 512 * 10 + 10;
+        assert_eq!(a.parameter_count(), expect);
+        assert_eq!(expect, 20_040_522);
+        let layers = a.layers().unwrap();
+        assert_eq!(layers.iter().filter(|l| l.name.starts_with("conv")).count(), 16);
+        assert_eq!(layers.len(), 16 * 3 + 5 + 1);
+        assert_eq!(layers[0].name, "conv1");
+        assert_eq!(layers[1].name, "bn1");
+        assert_eq!(layers[2].name, "relu1");
+        assert_eq!(layers[6].name, "pool1");
+        assert_eq!(layers.last().unwrap().name, "linear1");
+        // MACs: conv1 at 32x32: 3*64*9*1024.
+        assert_eq!(layer_flops(&layers[0]), 3 * 64 * 9 * 1024);
+        assert_eq!(a.flops(), 398_136_320);
+    }
+
+    #[test]
+    fn vgg19_has_three_dense_layers_with_dropout() {
+        let a = Architecture::vgg19(10);
+        let names: Vec<String> = a.layers().unwrap().into_iter().map(|l| l.name).collect();
+        assert!(!names.iter().any(|n| n.starts_with("bn")));
+        let tail: Vec<&str> = names[names.len() - 7..].iter().map(|s| s.as_str()).collect();
+        assert_eq!(tail, ["linear1", "relu17", "dropout1", "linear2", "relu18", "dropout2", "linear3"]);
+        assert_eq!(a.synapse_layers().len(), 19);
+    }
+
+    #[test]
+    fn small_cnn_shapes_and_bad_widths() {
+        let a = Architecture::small_cnn(10);
+        let l = a.layers().unwrap();
+        assert_eq!(l.last().unwrap().op, Op::Linear { fin: 128, fout: 10 });
+        assert_eq!(l.iter().find(|x| x.name == "linear1").unwrap().op, Op::Linear { fin: 64 * 7 * 7, fout: 128 });
+        let e = Architecture::preset("vgg19_bn", None, 1, 28, 10).unwrap_err();
+        assert!(e.contains("does not survive"), "{e}");
+        let e = parse_widths("64,x,M").unwrap_err();
+        assert!(e.contains("`x`"), "{e}");
+        assert_eq!(format_widths(&parse_widths(BENCH_WIDTHS).unwrap()), BENCH_WIDTHS);
+    }
+}

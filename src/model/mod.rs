@@ -1,0 +1,10 @@
+//! Network definitions: the VGG family with configurable widths (`vgg19_bn`, compressed
+//! variants, paper 001's `vgg19`) and a small CNN for 28x28 inputs; named layers; activation
+//! capture; parameter and FLOP counts.
+pub mod arch;
+#[cfg(feature = "torch")]
+pub mod network;
+
+pub use arch::{Architecture, LayerSpec, Op, Stage, BENCH_WIDTHS, VGG19_WIDTHS};
+#[cfg(feature = "torch")]
+pub use network::Network;

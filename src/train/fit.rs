@@ -1,0 +1,145 @@
+//! The training loop (one epoch over a set of images, masks respected) and evaluation.
+use super::metrics::Evaluation;
+use super::optim::MaskedSgd;
+use super::schedule::LrSchedule;
+use crate::data::{fill_batch, Augment, Dataset, Normalization};
+use crate::model::Network;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use tch::{Device, Kind, Tensor};
+
+/// How to train: epochs, batches, optimizer, schedule, augmentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Passes over the training images.
+    pub epochs: usize,
+    /// Images per optimizer step.
+    pub batch_size: usize,
+    /// Optimizer settings.
+    pub sgd: super::optim::SgdConfig,
+    /// Learning-rate schedule.
+    pub schedule: LrSchedule,
+    /// Augmentation of training batches (None = none).
+    pub augment: Option<Augment>,
+}
+
+impl TrainConfig {
+    /// Checks every value, naming the field and the allowed range.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.epochs == 0 {
+            return Err("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 {
+            return Err("batch_size must be at least 1".into());
+        }
+        if !(self.sgd.lr > 0.0 && self.sgd.lr.is_finite()) {
+            return Err(format!("lr {} is out of range: expected a positive number", self.sgd.lr));
+        }
+        if !(0.0..1.0).contains(&self.sgd.momentum) {
+            return Err(format!("momentum {} is out of range: expected 0 <= momentum < 1", self.sgd.momentum));
+        }
+        if self.sgd.weight_decay < 0.0 {
+            return Err(format!("weight_decay {} is out of range: expected >= 0", self.sgd.weight_decay));
+        }
+        Ok(())
+    }
+}
+
+/// Running figures of one epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochStats {
+    /// Mean training loss.
+    pub loss: f64,
+    /// Training accuracy (on augmented images, in train mode).
+    pub accuracy: f64,
+    /// Learning rate at the last step.
+    pub lr: f64,
+}
+
+/// Turns images `indices` of `data` into a normalised N x C x H x W tensor and label tensor.
+pub fn make_batch<R: Rng>(
+    data: &Dataset,
+    indices: &[usize],
+    norm: &Normalization,
+    augment: Option<(Augment, &mut R)>,
+    device: Device,
+) -> (Tensor, Tensor) {
+    let mut buf = vec![0f32; indices.len() * data.image_size()];
+    fill_batch(data, indices, norm, augment, &mut buf);
+    let x = Tensor::from_slice(&buf)
+        .view([indices.len() as i64, data.channels as i64, data.height as i64, data.width as i64])
+        .to_device(device);
+    let labels: Vec<i64> = indices.iter().map(|&i| data.labels[i] as i64).collect();
+    let y = Tensor::from_slice(&labels).to_device(device);
+    (x, y)
+}
+
+/// Trains `net` for one epoch over `indices` of `data` (all images when `None`), in an order
+/// shuffled by `rng`. `step0` is the global step at the epoch's start and `total_steps` the
+/// whole run's, for the schedule. `on_step(step, steps_in_epoch, loss)` reports progress (the loss now and then).
+#[allow(clippy::too_many_arguments)]
+pub fn train_epoch<R: Rng>(
+    net: &Network,
+    opt: &mut MaskedSgd,
+    data: &Dataset,
+    indices: Option<&[usize]>,
+    norm: &Normalization,
+    cfg: &TrainConfig,
+    step0: usize,
+    total_steps: usize,
+    device: Device,
+    rng: &mut R,
+    mut on_step: impl FnMut(usize, usize, Option<f64>),
+) -> EpochStats {
+    let mut order: Vec<usize> = match indices {
+        Some(ix) => ix.to_vec(),
+        None => (0..data.len()).collect(),
+    };
+    order.shuffle(rng);
+    let steps_per_epoch = order.len().div_ceil(cfg.batch_size);
+    // Sums stay on the device; reading them back each step would stall a GPU.
+    let mut loss_sum = Tensor::zeros([], (Kind::Float, device));
+    let mut correct = Tensor::zeros([], (Kind::Int64, device));
+    let mut lr = cfg.sgd.lr;
+    for (k, chunk) in order.chunks(cfg.batch_size).enumerate() {
+        let aug = cfg.augment.map(|a| (a, &mut *rng));
+        let (x, y) = make_batch(data, chunk, norm, aug, device);
+        lr = cfg.schedule.lr(cfg.sgd.lr, step0 + k, total_steps, steps_per_epoch);
+        opt.zero_grad();
+        let logits = net.forward_t(&x, true);
+        let loss = logits.cross_entropy_for_logits(&y);
+        loss.backward();
+        opt.step(lr);
+        tch::no_grad(|| {
+            loss_sum += loss.detach() * chunk.len() as f64;
+            correct += logits.argmax(-1, false).eq_tensor(&y).sum(Kind::Int64);
+        });
+        // A host read of the loss every 20 steps keeps the bar alive without stalling each step.
+        let live = ((k + 1) % 20 == 0 || k + 1 == steps_per_epoch).then(|| loss.double_value(&[]));
+        on_step(k + 1, steps_per_epoch, live);
+    }
+    let n = order.len().max(1) as f64;
+    EpochStats { loss: loss_sum.double_value(&[]) / n, accuracy: correct.int64_value(&[]) as f64 / n, lr }
+}
+
+/// Evaluates `net` in eval mode, without autograd, on all of `data`.
+pub fn evaluate(net: &Network, data: &Dataset, norm: &Normalization, device: Device, batch_size: usize) -> Evaluation {
+    let k = data.num_classes();
+    let mut confusion = Tensor::zeros([(k * k) as i64], (Kind::Int64, device));
+    let mut loss_sum = Tensor::zeros([], (Kind::Double, device));
+    tch::no_grad(|| {
+        let all: Vec<usize> = (0..data.len()).collect();
+        for chunk in all.chunks(batch_size.max(1)) {
+            let (x, y) = make_batch::<rand_chacha::ChaCha8Rng>(data, chunk, norm, None, device);
+            let logits = net.forward_t(&x, false);
+            loss_sum += logits.cross_entropy_loss::<Tensor>(&y, None, tch::Reduction::Sum, -100, 0.0).to_kind(Kind::Double);
+            let pred = logits.argmax(-1, false);
+            let cell = &y * k as i64 + pred;
+            confusion += cell.bincount::<Tensor>(None, (k * k) as i64);
+        }
+    });
+    let flat: Vec<i64> = Vec::<i64>::try_from(confusion.to_device(Device::Cpu)).unwrap_or_default();
+    let matrix = flat.chunks(k).map(|r| r.iter().map(|&v| v as u64).collect()).collect();
+    Evaluation::from_confusion(matrix, loss_sum.double_value(&[]))
+}

@@ -1,0 +1,175 @@
+//! Training a healthy model from scratch, resumable: after every epoch the weights, the momentum
+//! buffers and the log are checkpointed, so a stopped run loses at most one epoch and its
+//! continuation gives the numbers an uninterrupted run gives (every random draw is derived from
+//! the seed and the epoch).
+use super::fit::{evaluate, train_epoch, TrainConfig};
+use super::optim::MaskedSgd;
+use crate::checkpoint::{self, CheckpointMeta};
+use crate::data::{Normalization, Split};
+use crate::model::{Architecture, Network};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tch::{nn, Device};
+
+/// Everything that determines a healthy model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthySpec {
+    /// Data set name.
+    pub dataset: String,
+    /// The network.
+    pub architecture: Architecture,
+    /// Training settings.
+    pub train: TrainConfig,
+    /// Seed of initialisation, shuffling, augmentation and dropout.
+    pub seed: u64,
+    /// Train on this many images drawn at random (None = all).
+    #[serde(default)]
+    pub train_subset: Option<usize>,
+}
+
+/// One row of `train_log.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochRow {
+    /// Epoch, from 1.
+    pub epoch: usize,
+    /// Learning rate at the epoch's last step.
+    pub lr: f64,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Training accuracy.
+    pub train_accuracy: f64,
+    /// Test loss.
+    pub test_loss: f64,
+    /// Test top-1 accuracy.
+    pub test_top1: f64,
+    /// Test mean class-wise accuracy.
+    pub test_mean_class: f64,
+    /// Wall seconds of the epoch (training and evaluation).
+    pub seconds: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Progress {
+    spec: HealthySpec,
+    rows: Vec<EpochRow>,
+}
+
+const HEADER: &str = "epoch,lr,train_loss,train_accuracy,test_loss,test_top1,test_mean_class,seconds";
+
+fn write_log(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
+    let mut s = String::from(HEADER);
+    s.push('\n');
+    for r in rows {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{:.3}\n",
+            r.epoch, r.lr, r.train_loss, r.train_accuracy, r.test_loss, r.test_top1, r.test_mean_class, r.seconds
+        ));
+    }
+    crate::fsio::write_atomic(path, s.as_bytes())
+}
+
+/// Trains (or continues training) the healthy model described by `spec` into `out`, and returns
+/// the path of the final checkpoint (`out/model.safetensors`).
+pub fn train_healthy(spec: &HealthySpec, split: &Split, out: &Path, device: Device, progress: bool) -> Result<std::path::PathBuf> {
+    spec.train.validate().map_err(|e| anyhow::anyhow!("training settings: {e}"))?;
+    let state = out.join("state");
+    let progress_file = state.join("progress.json");
+    let final_weights = out.join("model.safetensors");
+    let mut rows = Vec::new();
+    if progress_file.is_file() {
+        let p: Progress = serde_json::from_slice(&std::fs::read(&progress_file)?)
+            .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
+        if p.spec != spec.clone() {
+            bail!(
+                "{} holds a training run with a different configuration (see {}); use another --out or remove it",
+                out.display(),
+                progress_file.display()
+            );
+        }
+        rows = p.rows;
+    }
+    let norm = Normalization::for_dataset(&split.name, &split.train);
+    tch::manual_seed(crate::seed::derive(spec.seed, &[0]) as i64);
+    let vs = nn::VarStore::new(device);
+    let net = Network::new(&vs.root(), &spec.architecture).map_err(|e| anyhow::anyhow!("architecture: {e}"))?;
+    let mut opt = MaskedSgd::new(&vs, spec.train.sgd.clone());
+    if !rows.is_empty() {
+        checkpoint::load_into(&state.join("weights.safetensors"), &vs, &spec.architecture)?;
+        let momentum = state.join("momentum.safetensors");
+        if momentum.is_file() {
+            opt.load_buffers(checkpoint::read_tensors(&momentum)?).map_err(|e| anyhow::anyhow!("{}: {e}", momentum.display()))?;
+        }
+    }
+    let subset = match spec.train_subset {
+        Some(r) => Some(crate::data::random_subset(split.train.len(), r, &mut crate::seed::rng(spec.seed, &[1]))?),
+        None => None,
+    };
+    let n_train = subset.as_ref().map_or(split.train.len(), |s| s.len());
+    let steps_per_epoch = n_train.div_ceil(spec.train.batch_size);
+    let total_steps = steps_per_epoch * spec.train.epochs;
+    let bar = if progress { crate::progress::steps_bar(total_steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
+    bar.set_position((rows.len() * steps_per_epoch) as u64);
+    for epoch in rows.len()..spec.train.epochs {
+        let t0 = std::time::Instant::now();
+        tch::manual_seed(crate::seed::derive(spec.seed, &[2, epoch as u64]) as i64);
+        let mut rng = crate::seed::rng(spec.seed, &[3, epoch as u64]);
+        let stats = train_epoch(
+            &net,
+            &mut opt,
+            &split.train,
+            subset.as_deref(),
+            &norm,
+            &spec.train,
+            epoch * steps_per_epoch,
+            total_steps,
+            device,
+            &mut rng,
+            |_, _, loss| {
+                bar.inc(1);
+                if let Some(l) = loss {
+                    bar.set_message(format!("epoch {}/{} loss {l:.4}", epoch + 1, spec.train.epochs));
+                }
+            },
+        );
+        let test = evaluate(&net, &split.test, &norm, device, 500);
+        let row = EpochRow {
+            epoch: epoch + 1,
+            lr: stats.lr,
+            train_loss: stats.loss,
+            train_accuracy: stats.accuracy,
+            test_loss: test.loss,
+            test_top1: test.top1,
+            test_mean_class: test.mean_class,
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        bar.println(format!(
+            "epoch {:>3}/{}  loss {:.4}  train acc {:.4}  test top-1 {:.4}  mean class-wise {:.4}  ({:.1} s)",
+            row.epoch, spec.train.epochs, row.train_loss, row.train_accuracy, row.test_top1, row.test_mean_class, row.seconds
+        ));
+        rows.push(row);
+        // Weights and momentum first, then the progress record that points at them: a crash
+        // between the two repeats one epoch, never skips one.
+        let named: Vec<(String, tch::Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+        checkpoint::write_tensors(&state.join("weights.safetensors"), &named)?;
+        let momentum: Vec<(String, tch::Tensor)> = opt.buffers().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+        if !momentum.is_empty() {
+            checkpoint::write_tensors(&state.join("momentum.safetensors"), &momentum)?;
+        }
+        let p = Progress { spec: spec.clone(), rows: rows.clone() };
+        crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
+        write_log(&out.join("train_log.csv"), &rows)?;
+    }
+    bar.finish_and_clear();
+    let test = evaluate(&net, &split.test, &norm, device, 500);
+    let meta = CheckpointMeta {
+        atrophy_version: env!("CARGO_PKG_VERSION").into(),
+        architecture: spec.architecture.clone(),
+        dataset: split.name.clone(),
+        normalization: norm,
+        evaluation: Some(test),
+        provenance: serde_json::json!({ "healthy": spec, "epochs_trained": rows.len() }),
+    };
+    checkpoint::save(&final_weights, &vs, &meta)?;
+    Ok(final_weights)
+}

@@ -1,0 +1,95 @@
+//! Learning-rate schedules, evaluated per optimizer step.
+use serde::{Deserialize, Serialize};
+
+/// How the learning rate moves over training.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LrSchedule {
+    /// The base rate throughout (the papers' setting).
+    Constant,
+    /// Multiply by `gamma` every `every` epochs.
+    Step {
+        /// Epochs between drops.
+        every: usize,
+        /// Factor per drop.
+        gamma: f64,
+    },
+    /// Cosine annealing from the base rate to 0 over all steps.
+    Cosine,
+    /// One-cycle (as PyTorch's `OneCycleLR` with cosine annealing): from base/25 up to base over
+    /// the first `pct_start` of the steps, then down to base/25/1e4.
+    OneCycle {
+        /// Fraction of steps spent warming up.
+        pct_start: f64,
+    },
+}
+
+impl LrSchedule {
+    /// The rate at global step `step` (0-based) of `total` steps, with `steps_per_epoch`.
+    pub fn lr(&self, base: f64, step: usize, total: usize, steps_per_epoch: usize) -> f64 {
+        let total = total.max(1);
+        match *self {
+            LrSchedule::Constant => base,
+            LrSchedule::Step { every, gamma } => {
+                let epoch = step / steps_per_epoch.max(1);
+                base * gamma.powi((epoch / every.max(1)) as i32)
+            }
+            LrSchedule::Cosine => base * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / total as f64).cos()),
+            LrSchedule::OneCycle { pct_start } => {
+                let initial = base / 25.0;
+                let last = initial / 1e4;
+                let up = ((pct_start * total as f64) - 1.0).max(1.0);
+                let s = step as f64;
+                let cos = |from: f64, to: f64, frac: f64| to + (from - to) * 0.5 * (1.0 + (std::f64::consts::PI * frac.clamp(0.0, 1.0)).cos());
+                if s <= up {
+                    cos(initial, base, s / up)
+                } else {
+                    cos(base, last, (s - up) / ((total as f64 - 1.0) - up).max(1.0))
+                }
+            }
+        }
+    }
+
+    /// Parses `constant`, `step:EVERY:GAMMA`, `cosine`, `onecycle[:PCT]`.
+    pub fn parse(s: &str) -> Result<LrSchedule, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |t: &str| t.parse::<f64>().map_err(|_| format!("schedule `{s}`: `{t}` is not a number"));
+        match parts.as_slice() {
+            ["constant"] => Ok(LrSchedule::Constant),
+            ["cosine"] => Ok(LrSchedule::Cosine),
+            ["onecycle"] => Ok(LrSchedule::OneCycle { pct_start: 0.3 }),
+            ["onecycle", p] => {
+                let p = num(p)?;
+                if !(0.0..1.0).contains(&p) || p == 0.0 {
+                    return Err(format!("schedule `{s}`: pct_start must be in (0, 1)"));
+                }
+                Ok(LrSchedule::OneCycle { pct_start: p })
+            }
+            ["step", e, g] => Ok(LrSchedule::Step {
+                every: e.parse().map_err(|_| format!("schedule `{s}`: `{e}` is not a whole number of epochs"))?,
+                gamma: num(g)?,
+            }),
+            _ => Err(format!("unknown schedule `{s}`: expected constant, step:EVERY:GAMMA, cosine or onecycle[:PCT]")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn schedules_hit_their_landmarks() {
+        assert_eq!(LrSchedule::Constant.lr(0.1, 7, 10, 2), 0.1);
+        let s = LrSchedule::Step { every: 2, gamma: 0.1 };
+        assert_eq!(s.lr(1.0, 3, 100, 2), 1.0);
+        assert!((s.lr(1.0, 4, 100, 2) - 0.1).abs() < 1e-12);
+        assert!((LrSchedule::Cosine.lr(1.0, 50, 100, 10) - 0.5).abs() < 1e-12);
+        assert!(LrSchedule::Cosine.lr(1.0, 100, 100, 10).abs() < 1e-12);
+        let o = LrSchedule::OneCycle { pct_start: 0.25 };
+        assert!((o.lr(1.0, 0, 101, 10) - 0.04).abs() < 1e-12);
+        assert!((o.lr(1.0, 24, 101, 10) - 1.0).abs() < 1e-9);
+        assert!((o.lr(1.0, 100, 101, 10) - 4e-6).abs() < 1e-12);
+        assert_eq!(LrSchedule::parse("step:30:0.1").unwrap(), LrSchedule::Step { every: 30, gamma: 0.1 });
+        assert!(LrSchedule::parse("linear").unwrap_err().contains("unknown schedule"));
+    }
+}
