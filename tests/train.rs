@@ -62,11 +62,11 @@ fn sgd_matches_pytorch_update_rule() {
 #[test]
 fn frozen_synapses_stay_bitwise_frozen_for_1000_steps() {
     tch::manual_seed(1);
-    let arch = Architecture::small_cnn(10);
+    let arch = Architecture::preset("small_cnn", Some("6,M,8,M"), 1, 12, 10).unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &arch).unwrap();
     let mut opt = MaskedSgd::new(&vs, SgdConfig { lr: 0.05, momentum: 0.9, weight_decay: 5e-3, nesterov: true });
-    let x = Tensor::randn([16, 1, 28, 28], (Kind::Float, Device::Cpu));
+    let x = Tensor::randn([16, 1, 12, 12], (Kind::Float, Device::Cpu));
     let y = Tensor::randint(10, [16], (Kind::Int64, Device::Cpu));
     let step = |opt: &mut MaskedSgd| {
         opt.zero_grad();
@@ -170,16 +170,31 @@ fn resumed_training_equals_uninterrupted_training() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
     train_healthy(&quick_spec(2), &split, &a, Device::Cpu, false).unwrap();
-    // A child process trains the same spec and is stopped abruptly once epoch 1 is recorded.
     let b = tmp.path().join("b");
-    std::fs::create_dir_all(&b).unwrap();
-    let child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_train_one_epoch_then_exit", "--ignored", "--nocapture"])
+    // A child process trains the same spec and is killed (SIGKILL) once epoch 1 is recorded.
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "helper_train_two_epochs", "--ignored", "--nocapture"])
         .env("ATROPHY_TEST_OUT", &b)
-        .status()
+        .stdout(std::process::Stdio::null())
+        .spawn()
         .unwrap();
-    assert!(child.success());
-    let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("state/progress.json")).unwrap()).unwrap();
+    let progress = b.join("state/progress.json");
+    let t0 = std::time::Instant::now();
+    loop {
+        let rows = std::fs::read(&progress)
+            .ok()
+            .and_then(|x| serde_json::from_slice::<serde_json::Value>(&x).ok())
+            .map_or(0, |v| v["rows"].as_array().map_or(0, |r| r.len()));
+        if rows >= 1 {
+            child.kill().unwrap();
+            break;
+        }
+        assert!(t0.elapsed().as_secs() < 300, "child never finished epoch 1");
+        assert!(child.try_wait().unwrap().is_none(), "child ended before it was killed");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.wait().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
     assert_eq!(rows["rows"].as_array().unwrap().len(), 1);
     train_healthy(&quick_spec(2), &split, &b, Device::Cpu, false).unwrap();
     assert_eq!(
@@ -193,27 +208,11 @@ fn resumed_training_equals_uninterrupted_training() {
     assert_eq!(strip(&la), strip(&lb));
 }
 
-/// Run by the test above in a child process: trains epoch 1 of the 2-epoch spec and exits
-/// abruptly (no destructors), as a killed process would.
+/// Run by the test above in a child process, which kills it after epoch 1.
 #[test]
 #[ignore = "helper of resumed_training_equals_uninterrupted_training"]
-fn helper_train_one_epoch_then_exit() {
+fn helper_train_two_epochs() {
     let Some(out) = std::env::var_os("ATROPHY_TEST_OUT") else { return };
     tch::set_num_threads(1);
-    let out = std::path::PathBuf::from(out);
-    let split = quick_data();
-    // Watch the state file in a thread and exit the process as soon as epoch 1 is recorded.
-    let progress = out.join("state/progress.json");
-    std::thread::spawn(move || loop {
-        if let Ok(b) = std::fs::read(&progress) {
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
-                if v["rows"].as_array().map_or(0, |r| r.len()) >= 1 {
-                    std::process::exit(0);
-                }
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    });
-    train_healthy(&quick_spec(2), &split, &out, Device::Cpu, false).unwrap();
-    panic!("training finished before the watcher stopped it");
+    train_healthy(&quick_spec(2), &quick_data(), std::path::Path::new(&out), Device::Cpu, false).unwrap();
 }

@@ -19,7 +19,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use faer::linalg::matmul::triangular::BlockStructure;
-use faer::{Accum, Par};
+use faer::Accum;
 use ndarray::{s, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
@@ -431,12 +431,6 @@ where
             b.layer_name(l - la)
         }
     })
-}
-
-/// Sequential parallelism marker kept for callers that nest these kernels in their own rayon
-/// loops (exposed for completeness; the kernels use all threads by default).
-pub fn sequential() -> Par {
-    Par::Seq
 }
 
 #[cfg(test)]

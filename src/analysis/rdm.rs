@@ -177,12 +177,14 @@ mod tests {
 
     #[test]
     fn hand_worked_case() {
-        // Rows 0 and 1 are perfectly correlated, row 2 is row 0 reversed (r = -1).
-        let a = array![[1.0f32, 2.0, 3.0], [2.0, 4.0, 6.5], [3.0, 2.0, 1.0]];
+        // Row 1 is row 0 scaled and shifted (r = 1), row 2 is row 0 reversed (r = -1), and
+        // rows 0 and 3 centre to (-1, 0, 1) and (-1, 1, 0): r = 1 / (sqrt 2 sqrt 2) = 0.5.
+        let a = array![[1.0f32, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0], [1.0, 3.0, 2.0]];
         let r = rdm(a.view()).unwrap();
         assert!((r[[0, 2]] - 2.0).abs() < 1e-12);
-        assert!(r[[0, 1]] < 1e-3);
-        assert_eq!(upper_triangle(r.view()).unwrap().len(), 3);
+        assert!(r[[0, 1]].abs() < 1e-12);
+        assert!((r[[3, 0]] - 0.5).abs() < 1e-12);
+        assert_eq!(upper_triangle(r.view()).unwrap().len(), 6);
     }
 
     #[test]

@@ -86,9 +86,9 @@ mod tests {
         assert!((LrSchedule::Cosine.lr(1.0, 50, 100, 10) - 0.5).abs() < 1e-12);
         assert!(LrSchedule::Cosine.lr(1.0, 100, 100, 10).abs() < 1e-12);
         let o = LrSchedule::OneCycle { pct_start: 0.25 };
-        assert!((o.lr(1.0, 0, 101, 10) - 0.04).abs() < 1e-12);
-        assert!((o.lr(1.0, 24, 101, 10) - 1.0).abs() < 1e-9);
-        assert!((o.lr(1.0, 100, 101, 10) - 4e-6).abs() < 1e-12);
+        assert!((o.lr(1.0, 0, 100, 10) - 0.04).abs() < 1e-12);
+        assert!((o.lr(1.0, 24, 100, 10) - 1.0).abs() < 1e-9);
+        assert!((o.lr(1.0, 99, 100, 10) - 4e-6).abs() < 1e-12);
         assert_eq!(LrSchedule::parse("step:30:0.1").unwrap(), LrSchedule::Step { every: 30, gamma: 0.1 });
         assert!(LrSchedule::parse("linear").unwrap_err().contains("unknown schedule"));
     }
