@@ -9,7 +9,10 @@
 pub mod analysis;
 pub mod cli;
 pub mod data;
+#[cfg(feature = "torch")]
+pub mod experiment;
 pub mod fsio;
+pub mod injury;
 pub mod model;
 pub mod progress;
 pub mod seed;

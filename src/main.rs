@@ -22,6 +22,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => atrophy::cli::train::run_train(a, device(&cli)?, progress),
         #[cfg(feature = "torch")]
         Command::Eval(a) => atrophy::cli::train::run_eval(a, device(&cli)?),
+        #[cfg(feature = "torch")]
+        Command::Run(a) => atrophy::cli::run::run(a, device(&cli)?, progress),
+        #[cfg(feature = "torch")]
+        Command::Merge(a) => atrophy::cli::run::merge(a),
         Command::Info(a) => atrophy::cli::info::run(a),
         Command::Data(c) => atrophy::cli::data::run(c, progress),
     }

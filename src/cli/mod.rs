@@ -3,6 +3,8 @@
 pub mod data;
 pub mod info;
 #[cfg(feature = "torch")]
+pub mod run;
+#[cfg(feature = "torch")]
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -13,6 +15,7 @@ use clap::{Parser, Subcommand};
 /// healthy synapses re-learn, and measure accuracy and internal representations after every step.
 ///
 /// Quick start:
+///   atrophy run                      # the quick experiment: decay + retraining, 3 cycles
 ///   atrophy data info fashion-mnist
 ///   atrophy train --dataset fashion-mnist --model small_cnn --epochs 3 --out runs/fm
 ///   atrophy eval runs/fm
@@ -37,6 +40,25 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Run an experiment: injure, evaluate, retrain, evaluate, over regimes and cycles.
+    ///
+    /// CONFIG is a TOML file or a preset (quick). Writes OUT/metrics.csv (one row per evaluated
+    /// state), OUT/summary.csv (mean and sample sd over cycles), OUT/run.json (config, version,
+    /// seeds, backend, timings). Progress is checkpointed after every step: run the same command
+    /// again to continue; a different config on the same folder is refused.
+    ///
+    /// Examples:
+    ///   atrophy run                          # the quick preset into results/quick
+    ///   atrophy run configs/moore-decay.toml --device cuda
+    ///   atrophy run my.toml --shard 0/4      # cycles 0, 4, 8, ... (then `atrophy merge`)
+    #[cfg(feature = "torch")]
+    #[command(verbatim_doc_comment)]
+    Run(run::RunArgs),
+    /// Merge the folders of `run --shard i/n` into one results folder.
+    ///
+    /// Example: atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x
+    #[cfg(feature = "torch")]
+    Merge(run::MergeArgs),
     /// Train a healthy model from scratch (resumable: run it again to continue).
     ///
     /// Writes OUT/model.safetensors with its JSON sidecar, OUT/train_log.csv (one row per epoch)

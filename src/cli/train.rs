@@ -1,7 +1,6 @@
 //! `atrophy train` and `atrophy eval`.
-use crate::data::{self, Augment, Normalization};
-use crate::model::{Architecture, BENCH_WIDTHS};
-use crate::train::{evaluate, train_healthy, HealthySpec, LrSchedule, SgdConfig, TrainConfig};
+use crate::data::{self, Normalization};
+use crate::train::{evaluate, train_healthy, HealthyOptions};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -73,33 +72,27 @@ pub struct EvalArgs {
     pub json: bool,
 }
 
-/// Builds the healthy-model spec from the arguments and the data set's shape.
-pub fn spec_from(a: &TrainArgs, split: &data::Split) -> Result<HealthySpec> {
-    let t = &split.train;
-    let widths = a.widths.as_deref().map(|w| if w == "bench" { BENCH_WIDTHS } else { w });
-    let architecture = Architecture::preset(&a.model, widths, t.channels, t.height, t.num_classes())
-        .map_err(|e| anyhow::anyhow!("--model/--widths: {e}"))?;
-    let augment = match a.augment.as_str() {
-        "auto" => (split.name == "cifar10").then_some(Augment::CIFAR),
-        "on" => Some(Augment::CIFAR),
-        "off" => None,
-        other => anyhow::bail!("--augment `{other}`: expected auto, on or off"),
-    };
-    let train = TrainConfig {
+/// The healthy-model options of the arguments.
+pub fn options_from(a: &TrainArgs) -> HealthyOptions {
+    HealthyOptions {
+        model: a.model.clone(),
+        widths: a.widths.clone(),
         epochs: a.epochs,
         batch_size: a.batch_size,
-        sgd: SgdConfig { lr: a.lr, momentum: a.momentum, weight_decay: a.weight_decay, nesterov: false },
-        schedule: LrSchedule::parse(&a.schedule).map_err(|e| anyhow::anyhow!("--schedule: {e}"))?,
-        augment,
-    };
-    train.validate().map_err(|e| anyhow::anyhow!("--{}", e.replace('_', "-")))?;
-    Ok(HealthySpec { dataset: split.name.clone(), architecture, train, seed: a.seed, train_subset: a.subset })
+        lr: a.lr,
+        momentum: a.momentum,
+        weight_decay: a.weight_decay,
+        schedule: a.schedule.clone(),
+        augment: a.augment.clone(),
+        subset: a.subset,
+        seed: a.seed,
+    }
 }
 
 /// Runs `train`.
 pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
     let split = data::load(&a.dataset, a.data.as_deref())?;
-    let spec = spec_from(a, &split)?;
+    let spec = options_from(a).to_spec(&split).map_err(|e| anyhow::anyhow!("{e}"))?;
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/healthy-{}-{}", split.name, spec.architecture.kind)));
     eprintln!(
         "training {} ({} parameters) on {} ({} images) for {} epochs on {}; output in {}",

@@ -28,6 +28,102 @@ pub struct HealthySpec {
     pub train_subset: Option<usize>,
 }
 
+/// How to make a healthy model, as the command line and experiment configs say it; becomes a
+/// [`HealthySpec`] once the data set's shape is known.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthyOptions {
+    /// small_cnn, vgg19_bn or vgg19.
+    #[serde(default = "d_model")]
+    pub model: String,
+    /// Conv widths (`bench` for the benchmark widths).
+    #[serde(default)]
+    pub widths: Option<String>,
+    /// Epochs.
+    #[serde(default = "d_epochs")]
+    pub epochs: usize,
+    /// Images per step.
+    #[serde(default = "d_batch")]
+    pub batch_size: usize,
+    /// Base learning rate.
+    #[serde(default = "d_lr")]
+    pub lr: f64,
+    /// SGD momentum.
+    #[serde(default = "d_momentum")]
+    pub momentum: f64,
+    /// Weight decay.
+    #[serde(default = "d_wd")]
+    pub weight_decay: f64,
+    /// Schedule (constant, step:EVERY:GAMMA, cosine, onecycle[:PCT]).
+    #[serde(default = "d_schedule")]
+    pub schedule: String,
+    /// auto, on or off.
+    #[serde(default = "d_augment")]
+    pub augment: String,
+    /// Train on this many random images.
+    #[serde(default)]
+    pub subset: Option<usize>,
+    /// Seed.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn d_model() -> String {
+    "small_cnn".into()
+}
+fn d_epochs() -> usize {
+    3
+}
+fn d_batch() -> usize {
+    128
+}
+fn d_lr() -> f64 {
+    0.01
+}
+fn d_momentum() -> f64 {
+    0.9
+}
+fn d_wd() -> f64 {
+    5e-4
+}
+fn d_schedule() -> String {
+    "constant".into()
+}
+fn d_augment() -> String {
+    "auto".into()
+}
+
+impl HealthyOptions {
+    /// The spec for `split`; errors name the option.
+    pub fn to_spec(&self, split: &crate::data::Split) -> std::result::Result<HealthySpec, String> {
+        use crate::data::Augment;
+        use crate::train::{LrSchedule, SgdConfig};
+        let t = &split.train;
+        let widths = self.widths.as_deref().map(|w| if w == "bench" { crate::model::BENCH_WIDTHS } else { w });
+        let architecture = Architecture::preset(&self.model, widths, t.channels, t.height, t.num_classes()).map_err(|e| format!("model/widths: {e}"))?;
+        let augment = match self.augment.as_str() {
+            "auto" => (split.name == "cifar10").then_some(Augment::CIFAR),
+            "on" => Some(Augment::CIFAR),
+            "off" => None,
+            other => return Err(format!("augment = `{other}`: expected auto, on or off")),
+        };
+        let train = TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            sgd: SgdConfig { lr: self.lr, momentum: self.momentum, weight_decay: self.weight_decay, nesterov: false },
+            schedule: LrSchedule::parse(&self.schedule).map_err(|e| format!("schedule: {e}"))?,
+            augment,
+        };
+        train.validate()?;
+        if let Some(r) = self.subset {
+            if r == 0 || r > t.len() {
+                return Err(format!("subset = {r} is out of range: expected 1..={}", t.len()));
+            }
+        }
+        Ok(HealthySpec { dataset: split.name.clone(), architecture, train, seed: self.seed, train_subset: self.subset })
+    }
+}
+
 /// One row of `train_log.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRow {

@@ -16,4 +16,4 @@ pub use optim::{MaskedSgd, SgdConfig};
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]
-pub use healthy::{train_healthy, HealthySpec};
+pub use healthy::{train_healthy, HealthyOptions, HealthySpec};

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Training and inference throughput, atrophy beside PyTorch, alternating in one run on one machine.
+#   bash bench/train_bench.sh [bench|full] [THREADS] [STEPS] [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+W=${1:-bench}; T=${2:-2}; S=${3:-20}; R=${4:-3}
+scripts/setup.sh
+cargo build --release --example train_bench -q
+for r in $(seq "$R"); do
+  .venv/bin/python bench/train_bench.py --widths "$W" --threads "$T" --steps "$S"
+  target/release/examples/train_bench "$W" "$T" "$S"
+done

@@ -1,0 +1,103 @@
+//! `atrophy run` and `atrophy merge`.
+use crate::experiment::{self, ExperimentConfig, RunOptions};
+use anyhow::{Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+use tch::Device;
+
+/// Presets shipped inside the binary, so `atrophy run quick` works from any folder.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("quick", include_str!("../../configs/quick.toml")),
+    ("moore-decay", include_str!("../../configs/moore-decay.toml")),
+    ("moore-ablation", include_str!("../../configs/moore-ablation.toml")),
+];
+
+/// Arguments of `run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// An experiment config (TOML file) or a preset name (quick, moore-decay, moore-ablation).
+    #[arg(default_value = "quick")]
+    pub config: String,
+    /// Results folder (default: the config's `out`, else results/NAME).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Run only the cycles c with c mod n = i (e.g. 0/4 ... 3/4 in four processes), then
+    /// combine the folders with `atrophy merge`.
+    #[arg(long, value_parser = experiment::shard::parse_shard)]
+    pub shard: Option<(usize, usize)>,
+}
+
+/// Arguments of `merge`.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Finished shard folders of one experiment.
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Folder for the merged results.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+/// Reads a config file or a preset.
+pub fn load_config(spec: &str) -> Result<ExperimentConfig> {
+    let path = PathBuf::from(spec);
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        return ExperimentConfig::from_toml(&text, &path.display().to_string()).map_err(anyhow::Error::msg);
+    }
+    for dir in ["configs"] {
+        let p = PathBuf::from(dir).join(format!("{spec}.toml"));
+        if p.is_file() {
+            let text = std::fs::read_to_string(&p)?;
+            return ExperimentConfig::from_toml(&text, &p.display().to_string()).map_err(anyhow::Error::msg);
+        }
+    }
+    if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == spec) {
+        return ExperimentConfig::from_toml(text, &format!("preset {name}")).map_err(anyhow::Error::msg);
+    }
+    anyhow::bail!("`{spec}` is neither a config file nor a preset (presets: {})", PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", "))
+}
+
+/// Runs `run`.
+pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
+    let cfg = load_config(&a.config)?;
+    let mut out = a.out.clone().or(cfg.out.clone()).unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
+    if let (Some((i, n)), None) = (a.shard, &a.out) {
+        out = out.join(format!("shard-{i}-of-{n}"));
+    }
+    let total = experiment::steps(&cfg, a.shard).len();
+    eprintln!(
+        "experiment {}: {} regimes x {} cycles x {} iterations = {} steps{} on {}; results in {}",
+        cfg.name,
+        cfg.regimes.len(),
+        cfg.cycles,
+        cfg.injury.iterations,
+        total,
+        a.shard.map(|(i, n)| format!(" (shard {i}/{n})")).unwrap_or_default(),
+        crate::device::describe(device),
+        out.display()
+    );
+    let p = experiment::run(&cfg, &RunOptions { out: out.clone(), device, progress, shard: a.shard })?;
+    print_summary(&p);
+    println!("results in {}", out.display());
+    Ok(())
+}
+
+fn print_summary(p: &experiment::Progress) {
+    let csv = experiment::summary_csv(&p.rows);
+    println!("{:<10} {:>4} {:<10} {:>9} {:>16}", "regime", "iter", "state", "injured", "top-1 mean+-sd");
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+        println!("{:<10} {:>4} {:<10} {:>8.1}% {:>8.4} +- {:.4}", f[0], f[1], f[2], 100.0 * num(4), num(5), num(6));
+    }
+}
+
+/// Runs `merge`.
+pub fn merge(a: &MergeArgs) -> Result<()> {
+    let dirs: Vec<&std::path::Path> = a.shards.iter().map(|p| p.as_path()).collect();
+    let p = experiment::shard::merge(&dirs, &a.out)?;
+    print_summary(&p);
+    println!("merged {} folders into {}", dirs.len(), a.out.display());
+    Ok(())
+}

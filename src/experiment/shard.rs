@@ -1,0 +1,70 @@
+//! Cycles are independent, so an experiment can be split into shards (`--shard i/n` runs the
+//! cycles c with c mod n = i, e.g. one per Slurm array task) and the shards merged afterwards.
+use super::records::MetricRow;
+use super::runner::{steps, write_tables, Progress};
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+/// Parses `i/n` with 0 <= i < n.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("--shard `{s}`: expected i/n with 0 <= i < n, e.g. 0/4");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// Merges finished shard folders into `out`: same config, every cycle exactly once.
+pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
+    let mut parts = Vec::new();
+    for d in dirs {
+        let f = d.join("progress.json");
+        let p: Progress = serde_json::from_slice(&std::fs::read(&f).with_context(|| format!("{}: not a results folder (no progress.json)", d.display()))?)
+            .with_context(|| format!("{}: unreadable", f.display()))?;
+        let total = steps(&p.config, p.shard).len();
+        if p.completed != total {
+            bail!("{}: shard {:?} is unfinished ({} of {} steps); run it to the end first", d.display(), p.shard, p.completed, total);
+        }
+        parts.push((d, p));
+    }
+    let Some((first_dir, first)) = parts.first() else { bail!("nothing to merge: give at least one results folder") };
+    let mut seen_cycles = std::collections::BTreeSet::new();
+    for (d, p) in &parts {
+        if p.config != first.config {
+            bail!("{} and {} were made by different configs", first_dir.display(), d.display());
+        }
+        for c in (0..p.config.cycles).filter(|c| p.shard.is_none_or(|(i, n)| c % n == i)) {
+            if !seen_cycles.insert(c) {
+                bail!("cycle {c} appears in more than one folder ({})", d.display());
+            }
+        }
+    }
+    let missing: Vec<usize> = (0..first.config.cycles).filter(|c| !seen_cycles.contains(c)).collect();
+    if !missing.is_empty() {
+        bail!("cycles {missing:?} are in none of the folders");
+    }
+    let order = |r: &MetricRow| {
+        let regime = first.config.regimes.iter().position(|x| x.name == r.regime).unwrap_or(usize::MAX);
+        let state = ["healthy", "injured", "retrained"].iter().position(|s| *s == r.state).unwrap_or(9);
+        (regime, r.cycle, r.iteration, state)
+    };
+    let mut rows: Vec<MetricRow> = parts.iter().flat_map(|(_, p)| p.rows.clone()).collect();
+    rows.sort_by_key(order);
+    let merged = Progress { config: first.config.clone(), shard: None, completed: steps(&first.config, None).len(), healthy: first.healthy.clone(), rows };
+    std::fs::create_dir_all(out)?;
+    crate::fsio::write_atomic(&out.join("progress.json"), &serde_json::to_vec(&merged)?)?;
+    write_tables(out, &merged)?;
+    let v = serde_json::json!({
+        "atrophy_version": env!("CARGO_PKG_VERSION"),
+        "config": merged.config,
+        "seed": merged.config.seed,
+        "merged_from": dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
+        "steps_total": merged.completed,
+        "steps_completed": merged.completed,
+        "finished": true,
+    });
+    crate::fsio::write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&v)?.as_bytes())?;
+    Ok(merged)
+}

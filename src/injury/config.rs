@@ -1,0 +1,117 @@
+//! What injury to inflict: kind, schedule and how synapses are chosen.
+use serde::{Deserialize, Serialize};
+
+/// The injury kinds of the papers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InjuryKind {
+    /// P3: each iteration marks T/N more synapses (the last iteration all that remain) and
+    /// multiplies every marked synapse, new and old, by gamma; marked synapses are frozen.
+    Decay,
+    /// P4: each iteration sets to zero, and freezes there, a fraction of the synapses not yet
+    /// ablated.
+    Ablation,
+}
+
+/// How the synapses to injure are chosen among the eligible ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// Uniformly at random (the papers).
+    Random,
+    /// Smallest |w| first (Han et al. 2015).
+    Magnitude,
+    /// Smallest Optimal Brain Damage saliency h_ii w_i^2 / 2 first (diagonal Hessian estimated
+    /// by the empirical Fisher, the mean squared gradient).
+    Obd,
+    /// Smallest first-order Taylor saliency |g w| first (Molchanov et al. 2017).
+    Taylor,
+}
+
+/// Whether quotas are set per layer or over the whole network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every injurable layer loses the same fraction (the papers' default).
+    PerLayer,
+    /// One quota over all injurable synapses; layers lose what the selection picks.
+    Global,
+}
+
+/// An injury schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjuryConfig {
+    /// decay or ablation.
+    pub kind: InjuryKind,
+    /// Number of iterations N.
+    pub iterations: usize,
+    /// Decay factor gamma (decay), in (0, 1).
+    #[serde(default = "default_gamma")]
+    pub gamma: f64,
+    /// Fraction of the remaining synapses ablated per iteration (ablation), in (0, 1].
+    #[serde(default = "default_fraction")]
+    pub fraction: f64,
+    /// How synapses are chosen.
+    #[serde(default = "default_selection")]
+    pub selection: Selection,
+    /// Quotas per layer or global.
+    #[serde(default = "default_scope")]
+    pub scope: Scope,
+    /// Layers that may be injured (names such as `conv1` or prefixes such as `conv`); empty
+    /// means every conv and linear layer.
+    #[serde(default)]
+    pub layers: Vec<String>,
+    /// Ablate whole output units (conv filters / dense neurons) instead of single synapses.
+    #[serde(default)]
+    pub units: bool,
+    /// Mini-batches used to estimate gradients for `obd` and `taylor` saliency.
+    #[serde(default = "default_saliency_batches")]
+    pub saliency_batches: usize,
+}
+
+fn default_gamma() -> f64 {
+    0.5
+}
+fn default_fraction() -> f64 {
+    0.2
+}
+fn default_selection() -> Selection {
+    Selection::Random
+}
+fn default_scope() -> Scope {
+    Scope::PerLayer
+}
+fn default_saliency_batches() -> usize {
+    4
+}
+
+impl InjuryConfig {
+    /// Checks every value; errors name the field (as `injury.FIELD`) and the allowed range.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.iterations == 0 || self.iterations > 10_000 {
+            return Err(format!("injury.iterations = {} is out of range: expected 1..=10000", self.iterations));
+        }
+        if self.kind == InjuryKind::Decay && !(self.gamma > 0.0 && self.gamma < 1.0) {
+            return Err(format!("injury.gamma = {} is out of range: expected 0 < gamma < 1", self.gamma));
+        }
+        if self.kind == InjuryKind::Ablation && !(self.fraction > 0.0 && self.fraction <= 1.0) {
+            return Err(format!("injury.fraction = {} is out of range: expected 0 < fraction <= 1", self.fraction));
+        }
+        if self.units && self.kind == InjuryKind::Decay {
+            return Err("injury.units = true needs injury.kind = \"ablation\" (whole units are ablated, not decayed)".into());
+        }
+        if self.units && self.scope == Scope::Global {
+            return Err("injury.units = true works per layer: set injury.scope = \"per_layer\"".into());
+        }
+        if self.saliency_batches == 0 {
+            return Err("injury.saliency_batches must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Is the layer named `layer` (e.g. `conv3`) injurable under this config?
+    pub fn injurable(&self, layer: &str) -> bool {
+        self.layers.is_empty() || self.layers.iter().any(|p| layer == p || (layer.starts_with(p.as_str()) && layer[p.len()..].chars().all(|c| c.is_ascii_digit())))
+    }
+}

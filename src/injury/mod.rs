@@ -1,0 +1,13 @@
+//! Injury: the state of every synapse and the injuries of the papers — progressive decay with
+//! freezing (P3), progressive ablation (P4), targeted variants (magnitude, Optimal Brain Damage,
+//! first-order Taylor) and unit ablation — per layer or global.
+//!
+//! Everything here works on plain `f32` slices; `experiment` moves weights between libtorch and
+//! these functions.
+pub mod config;
+pub mod inflict;
+pub mod state;
+
+pub use config::{InjuryConfig, InjuryKind, Scope, Selection};
+pub use inflict::{ablation_quota, decay_quota, injure, InjuryReport};
+pub use state::{LayerSynapses, SynapseStates, ABLATED, HEALTHY};

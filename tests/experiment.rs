@@ -1,0 +1,180 @@
+//! The injury and plasticity loop end to end on synthetic data: semantics, resume after SIGKILL,
+//! config errors, shards.
+#![cfg(feature = "torch")]
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+use std::process::Command;
+
+const CONFIG: &str = r#"
+name = "tiny"
+seed = 7
+cycles = 2
+
+[data]
+dataset = "synthetic"
+eval_images = 300
+
+[healthy.train]
+model = "small_cnn"
+widths = "8,M,16,M"
+epochs = 1
+batch_size = 64
+lr = 0.02
+
+[injury]
+kind = "decay"
+iterations = 3
+gamma = 0.5
+
+[[regime]]
+name = "R200"
+images = 200
+epochs = 1
+batch_size = 50
+lr = 0.01
+
+[[regime]]
+name = "static"
+static = true
+"#;
+
+fn atrophy(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_atrophy"));
+    c.args(args).env("ATROPHY_THREADS", "1");
+    c
+}
+
+fn write_config(dir: &Path, text: &str) -> String {
+    let p = dir.join("exp.toml");
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// metrics.csv without its wall-time column, which is the one thing that differs between runs.
+fn metrics_without_seconds(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let sec = header.iter().position(|h| *h == "seconds").unwrap();
+    text.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != sec).map(|(_, v)| v).collect::<Vec<_>>().join(",")).collect()
+}
+
+#[test]
+fn run_resume_shard_and_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), CONFIG);
+    // Uninterrupted reference run.
+    let full = tmp.path().join("full");
+    let out = atrophy(&["run", &cfg, "--out", full.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = metrics_without_seconds(&full);
+    // header + 2 regimes x 2 cycles x (healthy + 3 x injured) + R200's 2 x 3 retrained rows
+    assert_eq!(rows.len(), 1 + 2 * 2 * 4 + 2 * 3, "{rows:#?}");
+    let parsed: Vec<Vec<&str>> = rows[1..].iter().map(|r| r.split(',').collect()).collect();
+    for r in &parsed {
+        let (it, frac): (usize, f64) = (r[2].parse().unwrap(), r[3].parse().unwrap());
+        // P3: a fraction n/N of the synapses is affected after iteration n (per layer, so
+        // the total is within rounding).
+        assert!((frac - it as f64 / 3.0).abs() < 0.01, "{r:?}");
+    }
+    // Random selection depends on cycle and iteration only: at iteration 1 both regimes lose
+    // the same synapses from the same healthy model, so their injured accuracy is identical.
+    let first_injured = |regime: &str, cycle: &str| parsed.iter().find(|r| r[0] == regime && r[1] == cycle && r[2] == "1" && r[4] == "injured").unwrap()[5].to_string();
+    assert_eq!(first_injured("R200", "0"), first_injured("static", "0"));
+    assert_ne!(first_injured("R200", "0"), first_injured("R200", "1"), "cycles should differ");
+    let summary = std::fs::read_to_string(full.join("summary.csv")).unwrap();
+    assert!(summary.lines().any(|l| l.starts_with("R200,3,retrained,2,")), "{summary}");
+    let run_json: serde_json::Value = serde_json::from_slice(&std::fs::read(full.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["finished"], true);
+    assert_eq!(run_json["seed"], 7);
+
+    // Killed with SIGKILL at random moments, and started again each time, it ends with the same
+    // files (all but the wall-time column).
+    let resumed = tmp.path().join("resumed");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let mut kills = 0;
+    for attempt in 0..40 {
+        let mut child = atrophy(&["run", &cfg, "--out", resumed.to_str().unwrap()]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let wait_ms = rng.random_range(300..2500);
+        let t0 = std::time::Instant::now();
+        let mut done = None;
+        while t0.elapsed().as_millis() < wait_ms {
+            if let Some(s) = child.try_wait().unwrap() {
+                done = Some(s);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        match done {
+            Some(s) => {
+                assert!(s.success(), "attempt {attempt} failed");
+                break;
+            }
+            None => {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                kills += 1;
+            }
+        }
+    }
+    assert!(kills >= 2, "the run was never interrupted ({kills} kills): make the waits shorter");
+    assert_eq!(metrics_without_seconds(&resumed), rows, "resumed run differs from the uninterrupted one");
+    assert_eq!(std::fs::read(resumed.join("summary.csv")).unwrap(), std::fs::read(full.join("summary.csv")).unwrap());
+    assert!(!resumed.join("state").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "state files left after the end");
+
+    // The same folder with another config is refused, naming the field.
+    let other = write_config(tmp.path(), &CONFIG.replace("cycles = 2", "cycles = 3"));
+    let out = atrophy(&["run", &other, "--out", full.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("different config") && err.contains("cycles"), "{err}");
+
+    // Two shards merged give the full run's tables.
+    let s0 = tmp.path().join("s0");
+    let s1 = tmp.path().join("s1");
+    for (s, d) in [("0/2", &s0), ("1/2", &s1)] {
+        let out = atrophy(&["run", &cfg, "--shard", s, "--out", d.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let merged = tmp.path().join("merged");
+    let out = atrophy(&["merge", s0.to_str().unwrap(), s1.to_str().unwrap(), "--out", merged.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(metrics_without_seconds(&merged), rows);
+    let out = atrophy(&["merge", s0.to_str().unwrap(), "--out", tmp.path().join("m2").to_str().unwrap()]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cycles [1]"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn invalid_configs_name_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("gamma = 0.5", "gamma = 1.5", "injury.gamma"),
+        ("cycles = 2", "cycles = 0", "cycles"),
+        ("images = 200", "images = 0", "regime[0] (R200).images"),
+        ("lr = 0.01", "lr = -1.0", "regime[0] (R200).lr"),
+        ("kind = \"decay\"", "kind = \"melt\"", "melt"),
+        ("dataset = \"synthetic\"", "dataset = \"imagenet\"", "data.dataset"),
+        ("eval_images = 300", "eval_images = 300\ncolour = 1", "colour"),
+    ];
+    for (from, to, needle) in cases {
+        let cfg = write_config(tmp.path(), &CONFIG.replacen(from, to, 1));
+        let out = atrophy(&["run", &cfg, "--out", tmp.path().join("x").to_str().unwrap()]).output().unwrap();
+        assert!(!out.status.success(), "{to} accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle) && err.contains("exp.toml"), "{to}: {err}");
+    }
+    assert!(!tmp.path().join("x").exists(), "an invalid config created the results folder");
+}
+
+#[test]
+fn shipped_presets_are_valid() {
+    for (name, _) in atrophy::cli::run::PRESETS {
+        let cfg = atrophy::cli::run::load_config(name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        assert_eq!(cfg.name, name);
+    }
+    let decay = atrophy::cli::run::load_config("moore-decay").unwrap();
+    assert_eq!((decay.cycles, decay.injury.iterations, decay.injury.gamma), (10, 10, 0.5));
+    let names: Vec<&str> = decay.regimes.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["R5000", "R1000", "R100", "static"]);
+    let abl = atrophy::cli::run::load_config("moore-ablation").unwrap();
+    assert_eq!((abl.injury.iterations, abl.injury.fraction, abl.regimes[0].epochs, abl.regimes[0].batch_size), (15, 0.2, 3, 40));
+}
