@@ -44,8 +44,8 @@ fn atrophy(args: &[&str]) -> Command {
     c
 }
 
-fn write_config(dir: &Path, text: &str) -> String {
-    let p = dir.join("exp.toml");
+fn write_config(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p.to_string_lossy().into_owned()
 }
@@ -61,10 +61,12 @@ fn metrics_without_seconds(dir: &Path) -> Vec<String> {
 #[test]
 fn run_resume_shard_and_merge() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(tmp.path(), CONFIG);
+    let cfg = write_config(tmp.path(), "exp.toml", CONFIG);
     // Uninterrupted reference run.
     let full = tmp.path().join("full");
+    let t_full = std::time::Instant::now();
     let out = atrophy(&["run", &cfg, "--out", full.to_str().unwrap()]).output().unwrap();
+    let full_ms = t_full.elapsed().as_millis() as u64;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows = metrics_without_seconds(&full);
     // header + 2 regimes x 2 cycles x (healthy + 3 x injured) + R200's 2 x 3 retrained rows
@@ -94,7 +96,8 @@ fn run_resume_shard_and_merge() {
     let mut kills = 0;
     for attempt in 0..40 {
         let mut child = atrophy(&["run", &cfg, "--out", resumed.to_str().unwrap()]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
-        let wait_ms = rng.random_range(300..2500);
+        // Kill points spread over the run, the healthy training included.
+        let wait_ms = rng.random_range(full_ms / 8..full_ms / 3).max(20) as u128;
         let t0 = std::time::Instant::now();
         let mut done = None;
         while t0.elapsed().as_millis() < wait_ms {
@@ -122,7 +125,7 @@ fn run_resume_shard_and_merge() {
     assert!(!resumed.join("state").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "state files left after the end");
 
     // The same folder with another config is refused, naming the field.
-    let other = write_config(tmp.path(), &CONFIG.replace("cycles = 2", "cycles = 3"));
+    let other = write_config(tmp.path(), "other.toml", &CONFIG.replace("cycles = 2", "cycles = 3"));
     let out = atrophy(&["run", &other, "--out", full.to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -156,7 +159,7 @@ fn invalid_configs_name_the_field() {
         ("eval_images = 300", "eval_images = 300\ncolour = 1", "colour"),
     ];
     for (from, to, needle) in cases {
-        let cfg = write_config(tmp.path(), &CONFIG.replacen(from, to, 1));
+        let cfg = write_config(tmp.path(), "exp.toml", &CONFIG.replacen(from, to, 1));
         let out = atrophy(&["run", &cfg, "--out", tmp.path().join("x").to_str().unwrap()]).output().unwrap();
         assert!(!out.status.success(), "{to} accepted");
         let err = String::from_utf8_lossy(&out.stderr);

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use super::error::{AnalysisError, Result};
 use super::hsic::{centre_gram, frob_dot, rbf_gram, UnbiasedGram};
 use super::linalg::{
-    aat_lower, ata_lower, centre_columns, check_finite, cross, par_all, sq_norm,
-    sym_sq_norm_from_lower, Real,
+    aat_lower, abt, centre_columns, centre_transposed, centred_row_sq_norms, check_finite,
+    par_all, sq_norm, sym_sq_norm_from_lower, Real,
 };
 
 /// The kernel applied to each representation before HSIC.
@@ -112,12 +112,20 @@ pub fn linear_cka<T: Real>(x: ArrayView2<T>, y: ArrayView2<T>) -> Result<f64> {
 /// Linear CKA, feature-space form: `||Y'X||_F^2 / (||X'X||_F ||Y'Y||_F)` with centred columns.
 pub fn linear_cka_feature<T: Real>(x: ArrayView2<T>, y: ArrayView2<T>) -> Result<f64> {
     check_pair("linear CKA", x, y, 2)?;
-    let xc = centre_columns(x);
-    let yc = centre_columns(y);
-    let xy = sq_norm(&cross(yc.view(), xc.view(), par_all()));
-    let xx = sym_sq_norm_from_lower(&ata_lower(xc.view(), par_all()));
-    let yy = sym_sq_norm_from_lower(&ata_lower(yc.view(), par_all()));
+    let (xt, _) = centre_transposed(x);
+    let (yt, _) = centre_transposed(y);
+    let (xy, xx, yy) = feature_products(xt.view(), yt.view());
     normalise("linear CKA", xy, xx, yy)
+}
+
+/// `(||Y'X||^2, ||X'X||^2, ||Y'Y||^2)` from the transposed centred inputs (p x n each): one full
+/// GEMM and two half GEMMs, reduced in f64.
+fn feature_products<T: Real>(xt: ArrayView2<T>, yt: ArrayView2<T>) -> (f64, f64, f64) {
+    (
+        sq_norm(&abt(yt, xt, par_all())),
+        sym_sq_norm_from_lower(&aat_lower(xt, par_all())),
+        sym_sq_norm_from_lower(&aat_lower(yt, par_all())),
+    )
 }
 
 /// Linear CKA, Gram form: `<K_c, L_c> / (||K_c|| ||L_c||)` with `K_c = X_c X_c'`.
@@ -178,25 +186,26 @@ pub fn linear_cka_unbiased<T: Real>(x: ArrayView2<T>, y: ArrayView2<T>) -> Resul
     let (n, p1, p2) = (x.nrows() as f64, x.ncols() as f64, y.ncols() as f64);
     let feature = n * (p1 * p2 + 0.5 * (p1 * p1 + p2 * p2));
     let gram = n * n * (0.5 * (p1 + p2) + 3.0);
-    let xc = centre_columns(x);
-    let yc = centre_columns(y);
-    let (xy, xx, yy) = if feature <= gram {
-        (
-            sq_norm(&cross(yc.view(), xc.view(), par_all())),
-            sym_sq_norm_from_lower(&ata_lower(xc.view(), par_all())),
-            sym_sq_norm_from_lower(&ata_lower(yc.view(), par_all())),
-        )
+    let (xy, xx, yy, k, l) = if feature <= gram {
+        let (xt, mx) = centre_transposed(x);
+        let (yt, my) = centre_transposed(y);
+        let (xy, xx, yy) = feature_products(xt.view(), yt.view());
+        let k = centred_row_sq_norms(x, &mx);
+        let l = centred_row_sq_norms(y, &my);
+        (xy, xx, yy, k, l)
     } else {
+        let xc = centre_columns(x);
+        let yc = centre_columns(y);
         let k = aat_lower(xc.view(), par_all());
         let l = aat_lower(yc.view(), par_all());
         (
             sym_dot_from_lower(&k, &l),
             sym_sq_norm_from_lower(&k),
             sym_sq_norm_from_lower(&l),
+            row_sq_norms(xc.view()),
+            row_sq_norms(yc.view()),
         )
     };
-    let k = row_sq_norms(xc.view());
-    let l = row_sq_norms(yc.view());
     let hsic = |tr: f64, a: &[f64], b: &[f64]| {
         let ab: f64 = a.iter().zip(b).map(|(u, v)| u * v).sum();
         let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());

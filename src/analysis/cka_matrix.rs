@@ -222,26 +222,38 @@ fn strict_products<T: Real>(layers: &[Array2<T>], la: usize) -> SampleStats {
                 let out = row.as_slice_mut().expect("rows of a fresh array are contiguous");
                 pack_strict_lower(x.view(), r0, r1, out);
             }
-            let (pa, pb) = p.view().split_at(Axis(0), la);
-            faer::linalg::matmul::matmul(
-                as_faer_mut(&mut strict_ab),
-                Accum::Add,
-                as_faer(&pa),
-                as_faer(&pb).transpose(),
-                1.0,
-                par_all(),
-            );
-            let norms: Vec<f64> = p
-                .axis_iter(Axis(0))
-                .into_par_iter()
-                .map(|r| r.iter().map(|v| v * v).sum())
-                .collect();
-            for (s, v) in strict_self.iter_mut().zip(norms) {
+            let block_stats = products_of_packed(&p, la);
+            strict_ab += &block_stats.strict_ab;
+            for (s, v) in strict_self.iter_mut().zip(block_stats.strict_self) {
                 *s += v;
             }
         }
         r0 = r1;
     }
+    SampleStats {
+        strict_ab,
+        strict_self,
+    }
+}
+
+/// All pairwise products of packed strict-lower Grams (rows of `p`, A layers first): one f64
+/// GEMM for the A x B block and a squared norm per row for the self terms.
+fn products_of_packed(p: &Array2<f64>, la: usize) -> SampleStats {
+    let (pa, pb) = p.view().split_at(Axis(0), la);
+    let mut strict_ab = Array2::<f64>::zeros((la, pb.nrows()));
+    faer::linalg::matmul::matmul(
+        as_faer_mut(&mut strict_ab),
+        Accum::Replace,
+        as_faer(&pa),
+        as_faer(&pb).transpose(),
+        1.0,
+        par_all(),
+    );
+    let strict_self = p
+        .axis_iter(Axis(0))
+        .into_par_iter()
+        .map(|r| r.iter().map(|v| v * v).sum())
+        .collect();
     SampleStats {
         strict_ab,
         strict_self,
@@ -396,27 +408,37 @@ where
     let mut sum_own = vec![0.0f64; la + lb];
     for (done, w) in bounds.windows(2).enumerate() {
         let rows = w[0]..w[1];
-        let mut layers = Vec::with_capacity(la + lb);
+        let bsz = rows.len();
+        // One row of P per layer; layers are read, reduced and dropped one at a time so that only
+        // P (layers x b(b-1)/2 f64) and a single layer's minibatch are ever held.
+        let mut p = Array2::<f64>::zeros((la + lb, bsz * (bsz - 1) / 2));
+        let mut diag = Vec::with_capacity(la + lb);
         for l in 0..la + lb {
             let (x, name) = if l < la {
                 (a.read_rows(l, rows.clone())?, a.layer_name(l))
             } else {
                 (b.read_rows(l - la, rows.clone())?, b.layer_name(l - la))
             };
-            if x.nrows() != rows.len() {
+            if x.nrows() != bsz {
                 return Err(AnalysisError::BadShape {
                     what: "minibatch CKA: a layer source returned the wrong number of rows",
                     shape: x.shape().to_vec(),
-                    expected: "rows.len() rows",
+                    expected: "as many rows as requested",
                 });
             }
             check_finite("minibatch CKA", "a layer", x.view())
                 .map_err(|e| AnalysisError::io(&name, e))?;
-            layers.push(centre_columns(x.view()));
+            // The unbiased estimator ignores a shift of the data, so centring within the
+            // minibatch changes nothing but the rounding error (it makes it smaller).
+            let xc = centre_columns(x.view());
+            drop(x);
+            diag.push(row_sq_norms(xc.view()));
+            let mut row = p.row_mut(l);
+            let out = row.as_slice_mut().expect("rows of a fresh array are contiguous");
+            pack_strict_lower(xc.view(), 0, bsz, out);
         }
-        let diag: Vec<Vec<f64>> = layers.iter().map(|x| row_sq_norms(x.view())).collect();
-        let stats = strict_products(&layers, la);
-        drop(layers);
+        let stats = products_of_packed(&p, la);
+        drop(p);
         let (ab, own) = hsic_from_stats(&stats, &diag, la, estimator);
         sum_ab += &ab;
         for (s, v) in sum_own.iter_mut().zip(own) {

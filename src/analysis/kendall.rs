@@ -131,10 +131,10 @@ pub fn kendall_counts(x: &[f64], y: &[f64]) -> Result<KendallCounts> {
             });
         }
     }
-    let pairs: Vec<(u64, u64)> = x
+    let pairs: Vec<u128> = x
         .par_iter()
         .zip(y.par_iter())
-        .map(|(&a, &b)| (key(a), key(b)))
+        .map(|(&a, &b)| pack(a, b))
         .collect();
     Ok(counts_from_pairs(pairs))
 }
@@ -164,10 +164,10 @@ pub fn rdm_kendall_counts(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<Kend
         ));
     }
     let m = n * n.saturating_sub(1) / 2;
-    let mut pairs = vec![(0u64, 0u64); m];
+    let mut pairs = vec![0u128; m];
     // Split the output into one segment per row (row i holds n - 1 - i entries).
     let mut segments = Vec::with_capacity(n);
-    let mut rest: &mut [(u64, u64)] = &mut pairs;
+    let mut rest: &mut [u128] = &mut pairs;
     for i in 0..n {
         let (seg, tail) = rest.split_at_mut(n - 1 - i);
         segments.push((i, seg));
@@ -184,7 +184,7 @@ pub fn rdm_kendall_counts(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<Kend
                 if first_bad.is_none() && (u.is_nan() || v.is_nan()) {
                     first_bad = Some((i * n + j, if u.is_nan() { "A" } else { "B" }));
                 }
-                *out = (key(u), key(v));
+                *out = pack(u, v);
             }
             first_bad
         })
@@ -199,13 +199,19 @@ pub fn rdm_kendall_counts(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<Kend
     Ok(counts_from_pairs(pairs))
 }
 
-/// Knight's algorithm on (x, y) keys.
-fn counts_from_pairs(mut pairs: Vec<(u64, u64)>) -> KendallCounts {
+/// The pair (x, y) as one integer whose order is the lexicographic order of (x, y): sorting
+/// 16-byte integers is faster than sorting tuples compared field by field.
+#[inline]
+fn pack(x: f64, y: f64) -> u128 {
+    ((key(x) as u128) << 64) | key(y) as u128
+}
+
+/// Knight's algorithm on packed (x, y) keys.
+fn counts_from_pairs(mut pairs: Vec<u128>) -> KendallCounts {
     let len = pairs.len();
     pairs.par_sort_unstable();
-    let ties_x = tied_pairs_by(&pairs, |p| p.0);
-    let ties_xy = tied_pairs_by(&pairs, |p| *p);
-    let mut ys: Vec<u64> = pairs.par_iter().map(|p| p.1).collect();
+    // One pass: tie runs in x and in (x, y), and the y keys in x order.
+    let (ties_x, ties_xy, mut ys) = ties_and_ys(&pairs);
     drop(pairs);
     let discordant = sort_counting_inversions(&mut ys);
     let ties_y = tied_pairs_by(&ys, |v| *v);
@@ -219,9 +225,9 @@ fn counts_from_pairs(mut pairs: Vec<(u64, u64)>) -> KendallCounts {
     }
 }
 
-/// Sum of t(t-1)/2 over runs of equal `f(item)` in a sorted slice, in parallel chunks whose
-/// boundaries are moved forward to the end of a run so that no run is split.
-fn tied_pairs_by<T: Sync, K: PartialEq>(v: &[T], f: impl Fn(&T) -> K + Sync) -> u64 {
+/// Chunk boundaries of a sorted slice, at least `1 << 16` apart, moved forward so that no run
+/// of equal `f(item)` is split between chunks.
+fn run_aligned_chunks<T, K: PartialEq>(v: &[T], f: impl Fn(&T) -> K) -> Vec<usize> {
     let chunk = (v.len() / (4 * rayon::current_num_threads()).max(1)).max(1 << 16);
     let mut bounds = vec![0usize];
     let mut at = chunk;
@@ -236,20 +242,67 @@ fn tied_pairs_by<T: Sync, K: PartialEq>(v: &[T], f: impl Fn(&T) -> K + Sync) -> 
     }
     bounds.push(v.len());
     bounds
+}
+
+/// `sum t(t-1)/2` over runs of equal x and of equal (x, y) in sorted packed pairs, and the y
+/// keys in that order, in parallel chunks aligned to x runs (so joint runs are not split either).
+fn ties_and_ys(pairs: &[u128]) -> (u64, u64, Vec<u64>) {
+    let bounds = run_aligned_chunks(pairs, |p| (p >> 64) as u64);
+    let mut ys = vec![0u64; pairs.len()];
+    let mut outs = Vec::with_capacity(bounds.len());
+    let mut rest: &mut [u64] = &mut ys;
+    for w in bounds.windows(2) {
+        let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+        outs.push((w[0]..w[1], head));
+        rest = tail;
+    }
+    let (tx, txy) = outs
+        .into_par_iter()
+        .map(|(range, out)| {
+            let s = &pairs[range];
+            let (mut tx, mut txy) = (0u64, 0u64);
+            let (mut run_x, mut run_xy) = (0u64, 0u64);
+            for (k, (&p, o)) in s.iter().zip(out.iter_mut()).enumerate() {
+                *o = p as u64;
+                if k > 0 && (p >> 64) == (s[k - 1] >> 64) {
+                    run_x += 1;
+                    tx += run_x; // the k-th member of a run ties with the k-1 before it
+                    if p == s[k - 1] {
+                        run_xy += 1;
+                        txy += run_xy;
+                    } else {
+                        run_xy = 0;
+                    }
+                } else {
+                    run_x = 0;
+                    run_xy = 0;
+                }
+            }
+            (tx, txy)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    (tx, txy, ys)
+}
+
+/// Sum of t(t-1)/2 over runs of equal `f(item)` in a sorted slice, in parallel chunks whose
+/// boundaries are aligned to runs.
+fn tied_pairs_by<T: Sync, K: PartialEq>(v: &[T], f: impl Fn(&T) -> K + Sync) -> u64 {
+    let bounds = run_aligned_chunks(v, &f);
+    bounds
         .par_windows(2)
         .map(|w| {
             let s = &v[w[0]..w[1]];
             let mut total = 0u64;
-            let mut run = 1u64;
+            let mut run = 0u64;
             for k in 1..s.len() {
                 if f(&s[k]) == f(&s[k - 1]) {
                     run += 1;
+                    total += run;
                 } else {
-                    total += run * (run - 1) / 2;
-                    run = 1;
+                    run = 0;
                 }
             }
-            total + run * (run - 1) / 2
+            total
         })
         .sum()
 }
@@ -261,6 +314,11 @@ const INSERTION: usize = 24;
 
 /// Sorts `v` ascending and returns the number of strict inversions (i < j, v_i > v_j): the
 /// number of swaps of adjacent elements a stable sort needs.
+#[doc(hidden)]
+pub fn sort_counting_inversions_pub(v: &mut [u64]) -> u64 {
+    sort_counting_inversions(v)
+}
+
 pub(crate) fn sort_counting_inversions(v: &mut [u64]) -> u64 {
     let mut buf = vec![0u64; v.len()];
     sort_count(v, &mut buf, false)
@@ -325,16 +383,7 @@ fn merge_count(a: &[u64], b: &[u64], out: &mut [u64], a_after: u64) -> u64 {
     if a.len() + b.len() <= SEQUENTIAL || a.is_empty() || b.is_empty() {
         return merge_count_seq(a, b, out, a_after);
     }
-    // Split so that every element left of the cut is <= (ties: a-before-b) every element right.
-    let (ia, jb) = if a.len() >= b.len() {
-        let ia = a.len() / 2;
-        let pivot = a[ia];
-        (ia, b.partition_point(|&x| x < pivot))
-    } else {
-        let jb = b.len() / 2;
-        let pivot = b[jb];
-        (a.partition_point(|&x| x <= pivot), jb)
-    };
+    let (ia, jb) = split_point(a, b);
     let (out_l, out_r) = out.split_at_mut(ia + jb);
     // Every b in the left part is below every a in the right part; none of the right b's is
     // below a left a.
@@ -346,25 +395,113 @@ fn merge_count(a: &[u64], b: &[u64], out: &mut [u64], a_after: u64) -> u64 {
     l + r
 }
 
-/// Branch-free sequential merge with inversion counting (see [`merge_count`]).
-fn merge_count_seq(a: &[u64], b: &[u64], out: &mut [u64], a_after: u64) -> u64 {
-    let (mut i, mut j, mut k) = (0usize, 0usize, 0usize);
-    let mut inv = 0u64;
-    let (na, nb) = (a.len(), b.len());
-    while i < na && j < nb {
-        let (x, y) = (a[i], b[j]);
-        let take_b = y < x;
-        out[k] = if take_b { y } else { x };
-        inv += if take_b { (na - i) as u64 + a_after } else { 0 };
-        j += take_b as usize;
-        i += (!take_b) as usize;
-        k += 1;
+/// A cut (ia, jb) of two sorted non-empty inputs such that merging `a[..ia]` with `b[..jb]` and
+/// `a[ia..]` with `b[jb..]` and concatenating gives the stable merge (ties: `a` first). Every
+/// `b[..jb]` is below every `a[ia..]` (so each such pair is an inversion), and no `b[jb..]` is
+/// below any `a[..ia]`.
+fn split_point(a: &[u64], b: &[u64]) -> (usize, usize) {
+    if a.len() >= b.len() {
+        let ia = a.len() / 2;
+        let pivot = a[ia];
+        (ia, b.partition_point(|&x| x < pivot))
+    } else {
+        let jb = b.len() / 2;
+        let pivot = b[jb];
+        (a.partition_point(|&x| x <= pivot), jb)
     }
-    out[k..k + (na - i)].copy_from_slice(&a[i..]);
-    k += na - i;
-    let rest = nb - j;
-    out[k..k + rest].copy_from_slice(&b[j..]);
-    inv + rest as u64 * a_after
+}
+
+/// One step of a branch-free merge: emit the smaller head (ties: `a`), and if it came from `b`
+/// count the elements of `a` still waiting (plus `after`) as inversions.
+///
+/// # Safety
+/// `pa < ea`, `pb < eb`, and `po` must have room for one element.
+#[inline(always)]
+unsafe fn step(
+    pa: &mut *const u64,
+    ea: *const u64,
+    pb: &mut *const u64,
+    po: &mut *mut u64,
+    after: u64,
+    inv: &mut u64,
+) {
+    let (x, y) = (**pa, **pb);
+    let take_b = y < x;
+    **po = if take_b { y } else { x };
+    *po = po.add(1);
+    let waiting = ea.offset_from(*pa) as u64 + after;
+    *inv += if take_b { waiting } else { 0 };
+    *pb = pb.add(take_b as usize);
+    *pa = pa.add((!take_b) as usize);
+}
+
+/// Sequential merge with inversion counting (see [`merge_count`]). The merge is cut in two
+/// halves (as in the parallel merge) that advance in the same loop: one merge is bound by the
+/// latency of load -> compare -> pointer update, two independent ones keep the core busy.
+fn merge_count_seq(a: &[u64], b: &[u64], out: &mut [u64], a_after: u64) -> u64 {
+    let (na, nb) = (a.len(), b.len());
+    assert_eq!(out.len(), na + nb);
+    if na + nb < 128 || na == 0 || nb == 0 {
+        return merge_one(a, b, out, a_after);
+    }
+    let (ia, jb) = split_point(a, b);
+    let after1 = a_after + (na - ia) as u64;
+    let mut inv = 0u64;
+    // SAFETY: chain 1 reads a[..ia], b[..jb] and writes out[..ia + jb]; chain 2 reads a[ia..],
+    // b[jb..] and writes out[ia + jb..]. The loop runs only while every read pointer is below its
+    // end, and each step writes exactly one element per chain, never more than its share.
+    let (r1, r2) = unsafe {
+        let (mut pa1, ea1) = (a.as_ptr(), a.as_ptr().add(ia));
+        let (mut pb1, eb1) = (b.as_ptr(), b.as_ptr().add(jb));
+        let (mut pa2, ea2) = (a.as_ptr().add(ia), a.as_ptr().add(na));
+        let (mut pb2, eb2) = (b.as_ptr().add(jb), b.as_ptr().add(nb));
+        let mut po1 = out.as_mut_ptr();
+        let mut po2 = out.as_mut_ptr().add(ia + jb);
+        let mut inv2 = 0u64;
+        while pa1 < ea1 && pb1 < eb1 && pa2 < ea2 && pb2 < eb2 {
+            step(&mut pa1, ea1, &mut pb1, &mut po1, after1, &mut inv);
+            step(&mut pa2, ea2, &mut pb2, &mut po2, a_after, &mut inv2);
+        }
+        inv += inv2;
+        let base = out.as_mut_ptr();
+        let o1 = po1.offset_from(base) as usize;
+        let o2 = po2.offset_from(base) as usize;
+        let a1 = pa1.offset_from(a.as_ptr()) as usize;
+        let b1 = pb1.offset_from(b.as_ptr()) as usize;
+        let a2 = pa2.offset_from(a.as_ptr()) as usize;
+        let b2 = pb2.offset_from(b.as_ptr()) as usize;
+        ((a1, b1, o1), (a2, b2, o2))
+    };
+    let (out1, out2) = out.split_at_mut(ia + jb);
+    inv += merge_one(&a[r1.0..ia], &b[r1.1..jb], &mut out1[r1.2..], after1);
+    inv += merge_one(&a[r2.0..], &b[r2.1..], &mut out2[r2.2 - (ia + jb)..], a_after);
+    inv
+}
+
+/// Plain branch-free merge with inversion counting (see [`merge_count`]).
+fn merge_one(a: &[u64], b: &[u64], out: &mut [u64], a_after: u64) -> u64 {
+    let (na, nb) = (a.len(), b.len());
+    assert_eq!(out.len(), na + nb);
+    let mut inv = 0u64;
+    // SAFETY: `pa` stays within a[..na] and `pb` within b[..nb] while the loop runs (each
+    // iteration advances exactly one of them by one and the loop stops when either reaches its
+    // end); `po` advances once per element written and `out` has room for na + nb elements.
+    // Raw pointers let the compiler turn the selection into conditional moves: on random data
+    // a branch would be mispredicted half of the time.
+    unsafe {
+        let (mut pa, ea) = (a.as_ptr(), a.as_ptr().add(na));
+        let (mut pb, eb) = (b.as_ptr(), b.as_ptr().add(nb));
+        let mut po = out.as_mut_ptr();
+        while pa < ea && pb < eb {
+            step(&mut pa, ea, &mut pb, &mut po, a_after, &mut inv);
+        }
+        let ra = ea.offset_from(pa) as usize;
+        std::ptr::copy_nonoverlapping(pa, po, ra);
+        po = po.add(ra);
+        let rb = eb.offset_from(pb) as usize;
+        std::ptr::copy_nonoverlapping(pb, po, rb);
+        inv + rb as u64 * a_after
+    }
 }
 
 #[cfg(test)]

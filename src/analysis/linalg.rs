@@ -64,14 +64,17 @@ pub(crate) fn as_faer_mut<T>(a: &mut Array2<T>) -> MatMut<'_, T> {
     MatMut::from_row_major_slice_mut(slice, r, c)
 }
 
-/// `A' B` for `A` (n x p) and `B` (n x q): the p x q cross-product matrix.
-pub(crate) fn cross<T: Real>(a: ArrayView2<T>, b: ArrayView2<T>, par: Par) -> Array2<T> {
-    let mut out = Array2::<T>::zeros((a.ncols(), b.ncols()));
+/// `A B'` for `A` (p x n) and `B` (q x n) in standard layout: the p x q matrix of dot products
+/// of their rows. This is the layout GEMM kernels like best (the summed dimension contiguous in
+/// both operands); with row-major n x p activations, `X'Y` in the other layout runs about half
+/// as fast, so the feature-space forms first transpose their (centred) inputs.
+pub(crate) fn abt<T: Real>(a: ArrayView2<T>, b: ArrayView2<T>, par: Par) -> Array2<T> {
+    let mut out = Array2::<T>::zeros((a.nrows(), b.nrows()));
     faer::linalg::matmul::matmul(
         as_faer_mut(&mut out),
         Accum::Replace,
-        as_faer(&a).transpose(),
-        as_faer(&b),
+        as_faer(&a),
+        as_faer(&b).transpose(),
         T::one(),
         par,
     );
@@ -177,6 +180,52 @@ pub(crate) fn centre_columns<T: Real>(x: ArrayView2<T>) -> Array2<T> {
     out
 }
 
+/// Side of the tiles of the blocked transpose in [`centre_transposed`].
+const TILE: usize = 64;
+
+/// The centred columns of `x` (n x p) stored transposed, as a p x n standard-layout array (each
+/// feature's n values contiguous), plus the column means. A tiled copy keeps both the reads and
+/// the writes cache-friendly.
+pub(crate) fn centre_transposed<T: Real>(x: ArrayView2<T>) -> (Array2<T>, Vec<f64>) {
+    let means = column_means(x);
+    let (n, p) = x.dim();
+    let mut out = Array2::<T>::zeros((p, n));
+    out.axis_chunks_iter_mut(Axis(0), TILE)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(jb, mut slab)| {
+            let j0 = jb * TILE;
+            let width = slab.nrows();
+            for i0 in (0..n).step_by(TILE) {
+                let i1 = (i0 + TILE).min(n);
+                for i in i0..i1 {
+                    let row = x.row(i);
+                    for dj in 0..width {
+                        let v: f64 = row[j0 + dj].into();
+                        slab[[dj, i]] = T::from_f64(v - means[j0 + dj]);
+                    }
+                }
+            }
+        });
+    (out, means)
+}
+
+/// `|x_i - mean|^2` for every row of `x`, in f64.
+pub(crate) fn centred_row_sq_norms<T: Real>(x: ArrayView2<T>, means: &[f64]) -> Vec<f64> {
+    x.axis_iter(Axis(0))
+        .into_par_iter()
+        .map(|r| {
+            r.iter()
+                .zip(means)
+                .map(|(&v, m)| {
+                    let c = Into::<f64>::into(v) - m;
+                    c * c
+                })
+                .sum()
+        })
+        .collect()
+}
+
 /// Fails with [`AnalysisError::NonFinite`] at the first NaN or infinity in `x`.
 pub(crate) fn check_finite<T: Real>(
     what: &'static str,
@@ -201,7 +250,7 @@ mod tests {
     fn cross_and_half_grams_match_naive_products() {
         let a = array![[1.0, 2.0], [3.0, -1.0], [0.5, 4.0]];
         let b = array![[2.0], [1.0], [-1.0]];
-        let c = cross(a.view(), b.view(), Par::Seq);
+        let c = abt(a.t(), b.t(), Par::Seq);
         assert_eq!(c, a.t().dot(&b));
         let low = ata_lower(a.view(), Par::Seq);
         let full = a.t().dot(&a);
@@ -210,13 +259,18 @@ mod tests {
         assert!((sym_sq_norm_from_lower(&low) - sq_norm(&full)).abs() < 1e-12);
         let g = gram_full_f64(a.view(), Par::Seq);
         assert_eq!(g, a.dot(&a.t()));
+        let (t, means) = centre_transposed(a.view());
+        assert_eq!(means, vec![1.5, 5.0 / 3.0]);
+        assert_eq!(t.dim(), (2, 3));
+        assert!((t[[1, 2]] - (4.0 - 5.0 / 3.0)).abs() < 1e-15);
+        assert_eq!(abt(t.view(), t.view(), Par::Seq), t.dot(&t.t()));
     }
 
     #[test]
     fn strided_views_are_bridged_correctly() {
         let a = array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
         let t = a.t(); // 3 x 2, column-major strides
-        let c = cross(t, t, Par::Seq);
-        assert_eq!(c, t.t().dot(&t));
+        let c = abt(t, t, Par::Seq);
+        assert_eq!(c, t.dot(&t.t()));
     }
 }

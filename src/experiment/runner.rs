@@ -129,7 +129,14 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
     let norm = meta.normalization.clone();
     let eval_set = eval_set(&split, cfg)?;
     let healthy_vars: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.copy())).collect();
-    let synapse_names: Vec<String> = arch.synapse_layers().iter().map(|l| format!("{l}.weight")).collect();
+    let synapse_layers = arch.synapse_layers();
+    for p in &cfg.injury.layers {
+        let one = crate::injury::InjuryConfig { layers: vec![p.clone()], ..cfg.injury.clone() };
+        if !synapse_layers.iter().any(|l| one.injurable(l)) {
+            bail!("injury.layers: `{p}` matches no conv or linear layer of the model; they are {}", synapse_layers.join(", "));
+        }
+    }
+    let synapse_names: Vec<String> = synapse_layers.iter().map(|l| format!("{l}.weight")).collect();
     let vars = vs.variables();
     let healthy_states = SynapseStates::healthy(
         arch.synapse_layers()

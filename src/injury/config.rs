@@ -110,8 +110,13 @@ impl InjuryConfig {
         Ok(())
     }
 
-    /// Is the layer named `layer` (e.g. `conv3`) injurable under this config?
+    /// Is the layer named `layer` (e.g. `conv3`) injurable under this config? An entry that
+    /// ends in a digit names one layer (`conv1`); one without names a kind (`conv`, `linear`).
     pub fn injurable(&self, layer: &str) -> bool {
-        self.layers.is_empty() || self.layers.iter().any(|p| layer == p || (layer.starts_with(p.as_str()) && layer[p.len()..].chars().all(|c| c.is_ascii_digit())))
+        self.layers.is_empty()
+            || self.layers.iter().any(|p| {
+                let kind = !p.ends_with(|c: char| c.is_ascii_digit());
+                layer == p || (kind && layer.strip_prefix(p.as_str()).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())))
+            })
     }
 }
