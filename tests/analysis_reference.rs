@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use atrophy::analysis::{
-    self, kendall_counts, npy, rdm, rdm_kendall_tau, upper_triangle, CkaOptions, Estimator,
-    Kernel, TauVariant, UnbiasedGram,
+    self, kendall_counts, npy, rdm, rdm_kendall_tau, upper_triangle, CkaOptions, Estimator, Kernel,
+    TauVariant, UnbiasedGram,
 };
 use ndarray::Array2;
 use serde_json::Value;
@@ -59,8 +59,16 @@ fn cka_matches_numpy() {
         let (x, y) = (load(&c["x"]), load(&c["y"]));
         let (x, y) = (x.view(), y.view());
         close(analysis::linear_cka(x, y).unwrap(), &c["linear"], name);
-        close(analysis::linear_cka_feature(x, y).unwrap(), &c["linear"], name);
-        close(analysis::linear_cka_gram(x, y).unwrap(), &c["linear_gram"], name);
+        close(
+            analysis::linear_cka_feature(x, y).unwrap(),
+            &c["linear"],
+            name,
+        );
+        close(
+            analysis::linear_cka_gram(x, y).unwrap(),
+            &c["linear_gram"],
+            name,
+        );
         close(
             analysis::linear_cka_unbiased(x, y).unwrap(),
             &c["linear_unbiased"],
@@ -78,11 +86,14 @@ fn cka_matches_numpy() {
                 },
                 estimator: Estimator::Biased,
             };
-            close(analysis::cka(x, y, &opts).unwrap(), want, &format!("{name} rbf {t}"));
+            close(
+                analysis::cka(x, y, &opts).unwrap(),
+                want,
+                &format!("{name} rbf {t}"),
+            );
         }
         for (t, want) in c["rbf_unbiased"].as_object().unwrap() {
-            let got =
-                analysis::rbf_cka(x, y, t.parse().unwrap(), Estimator::Unbiased).unwrap();
+            let got = analysis::rbf_cka(x, y, t.parse().unwrap(), Estimator::Unbiased).unwrap();
             close(got, want, &format!("{name} unbiased rbf {t}"));
         }
     }
@@ -95,8 +106,12 @@ fn cka_matrix_matches_numpy_pairwise_values() {
     // from x and y of one case against itself and check both off-diagonal entries.
     for c in cs {
         let (x, y) = (load(&c["x"]), load(&c["y"]));
-        let m = analysis::cka_matrix(&[x.view(), y.view()], &[y.view(), x.view()], Estimator::Biased)
-            .unwrap();
+        let m = analysis::cka_matrix(
+            &[x.view(), y.view()],
+            &[y.view(), x.view()],
+            Estimator::Biased,
+        )
+        .unwrap();
         close(m[[0, 0]], &c["linear"], "matrix [x][y]");
         close(m[[1, 1]], &c["linear"], "matrix [y][x]");
         let u = analysis::cka_matrix(&[x.view()], &[y.view()], Estimator::Unbiased).unwrap();
@@ -114,7 +129,10 @@ fn rdm_and_tau_match_numpy_scipy() {
         for ((i, j), w) in want.indexed_iter() {
             let got = ra[[i, j]];
             // numpy's diagonal is 1 - corrcoef = 0 up to rounding; ours is exactly 0.
-            assert!((got - w).abs() <= 1e-13, "{name} RDM[{i}][{j}]: {got} vs {w}");
+            assert!(
+                (got - w).abs() <= 1e-13,
+                "{name} RDM[{i}][{j}]: {got} vs {w}"
+            );
         }
         let rb = rdm(b.view()).unwrap();
         close(
@@ -148,8 +166,16 @@ fn tau_with_ties_matches_scipy_and_exact_counts() {
         let y = npy::read_vector(dir().join(c["y"].as_str().unwrap())).unwrap();
         let counts = kendall_counts(x.as_slice().unwrap(), y.as_slice().unwrap()).unwrap();
         assert_eq!(counts.pairs, c["pairs"].as_u64().unwrap(), "{name}");
-        assert_eq!(counts.discordant, c["discordant"].as_u64().unwrap(), "{name}");
-        assert_eq!(counts.concordant(), c["concordant"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            counts.discordant,
+            c["discordant"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            counts.concordant(),
+            c["concordant"].as_u64().unwrap(),
+            "{name}"
+        );
         close(counts.tau(TauVariant::B).unwrap(), &c["tau_b"], name);
         close(counts.tau(TauVariant::A).unwrap(), &c["tau_a"], name);
     }

@@ -9,6 +9,7 @@ const CONFIG: &str = r#"
 name = "tiny"
 seed = 7
 cycles = 2
+analyses = ["accuracy", "cka", "rdm", "pathways"]
 
 [data]
 dataset = "synthetic"
@@ -36,6 +37,11 @@ lr = 0.01
 [[regime]]
 name = "static"
 static = true
+
+[analysis]
+images = 120
+kendall = "a"
+pathways_fraction = 0.05
 "#;
 
 fn atrophy(args: &[&str]) -> Command {
@@ -89,6 +95,26 @@ fn run_resume_shard_and_merge() {
     assert_eq!(run_json["finished"], true);
     assert_eq!(run_json["seed"], 7);
 
+    // Representation analyses: one CKA matrix per evaluated state, one tau per state, one
+    // pathway row per synapse layer and state.
+    let states = 2 * 2 * 3 + 2 * 3;
+    let cka: Vec<_> = std::fs::read_dir(full.join("cka")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".npy")).collect();
+    assert_eq!(cka.len(), states, "{cka:?}");
+    let layers = std::fs::read_to_string(full.join("cka/layers.txt")).unwrap();
+    assert_eq!(layers.lines().count(), 11, "{layers}"); // conv,bn,relu,pool x2, linear1, relu3, linear2
+    let m: ndarray::Array2<f64> = ndarray_npy::read_npy(full.join("cka/R200_c0_i1_injured.npy")).unwrap();
+    assert_eq!(m.dim(), (11, 11));
+    assert!(m.iter().all(|v| (-1e-9..=1.0 + 1e-9).contains(v)), "{m}");
+    // The first layer's 1:1 CKA stays high after a third of its synapses decay to half.
+    assert!(m[[0, 0]] > 0.5, "{m}");
+    let taus = std::fs::read_to_string(full.join("rdm_tau.csv")).unwrap();
+    assert_eq!(taus.lines().count(), 1 + states);
+    let tau_of = |regime: &str| taus.lines().find(|l| l.starts_with(&format!("{regime},0,1,"))).unwrap().rsplit(',').next().unwrap().parse::<f64>().unwrap();
+    assert_eq!(tau_of("R200"), tau_of("static"));
+    assert!(tau_of("R200") > 0.0 && tau_of("R200") < 1.0);
+    let pw = std::fs::read_to_string(full.join("pathways.csv")).unwrap();
+    assert_eq!(pw.lines().count(), 1 + states * 4, "{pw}");
+
     // Killed with SIGKILL at random moments, and started again each time, it ends with the same
     // files (all but the wall-time column).
     let resumed = tmp.path().join("resumed");
@@ -122,6 +148,9 @@ fn run_resume_shard_and_merge() {
     assert!(kills >= 2, "the run was never interrupted ({kills} kills): make the waits shorter");
     assert_eq!(metrics_without_seconds(&resumed), rows, "resumed run differs from the uninterrupted one");
     assert_eq!(std::fs::read(resumed.join("summary.csv")).unwrap(), std::fs::read(full.join("summary.csv")).unwrap());
+    for f in ["rdm_tau.csv", "pathways.csv"] {
+        assert_eq!(std::fs::read(resumed.join(f)).unwrap(), std::fs::read(full.join(f)).unwrap(), "{f} differs after resume");
+    }
     assert!(!resumed.join("state").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "state files left after the end");
 
     // The same folder with another config is refused, naming the field.
@@ -180,4 +209,26 @@ fn shipped_presets_are_valid() {
     assert_eq!(names, ["R5000", "R1000", "R100", "static"]);
     let abl = atrophy::cli::run::load_config("moore-ablation").unwrap();
     assert_eq!((abl.injury.iterations, abl.injury.fraction, abl.regimes[0].epochs, abl.regimes[0].batch_size), (15, 0.2, 3, 40));
+}
+
+/// The experiment's Gram-form CKA on libtorch agrees with the analysis kernel on plain arrays.
+#[test]
+fn experiment_cka_matches_the_analysis_kernel() {
+    use tch::{Device, Kind, Tensor};
+    tch::manual_seed(3);
+    let x = Tensor::randn([60, 4, 3, 3], (Kind::Float, Device::Cpu));
+    let y = (&x.flatten(1, -1).narrow(1, 0, 20) * 2.0 + Tensor::randn([60, 20], (Kind::Float, Device::Cpu))).relu();
+    let (g, constant) = atrophy::experiment::analyses::normalised_grams(&[x.shallow_clone(), y.shallow_clone()]);
+    assert_eq!(constant, vec![false, false]);
+    let m = Vec::<f64>::try_from(g.mm(&g.tr()).flatten(0, -1)).unwrap();
+    let to_nd = |t: &Tensor| {
+        let t = t.flatten(1, -1);
+        let (n, p) = (t.size()[0] as usize, t.size()[1] as usize);
+        ndarray::Array2::from_shape_vec((n, p), Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()).unwrap()
+    };
+    let want = atrophy::analysis::linear_cka(to_nd(&x).view(), to_nd(&y).view()).unwrap();
+    assert!((m[1] - want).abs() < 1e-9, "{} vs {want}", m[1]);
+    assert!((m[0] - 1.0).abs() < 1e-12 && (m[3] - 1.0).abs() < 1e-12);
+    let (_, constant) = atrophy::experiment::analyses::normalised_grams(&[Tensor::ones([10, 5], (Kind::Float, Device::Cpu))]);
+    assert_eq!(constant, vec![true]);
 }

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use super::error::{AnalysisError, Result};
 use super::hsic::{centre_gram, frob_dot, rbf_gram, UnbiasedGram};
 use super::linalg::{
-    aat_lower, abt, centre_columns, centre_transposed, centred_row_sq_norms, check_finite,
-    par_all, sq_norm, sym_sq_norm_from_lower, Real,
+    aat_lower, abt, centre_columns, centre_transposed, centred_row_sq_norms, check_finite, par_all,
+    sq_norm, sym_sq_norm_from_lower, Real,
 };
 
 /// The kernel applied to each representation before HSIC.
@@ -140,10 +140,7 @@ pub fn linear_cka_gram<T: Real>(x: ArrayView2<T>, y: ArrayView2<T>) -> Result<f6
 }
 
 /// `sum_ij A_ij B_ij` for two symmetric matrices given by their lower triangles, in f64.
-pub(crate) fn sym_dot_from_lower<T: Real>(
-    a: &ndarray::Array2<T>,
-    b: &ndarray::Array2<T>,
-) -> f64 {
+pub(crate) fn sym_dot_from_lower<T: Real>(a: &ndarray::Array2<T>, b: &ndarray::Array2<T>) -> f64 {
     a.axis_iter(Axis(0))
         .into_par_iter()
         .zip(b.axis_iter(Axis(0)).into_par_iter())
@@ -271,7 +268,11 @@ pub fn rbf_cka<T: Real>(
     sigma_fraction: f64,
     estimator: Estimator,
 ) -> Result<f64> {
-    let min_n = if estimator == Estimator::Unbiased { 4 } else { 2 };
+    let min_n = if estimator == Estimator::Unbiased {
+        4
+    } else {
+        2
+    };
     check_pair("RBF CKA", x, y, min_n)?;
     let k = rbf_gram(x, sigma_fraction)?;
     let l = rbf_gram(y, sigma_fraction)?;
@@ -337,7 +338,10 @@ mod tests {
             let x = random(n, p1, seed);
             let y = random(n, p2, seed + 100);
             let f = all_forms(x.view(), y.view());
-            assert!((f[0] - f[1]).abs() < 1e-12 && (f[0] - f[2]).abs() < 1e-12, "{f:?}");
+            assert!(
+                (f[0] - f[1]).abs() < 1e-12 && (f[0] - f[2]).abs() < 1e-12,
+                "{f:?}"
+            );
             let back = linear_cka(y.view(), x.view()).unwrap();
             assert!((back - f[0]).abs() < 1e-13);
             assert!((0.0..=1.0).contains(&f[0]));
@@ -396,10 +400,16 @@ mod tests {
         assert!(matches!(e, AnalysisError::ZeroVariance { .. }), "{e}");
         let small = random(3, 2, 3);
         let e = linear_cka_unbiased(small.view(), small.view()).unwrap_err();
-        assert!(matches!(e, AnalysisError::TooFewSamples { needed: 4, .. }), "{e}");
+        assert!(
+            matches!(e, AnalysisError::TooFewSamples { needed: 4, .. }),
+            "{e}"
+        );
         let mut nan = random(10, 3, 4);
         nan[[2, 1]] = f64::NAN;
         let e = linear_cka(nan.view(), x.view()).unwrap_err();
-        assert!(matches!(e, AnalysisError::NonFinite { index: 7, .. }), "{e}");
+        assert!(
+            matches!(e, AnalysisError::NonFinite { index: 7, .. }),
+            "{e}"
+        );
     }
 }

@@ -92,7 +92,10 @@ impl<T: Real> NpyDirSource<T> {
             .collect();
         paths.sort();
         if paths.is_empty() {
-            return Err(AnalysisError::io(dir, "no .npy files (one per layer) found"));
+            return Err(AnalysisError::io(
+                dir,
+                "no .npy files (one per layer) found",
+            ));
         }
         let files = paths
             .iter()
@@ -142,7 +145,11 @@ impl<T: Real> LayerSource for NpyDirSource<T> {
 
 fn check_rows<T>(what: &'static str, layers: &[ArrayView2<T>]) -> Result<()> {
     if let Some(bad) = layers.iter().find(|l| l.nrows() != layers[0].nrows()) {
-        return Err(AnalysisError::mismatch(what, layers[0].shape(), bad.shape()));
+        return Err(AnalysisError::mismatch(
+            what,
+            layers[0].shape(),
+            bad.shape(),
+        ));
     }
     Ok(())
 }
@@ -219,7 +226,9 @@ fn strict_products<T: Real>(layers: &[Array2<T>], la: usize) -> SampleStats {
             let mut p = Array2::<f64>::zeros((nl, entries));
             for (l, x) in layers.iter().enumerate() {
                 let mut row = p.row_mut(l);
-                let out = row.as_slice_mut().expect("rows of a fresh array are contiguous");
+                let out = row
+                    .as_slice_mut()
+                    .expect("rows of a fresh array are contiguous");
                 pack_strict_lower(x.view(), r0, r1, out);
             }
             let block_stats = products_of_packed(&p, la);
@@ -278,8 +287,7 @@ fn hsic_from_stats(
             Estimator::Biased => 2.0 * strict + kl,
             // Song et al. with K 1 = 0 (centred): tr(K~L~) = 2 strict.
             Estimator::Unbiased => {
-                (2.0 * strict + sums[a] * sums[b] / ((n - 1.0) * (n - 2.0))
-                    - 2.0 / (n - 2.0) * kl)
+                (2.0 * strict + sums[a] * sums[b] / ((n - 1.0) * (n - 2.0)) - 2.0 / (n - 2.0) * kl)
                     / (n * (n - 3.0))
             }
         }
@@ -331,7 +339,11 @@ pub fn cka_matrix<T: Real>(
     let all: Vec<ArrayView2<T>> = a.iter().chain(b.iter()).cloned().collect();
     check_rows("CKA matrix (every layer needs one row per image)", &all)?;
     let n = all[0].nrows();
-    let min_n = if estimator == Estimator::Unbiased { 4 } else { 2 };
+    let min_n = if estimator == Estimator::Unbiased {
+        4
+    } else {
+        2
+    };
     if n < min_n {
         return Err(AnalysisError::TooFewSamples {
             what: "CKA matrix",
@@ -434,7 +446,9 @@ where
             drop(x);
             diag.push(row_sq_norms(xc.view()));
             let mut row = p.row_mut(l);
-            let out = row.as_slice_mut().expect("rows of a fresh array are contiguous");
+            let out = row
+                .as_slice_mut()
+                .expect("rows of a fresh array are contiguous");
             pack_strict_lower(xc.view(), 0, bsz, out);
         }
         let stats = products_of_packed(&p, la);
@@ -502,11 +516,17 @@ mod tests {
     fn minibatch_with_one_batch_is_the_unbiased_cka_and_many_batches_are_close() {
         let n = 2000;
         let base = random(n, 8, 2);
-        let a = [base.clone(), base.dot(&random(8, 12, 3)).mapv(|v| v.max(0.0))];
+        let a = [
+            base.clone(),
+            base.dot(&random(8, 12, 3)).mapv(|v| v.max(0.0)),
+        ];
         let b = [&base.dot(&random(8, 5, 4)) + &(random(n, 5, 5) * 0.5)];
         let av: Vec<_> = a.iter().map(|x| x.view()).collect();
         let bv: Vec<_> = b.iter().map(|x| x.view()).collect();
-        let (sa, sb) = (ViewSource::new(av.clone()).unwrap(), ViewSource::new(bv.clone()).unwrap());
+        let (sa, sb) = (
+            ViewSource::new(av.clone()).unwrap(),
+            ViewSource::new(bv.clone()).unwrap(),
+        );
         let full = cka_matrix(&av, &bv, Estimator::Unbiased).unwrap();
         let one = minibatch_cka_matrix(&sa, &sb, n, Estimator::Unbiased, |_, _| {}).unwrap();
         let mut calls = 0;

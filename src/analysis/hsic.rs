@@ -206,8 +206,7 @@ impl UnbiasedGram {
             .map(|(a, b)| a * b)
             .sum();
         Ok(
-            (trace + self.total * other.total / ((n - 1.0) * (n - 2.0))
-                - 2.0 / (n - 2.0) * cross)
+            (trace + self.total * other.total / ((n - 1.0) * (n - 2.0)) - 2.0 / (n - 2.0) * cross)
                 / (n * (n - 3.0)),
         )
     }
@@ -248,9 +247,15 @@ mod tests {
         let kk = hsic_unbiased(k.view(), k.view()).unwrap();
         let kl = hsic_unbiased(k.view(), l.view()).unwrap();
         // ||Cov(x, y)||_F^2 = 0 for independent data; the estimate is small next to ||Cov(x,x)||^2.
-        assert!(kl.abs() < 0.01 * kk, "HSIC_1(K,L) = {kl}, HSIC_1(K,K) = {kk}");
+        assert!(
+            kl.abs() < 0.01 * kk,
+            "HSIC_1(K,L) = {kl}, HSIC_1(K,K) = {kk}"
+        );
         let kl_biased = hsic_biased(k.view(), l.view()).unwrap();
-        assert!(kl_biased > kl.abs(), "the biased estimate carries a positive bias");
+        assert!(
+            kl_biased > kl.abs(),
+            "the biased estimate carries a positive bias"
+        );
     }
 
     #[test]
@@ -274,7 +279,10 @@ mod tests {
         assert!(e.to_string().contains("at least 4"), "{e}");
         let l = Array2::<f64>::eye(5);
         let e = hsic_biased(k.view(), l.view()).unwrap_err();
-        assert!(e.to_string().contains("[3, 3]") && e.to_string().contains("[5, 5]"), "{e}");
+        assert!(
+            e.to_string().contains("[3, 3]") && e.to_string().contains("[5, 5]"),
+            "{e}"
+        );
     }
 
     #[test]

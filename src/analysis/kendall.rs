@@ -314,10 +314,6 @@ const INSERTION: usize = 24;
 
 /// Sorts `v` ascending and returns the number of strict inversions (i < j, v_i > v_j): the
 /// number of swaps of adjacent elements a stable sort needs.
-#[doc(hidden)]
-pub fn sort_counting_inversions_pub(v: &mut [u64]) -> u64 {
-    sort_counting_inversions(v)
-}
 
 pub(crate) fn sort_counting_inversions(v: &mut [u64]) -> u64 {
     let mut buf = vec![0u64; v.len()];
@@ -474,7 +470,12 @@ fn merge_count_seq(a: &[u64], b: &[u64], out: &mut [u64], a_after: u64) -> u64 {
     };
     let (out1, out2) = out.split_at_mut(ia + jb);
     inv += merge_one(&a[r1.0..ia], &b[r1.1..jb], &mut out1[r1.2..], after1);
-    inv += merge_one(&a[r2.0..], &b[r2.1..], &mut out2[r2.2 - (ia + jb)..], a_after);
+    inv += merge_one(
+        &a[r2.0..],
+        &b[r2.1..],
+        &mut out2[r2.2 - (ia + jb)..],
+        a_after,
+    );
     inv
 }
 
@@ -537,7 +538,14 @@ mod tests {
     #[test]
     fn matches_brute_force_with_many_ties() {
         let mut rng = ChaCha8Rng::seed_from_u64(42);
-        for (m, levels) in [(2, 2), (7, 3), (100, 4), (1000, 10), (5000, 50), (70_000, 7)] {
+        for (m, levels) in [
+            (2, 2),
+            (7, 3),
+            (100, 4),
+            (1000, 10),
+            (5000, 50),
+            (70_000, 7),
+        ] {
             let x: Vec<f64> = (0..m).map(|_| rng.random_range(0..levels) as f64).collect();
             let y: Vec<f64> = (0..m)
                 .map(|i| {
@@ -627,7 +635,11 @@ mod tests {
         for i in 0..n {
             for j in i + 1..n {
                 let u = rng.random_range(0..5) as f64;
-                let v = if rng.random::<bool>() { u } else { rng.random_range(0..5) as f64 };
+                let v = if rng.random::<bool>() {
+                    u
+                } else {
+                    rng.random_range(0..5) as f64
+                };
                 a[[i, j]] = u;
                 a[[j, i]] = u;
                 b[[i, j]] = v;

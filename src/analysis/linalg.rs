@@ -20,7 +20,14 @@ mod sealed {
 
 /// A floating-point element the analyses accept: `f32` (what networks produce) or `f64`.
 pub trait Real:
-    faer::traits::RealField + Copy + Send + Sync + Into<f64> + std::fmt::Debug + sealed::Sealed + 'static
+    faer::traits::RealField
+    + Copy
+    + Send
+    + Sync
+    + Into<f64>
+    + std::fmt::Debug
+    + sealed::Sealed
+    + 'static
 {
     /// Rounds an f64 to this type.
     fn from_f64(v: f64) -> Self;
@@ -232,9 +239,7 @@ pub(crate) fn check_finite<T: Real>(
     which: &'static str,
     x: ArrayView2<T>,
 ) -> Result<()> {
-    let bad = x
-        .iter()
-        .position(|&v| !Into::<f64>::into(v).is_finite());
+    let bad = x.iter().position(|&v| !Into::<f64>::into(v).is_finite());
     match bad {
         Some(index) => Err(AnalysisError::NonFinite { what, which, index }),
         None => Ok(()),

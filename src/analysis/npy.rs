@@ -213,9 +213,9 @@ impl NpyFile {
     /// Rows `range` of the `n x rest` matrix, reading only those bytes (C order only).
     pub fn read_rows<T: Real>(&self, range: Range<usize>) -> Result<Array2<T>> {
         if self.fortran_order {
-            return Err(self.err(
-                "rows of a Fortran-order array are not contiguous; save it in C order",
-            ));
+            return Err(
+                self.err("rows of a Fortran-order array are not contiguous; save it in C order")
+            );
         }
         if range.end > self.rows() || range.start > range.end {
             return Err(self.err(format!(
@@ -261,12 +261,14 @@ fn write_atomic(
 ) -> Result<()> {
     let tmp = temp_path(path);
     let run = || -> std::result::Result<(), String> {
-        let file = File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        let file =
+            File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         write(&mut w)?;
         w.flush().map_err(|e| e.to_string())?;
         w.get_ref().sync_all().map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("cannot rename from {}: {e}", tmp.display()))
+        std::fs::rename(&tmp, path)
+            .map_err(|e| format!("cannot rename from {}: {e}", tmp.display()))
     };
     run().map_err(|m| {
         let _ = std::fs::remove_file(&tmp);
@@ -351,6 +353,9 @@ mod tests {
         let e = read_matrix(&p).unwrap_err().to_string();
         assert!(e.contains("ints.npy") && e.contains("<i4"), "{e}");
         let missing = dir.path().join("nope.npy");
-        assert!(read_matrix(&missing).unwrap_err().to_string().contains("nope.npy"));
+        assert!(read_matrix(&missing)
+            .unwrap_err()
+            .to_string()
+            .contains("nope.npy"));
     }
 }

@@ -127,11 +127,16 @@ mod tests {
         let c = pathway_change(&healthy, &now, 3).unwrap();
         // healthy top-3 = {0, 1, 2}; current top-3 = {1, 3, 0 or 2 (tie at 2.0 -> index 0)}.
         assert_eq!(top_k_indices(&now, 3).unwrap(), vec![0, 1, 3]);
-        assert_eq!((c.kept, c.new_pathway, c.rescaled, c.unchanged), (2, 1, 2, 0));
+        assert_eq!(
+            (c.kept, c.new_pathway, c.rescaled, c.unchanged),
+            (2, 1, 2, 0)
+        );
         assert!((c.jaccard - 0.5).abs() < 1e-15);
         let same = pathway_change(&healthy, &healthy, 2).unwrap();
         assert_eq!((same.jaccard, same.unchanged, same.rescaled), (1.0, 2, 0));
-        let e = pathway_change(&healthy, &now[..4], 2).unwrap_err().to_string();
+        let e = pathway_change(&healthy, &now[..4], 2)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[5]") && e.contains("[4]"), "{e}");
     }
 }

@@ -150,7 +150,11 @@ mod tests {
         Array2::from_shape_fn((n, n), |(i, j)| {
             let (x, y) = (a.row(i), a.row(j));
             let (mx, my) = (x.mean().unwrap(), y.mean().unwrap());
-            let cov: f64 = x.iter().zip(y.iter()).map(|(u, v)| (u - mx) * (v - my)).sum();
+            let cov: f64 = x
+                .iter()
+                .zip(y.iter())
+                .map(|(u, v)| (u - mx) * (v - my))
+                .sum();
             let vx: f64 = x.iter().map(|u| (u - mx).powi(2)).sum();
             let vy: f64 = y.iter().map(|v| (v - my).powi(2)).sum();
             1.0 - cov / (vx * vy).sqrt()
@@ -179,7 +183,12 @@ mod tests {
     fn hand_worked_case() {
         // Row 1 is row 0 scaled and shifted (r = 1), row 2 is row 0 reversed (r = -1), and
         // rows 0 and 3 centre to (-1, 0, 1) and (-1, 1, 0): r = 1 / (sqrt 2 sqrt 2) = 0.5.
-        let a = array![[1.0f32, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 2.0, 1.0], [1.0, 3.0, 2.0]];
+        let a = array![
+            [1.0f32, 2.0, 3.0],
+            [2.0, 4.0, 6.0],
+            [3.0, 2.0, 1.0],
+            [1.0, 3.0, 2.0]
+        ];
         let r = rdm(a.view()).unwrap();
         assert!((r[[0, 2]] - 2.0).abs() < 1e-12);
         assert!(r[[0, 1]].abs() < 1e-12);

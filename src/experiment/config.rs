@@ -28,9 +28,12 @@ pub struct ExperimentConfig {
     /// Retraining regimes (`[[regime]]` tables), all starting from the same healthy model.
     #[serde(rename = "regime")]
     pub regimes: Vec<RegimeConfig>,
-    /// Analyses after every evaluated state; `accuracy` is always done.
+    /// Analyses after every evaluated state: accuracy (always), cka, rdm, pathways.
     #[serde(default = "d_analyses")]
     pub analyses: Vec<String>,
+    /// Settings of the representation analyses.
+    #[serde(default)]
+    pub analysis: super::analyses::AnalysisSettings,
     /// Output folder (the command line's `--out` wins).
     #[serde(default)]
     pub out: Option<PathBuf>,
@@ -123,7 +126,7 @@ fn d_true() -> bool {
 }
 
 /// The analyses an experiment can name.
-pub const ANALYSES: [&str; 1] = ["accuracy"];
+pub const ANALYSES: [&str; 4] = ["accuracy", "cka", "rdm", "pathways"];
 
 impl ExperimentConfig {
     /// Parses TOML; `origin` names the file in errors.
@@ -188,6 +191,7 @@ impl ExperimentConfig {
                 return Err(format!("analyses: unknown analysis `{a}`: expected any of {}", ANALYSES.join(", ")));
             }
         }
+        self.analysis.validate()?;
         Ok(())
     }
 }

@@ -1,5 +1,7 @@
 //! Experiments: the config schema and its validation, the runner (regimes x cycles x iterations)
 //! with checkpoint and resume, sharding and merging, and the results tables.
+#[cfg(feature = "torch")]
+pub mod analyses;
 pub mod config;
 pub mod records;
 #[cfg(feature = "torch")]

@@ -1,6 +1,7 @@
 //! The experiment runner: for each regime x cycle x iteration, injure -> evaluate -> retrain ->
 //! evaluate, checkpointing after every step so that a stopped run continues where it stopped and
 //! ends with the numbers an uninterrupted run gives.
+use super::analyses::{pathways_csv, tau_csv, Analyzer, PathwayRow, Tag, TauRow};
 use super::config::{ExperimentConfig, RegimeConfig};
 use super::records::{metrics_csv, summary_csv, MetricRow};
 use crate::checkpoint;
@@ -52,6 +53,12 @@ pub struct Progress {
     pub healthy: Option<Evaluation>,
     /// Every row so far.
     pub rows: Vec<MetricRow>,
+    /// Kendall tau of each state's RDM against the healthy RDM.
+    #[serde(default)]
+    pub tau_rows: Vec<TauRow>,
+    /// Pathway overlaps of each state.
+    #[serde(default)]
+    pub pathway_rows: Vec<PathwayRow>,
 }
 
 /// The steps of an experiment (or of one shard), in run order: regime, then cycle, then iteration.
@@ -103,7 +110,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
         }
         p
     } else {
-        Progress { config: cfg_id.clone(), shard: opts.shard, completed: 0, healthy: None, rows: Vec::new() }
+        Progress { config: cfg_id.clone(), shard: opts.shard, completed: 0, healthy: None, rows: Vec::new(), tau_rows: Vec::new(), pathway_rows: Vec::new() }
     };
     let t_start = Instant::now();
     let device = opts.device;
@@ -149,6 +156,10 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
         progress.healthy = Some(evaluate(&net, &eval_set, &norm, device, 500));
     }
     let healthy_eval = progress.healthy.clone().unwrap();
+    let analyzer = Analyzer::new(&net, &vs, &eval_set, &norm, &cfg.analysis, &cfg.analyses, device).map_err(anyhow::Error::msg)?;
+    if analyzer.active() {
+        crate::fsio::write_atomic(&out.join("cka").join("layers.txt"), (analyzer.cka_layers().join("\n") + "\n").as_bytes())?;
+    }
 
     let all = steps(cfg, opts.shard);
     let bar = if opts.progress { crate::progress::steps_bar(all.len() as u64, "run") } else { indicatif::ProgressBar::hidden() };
@@ -181,11 +192,18 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
         let e = evaluate(&net, &eval_set, &norm, device, 500);
         let frac = states.fraction_injured();
         progress.rows.push(row(regime, step.cycle, step.iteration, frac, "injured", &e, t0.elapsed().as_secs_f64()));
+        let tag = |state: &str| Tag { regime: regime.name.clone(), cycle: step.cycle, iteration: step.iteration, fraction_injured: frac, state: state.into() };
+        let (t, p) = analyzer.measure(&net, &vs, &tag("injured"), out)?;
+        progress.tau_rows.extend(t);
+        progress.pathway_rows.extend(p);
         if !regime.is_static {
             let t1 = Instant::now();
             retrain(&net, &vs, &synapse_names, &states, &split.train, &norm, regime, cfg, step, device)?;
             let e = evaluate(&net, &eval_set, &norm, device, 500);
             progress.rows.push(row(regime, step.cycle, step.iteration, frac, "retrained", &e, t1.elapsed().as_secs_f64()));
+            let (t, p) = analyzer.measure(&net, &vs, &tag("retrained"), out)?;
+            progress.tau_rows.extend(t);
+            progress.pathway_rows.extend(p);
         }
         // State for step k+1 first, then the record that points at it, then the tables.
         let last_of_cycle = step.iteration == cfg.injury.iterations;
@@ -377,10 +395,17 @@ fn remove_state(out: &Path, k: usize) {
     let _ = std::fs::remove_file(s);
 }
 
-/// Writes `metrics.csv` and `summary.csv` from the progress record.
+/// Writes `metrics.csv` and `summary.csv` (and `rdm_tau.csv`, `pathways.csv` when those
+/// analyses run) from the progress record.
 pub fn write_tables(out: &Path, p: &Progress) -> Result<()> {
     crate::fsio::write_atomic(&out.join("metrics.csv"), metrics_csv(&p.rows).as_bytes())?;
     crate::fsio::write_atomic(&out.join("summary.csv"), summary_csv(&p.rows).as_bytes())?;
+    if p.config.analyses.iter().any(|a| a == "rdm") {
+        crate::fsio::write_atomic(&out.join("rdm_tau.csv"), tau_csv(&p.tau_rows).as_bytes())?;
+    }
+    if p.config.analyses.iter().any(|a| a == "pathways") {
+        crate::fsio::write_atomic(&out.join("pathways.csv"), pathways_csv(&p.pathway_rows).as_bytes())?;
+    }
     Ok(())
 }
 

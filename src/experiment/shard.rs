@@ -45,15 +45,30 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     if !missing.is_empty() {
         bail!("cycles {missing:?} are in none of the folders");
     }
-    let order = |r: &MetricRow| {
-        let regime = first.config.regimes.iter().position(|x| x.name == r.regime).unwrap_or(usize::MAX);
-        let state = ["healthy", "injured", "retrained"].iter().position(|s| *s == r.state).unwrap_or(9);
-        (regime, r.cycle, r.iteration, state)
+    // Run order: regime (as configured), cycle, iteration, then healthy < injured < retrained.
+    let order = |regime: &str, cycle: usize, iteration: usize, state: &str| {
+        let r = first.config.regimes.iter().position(|x| x.name == regime).unwrap_or(usize::MAX);
+        let s = ["healthy", "injured", "retrained"].iter().position(|x| *x == state).unwrap_or(9);
+        (r, cycle, iteration, s)
     };
     let mut rows: Vec<MetricRow> = parts.iter().flat_map(|(_, p)| p.rows.clone()).collect();
-    rows.sort_by_key(order);
-    let merged = Progress { config: first.config.clone(), shard: None, completed: steps(&first.config, None).len(), healthy: first.healthy.clone(), rows };
+    rows.sort_by_key(|r| order(&r.regime, r.cycle, r.iteration, &r.state));
+    let mut tau_rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.tau_rows.clone()).collect();
+    tau_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
+    let mut pathway_rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.pathway_rows.clone()).collect();
+    pathway_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
+    let merged = Progress { config: first.config.clone(), shard: None, completed: steps(&first.config, None).len(), healthy: first.healthy.clone(), rows, tau_rows, pathway_rows };
     std::fs::create_dir_all(out)?;
+    for (d, _) in &parts {
+        let cka = d.join("cka");
+        if cka.is_dir() {
+            std::fs::create_dir_all(out.join("cka"))?;
+            for e in std::fs::read_dir(&cka)? {
+                let e = e?;
+                std::fs::copy(e.path(), out.join("cka").join(e.file_name()))?;
+            }
+        }
+    }
     crate::fsio::write_atomic(&out.join("progress.json"), &serde_json::to_vec(&merged)?)?;
     write_tables(out, &merged)?;
     let v = serde_json::json!({
