@@ -9,9 +9,7 @@
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use atrophy::analysis::{
-    self, kendall::rdm_kendall_counts, npy, LayerSource, TauVariant,
-};
+use atrophy::analysis::{self, kendall::rdm_kendall_counts, npy, LayerSource, TauVariant};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -182,7 +180,9 @@ fn vgg(n: usize, batch: usize) -> Result<()> {
         analysis::Estimator::Unbiased,
         |d, t| eprintln!("minibatch {d}/{t}  {:.1} s", start.elapsed().as_secs_f64()),
     )?;
-    let diag: Vec<String> = (0..m.nrows()).map(|i| format!("{:.3}", m[[i, i]])).collect();
+    let diag: Vec<String> = (0..m.nrows())
+        .map(|i| format!("{:.3}", m[[i, i]]))
+        .collect();
     println!(
         "48 x 48 minibatch CKA (n = {n}, batch = {batch}): {:.2} s",
         start.elapsed().as_secs_f64()

@@ -15,7 +15,9 @@ pub mod fsio;
 pub mod injury;
 pub mod model;
 pub mod progress;
+pub mod report;
 pub mod seed;
+pub mod stats;
 pub mod train;
 
 #[cfg(feature = "torch")]

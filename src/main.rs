@@ -26,8 +26,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => atrophy::cli::run::run(a, device(&cli)?, progress),
         #[cfg(feature = "torch")]
         Command::Merge(a) => atrophy::cli::run::merge(a),
+        Command::Report(a) => {
+            let r = atrophy::report::report(&a.dir)?;
+            println!("{}{} ({} figures)", r.html.display(), if r.finished { "" } else { " (partial results)" }, r.figures.len());
+            Ok(())
+        }
         Command::Info(a) => atrophy::cli::info::run(a),
         Command::Data(c) => atrophy::cli::data::run(c, progress),
+        Command::Cka(a) => atrophy::cli::analysis::run_cka(a),
+        Command::CkaMatrix(a) => atrophy::cli::analysis::run_cka_matrix(a),
+        Command::Rdm(a) => atrophy::cli::analysis::run_rdm(a),
+        Command::Kendall(a) => atrophy::cli::analysis::run_kendall(a),
     }
 }
 

@@ -14,10 +14,6 @@
 //!   layers are read from a [`LayerSource`] one minibatch at a time, so memory is
 //!   `O(layers * b^2)` whatever n and the layer widths are, and work is `n b / 2` per feature.
 
-use std::marker::PhantomData;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
-
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::Accum;
 use ndarray::{s, Array2, ArrayView2, Axis};
@@ -25,143 +21,38 @@ use rayon::prelude::*;
 
 use super::cka::{row_sq_norms, Estimator};
 use super::error::{AnalysisError, Result};
-use super::linalg::{as_faer, as_faer_mut, centre_columns, check_finite, par_all, Real};
-use super::npy::NpyFile;
+use super::layer_source::check_rows;
+pub use super::layer_source::{LayerSource, NpyDirSource, ViewSource};
+use super::linalg::{
+    as_faer, as_faer_mut, centre_columns, centre_columns_in_place, check_finite, par_all, Real,
+};
 
 /// Upper bound on the packed Gram block held by [`cka_matrix`] (bytes).
 pub const BLOCK_BUDGET_BYTES: usize = 1 << 30;
 
-/// Activations of a list of layers for the same images, readable a few rows at a time.
-pub trait LayerSource: Sync {
-    /// Element type of the activations.
-    type Elem: Real;
-    /// Number of layers.
-    fn n_layers(&self) -> usize;
-    /// Number of images (rows), the same for every layer.
-    fn n_rows(&self) -> usize;
-    /// A name for layer `layer` (used in error messages).
-    fn layer_name(&self, layer: usize) -> String;
-    /// Rows `rows` of layer `layer`, flattened to `rows.len() x features`.
-    fn read_rows(&self, layer: usize, rows: Range<usize>) -> Result<Array2<Self::Elem>>;
-}
-
-/// In-memory layers (views of `n x p_l` arrays).
-pub struct ViewSource<'a, T> {
-    layers: Vec<ArrayView2<'a, T>>,
-}
-
-impl<'a, T: Real> ViewSource<'a, T> {
-    /// Wraps views that must all have the same number of rows.
-    pub fn new(layers: Vec<ArrayView2<'a, T>>) -> Result<Self> {
-        check_rows("CKA matrix (every layer needs one row per image)", &layers)?;
-        Ok(Self { layers })
-    }
-}
-
-impl<T: Real> LayerSource for ViewSource<'_, T> {
-    type Elem = T;
-    fn n_layers(&self) -> usize {
-        self.layers.len()
-    }
-    fn n_rows(&self) -> usize {
-        self.layers.first().map_or(0, |l| l.nrows())
-    }
-    fn layer_name(&self, layer: usize) -> String {
-        format!("layer {layer}")
-    }
-    fn read_rows(&self, layer: usize, rows: Range<usize>) -> Result<Array2<T>> {
-        Ok(self.layers[layer].slice(s![rows, ..]).to_owned())
-    }
-}
-
-/// The `.npy` files of a directory, one layer each, ordered by file name; rows are read from
-/// disk on demand, converted to `T`.
-pub struct NpyDirSource<T> {
-    files: Vec<NpyFile>,
-    _elem: PhantomData<T>,
-}
-
-impl<T: Real> NpyDirSource<T> {
-    /// Lists `dir/*.npy`, sorted by file name, and checks that they all have the same rows.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref();
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| AnalysisError::io(dir, format!("cannot list directory: {e}")))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "npy") && p.is_file())
-            .collect();
-        paths.sort();
-        if paths.is_empty() {
-            return Err(AnalysisError::io(
-                dir,
-                "no .npy files (one per layer) found",
-            ));
-        }
-        let files = paths
-            .iter()
-            .map(NpyFile::open)
-            .collect::<Result<Vec<_>>>()?;
-        for f in &files[1..] {
-            if f.rows() != files[0].rows() {
-                return Err(AnalysisError::mismatch(
-                    "CKA matrix: layers of one directory need the same images (first axis)",
-                    &files[0].shape,
-                    &f.shape,
-                ));
-            }
-        }
-        Ok(Self {
-            files,
-            _elem: PhantomData,
-        })
-    }
-
-    /// The parsed headers, in layer order.
-    pub fn files(&self) -> &[NpyFile] {
-        &self.files
-    }
-
-    /// Every layer fully in memory (for the exact [`cka_matrix`]).
-    pub fn read_all(&self) -> Result<Vec<Array2<T>>> {
-        self.files.iter().map(|f| f.read_matrix::<T>()).collect()
-    }
-}
-
-impl<T: Real> LayerSource for NpyDirSource<T> {
-    type Elem = T;
-    fn n_layers(&self) -> usize {
-        self.files.len()
-    }
-    fn n_rows(&self) -> usize {
-        self.files[0].rows()
-    }
-    fn layer_name(&self, layer: usize) -> String {
-        self.files[layer].path.display().to_string()
-    }
-    fn read_rows(&self, layer: usize, rows: Range<usize>) -> Result<Array2<T>> {
-        self.files[layer].read_rows(rows)
-    }
-}
-
-fn check_rows<T>(what: &'static str, layers: &[ArrayView2<T>]) -> Result<()> {
-    if let Some(bad) = layers.iter().find(|l| l.nrows() != layers[0].nrows()) {
-        return Err(AnalysisError::mismatch(
-            what,
-            layers[0].shape(),
-            bad.shape(),
-        ));
-    }
-    Ok(())
-}
-
 /// Gram rows `r0..r1` (columns `0..r1`) of centred layer `x` (rows `0..r1` present), packed:
 /// for each row i, the entries j < i, appended to `out` (f64).
-fn pack_strict_lower<T: Real>(x: ArrayView2<T>, r0: usize, r1: usize, out: &mut [f64]) {
+///
+/// `scratch` holds the r x r1 Gram block; it is reused between calls because fresh large
+/// allocations are handed out by the kernel page by page, and those page faults cost more than a
+/// quarter of a minibatch CKA run when every layer allocates anew.
+fn pack_strict_lower<T: Real>(
+    x: ArrayView2<T>,
+    r0: usize,
+    r1: usize,
+    out: &mut [f64],
+    scratch: &mut Vec<T>,
+) {
     let r = r1 - r0;
-    let mut g = Array2::<T>::zeros((r, r1));
+    if scratch.len() < r * r1 {
+        scratch.resize(r * r1, T::zero());
+    }
+    let g = &mut scratch[..r * r1];
     let rows = x.slice(s![r0..r1, ..]);
     {
-        let mut gm = as_faer_mut(&mut g);
+        // Only the entries read below are written: columns < r0 by the GEMM, the strict lower
+        // triangle of the diagonal block by the triangular product.
+        let mut gm = faer::MatMut::from_row_major_slice_mut(&mut *g, r, r1);
         let (left, diag) = gm.as_mut().split_at_col_mut(r0);
         if r0 > 0 {
             faer::linalg::matmul::matmul(
@@ -193,8 +84,9 @@ fn pack_strict_lower<T: Real>(x: ArrayView2<T>, r0: usize, r1: usize, out: &mut 
         parts.push((i, part));
         rest = tail;
     }
+    let g = &*g;
     parts.into_par_iter().for_each(|(i, part)| {
-        for (o, &v) in part.iter_mut().zip(g.row(i).iter()) {
+        for (o, &v) in part.iter_mut().zip(g[i * r1..].iter()) {
             *o = v.into();
         }
     });
@@ -218,6 +110,7 @@ fn strict_products<T: Real>(layers: &[Array2<T>], la: usize) -> SampleStats {
     let mut strict_self = vec![0.0f64; nl];
     let per_row = (nl * n * 8).max(1);
     let block = (BLOCK_BUDGET_BYTES / per_row).clamp(1, n.max(1));
+    let mut scratch = Vec::new();
     let mut r0 = 0;
     while r0 < n {
         let r1 = (r0 + block).min(n);
@@ -229,9 +122,9 @@ fn strict_products<T: Real>(layers: &[Array2<T>], la: usize) -> SampleStats {
                 let out = row
                     .as_slice_mut()
                     .expect("rows of a fresh array are contiguous");
-                pack_strict_lower(x.view(), r0, r1, out);
+                pack_strict_lower(x.view(), r0, r1, out, &mut scratch);
             }
-            let block_stats = products_of_packed(&p, la);
+            let block_stats = products_of_packed(p.view(), la);
             strict_ab += &block_stats.strict_ab;
             for (s, v) in strict_self.iter_mut().zip(block_stats.strict_self) {
                 *s += v;
@@ -247,8 +140,8 @@ fn strict_products<T: Real>(layers: &[Array2<T>], la: usize) -> SampleStats {
 
 /// All pairwise products of packed strict-lower Grams (rows of `p`, A layers first): one f64
 /// GEMM for the A x B block and a squared norm per row for the self terms.
-fn products_of_packed(p: &Array2<f64>, la: usize) -> SampleStats {
-    let (pa, pb) = p.view().split_at(Axis(0), la);
+fn products_of_packed(p: ArrayView2<f64>, la: usize) -> SampleStats {
+    let (pa, pb) = p.split_at(Axis(0), la);
     let mut strict_ab = Array2::<f64>::zeros((la, pb.nrows()));
     faer::linalg::matmul::matmul(
         as_faer_mut(&mut strict_ab),
@@ -418,15 +311,24 @@ where
     let total = bounds.len() - 1;
     let mut sum_ab = Array2::<f64>::zeros((la, lb));
     let mut sum_own = vec![0.0f64; la + lb];
+    // One row of P per layer; layers are read, reduced and dropped one at a time so that only
+    // P (layers x b(b-1)/2 f64) and a single layer's minibatch are ever held. P and the Gram
+    // scratch are allocated once for all minibatches.
+    let max_b = bounds.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    let mut p_buf = vec![0.0f64; (la + lb) * (max_b * (max_b - 1) / 2)];
+    let mut scratch = Vec::new();
     for (done, w) in bounds.windows(2).enumerate() {
         let rows = w[0]..w[1];
         let bsz = rows.len();
-        // One row of P per layer; layers are read, reduced and dropped one at a time so that only
-        // P (layers x b(b-1)/2 f64) and a single layer's minibatch are ever held.
-        let mut p = Array2::<f64>::zeros((la + lb, bsz * (bsz - 1) / 2));
+        let entries = bsz * (bsz - 1) / 2;
+        let mut p = ndarray::ArrayViewMut2::from_shape(
+            (la + lb, entries),
+            &mut p_buf[..(la + lb) * entries],
+        )
+        .expect("buffer sized for the largest minibatch");
         let mut diag = Vec::with_capacity(la + lb);
         for l in 0..la + lb {
-            let (x, name) = if l < la {
+            let (mut x, name) = if l < la {
                 (a.read_rows(l, rows.clone())?, a.layer_name(l))
             } else {
                 (b.read_rows(l - la, rows.clone())?, b.layer_name(l - la))
@@ -442,17 +344,15 @@ where
                 .map_err(|e| AnalysisError::io(&name, e))?;
             // The unbiased estimator ignores a shift of the data, so centring within the
             // minibatch changes nothing but the rounding error (it makes it smaller).
-            let xc = centre_columns(x.view());
-            drop(x);
-            diag.push(row_sq_norms(xc.view()));
+            centre_columns_in_place(&mut x);
+            diag.push(row_sq_norms(x.view()));
             let mut row = p.row_mut(l);
             let out = row
                 .as_slice_mut()
-                .expect("rows of a fresh array are contiguous");
-            pack_strict_lower(xc.view(), 0, bsz, out);
+                .expect("rows of a standard-layout view are contiguous");
+            pack_strict_lower(x.view(), 0, bsz, out, &mut scratch);
         }
-        let stats = products_of_packed(&p, la);
-        drop(p);
+        let stats = products_of_packed(p.view(), la);
         let (ab, own) = hsic_from_stats(&stats, &diag, la, estimator);
         sum_ab += &ab;
         for (s, v) in sum_own.iter_mut().zip(own) {

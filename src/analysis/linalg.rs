@@ -160,15 +160,29 @@ pub(crate) fn sq_norm<T: Real>(m: &Array2<T>) -> f64 {
         .sum()
 }
 
-/// Column means of `x`, accumulated in f64.
+/// Column means of `x`, accumulated in f64 (parallel over blocks of rows).
 pub(crate) fn column_means<T: Real>(x: ArrayView2<T>) -> Vec<f64> {
     let n = x.nrows().max(1) as f64;
-    let mut sums = vec![0.0f64; x.ncols()];
-    for row in x.axis_iter(Axis(0)) {
-        for (s, &v) in sums.iter_mut().zip(row.iter()) {
-            *s += v.into();
-        }
-    }
+    let p = x.ncols();
+    let sums = x
+        .axis_chunks_iter(Axis(0), 256)
+        .into_par_iter()
+        .map(|block| {
+            let mut s = vec![0.0f64; p];
+            for row in block.rows() {
+                for (s, &v) in s.iter_mut().zip(row.iter()) {
+                    *s += v.into();
+                }
+            }
+            s
+        })
+        .reduce(
+            || vec![0.0f64; p],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(u, v)| *u += v);
+                a
+            },
+        );
     sums.iter().map(|s| s / n).collect()
 }
 
@@ -187,6 +201,16 @@ pub(crate) fn centre_columns<T: Real>(x: ArrayView2<T>) -> Array2<T> {
     out
 }
 
+/// Centres the columns of `x` in place (means in f64): no second copy of a large minibatch.
+pub(crate) fn centre_columns_in_place<T: Real>(x: &mut Array2<T>) {
+    let means = column_means(x.view());
+    x.axis_iter_mut(Axis(0)).into_par_iter().for_each(|mut r| {
+        for (v, &m) in r.iter_mut().zip(means.iter()) {
+            *v = T::from_f64(Into::<f64>::into(*v) - m);
+        }
+    });
+}
+
 /// Side of the tiles of the blocked transpose in [`centre_transposed`].
 const TILE: usize = 64;
 
@@ -197,25 +221,42 @@ pub(crate) fn centre_transposed<T: Real>(x: ArrayView2<T>) -> (Array2<T>, Vec<f6
     let means = column_means(x);
     let (n, p) = x.dim();
     let mut out = Array2::<T>::zeros((p, n));
+    let (rs, cs) = (x.strides()[0], x.strides()[1]);
+    let base = SharedConst(x.as_ptr());
     out.axis_chunks_iter_mut(Axis(0), TILE)
         .into_par_iter()
         .enumerate()
         .for_each(|(jb, mut slab)| {
+            // Capture the whole Sync wrapper, not its raw-pointer field.
+            let src = base;
             let j0 = jb * TILE;
             let width = slab.nrows();
+            let slab = slab
+                .as_slice_mut()
+                .expect("row blocks of a standard-layout array are contiguous");
+            let m = &means[j0..j0 + width];
             for i0 in (0..n).step_by(TILE) {
-                let i1 = (i0 + TILE).min(n);
-                for i in i0..i1 {
-                    let row = x.row(i);
-                    for dj in 0..width {
-                        let v: f64 = row[j0 + dj].into();
-                        slab[[dj, i]] = T::from_f64(v - means[j0 + dj]);
+                for i in i0..(i0 + TILE).min(n) {
+                    for (dj, &mj) in m.iter().enumerate() {
+                        // SAFETY: i < n and j0 + dj < p, so the offset addresses an element of
+                        // the view `x`, which outlives this call.
+                        let v: f64 =
+                            unsafe { *src.0.offset(i as isize * rs + (j0 + dj) as isize * cs) }
+                                .into();
+                        slab[dj * n + i] = T::from_f64(v - mj);
                     }
                 }
             }
         });
     (out, means)
 }
+
+/// A read-only pointer into an `ndarray` view that tasks may share.
+#[derive(Clone, Copy)]
+struct SharedConst<T>(*const T);
+// SAFETY: only reads through the pointer, while the borrowed view is alive.
+unsafe impl<T: Sync> Send for SharedConst<T> {}
+unsafe impl<T: Sync> Sync for SharedConst<T> {}
 
 /// `|x_i - mean|^2` for every row of `x`, in f64.
 pub(crate) fn centred_row_sq_norms<T: Real>(x: ArrayView2<T>, means: &[f64]) -> Vec<f64> {

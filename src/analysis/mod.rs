@@ -6,7 +6,8 @@
 //! (`bench/analysis_reference.py`) and used alone from the command line.
 //!
 //! * [`cka`]: linear CKA (feature and Gram forms), RBF CKA, biased and unbiased HSIC ([`hsic`]),
-//!   layer x layer CKA matrices, exact or minibatch with bounded memory ([`cka_matrix`]);
+//!   layer x layer CKA matrices, exact or minibatch with bounded memory ([`cka_matrix`]), over
+//!   layers held in memory or streamed from `.npy` files ([`layer_source`]);
 //! * [`rdm`]: representational dissimilarity matrices (1 - Pearson r);
 //! * [`kendall`]: Kendall's tau-a and tau-b in O(m log m) (Knight 1966);
 //! * [`pathways`]: top-k magnitude synapses and how they move;
@@ -18,7 +19,9 @@ pub mod cka;
 pub mod cka_matrix;
 pub mod error;
 pub mod hsic;
+mod inversions;
 pub mod kendall;
+pub mod layer_source;
 mod linalg;
 pub mod npy;
 pub mod pathways;

@@ -248,32 +248,13 @@ pub fn read_vector(path: impl AsRef<Path>) -> Result<Array1<f64>> {
 }
 
 /// `NAME.tmp` beside `NAME`.
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Writes through `write` into `NAME.tmp`, flushes, then renames it to `NAME`.
+/// Writes through `write` atomically (crate::fsio: temporary file beside it, then rename).
 fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> std::result::Result<(), String>,
 ) -> Result<()> {
-    let tmp = temp_path(path);
-    let run = || -> std::result::Result<(), String> {
-        let file =
-            File::create(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        write(&mut w)?;
-        w.flush().map_err(|e| e.to_string())?;
-        w.get_ref().sync_all().map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, path)
-            .map_err(|e| format!("cannot rename from {}: {e}", tmp.display()))
-    };
-    run().map_err(|m| {
-        let _ = std::fs::remove_file(&tmp);
-        AnalysisError::io(path, m)
-    })
+    crate::fsio::write_atomic_with(path, |w| write(w).map_err(std::io::Error::other))
+        .map_err(|e| AnalysisError::io(path, e.to_string()))
 }
 
 /// Writes an f64 array of any dimension as `.npy`, atomically.

@@ -1,5 +1,6 @@
 //! The command line: argument parsing and progress display only; the science lives in the
 //! library modules.
+pub mod analysis;
 pub mod data;
 pub mod info;
 #[cfg(feature = "torch")]
@@ -59,6 +60,13 @@ pub enum Command {
     /// Example: atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x
     #[cfg(feature = "torch")]
     Merge(run::MergeArgs),
+    /// Turn a results folder into figures (PNG + SVG) and one HTML page (DIR/report.html).
+    ///
+    /// Works on a partial folder too (a run still going or stopped), marking the page partial.
+    /// `atrophy run` calls it at the end.
+    ///
+    /// Example: atrophy report results/quick
+    Report(ReportArgs),
     /// Train a healthy model from scratch (resumable: run it again to continue).
     ///
     /// Writes OUT/model.safetensors with its JSON sidecar, OUT/train_log.csv (one row per epoch)
@@ -87,4 +95,19 @@ pub enum Command {
     /// Get and inspect data sets.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// CKA between two activation arrays (.npy, n images x features).
+    Cka(analysis::CkaArgs),
+    /// Layer x layer CKA matrix between two folders of per-layer .npy activations.
+    CkaMatrix(analysis::CkaMatrixArgs),
+    /// Representational dissimilarity matrix (1 - Pearson r between images) of activations.
+    Rdm(analysis::RdmArgs),
+    /// Kendall's tau (a or b) between two RDMs (upper triangles) or two vectors.
+    Kendall(analysis::KendallArgs),
+}
+
+/// Arguments of `report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// A results folder made by `atrophy run`.
+    pub dir: std::path::PathBuf,
 }

@@ -79,7 +79,8 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
     );
     let p = experiment::run(&cfg, &RunOptions { out: out.clone(), device, progress, shard: a.shard })?;
     print_summary(&p);
-    println!("results in {}", out.display());
+    let r = crate::report::report(&out)?;
+    println!("results in {}; report {}", out.display(), r.html.display());
     Ok(())
 }
 

@@ -142,9 +142,11 @@ pub fn normalised_grams(acts: &[Tensor]) -> (Tensor, Vec<bool>) {
     let mut rows = Vec::new();
     let mut constant = Vec::new();
     for a in acts {
+        // Centred in f64, multiplied in f32 (the n x p by p x n product is where the time goes,
+        // p being up to 65,536 for a VGG conv map), accumulated into f64 afterwards.
         let x = a.flatten(1, -1).to_kind(Kind::Double);
-        let x = &x - x.mean_dim(0, true, Kind::Double);
-        let k = x.mm(&x.tr());
+        let x = (&x - x.mean_dim(0, true, Kind::Double)).to_kind(Kind::Float);
+        let k = x.mm(&x.tr()).to_kind(Kind::Double);
         let norm = k.norm().double_value(&[]);
         constant.push(!(norm > 0.0 && norm.is_finite()));
         rows.push(if norm > 0.0 { (k / norm).flatten(0, -1) } else { k.flatten(0, -1) });
@@ -189,7 +191,7 @@ impl Analyzer {
             a.healthy_grams = Some(normalised_grams(&acts).0);
         }
         if wants.1 {
-            a.healthy_rdm = Some(a.rdm_upper(net)?);
+            a.healthy_rdm = Some(a.rdm_upper(net)?.1);
         }
         if wants.2 {
             let names: Vec<String> = net.arch.synapse_layers().iter().map(|l| format!("{l}.weight")).collect();
@@ -218,13 +220,31 @@ impl Analyzer {
         parts.into_iter().map(|p| Tensor::cat(&p, 0)).collect()
     }
 
-    fn rdm_upper(&self, net: &Network) -> Result<Vec<f64>, String> {
+    /// The RDM of the compared layer and its upper triangle.
+    fn rdm_upper(&self, net: &Network) -> Result<(ndarray::Array2<f64>, Vec<f64>), String> {
         let a = &self.capture(net, std::slice::from_ref(&self.rdm_layer))[0];
         let (n, p) = (a.size()[0] as usize, a.size()[1] as usize);
         let flat = Vec::<f32>::try_from(a.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1)).map_err(|e| e.to_string())?;
         let arr = ndarray::Array2::from_shape_vec((n, p), flat).map_err(|e| e.to_string())?;
         let r = analysis::rdm(arr.view()).map_err(|e| format!("RDM of {}: {e}", self.rdm_layer))?;
-        analysis::upper_triangle(r.view()).map_err(|e| e.to_string())
+        let u = analysis::upper_triangle(r.view()).map_err(|e| e.to_string())?;
+        Ok((r, u))
+    }
+
+    /// Writes the healthy RDM and the analysis images' labels (for pictures sorted by class).
+    pub fn write_healthy(&self, net: &Network, out: &Path) -> anyhow::Result<()> {
+        for (want, d) in [(self.wants.0, "cka"), (self.wants.1, "rdm")] {
+            if want {
+                std::fs::create_dir_all(out.join(d))?;
+            }
+        }
+        if self.healthy_rdm.is_some() {
+            let (r, _) = self.rdm_upper(net).map_err(anyhow::Error::msg)?;
+            analysis::npy::write_npy(out.join("rdm").join("healthy.npy"), &r)?;
+            let labels = ndarray::Array1::from_iter(self.images.labels.iter().map(|&l| l as f64));
+            analysis::npy::write_npy(out.join("rdm").join("labels.npy"), &labels)?;
+        }
+        Ok(())
     }
 
     /// Measures the current state of `net`: writes `cka/TAG.npy` and returns the new rows.
@@ -249,8 +269,19 @@ impl Analyzer {
             analysis::npy::write_npy(out.join("cka").join(format!("{}.npy", tag.file_stem())), &arr)?;
         }
         if let Some(h) = &self.healthy_rdm {
-            let cur = self.rdm_upper(net).map_err(anyhow::Error::msg)?;
-            let tau = analysis::kendall_tau(h, &cur, self.settings.variant()).unwrap_or(f64::NAN);
+            let (rdm, cur) = self.rdm_upper(net).map_err(anyhow::Error::msg)?;
+            // RDMs are n x n: kept for cycle 0 only, for the pictures of the report.
+            if tag.cycle == 0 {
+                analysis::npy::write_npy(out.join("rdm").join(format!("{}.npy", tag.file_stem())), &rdm)?;
+            }
+            let tau = match analysis::kendall_tau(h, &cur, self.settings.variant()) {
+                Ok(t) => t,
+                Err(e) => {
+                    // e.g. tau-b of a collapsed (constant) RDM: recorded as NaN, and said so.
+                    eprintln!("warning: Kendall tau of {} at {} is undefined ({e}); written as NaN", self.rdm_layer, tag.file_stem());
+                    f64::NAN
+                }
+            };
             taus.push(TauRow { tag: tag.clone(), variant: self.settings.kendall.clone(), tau });
         }
         if !self.healthy_top.is_empty() {

@@ -48,19 +48,7 @@ pub fn metrics_csv(rows: &[MetricRow]) -> String {
     s
 }
 
-/// Mean and sample standard deviation (ddof = 1; 0 for a single value).
-pub fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    if v.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let m = v.iter().sum::<f64>() / n;
-    if v.len() < 2 {
-        return (m, 0.0);
-    }
-    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-    (m, var.sqrt())
-}
+pub use crate::stats::mean_sd;
 
 /// `summary.csv`: per (regime, iteration, state), in the order first seen.
 pub fn summary_csv(rows: &[MetricRow]) -> String {
@@ -84,14 +72,3 @@ pub fn summary_csv(rows: &[MetricRow]) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn sample_sd_uses_ddof_1() {
-        let (m, s) = mean_sd(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(m, 2.5);
-        assert!((s - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
-        assert_eq!(mean_sd(&[7.0]), (7.0, 0.0));
-    }
-}

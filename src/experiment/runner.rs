@@ -157,6 +157,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
     }
     let healthy_eval = progress.healthy.clone().unwrap();
     let analyzer = Analyzer::new(&net, &vs, &eval_set, &norm, &cfg.analysis, &cfg.analyses, device).map_err(anyhow::Error::msg)?;
+    analyzer.write_healthy(&net, out)?;
     if analyzer.active() {
         crate::fsio::write_atomic(&out.join("cka").join("layers.txt"), (analyzer.cka_layers().join("\n") + "\n").as_bytes())?;
     }
