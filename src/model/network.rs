@@ -73,10 +73,14 @@ impl Network {
     pub fn forward_capture(&self, x: &Tensor, train: bool, capture: &[String]) -> (Tensor, Vec<Tensor>) {
         let mut slots: Vec<Option<Tensor>> = capture.iter().map(|_| None).collect();
         let mut h = x.shallow_clone();
+        let mut captured = false;
         for (name, m) in &self.modules {
             h = match m {
                 Module::Conv(c) => h.apply(c),
                 Module::BatchNorm(b) => b.forward_t(&h, train),
+                // In place, as PyTorch's ReLU(inplace=True), unless the input is a captured
+                // activation, which must keep its values.
+                Module::Relu if !captured => h.relu_(),
                 Module::Relu => h.relu(),
                 Module::MaxPool => h.max_pool2d_default(2),
                 Module::Linear(l) => {
@@ -87,9 +91,11 @@ impl Network {
                 }
                 Module::Dropout(p) => h.dropout(*p, train),
             };
+            captured = false;
             for (slot, want) in slots.iter_mut().zip(capture) {
                 if want == name {
                     *slot = Some(h.shallow_clone());
+                    captured = true;
                 }
             }
         }
