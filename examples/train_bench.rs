@@ -27,7 +27,15 @@ fn main() {
     tch::manual_seed(0);
     let batch = 128;
     let warmup = 3;
-    let split = synthetic(&SyntheticSpec { channels: 3, size: 32, classes: 10, train: batch * (steps + warmup), test: batch * steps, noise: 100, seed: 0 });
+    let split = synthetic(&SyntheticSpec {
+        channels: 3,
+        size: 32,
+        classes: 10,
+        train: batch * (steps + warmup),
+        test: batch * steps,
+        noise: 100,
+        seed: 0,
+    });
     let norm = Normalization::for_dataset("cifar10", &split.train);
     let arch = Architecture::vgg19_bn(&widths, 10);
     let vs = nn::VarStore::new(device);
@@ -35,7 +43,12 @@ fn main() {
     let cfg = TrainConfig {
         epochs: 1,
         batch_size: batch,
-        sgd: SgdConfig { lr: 0.01, momentum: 0.9, weight_decay: 0.0, nesterov: false },
+        sgd: SgdConfig {
+            lr: 0.01,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            nesterov: false,
+        },
         schedule: LrSchedule::Constant,
         augment: Some(Augment::CIFAR),
     };
@@ -48,12 +61,38 @@ fn main() {
     }
     let mut rng = atrophy::seed::rng(0, &[1]);
     let warm: Vec<usize> = (0..batch * warmup).collect();
-    train_epoch(&net, &mut opt, &split.train, Some(&warm), &norm, &cfg, 0, 1000, device, &mut rng, |_, _, _| {});
+    train_epoch(
+        &net,
+        &mut opt,
+        &split.train,
+        Some(&warm),
+        &norm,
+        &cfg,
+        0,
+        1000,
+        device,
+        &mut rng,
+        |_, _, _| {},
+    );
     let timed: Vec<usize> = (batch * warmup..batch * (warmup + steps)).collect();
     let t = std::time::Instant::now();
-    train_epoch(&net, &mut opt, &split.train, Some(&timed), &norm, &cfg, 0, 1000, device, &mut rng, |_, _, _| {});
+    train_epoch(
+        &net,
+        &mut opt,
+        &split.train,
+        Some(&timed),
+        &norm,
+        &cfg,
+        0,
+        1000,
+        device,
+        &mut rng,
+        |_, _, _| {},
+    );
     let train = (batch * steps) as f64 / t.elapsed().as_secs_f64();
-    let warm_test = split.test.select(&(0..batch * warmup.min(steps)).collect::<Vec<_>>());
+    let warm_test = split
+        .test
+        .select(&(0..batch * warmup.min(steps)).collect::<Vec<_>>());
     evaluate(&net, &warm_test, &norm, device, batch);
     let t = std::time::Instant::now();
     evaluate(&net, &split.test, &norm, device, batch);

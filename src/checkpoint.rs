@@ -52,25 +52,47 @@ pub enum CheckpointError {
 /// The weights file and sidecar of a checkpoint given as either file or the folder holding
 /// `model.safetensors`.
 pub fn paths(checkpoint: &Path) -> (PathBuf, PathBuf) {
-    let weights = if checkpoint.is_dir() { checkpoint.join("model.safetensors") } else { checkpoint.to_path_buf() };
-    let weights = if weights.extension().is_some_and(|e| e == "json") { weights.with_extension("safetensors") } else { weights };
+    let weights = if checkpoint.is_dir() {
+        checkpoint.join("model.safetensors")
+    } else {
+        checkpoint.to_path_buf()
+    };
+    let weights = if weights.extension().is_some_and(|e| e == "json") {
+        weights.with_extension("safetensors")
+    } else {
+        weights
+    };
     let meta = weights.with_extension("json");
     (weights, meta)
 }
 
 /// Writes `vs`'s variables and `meta` atomically to `weights` (`.safetensors`) and its sidecar.
-pub fn save(weights: &Path, vs: &nn::VarStore, meta: &CheckpointMeta) -> Result<(), CheckpointError> {
-    let mut named: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+pub fn save(
+    weights: &Path,
+    vs: &nn::VarStore,
+    meta: &CheckpointMeta,
+) -> Result<(), CheckpointError> {
+    let mut named: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+        .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     write_tensors(weights, &named)?;
     let json = serde_json::to_vec_pretty(meta).expect("checkpoint metadata serialises");
     let (_, sidecar) = paths(weights);
-    crate::fsio::write_atomic(&sidecar, &json).map_err(|e| CheckpointError::File { path: sidecar, message: e.to_string() })
+    crate::fsio::write_atomic(&sidecar, &json).map_err(|e| CheckpointError::File {
+        path: sidecar,
+        message: e.to_string(),
+    })
 }
 
 /// Writes named tensors as safetensors atomically.
 pub fn write_tensors(path: &Path, named: &[(String, Tensor)]) -> Result<(), CheckpointError> {
-    let err = |m: String| CheckpointError::File { path: path.to_path_buf(), message: m };
+    let err = |m: String| CheckpointError::File {
+        path: path.to_path_buf(),
+        message: m,
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
     }
@@ -83,9 +105,15 @@ pub fn write_tensors(path: &Path, named: &[(String, Tensor)]) -> Result<(), Chec
 /// Reads named tensors from a safetensors file.
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>, CheckpointError> {
     if !path.is_file() {
-        return Err(CheckpointError::File { path: path.into(), message: "not found: expected a .safetensors weights file".into() });
+        return Err(CheckpointError::File {
+            path: path.into(),
+            message: "not found: expected a .safetensors weights file".into(),
+        });
     }
-    Tensor::read_safetensors(path).map_err(|e| CheckpointError::File { path: path.into(), message: format!("not a readable safetensors file: {e}") })
+    Tensor::read_safetensors(path).map_err(|e| CheckpointError::File {
+        path: path.into(),
+        message: format!("not a readable safetensors file: {e}"),
+    })
 }
 
 /// Reads a checkpoint's sidecar.
@@ -95,12 +123,19 @@ pub fn read_meta(checkpoint: &Path) -> Result<CheckpointMeta, CheckpointError> {
         path: meta.clone(),
         message: format!("{e}: expected the JSON sidecar written beside the weights"),
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| CheckpointError::File { path: meta, message: format!("not a valid atrophy checkpoint sidecar: {e}") })
+    serde_json::from_slice(&bytes).map_err(|e| CheckpointError::File {
+        path: meta,
+        message: format!("not a valid atrophy checkpoint sidecar: {e}"),
+    })
 }
 
 /// Copies a checkpoint's tensors into `vs`; any missing, unexpected or mis-shaped tensor is an
 /// error that lists them all.
-pub fn load_into(weights: &Path, vs: &nn::VarStore, arch: &Architecture) -> Result<(), CheckpointError> {
+pub fn load_into(
+    weights: &Path,
+    vs: &nn::VarStore,
+    arch: &Architecture,
+) -> Result<(), CheckpointError> {
     let named = read_tensors(weights)?;
     let mut vars = vs.variables();
     let mut problems = Vec::new();
@@ -108,15 +143,20 @@ pub fn load_into(weights: &Path, vs: &nn::VarStore, arch: &Architecture) -> Resu
     for (name, t) in &named {
         match vars.get(name) {
             None => problems.push(format!("unexpected tensor `{name}` {:?}", t.size())),
-            Some(v) if v.size() != t.size() => {
-                problems.push(format!("`{name}`: checkpoint has shape {:?}, the architecture expects {:?}", t.size(), v.size()))
-            }
+            Some(v) if v.size() != t.size() => problems.push(format!(
+                "`{name}`: checkpoint has shape {:?}, the architecture expects {:?}",
+                t.size(),
+                v.size()
+            )),
             Some(_) => {
                 found.insert(name.clone());
             }
         }
     }
-    let mut missing: Vec<&String> = vars.keys().filter(|k| !found.contains(*k) && !named.iter().any(|(n, _)| n == *k)).collect();
+    let mut missing: Vec<&String> = vars
+        .keys()
+        .filter(|k| !found.contains(*k) && !named.iter().any(|(n, _)| n == *k))
+        .collect();
     missing.sort();
     problems.extend(missing.into_iter().map(|m| format!("missing tensor `{m}`")));
     if !problems.is_empty() {
@@ -137,12 +177,17 @@ pub fn load_into(weights: &Path, vs: &nn::VarStore, arch: &Architecture) -> Resu
 }
 
 /// A network and its var store loaded from a checkpoint on `device`.
-pub fn load(checkpoint: &Path, device: Device) -> Result<(nn::VarStore, Network, CheckpointMeta), CheckpointError> {
+pub fn load(
+    checkpoint: &Path,
+    device: Device,
+) -> Result<(nn::VarStore, Network, CheckpointMeta), CheckpointError> {
     let meta = read_meta(checkpoint)?;
     let (weights, sidecar) = paths(checkpoint);
     let vs = nn::VarStore::new(device);
-    let net = Network::new(&vs.root(), &meta.architecture)
-        .map_err(|m| CheckpointError::File { path: sidecar, message: format!("invalid architecture: {m}") })?;
+    let net = Network::new(&vs.root(), &meta.architecture).map_err(|m| CheckpointError::File {
+        path: sidecar,
+        message: format!("invalid architecture: {m}"),
+    })?;
     load_into(&weights, &vs, &meta.architecture)?;
     Ok((vs, net, meta))
 }

@@ -9,9 +9,16 @@ pub fn parse_device(s: &str) -> Result<Device, String> {
     }
     let index = match s.as_str() {
         "cuda" | "gpu" => 0,
-        _ => match s.strip_prefix("cuda:").and_then(|n| n.parse::<usize>().ok()) {
+        _ => match s
+            .strip_prefix("cuda:")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
             Some(i) => i,
-            None => return Err(format!("unknown device `{s}`: expected cpu, cuda or cuda:N")),
+            None => {
+                return Err(format!(
+                    "unknown device `{s}`: expected cpu, cuda or cuda:N"
+                ))
+            }
         },
     };
     if !tch::Cuda::is_available() {
@@ -21,7 +28,10 @@ pub fn parse_device(s: &str) -> Result<Device, String> {
     }
     let count = tch::Cuda::device_count() as usize;
     if index >= count {
-        return Err(format!("device `{s}` requested, but there are only {count} CUDA device(s): cuda:0..cuda:{}", count - 1));
+        return Err(format!(
+            "device `{s}` requested, but there are only {count} CUDA device(s): cuda:0..cuda:{}",
+            count - 1
+        ));
     }
     Ok(Device::Cuda(index))
 }
@@ -30,7 +40,14 @@ pub fn parse_device(s: &str) -> Result<Device, String> {
 pub fn describe(device: Device) -> String {
     match device {
         Device::Cpu => format!("cpu ({} threads)", tch::get_num_threads()),
-        Device::Cuda(i) => format!("cuda:{i} (cuDNN {})", if tch::Cuda::cudnn_is_available() { "on" } else { "off" }),
+        Device::Cuda(i) => format!(
+            "cuda:{i} (cuDNN {})",
+            if tch::Cuda::cudnn_is_available() {
+                "on"
+            } else {
+                "off"
+            }
+        ),
         d => format!("{d:?}"),
     }
 }

@@ -28,7 +28,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Merge(a) => atrophy::cli::run::merge(a),
         Command::Report(a) => {
             let r = atrophy::report::report(&a.dir)?;
-            println!("{}{} ({} figures)", r.html.display(), if r.finished { "" } else { " (partial results)" }, r.figures.len());
+            println!(
+                "{}{} ({} figures)",
+                r.html.display(),
+                if r.finished { "" } else { " (partial results)" },
+                r.figures.len()
+            );
             Ok(())
         }
         Command::Info(a) => atrophy::cli::info::run(a),

@@ -5,9 +5,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub fn bytes_bar(total: Option<u64>, label: &str) -> ProgressBar {
     let bar = ProgressBar::new(total.unwrap_or(0));
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
-            .unwrap()
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .unwrap()
+        .progress_chars("=> "),
     );
     bar.set_message(label.to_string());
     bar

@@ -1,17 +1,29 @@
 //! Data readers, download, augmentation and subsets, on fixtures the tests make themselves.
-use atrophy::data::{self, cifar, fetch, idx, synthetic, Augment, Dataset, Normalization, SyntheticSpec};
+use atrophy::data::{
+    self, cifar, fetch, idx, synthetic, Augment, Dataset, Normalization, SyntheticSpec,
+};
 use rand::SeedableRng;
 use std::io::{Read, Write};
 use std::path::Path;
 
 fn small(channels: usize, size: usize, n: usize, seed: u64) -> data::Split {
-    synthetic(&SyntheticSpec { channels, size, classes: 10, train: n * 5, test: n, noise: 100, seed })
+    synthetic(&SyntheticSpec {
+        channels,
+        size,
+        classes: 10,
+        train: n * 5,
+        test: n,
+        noise: 100,
+        seed,
+    })
 }
 
 fn write_cifar_dir(dir: &Path, split: &data::Split, per_batch: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for b in 0..5 {
-        let part = split.train.select(&(b * per_batch..(b + 1) * per_batch).collect::<Vec<_>>());
+        let part = split
+            .train
+            .select(&(b * per_batch..(b + 1) * per_batch).collect::<Vec<_>>());
         let mut f = std::fs::File::create(dir.join(format!("data_batch_{}.bin", b + 1))).unwrap();
         cifar::write_batch(&part, &mut f).unwrap();
     }
@@ -45,7 +57,10 @@ fn cifar_folder_and_archive_read_the_same_records() {
     assert_eq!(b.train.classes[0], "airplane");
     // The official reader expects 10,000 records per file and says so, naming the file.
     let e = cifar::read_cifar10(&dir).unwrap_err().to_string();
-    assert!(e.contains("data_batch_1.bin") && e.contains("expected 10000"), "{e}");
+    assert!(
+        e.contains("data_batch_1.bin") && e.contains("expected 10000"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -59,13 +74,19 @@ fn cifar_bad_files_name_the_file_and_the_expectation() {
     let bytes = std::fs::read(&f).unwrap();
     std::fs::write(&f, &bytes[..bytes.len() - 100]).unwrap();
     let e = cifar::read_cifar10_with(&dir, 20).unwrap_err().to_string();
-    assert!(e.contains("data_batch_3.bin") && e.contains("3073-byte records"), "{e}");
+    assert!(
+        e.contains("data_batch_3.bin") && e.contains("3073-byte records"),
+        "{e}"
+    );
     // Label out of range.
     let mut bytes = bytes.clone();
     bytes[3073 * 4] = 12;
     std::fs::write(&f, &bytes).unwrap();
     let e = cifar::read_cifar10_with(&dir, 20).unwrap_err().to_string();
-    assert!(e.contains("data_batch_3.bin") && e.contains("label 12 of record 4") && e.contains("0..9"), "{e}");
+    assert!(
+        e.contains("data_batch_3.bin") && e.contains("label 12 of record 4") && e.contains("0..9"),
+        "{e}"
+    );
     // Missing.
     std::fs::remove_file(dir.join("test_batch.bin")).unwrap();
     let e = cifar::read_cifar10_with(&dir, 20).unwrap_err().to_string();
@@ -74,7 +95,10 @@ fn cifar_bad_files_name_the_file_and_the_expectation() {
     let junk = tmp.path().join("cifar-10-binary.tar.gz");
     std::fs::write(&junk, b"this is not gzip").unwrap();
     let e = cifar::read_cifar10_with(&junk, 20).unwrap_err().to_string();
-    assert!(e.contains("cifar-10-binary.tar.gz") && e.contains("gzipped tar"), "{e}");
+    assert!(
+        e.contains("cifar-10-binary.tar.gz") && e.contains("gzipped tar"),
+        "{e}"
+    );
 }
 
 fn write_idx_dir(dir: &Path, split: &data::Split, gz: bool) {
@@ -88,7 +112,11 @@ fn write_idx_dir(dir: &Path, split: &data::Split, gz: bool) {
                 let raw = std::fs::read(&p).unwrap();
                 let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
                 e.write_all(&raw).unwrap();
-                std::fs::write(p.with_file_name(format!("{}.gz", p.file_name().unwrap().to_string_lossy())), e.finish().unwrap()).unwrap();
+                std::fs::write(
+                    p.with_file_name(format!("{}.gz", p.file_name().unwrap().to_string_lossy())),
+                    e.finish().unwrap(),
+                )
+                .unwrap();
                 std::fs::remove_file(&p).unwrap();
             }
         }
@@ -106,7 +134,10 @@ fn idx_plain_and_gzipped_read_the_same() {
     assert_eq!(a.train.images, split.train.images);
     assert_eq!(b.train.images, split.train.images);
     assert_eq!(b.test.labels, split.test.labels);
-    assert_eq!((b.train.height, b.train.width, b.train.channels), (28, 28, 1));
+    assert_eq!(
+        (b.train.height, b.train.width, b.train.channels),
+        (28, 28, 1)
+    );
     assert_eq!(b.train.classes[9], "ankle boot");
 }
 
@@ -125,32 +156,51 @@ fn idx_bad_files_name_the_file_and_the_expectation() {
     b[3] = 0x01;
     std::fs::write(&images, &b).unwrap();
     let e = data::locate::read_at("mnist", dir).unwrap_err().to_string();
-    assert!(e.contains("train-images-idx3-ubyte") && e.contains("wrong magic number 0x00000801") && e.contains("0x00000803"), "{e}");
+    assert!(
+        e.contains("train-images-idx3-ubyte")
+            && e.contains("wrong magic number 0x00000801")
+            && e.contains("0x00000803"),
+        "{e}"
+    );
     // Truncated.
     std::fs::write(&images, &good_images[..good_images.len() - 7]).unwrap();
     let e = data::locate::read_at("mnist", dir).unwrap_err().to_string();
-    assert!(e.contains("train-images-idx3-ubyte") && e.contains("wrong size"), "{e}");
+    assert!(
+        e.contains("train-images-idx3-ubyte") && e.contains("wrong size"),
+        "{e}"
+    );
     std::fs::write(&images, &good_images).unwrap();
     // Record count mismatch between images and labels.
     let mut b = good_labels[..good_labels.len() - 1].to_vec();
     b[7] -= 1;
     std::fs::write(&labels, &b).unwrap();
     let e = data::locate::read_at("mnist", dir).unwrap_err().to_string();
-    assert!(e.contains("train-labels-idx1-ubyte") && e.contains("wrong record count"), "{e}");
+    assert!(
+        e.contains("train-labels-idx1-ubyte") && e.contains("wrong record count"),
+        "{e}"
+    );
     // Label out of range.
     let mut b = good_labels.clone();
     b[8 + 5] = 10;
     std::fs::write(&labels, &b).unwrap();
     let e = data::locate::read_at("mnist", dir).unwrap_err().to_string();
-    assert!(e.contains("train-labels-idx1-ubyte") && e.contains("label 10 of record 5"), "{e}");
+    assert!(
+        e.contains("train-labels-idx1-ubyte") && e.contains("label 10 of record 5"),
+        "{e}"
+    );
     // Corrupt gzip.
     std::fs::write(dir.join("t10k-images-idx3-ubyte.gz"), [0x1f, 0x8b, 0, 1, 2]).unwrap();
     std::fs::remove_file(dir.join("t10k-images-idx3-ubyte")).unwrap();
     std::fs::write(&labels, &good_labels).unwrap();
     let e = data::locate::read_at("mnist", dir).unwrap_err().to_string();
-    assert!(e.contains("t10k-images-idx3-ubyte.gz") && e.contains("gzip"), "{e}");
+    assert!(
+        e.contains("t10k-images-idx3-ubyte.gz") && e.contains("gzip"),
+        "{e}"
+    );
     // Not found anywhere: every place searched is listed.
-    let e = data::load("mnist", Some(&tmp.path().join("nowhere"))).unwrap_err().to_string();
+    let e = data::load("mnist", Some(&tmp.path().join("nowhere")))
+        .unwrap_err()
+        .to_string();
     if !e.contains("nowhere") {
         // A cache or $ATROPHY_DATA on this machine may hold MNIST; then nothing to check here.
         return;
@@ -168,14 +218,26 @@ fn serve(files: Vec<(String, Vec<u8>)>, requests: usize) -> String {
             let mut buf = [0u8; 4096];
             let n = s.read(&mut buf).unwrap_or(0);
             let req = String::from_utf8_lossy(&buf[..n]).to_string();
-            let path = req.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+            let path = req
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/')
+                .to_string();
             match files.iter().find(|(name, _)| *name == path) {
                 Some((_, body)) => {
-                    let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                    let _ = write!(
+                        s,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
                     let _ = s.write_all(body);
                 }
                 None => {
-                    let _ = write!(s, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    let _ = write!(
+                        s,
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
                 }
             }
         }
@@ -200,29 +262,65 @@ fn fetch_checks_sha256_and_leaves_no_partial_file() {
     let mut corrupt = gz.clone();
     let mid = corrupt.len() / 2;
     corrupt[mid] ^= 0xff;
-    let base = serve(vec![("good.gz".into(), gz.clone()), ("bad.gz".into(), corrupt)], 3);
+    let base = serve(
+        vec![("good.gz".into(), gz.clone()), ("bad.gz".into(), corrupt)],
+        3,
+    );
     let tmp = tempfile::tempdir().unwrap();
     let ok = vec![
-        fetch::Remote { file: "a.gz".into(), url: format!("{base}/good.gz"), sha256: sha_file.clone(), checked: fetch::Checked::File },
-        fetch::Remote { file: "b.gz".into(), url: format!("{base}/good.gz"), sha256: sha_content, checked: fetch::Checked::Content },
+        fetch::Remote {
+            file: "a.gz".into(),
+            url: format!("{base}/good.gz"),
+            sha256: sha_file.clone(),
+            checked: fetch::Checked::File,
+        },
+        fetch::Remote {
+            file: "b.gz".into(),
+            url: format!("{base}/good.gz"),
+            sha256: sha_content,
+            checked: fetch::Checked::Content,
+        },
     ];
     let got = fetch::fetch(&ok, tmp.path(), false).unwrap();
     assert_eq!(std::fs::read(&got[0]).unwrap(), gz);
     assert_eq!(std::fs::read(&got[1]).unwrap(), gz);
-    let bad = vec![fetch::Remote { file: "train-images-idx3-ubyte.gz".into(), url: format!("{base}/bad.gz"), sha256: sha_file, checked: fetch::Checked::File }];
-    let e = fetch::fetch(&bad, tmp.path(), false).unwrap_err().to_string();
-    assert!(e.contains("train-images-idx3-ubyte.gz") && e.contains("sha256 mismatch"), "{e}");
-    let left: Vec<String> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let bad = vec![fetch::Remote {
+        file: "train-images-idx3-ubyte.gz".into(),
+        url: format!("{base}/bad.gz"),
+        sha256: sha_file,
+        checked: fetch::Checked::File,
+    }];
+    let e = fetch::fetch(&bad, tmp.path(), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("train-images-idx3-ubyte.gz") && e.contains("sha256 mismatch"),
+        "{e}"
+    );
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     let mut left_sorted = left.clone();
     left_sorted.sort();
-    assert_eq!(left_sorted, vec!["a.gz", "b.gz"], "a partial or corrupt file was left: {left:?}");
+    assert_eq!(
+        left_sorted,
+        vec!["a.gz", "b.gz"],
+        "a partial or corrupt file was left: {left:?}"
+    );
 }
 
 #[test]
 fn fetch_via_the_cli_with_a_mirror_names_the_file_on_mismatch() {
     // The mirror serves a file that is not the official MNIST: the official checksum must fail,
     // the error must name the file, and the cache must stay empty.
-    let base = serve(vec![("train-images-idx3-ubyte.gz".into(), b"\x1f\x8b not really".to_vec())], 1);
+    let base = serve(
+        vec![(
+            "train-images-idx3-ubyte.gz".into(),
+            b"\x1f\x8b not really".to_vec(),
+        )],
+        1,
+    );
     let cache = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_atrophy"))
         .args(["data", "fetch", "mnist", "--mirror", &base])
@@ -251,14 +349,24 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 fn tiny(images: Vec<u8>, c: usize, h: usize, w: usize) -> Dataset {
     let n = images.len() / (c * h * w);
-    Dataset { channels: c, height: h, width: w, images, labels: vec![0; n], classes: vec!["a".into(), "b".into()] }
+    Dataset {
+        channels: c,
+        height: h,
+        width: w,
+        images,
+        labels: vec![0; n],
+        classes: vec!["a".into(), "b".into()],
+    }
 }
 
 #[test]
 fn augmentation_crops_with_zero_padding_and_flips() {
     // One 1x3x3 image 1..9; identity normalisation on the 0-255 scale via std = 1/255.
     let d = tiny((1..=9).collect(), 1, 3, 3);
-    let norm = Normalization { mean: vec![0.0], std: vec![1.0 / 255.0] };
+    let norm = Normalization {
+        mean: vec![0.0],
+        std: vec![1.0 / 255.0],
+    };
     let mut out = vec![0f32; 9];
     data::fill_batch::<rand_chacha::ChaCha8Rng>(&d, &[0], &norm, None, &mut out);
     assert_eq!(out, (1..=9).map(|v| v as f32).collect::<Vec<_>>());
@@ -267,7 +375,13 @@ fn augmentation_crops_with_zero_padding_and_flips() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let mut seen = std::collections::HashSet::new();
     for _ in 0..400 {
-        data::fill_batch(&d, &[0], &norm, Some((Augment { pad: 1, flip: true }, &mut rng)), &mut out);
+        data::fill_batch(
+            &d,
+            &[0],
+            &norm,
+            Some((Augment { pad: 1, flip: true }, &mut rng)),
+            &mut out,
+        );
         let mut matched = false;
         for dy in -1i32..=1 {
             for dx in -1i32..=1 {
@@ -277,7 +391,11 @@ fn augmentation_crops_with_zero_padding_and_flips() {
                             let (y, x) = (k / 3, k % 3);
                             let xx = if flip { 2 - x } else { x };
                             let (sy, sx) = (y + dy, xx + dx);
-                            if (0..3).contains(&sy) && (0..3).contains(&sx) { (sy * 3 + sx + 1) as f32 } else { 0.0 }
+                            if (0..3).contains(&sy) && (0..3).contains(&sx) {
+                                (sy * 3 + sx + 1) as f32
+                            } else {
+                                0.0
+                            }
                         })
                         .collect();
                     if expect == out {
@@ -289,22 +407,52 @@ fn augmentation_crops_with_zero_padding_and_flips() {
         }
         assert!(matched, "not a crop/flip of the input: {out:?}");
     }
-    assert_eq!(seen.len(), 18, "some crop offsets or flips never occur: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        18,
+        "some crop offsets or flips never occur: {seen:?}"
+    );
     // Same seed, same batch.
     let mut a = vec![0f32; 9];
     let mut b = vec![0f32; 9];
-    data::fill_batch(&d, &[0], &norm, Some((Augment::CIFAR, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3))), &mut a);
-    data::fill_batch(&d, &[0], &norm, Some((Augment::CIFAR, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3))), &mut b);
+    data::fill_batch(
+        &d,
+        &[0],
+        &norm,
+        Some((
+            Augment::CIFAR,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(3),
+        )),
+        &mut a,
+    );
+    data::fill_batch(
+        &d,
+        &[0],
+        &norm,
+        Some((
+            Augment::CIFAR,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(3),
+        )),
+        &mut b,
+    );
     assert_eq!(a, b);
 }
 
 #[test]
 fn normalisation_is_per_channel() {
     let d = tiny(vec![0, 255, 51, 102], 2, 1, 2);
-    let norm = Normalization { mean: vec![0.5, 0.2], std: vec![0.5, 0.1] };
+    let norm = Normalization {
+        mean: vec![0.5, 0.2],
+        std: vec![0.5, 0.1],
+    };
     let mut out = vec![0f32; 4];
     data::fill_batch::<rand_chacha::ChaCha8Rng>(&d, &[0], &norm, None, &mut out);
-    let expect = [(0.0 - 0.5) / 0.5, (1.0 - 0.5) / 0.5, (0.2 - 0.2) / 0.1, (0.4 - 0.2) / 0.1];
+    let expect = [
+        (0.0 - 0.5) / 0.5,
+        (1.0 - 0.5) / 0.5,
+        (0.2 - 0.2) / 0.1,
+        (0.4 - 0.2) / 0.1,
+    ];
     for (o, e) in out.iter().zip(expect) {
         assert!((o - e).abs() < 1e-5, "{out:?}");
     }
@@ -327,7 +475,10 @@ fn subsets_are_without_replacement_and_balanced_when_asked() {
     let mut counts = split.train.select(&b).class_counts();
     counts.sort();
     assert_eq!(counts, vec![10, 10, 10, 10, 10, 10, 10, 11, 11, 11]);
-    assert!(data::random_subset(10, 11, &mut rng).unwrap_err().to_string().contains("cannot draw 11"));
+    assert!(data::random_subset(10, 11, &mut rng)
+        .unwrap_err()
+        .to_string()
+        .contains("cannot draw 11"));
     assert!(data::balanced_subset(&split.train, 100_000, &mut rng).is_err());
 }
 

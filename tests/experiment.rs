@@ -61,7 +61,16 @@ fn metrics_without_seconds(dir: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let sec = header.iter().position(|h| *h == "seconds").unwrap();
-    text.lines().map(|l| l.split(',').enumerate().filter(|(i, _)| *i != sec).map(|(_, v)| v).collect::<Vec<_>>().join(",")).collect()
+    text.lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != sec)
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
 }
 
 #[test]
@@ -71,9 +80,15 @@ fn run_resume_shard_and_merge() {
     // Uninterrupted reference run.
     let full = tmp.path().join("full");
     let t_full = std::time::Instant::now();
-    let out = atrophy(&["run", &cfg, "--out", full.to_str().unwrap()]).output().unwrap();
+    let out = atrophy(&["run", &cfg, "--out", full.to_str().unwrap()])
+        .output()
+        .unwrap();
     let full_ms = t_full.elapsed().as_millis() as u64;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = metrics_without_seconds(&full);
     // header + 2 regimes x 2 cycles x (healthy + 3 x injured) + R200's 2 x 3 retrained rows
     assert_eq!(rows.len(), 1 + 2 * 2 * 4 + 2 * 3, "{rows:#?}");
@@ -86,30 +101,60 @@ fn run_resume_shard_and_merge() {
     }
     // Random selection depends on cycle and iteration only: at iteration 1 both regimes lose
     // the same synapses from the same healthy model, so their injured accuracy is identical.
-    let first_injured = |regime: &str, cycle: &str| parsed.iter().find(|r| r[0] == regime && r[1] == cycle && r[2] == "1" && r[4] == "injured").unwrap()[5].to_string();
+    let first_injured = |regime: &str, cycle: &str| {
+        parsed
+            .iter()
+            .find(|r| r[0] == regime && r[1] == cycle && r[2] == "1" && r[4] == "injured")
+            .unwrap()[5]
+            .to_string()
+    };
     assert_eq!(first_injured("R200", "0"), first_injured("static", "0"));
-    assert_ne!(first_injured("R200", "0"), first_injured("R200", "1"), "cycles should differ");
+    assert_ne!(
+        first_injured("R200", "0"),
+        first_injured("R200", "1"),
+        "cycles should differ"
+    );
     let summary = std::fs::read_to_string(full.join("summary.csv")).unwrap();
-    assert!(summary.lines().any(|l| l.starts_with("R200,3,retrained,2,")), "{summary}");
-    let run_json: serde_json::Value = serde_json::from_slice(&std::fs::read(full.join("run.json")).unwrap()).unwrap();
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("R200,3,retrained,2,")),
+        "{summary}"
+    );
+    let run_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(full.join("run.json")).unwrap()).unwrap();
     assert_eq!(run_json["finished"], true);
     assert_eq!(run_json["seed"], 7);
 
     // Representation analyses: one CKA matrix per evaluated state, one tau per state, one
     // pathway row per synapse layer and state.
     let states = 2 * 2 * 3 + 2 * 3;
-    let cka: Vec<_> = std::fs::read_dir(full.join("cka")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".npy")).collect();
+    let cka: Vec<_> = std::fs::read_dir(full.join("cka"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".npy"))
+        .collect();
     assert_eq!(cka.len(), states, "{cka:?}");
     let layers = std::fs::read_to_string(full.join("cka/layers.txt")).unwrap();
     assert_eq!(layers.lines().count(), 11, "{layers}"); // conv,bn,relu,pool x2, linear1, relu3, linear2
-    let m: ndarray::Array2<f64> = ndarray_npy::read_npy(full.join("cka/R200_c0_i1_injured.npy")).unwrap();
+    let m: ndarray::Array2<f64> =
+        ndarray_npy::read_npy(full.join("cka/R200_c0_i1_injured.npy")).unwrap();
     assert_eq!(m.dim(), (11, 11));
     assert!(m.iter().all(|v| (-1e-9..=1.0 + 1e-9).contains(v)), "{m}");
     // The first layer's 1:1 CKA stays high after a third of its synapses decay to half.
     assert!(m[[0, 0]] > 0.5, "{m}");
     let taus = std::fs::read_to_string(full.join("rdm_tau.csv")).unwrap();
     assert_eq!(taus.lines().count(), 1 + states);
-    let tau_of = |regime: &str| taus.lines().find(|l| l.starts_with(&format!("{regime},0,1,"))).unwrap().rsplit(',').next().unwrap().parse::<f64>().unwrap();
+    let tau_of = |regime: &str| {
+        taus.lines()
+            .find(|l| l.starts_with(&format!("{regime},0,1,")))
+            .unwrap()
+            .rsplit(',')
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
     assert_eq!(tau_of("R200"), tau_of("static"));
     assert!(tau_of("R200") > 0.0 && tau_of("R200") < 1.0);
     let pw = std::fs::read_to_string(full.join("pathways.csv")).unwrap();
@@ -121,7 +166,11 @@ fn run_resume_shard_and_merge() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
     let mut kills = 0;
     for attempt in 0..40 {
-        let mut child = atrophy(&["run", &cfg, "--out", resumed.to_str().unwrap()]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child = atrophy(&["run", &cfg, "--out", resumed.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
         // Kill points spread over the run, the healthy training included.
         let wait_ms = rng.random_range(full_ms / 8..full_ms / 3).max(20) as u128;
         let t0 = std::time::Instant::now();
@@ -145,34 +194,93 @@ fn run_resume_shard_and_merge() {
             }
         }
     }
-    assert!(kills >= 2, "the run was never interrupted ({kills} kills): make the waits shorter");
-    assert_eq!(metrics_without_seconds(&resumed), rows, "resumed run differs from the uninterrupted one");
-    assert_eq!(std::fs::read(resumed.join("summary.csv")).unwrap(), std::fs::read(full.join("summary.csv")).unwrap());
+    assert!(
+        kills >= 2,
+        "the run was never interrupted ({kills} kills): make the waits shorter"
+    );
+    assert_eq!(
+        metrics_without_seconds(&resumed),
+        rows,
+        "resumed run differs from the uninterrupted one"
+    );
+    assert_eq!(
+        std::fs::read(resumed.join("summary.csv")).unwrap(),
+        std::fs::read(full.join("summary.csv")).unwrap()
+    );
     for f in ["rdm_tau.csv", "pathways.csv"] {
-        assert_eq!(std::fs::read(resumed.join(f)).unwrap(), std::fs::read(full.join(f)).unwrap(), "{f} differs after resume");
+        assert_eq!(
+            std::fs::read(resumed.join(f)).unwrap(),
+            std::fs::read(full.join(f)).unwrap(),
+            "{f} differs after resume"
+        );
     }
-    assert!(!resumed.join("state").read_dir().map(|mut d| d.next().is_some()).unwrap_or(false), "state files left after the end");
+    assert!(
+        !resumed
+            .join("state")
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false),
+        "state files left after the end"
+    );
 
     // The same folder with another config is refused, naming the field.
-    let other = write_config(tmp.path(), "other.toml", &CONFIG.replace("cycles = 2", "cycles = 3"));
-    let out = atrophy(&["run", &other, "--out", full.to_str().unwrap()]).output().unwrap();
+    let other = write_config(
+        tmp.path(),
+        "other.toml",
+        &CONFIG.replace("cycles = 2", "cycles = 3"),
+    );
+    let out = atrophy(&["run", &other, "--out", full.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("different config") && err.contains("cycles"), "{err}");
+    assert!(
+        err.contains("different config") && err.contains("cycles"),
+        "{err}"
+    );
 
     // Two shards merged give the full run's tables.
     let s0 = tmp.path().join("s0");
     let s1 = tmp.path().join("s1");
     for (s, d) in [("0/2", &s0), ("1/2", &s1)] {
-        let out = atrophy(&["run", &cfg, "--shard", s, "--out", d.to_str().unwrap()]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = atrophy(&["run", &cfg, "--shard", s, "--out", d.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let merged = tmp.path().join("merged");
-    let out = atrophy(&["merge", s0.to_str().unwrap(), s1.to_str().unwrap(), "--out", merged.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = atrophy(&[
+        "merge",
+        s0.to_str().unwrap(),
+        s1.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(metrics_without_seconds(&merged), rows);
-    let out = atrophy(&["merge", s0.to_str().unwrap(), "--out", tmp.path().join("m2").to_str().unwrap()]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cycles [1]"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = atrophy(&[
+        "merge",
+        s0.to_str().unwrap(),
+        "--out",
+        tmp.path().join("m2").to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cycles [1]"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -184,17 +292,33 @@ fn invalid_configs_name_the_field() {
         ("images = 200", "images = 0", "regime[0] (R200).images"),
         ("lr = 0.01", "lr = -1.0", "regime[0] (R200).lr"),
         ("kind = \"decay\"", "kind = \"melt\"", "melt"),
-        ("dataset = \"synthetic\"", "dataset = \"imagenet\"", "data.dataset"),
-        ("eval_images = 300", "eval_images = 300\ncolour = 1", "colour"),
+        (
+            "dataset = \"synthetic\"",
+            "dataset = \"imagenet\"",
+            "data.dataset",
+        ),
+        (
+            "eval_images = 300",
+            "eval_images = 300\ncolour = 1",
+            "colour",
+        ),
     ];
     for (from, to, needle) in cases {
         let cfg = write_config(tmp.path(), "exp.toml", &CONFIG.replacen(from, to, 1));
-        let out = atrophy(&["run", &cfg, "--out", tmp.path().join("x").to_str().unwrap()]).output().unwrap();
+        let out = atrophy(&["run", &cfg, "--out", tmp.path().join("x").to_str().unwrap()])
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{to} accepted");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(needle) && err.contains("exp.toml"), "{to}: {err}");
+        assert!(
+            err.contains(needle) && err.contains("exp.toml"),
+            "{to}: {err}"
+        );
     }
-    assert!(!tmp.path().join("x").exists(), "an invalid config created the results folder");
+    assert!(
+        !tmp.path().join("x").exists(),
+        "an invalid config created the results folder"
+    );
 }
 
 #[test]
@@ -204,11 +328,22 @@ fn shipped_presets_are_valid() {
         assert_eq!(cfg.name, name);
     }
     let decay = atrophy::cli::run::load_config("moore-decay").unwrap();
-    assert_eq!((decay.cycles, decay.injury.iterations, decay.injury.gamma), (10, 10, 0.5));
+    assert_eq!(
+        (decay.cycles, decay.injury.iterations, decay.injury.gamma),
+        (10, 10, 0.5)
+    );
     let names: Vec<&str> = decay.regimes.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["R5000", "R1000", "R100", "static"]);
     let abl = atrophy::cli::run::load_config("moore-ablation").unwrap();
-    assert_eq!((abl.injury.iterations, abl.injury.fraction, abl.regimes[0].epochs, abl.regimes[0].batch_size), (15, 0.2, 3, 40));
+    assert_eq!(
+        (
+            abl.injury.iterations,
+            abl.injury.fraction,
+            abl.regimes[0].epochs,
+            abl.regimes[0].batch_size
+        ),
+        (15, 0.2, 3, 40)
+    );
 }
 
 /// The experiment's Gram-form CKA on libtorch agrees with the analysis kernel on plain arrays.
@@ -217,19 +352,26 @@ fn experiment_cka_matches_the_analysis_kernel() {
     use tch::{Device, Kind, Tensor};
     tch::manual_seed(3);
     let x = Tensor::randn([60, 4, 3, 3], (Kind::Float, Device::Cpu));
-    let y = (&x.flatten(1, -1).narrow(1, 0, 20) * 2.0 + Tensor::randn([60, 20], (Kind::Float, Device::Cpu))).relu();
-    let (g, constant) = atrophy::experiment::analyses::normalised_grams(&[x.shallow_clone(), y.shallow_clone()]);
+    let y = (&x.flatten(1, -1).narrow(1, 0, 20) * 2.0
+        + Tensor::randn([60, 20], (Kind::Float, Device::Cpu)))
+    .relu();
+    let (g, constant) =
+        atrophy::experiment::analyses::normalised_grams(&[x.shallow_clone(), y.shallow_clone()]);
     assert_eq!(constant, vec![false, false]);
     let m = Vec::<f64>::try_from(g.mm(&g.tr()).flatten(0, -1)).unwrap();
     let to_nd = |t: &Tensor| {
         let t = t.flatten(1, -1);
         let (n, p) = (t.size()[0] as usize, t.size()[1] as usize);
-        ndarray::Array2::from_shape_vec((n, p), Vec::<f32>::try_from(t.flatten(0, -1)).unwrap()).unwrap()
+        ndarray::Array2::from_shape_vec((n, p), Vec::<f32>::try_from(t.flatten(0, -1)).unwrap())
+            .unwrap()
     };
     let want = atrophy::analysis::linear_cka(to_nd(&x).view(), to_nd(&y).view()).unwrap();
     // The kernel may multiply f32 inputs in f32 (its GEMM), hence 1e-6 rather than 1e-12.
     assert!((m[1] - want).abs() < 1e-6, "{} vs {want}", m[1]);
     assert!((m[0] - 1.0).abs() < 1e-12 && (m[3] - 1.0).abs() < 1e-12);
-    let (_, constant) = atrophy::experiment::analyses::normalised_grams(&[Tensor::ones([10, 5], (Kind::Float, Device::Cpu))]);
+    let (_, constant) = atrophy::experiment::analyses::normalised_grams(&[Tensor::ones(
+        [10, 5],
+        (Kind::Float, Device::Cpu),
+    )]);
     assert_eq!(constant, vec![true]);
 }

@@ -3,11 +3,21 @@ use atrophy::injury::*;
 use rand::SeedableRng;
 
 fn states(sizes: &[usize]) -> SynapseStates {
-    SynapseStates::healthy(sizes.iter().enumerate().map(|(i, &n)| (format!("conv{}.weight", i + 1), vec![n / 4, 4], true)).collect())
+    SynapseStates::healthy(
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (format!("conv{}.weight", i + 1), vec![n / 4, 4], true))
+            .collect(),
+    )
 }
 
 fn weights(sizes: &[usize]) -> Vec<Vec<f32>> {
-    sizes.iter().enumerate().map(|(l, &n)| (0..n).map(|i| 1.0 + (i as f32) * 0.01 + l as f32).collect()).collect()
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(l, &n)| (0..n).map(|i| 1.0 + (i as f32) * 0.01 + l as f32).collect())
+        .collect()
 }
 
 fn decay(iterations: usize) -> InjuryConfig {
@@ -32,11 +42,8 @@ fn decay_follows_p3_exactly() {
     let mut w = orig.clone();
     let cfg = decay(10);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    let mut first = vec![vec![0usize; 0]; 0];
-    first.resize(sizes.len(), vec![]);
-    for (l, &n) in sizes.iter().enumerate() {
-        first[l] = vec![0; n];
-    }
+    // The iteration at which each synapse was first affected (0 = not yet).
+    let mut first: Vec<Vec<usize>> = sizes.iter().map(|&n| vec![0; n]).collect();
     for n in 1..=10 {
         let r = injure(&mut s, &mut w, None, &cfg, n, &mut rng).unwrap();
         for (l, &size) in sizes.iter().enumerate() {
@@ -51,7 +58,11 @@ fn decay_follows_p3_exactly() {
                 // A synapse first affected at iteration k holds w * gamma^(n-k+1); exact in f32
                 // since gamma = 1/2 only changes the exponent.
                 let k = first[l][i];
-                let want = if k == 0 { orig[l][i] } else { orig[l][i] * 0.5f32.powi((n - k + 1) as i32) };
+                let want = if k == 0 {
+                    orig[l][i]
+                } else {
+                    orig[l][i] * 0.5f32.powi((n - k + 1) as i32)
+                };
                 assert_eq!(w[l][i], want, "layer {l} synapse {i} iteration {n}");
                 if k > 0 {
                     assert_eq!(s.layers[l].state[i], (n - k + 1) as i32);
@@ -68,14 +79,20 @@ fn ablation_follows_p4() {
     let sizes = [10_000, 2_500];
     let mut s = states(&sizes);
     let mut w = weights(&sizes);
-    let cfg = InjuryConfig { kind: InjuryKind::Ablation, ..decay(15) };
+    let cfg = InjuryConfig {
+        kind: InjuryKind::Ablation,
+        ..decay(15)
+    };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
     let mut prev_ablated: Vec<Vec<bool>> = sizes.iter().map(|&n| vec![false; n]).collect();
     for n in 1..=11 {
         injure(&mut s, &mut w, None, &cfg, n, &mut rng).unwrap();
         for (l, &size) in sizes.iter().enumerate() {
             let remaining = s.layers[l].healthy() as f64 / size as f64;
-            assert!((remaining - 0.8f64.powi(n as i32)).abs() < 2.0 / size as f64 * n as f64, "layer {l} n {n}: {remaining}");
+            assert!(
+                (remaining - 0.8f64.powi(n as i32)).abs() < 2.0 / size as f64 * n as f64,
+                "layer {l} n {n}: {remaining}"
+            );
             for i in 0..size {
                 let ab = s.layers[l].state[i] == ABLATED;
                 if prev_ablated[l][i] {
@@ -91,7 +108,11 @@ fn ablation_follows_p4() {
         }
     }
     // n = 11: 91.4 % ablated (P4).
-    assert!((s.fraction_injured() - 0.914).abs() < 0.002, "{}", s.fraction_injured());
+    assert!(
+        (s.fraction_injured() - 0.914).abs() < 0.002,
+        "{}",
+        s.fraction_injured()
+    );
 }
 
 #[test]
@@ -99,23 +120,74 @@ fn magnitude_selection_takes_the_smallest_and_global_scope_pools_layers() {
     let sizes = [100, 100];
     let mut s = states(&sizes);
     // Layer 0 holds small weights, layer 1 large ones.
-    let mut w: Vec<Vec<f32>> = vec![(0..100).map(|i| i as f32 * 0.01).collect(), (0..100).map(|i| 10.0 + i as f32).collect()];
-    let cfg = InjuryConfig { kind: InjuryKind::Ablation, fraction: 0.25, selection: Selection::Magnitude, scope: Scope::Global, ..decay(4) };
-    let r = injure(&mut s, &mut w, None, &cfg, 1, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap();
+    let mut w: Vec<Vec<f32>> = vec![
+        (0..100).map(|i| i as f32 * 0.01).collect(),
+        (0..100).map(|i| 10.0 + i as f32).collect(),
+    ];
+    let cfg = InjuryConfig {
+        kind: InjuryKind::Ablation,
+        fraction: 0.25,
+        selection: Selection::Magnitude,
+        scope: Scope::Global,
+        ..decay(4)
+    };
+    let r = injure(
+        &mut s,
+        &mut w,
+        None,
+        &cfg,
+        1,
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap();
     assert_eq!(r.new_per_layer, vec![50, 0]);
     assert!(s.layers[0].state[..50].iter().all(|&x| x == ABLATED));
     assert!(s.layers[0].state[50..].iter().all(|&x| x == HEALTHY));
     // Per layer, each layer loses its own 25 %.
     let mut s2 = states(&sizes);
-    let cfg2 = InjuryConfig { scope: Scope::PerLayer, ..cfg.clone() };
-    let r2 = injure(&mut s2, &mut w, None, &cfg2, 1, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap();
+    let cfg2 = InjuryConfig {
+        scope: Scope::PerLayer,
+        ..cfg.clone()
+    };
+    let r2 = injure(
+        &mut s2,
+        &mut w,
+        None,
+        &cfg2,
+        1,
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap();
     assert_eq!(r2.new_per_layer, vec![25, 25]);
     // Taylor / OBD use the given scores and refuse to run without them.
-    let cfg3 = InjuryConfig { selection: Selection::Taylor, scope: Scope::PerLayer, ..cfg.clone() };
+    let cfg3 = InjuryConfig {
+        selection: Selection::Taylor,
+        scope: Scope::PerLayer,
+        ..cfg.clone()
+    };
     let mut s3 = states(&sizes);
-    assert!(injure(&mut s3, &mut w, None, &cfg3, 1, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).is_err());
-    let scores: Vec<Vec<f32>> = vec![(0..100).rev().map(|i| i as f32).collect(), (0..100).map(|i| i as f32).collect()];
-    injure(&mut s3, &mut w, Some(&scores), &cfg3, 1, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap();
+    assert!(injure(
+        &mut s3,
+        &mut w,
+        None,
+        &cfg3,
+        1,
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)
+    )
+    .is_err());
+    let scores: Vec<Vec<f32>> = vec![
+        (0..100).rev().map(|i| i as f32).collect(),
+        (0..100).map(|i| i as f32).collect(),
+    ];
+    injure(
+        &mut s3,
+        &mut w,
+        Some(&scores),
+        &cfg3,
+        1,
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap();
     assert!(s3.layers[0].state[75..].iter().all(|&x| x == ABLATED));
     assert!(s3.layers[1].state[..25].iter().all(|&x| x == ABLATED));
 }
@@ -126,23 +198,67 @@ fn unit_ablation_removes_whole_output_units_and_layer_filters_apply() {
     let mut s = states(&sizes); // shapes [100, 4]: 100 units of 4 synapses
     s.layers[1].injurable = false;
     let mut w = weights(&sizes);
-    let cfg = InjuryConfig { kind: InjuryKind::Ablation, fraction: 0.1, units: true, ..decay(3) };
-    let r = injure(&mut s, &mut w, None, &cfg, 1, &mut rand_chacha::ChaCha8Rng::seed_from_u64(5)).unwrap();
+    let cfg = InjuryConfig {
+        kind: InjuryKind::Ablation,
+        fraction: 0.1,
+        units: true,
+        ..decay(3)
+    };
+    let r = injure(
+        &mut s,
+        &mut w,
+        None,
+        &cfg,
+        1,
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(5),
+    )
+    .unwrap();
     assert_eq!(r.new_per_layer, vec![40, 0]);
-    let dead_units = (0..100).filter(|u| s.layers[0].state[u * 4..u * 4 + 4].iter().all(|&x| x == ABLATED)).count();
+    let dead_units = (0..100)
+        .filter(|u| {
+            s.layers[0].state[u * 4..u * 4 + 4]
+                .iter()
+                .all(|&x| x == ABLATED)
+        })
+        .count();
     assert_eq!(dead_units, 10);
-    assert!(cfg.injurable("conv3") && InjuryConfig { layers: vec!["conv".into()], ..cfg.clone() }.injurable("conv12"));
-    let only = InjuryConfig { layers: vec!["conv1".into(), "linear".into()], ..cfg.clone() };
-    assert!(only.injurable("conv1") && only.injurable("linear2") && !only.injurable("conv12") && !only.injurable("conv2"));
+    assert!(
+        cfg.injurable("conv3")
+            && InjuryConfig {
+                layers: vec!["conv".into()],
+                ..cfg.clone()
+            }
+            .injurable("conv12")
+    );
+    let only = InjuryConfig {
+        layers: vec!["conv1".into(), "linear".into()],
+        ..cfg.clone()
+    };
+    assert!(
+        only.injurable("conv1")
+            && only.injurable("linear2")
+            && !only.injurable("conv12")
+            && !only.injurable("conv2")
+    );
 }
 
 #[test]
 fn validation_names_fields() {
-    let bad = InjuryConfig { gamma: 1.5, ..decay(10) };
+    let bad = InjuryConfig {
+        gamma: 1.5,
+        ..decay(10)
+    };
     assert!(bad.validate().unwrap_err().contains("injury.gamma"));
-    let bad = InjuryConfig { kind: InjuryKind::Ablation, fraction: 0.0, ..decay(10) };
+    let bad = InjuryConfig {
+        kind: InjuryKind::Ablation,
+        fraction: 0.0,
+        ..decay(10)
+    };
     assert!(bad.validate().unwrap_err().contains("injury.fraction"));
-    assert!(decay(0).validate().unwrap_err().contains("injury.iterations"));
+    assert!(decay(0)
+        .validate()
+        .unwrap_err()
+        .contains("injury.iterations"));
     assert_eq!(decay_quota(10, 0, 1, 3), 3);
     assert_eq!(decay_quota(10, 3, 2, 3), 3);
     assert_eq!(decay_quota(10, 6, 3, 3), 4);

@@ -40,7 +40,11 @@ images = 100
 "#;
 
 fn atrophy(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_atrophy")).args(args).env("ATROPHY_THREADS", "1").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_atrophy"))
+        .args(args)
+        .env("ATROPHY_THREADS", "1")
+        .output()
+        .unwrap()
 }
 
 /// Fraction of pixels that differ from the top-left pixel (white background).
@@ -66,7 +70,16 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // `run` wrote the report at its end.
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    let figures = ["accuracy_top1", "accuracy_mean_class", "rdm_tau", "pathways", "cka_heatmaps", "cka_diagonal", "rdms", "healthy_training"];
+    let figures = [
+        "accuracy_top1",
+        "accuracy_mean_class",
+        "rdm_tau",
+        "pathways",
+        "cka_heatmaps",
+        "cka_diagonal",
+        "rdms",
+        "healthy_training",
+    ];
     for f in figures {
         let png = out.join("figures").join(format!("{f}.png"));
         let svg = out.join("figures").join(format!("{f}.svg"));
@@ -77,29 +90,70 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
         assert!(svg_text.contains("<text"), "{f}.svg has no text");
     }
     assert_eq!(html.matches("<img class=\"figure\"").count(), figures.len());
-    assert!(!html.contains("id=\"partial\""), "a finished run is marked partial");
+    assert!(
+        !html.contains("id=\"partial\""),
+        "a finished run is marked partial"
+    );
     assert!(html.contains("id=\"summary\"") && html.contains("R300"));
 
     // In headless Chromium (installed by .ci/run; skipped where it is absent).
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists());
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
     if let Some(chromium) = chromium {
         let profile = tmp.path().join("profile");
         let shot = tmp.path().join("shot.png");
         let url = format!("file://{}", out.join("report.html").display());
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-        let dom = Command::new(chromium).args(flags).arg(format!("--user-data-dir={}", profile.display())).args(["--dump-dom", &url]).output().unwrap();
-        assert!(dom.status.success(), "chromium failed: {}", String::from_utf8_lossy(&dom.stderr));
+        let flags = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ];
+        let dom = Command::new(chromium)
+            .args(flags)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(["--dump-dom", &url])
+            .output()
+            .unwrap();
+        assert!(
+            dom.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&dom.stderr)
+        );
         let dom = String::from_utf8_lossy(&dom.stdout);
-        assert_eq!(dom.matches("class=\"figure\"").count(), figures.len(), "the browser's DOM lacks figures");
-        let o = Command::new(chromium).args(flags).arg(format!("--user-data-dir={}", profile.display())).args([&format!("--screenshot={}", shot.display()), "--window-size=1400,3000", &url]).output().unwrap();
-        assert!(o.status.success() && shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            dom.matches("class=\"figure\"").count(),
+            figures.len(),
+            "the browser's DOM lacks figures"
+        );
+        let o = Command::new(chromium)
+            .args(flags)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args([
+                &format!("--screenshot={}", shot.display()),
+                "--window-size=1400,3000",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() && shot.is_file(),
+            "no screenshot: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(ink(&shot) > 0.05, "the rendered page is blank");
     } else {
         eprintln!("chromium not installed: browser check skipped");
     }
 
     // A partial folder (a run stopped early) still reports, marked partial.
-    let mut run: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let mut run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
     run["finished"] = serde_json::Value::Bool(false);
     std::fs::write(out.join("run.json"), serde_json::to_vec(&run).unwrap()).unwrap();
     let text = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
@@ -108,11 +162,16 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
     let o = atrophy(&["report", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("partial"));
-    assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains("id=\"partial\""));
+    assert!(std::fs::read_to_string(out.join("report.html"))
+        .unwrap()
+        .contains("id=\"partial\""));
 
     // Not a results folder.
     let o = atrophy(&["report", tmp.path().to_str().unwrap()]);
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(e.contains("not an atrophy results directory") && e.contains("metrics.csv"), "{e}");
+    assert!(
+        e.contains("not an atrophy results directory") && e.contains("metrics.csv"),
+        "{e}"
+    );
 }

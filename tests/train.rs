@@ -3,7 +3,9 @@
 use atrophy::checkpoint;
 use atrophy::data::{synthetic, SyntheticSpec};
 use atrophy::model::{Architecture, Network, BENCH_WIDTHS};
-use atrophy::train::{evaluate, train_healthy, HealthySpec, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use atrophy::train::{
+    evaluate, train_healthy, HealthySpec, LrSchedule, MaskedSgd, SgdConfig, TrainConfig,
+};
 use tch::{nn, Device, Kind, Tensor};
 
 #[test]
@@ -24,10 +26,16 @@ fn forward_capture_returns_named_activations_with_the_declared_shapes() {
     }
     // The last capture is the logits themselves.
     assert!(acts.last().unwrap().equal(&logits));
-    let e = net.forward_capture_checked(&x, false, &["conv99".into()]).unwrap_err();
+    let e = net
+        .forward_capture_checked(&x, false, &["conv99".into()])
+        .unwrap_err();
     assert!(e.contains("conv99") && e.contains("conv1"), "{e}");
     // Parameter count of the var store agrees with the architecture's count.
-    let trainable: i64 = vs.trainable_variables().iter().map(|t| t.numel() as i64).sum();
+    let trainable: i64 = vs
+        .trainable_variables()
+        .iter()
+        .map(|t| t.numel() as i64)
+        .sum();
     assert_eq!(trainable as usize, arch.parameter_count());
 }
 
@@ -36,8 +44,18 @@ fn forward_capture_returns_named_activations_with_the_declared_shapes() {
 #[test]
 fn sgd_matches_pytorch_update_rule() {
     let vs = nn::VarStore::new(Device::Cpu);
-    let w = vs.root().var_copy("w", &Tensor::from_slice(&[1.0f32, -2.0, 3.0]));
-    let mut opt = MaskedSgd::new(&vs, SgdConfig { lr: 0.1, momentum: 0.9, weight_decay: 0.01, nesterov: false });
+    let w = vs
+        .root()
+        .var_copy("w", &Tensor::from_slice(&[1.0f32, -2.0, 3.0]));
+    let mut opt = MaskedSgd::new(
+        &vs,
+        SgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            weight_decay: 0.01,
+            nesterov: false,
+        },
+    );
     let (mut p, mut buf) = ([1.0f64, -2.0, 3.0], [0.0f64; 3]);
     for step in 0..3 {
         opt.zero_grad();
@@ -52,7 +70,10 @@ fn sgd_matches_pytorch_update_rule() {
         }
         let got = Vec::<f32>::try_from(&w).unwrap();
         for i in 0..3 {
-            assert!((got[i] as f64 - p[i]).abs() < 1e-6, "step {step}: {got:?} vs {p:?}");
+            assert!(
+                (got[i] as f64 - p[i]).abs() < 1e-6,
+                "step {step}: {got:?} vs {p:?}"
+            );
         }
     }
 }
@@ -65,12 +86,22 @@ fn frozen_synapses_stay_bitwise_frozen_for_1000_steps() {
     let arch = Architecture::preset("small_cnn", Some("6,M,8,M"), 1, 12, 10).unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &arch).unwrap();
-    let mut opt = MaskedSgd::new(&vs, SgdConfig { lr: 0.05, momentum: 0.9, weight_decay: 5e-3, nesterov: true });
+    let mut opt = MaskedSgd::new(
+        &vs,
+        SgdConfig {
+            lr: 0.05,
+            momentum: 0.9,
+            weight_decay: 5e-3,
+            nesterov: true,
+        },
+    );
     let x = Tensor::randn([16, 1, 12, 12], (Kind::Float, Device::Cpu));
     let y = Tensor::randint(10, [16], (Kind::Int64, Device::Cpu));
     let step = |opt: &mut MaskedSgd| {
         opt.zero_grad();
-        net.forward_t(&x, true).cross_entropy_for_logits(&y).backward();
+        net.forward_t(&x, true)
+            .cross_entropy_for_logits(&y)
+            .backward();
         opt.step(0.05);
     };
     // Build up momentum before freezing.
@@ -79,12 +110,21 @@ fn frozen_synapses_stay_bitwise_frozen_for_1000_steps() {
     }
     let vars = vs.variables();
     let mut frozen = Vec::new();
-    for name in ["conv1.weight", "conv2.weight", "linear1.weight", "linear2.weight"] {
+    for name in [
+        "conv1.weight",
+        "conv2.weight",
+        "linear1.weight",
+        "linear2.weight",
+    ] {
         let w = &vars[name];
-        let mask = Tensor::rand(w.size(), (Kind::Float, Device::Cpu)).gt(0.5).to_kind(Kind::Float);
+        let mask = Tensor::rand(w.size(), (Kind::Float, Device::Cpu))
+            .gt(0.5)
+            .to_kind(Kind::Float);
         // Some frozen synapses are ablated to -0.0, whose sign bit must survive too.
         tch::no_grad(|| {
-            let ablate = Tensor::rand(w.size(), (Kind::Float, Device::Cpu)).lt(0.2).logical_and(&mask.eq(0.0));
+            let ablate = Tensor::rand(w.size(), (Kind::Float, Device::Cpu))
+                .lt(0.2)
+                .logical_and(&mask.eq(0.0));
             let mut w = w.shallow_clone();
             let z = Tensor::zeros_like(&w) * -1.0;
             let kept = z.where_self(&ablate, &w);
@@ -104,7 +144,12 @@ fn frozen_synapses_stay_bitwise_frozen_for_1000_steps() {
         let a_bits = after.masked_select(&fz).view_dtype(Kind::Int);
         assert!(a_bits.equal(&b_bits), "{name}: frozen synapses moved");
         let live = mask.eq(1.0);
-        assert!(!after.masked_select(&live).equal(&before.masked_select(&live)), "{name}: healthy synapses did not train");
+        assert!(
+            !after
+                .masked_select(&live)
+                .equal(&before.masked_select(&live)),
+            "{name}: healthy synapses did not train"
+        );
     }
 }
 
@@ -115,7 +160,12 @@ fn quick_spec(epochs: usize) -> HealthySpec {
         train: TrainConfig {
             epochs,
             batch_size: 64,
-            sgd: SgdConfig { lr: 0.02, momentum: 0.9, weight_decay: 5e-4, nesterov: false },
+            sgd: SgdConfig {
+                lr: 0.02,
+                momentum: 0.9,
+                weight_decay: 5e-4,
+                nesterov: false,
+            },
             schedule: LrSchedule::Cosine,
             augment: None,
         },
@@ -125,7 +175,11 @@ fn quick_spec(epochs: usize) -> HealthySpec {
 }
 
 fn quick_data() -> atrophy::data::Split {
-    synthetic(&SyntheticSpec { train: 1000, test: 300, ..Default::default() })
+    synthetic(&SyntheticSpec {
+        train: 1000,
+        test: 300,
+        ..Default::default()
+    })
 }
 
 #[test]
@@ -138,16 +192,24 @@ fn training_learns_and_checkpoints_round_trip() {
     let w_full = train_healthy(&quick_spec(3), &split, &full, Device::Cpu, false).unwrap();
     let meta = checkpoint::read_meta(&w_full).unwrap();
     let e = meta.evaluation.clone().unwrap();
-    assert!(e.top1 > 0.9, "small CNN should learn the synthetic set: {e:?}");
+    assert!(
+        e.top1 > 0.9,
+        "small CNN should learn the synthetic set: {e:?}"
+    );
     let log = std::fs::read_to_string(full.join("train_log.csv")).unwrap();
     assert_eq!(log.lines().count(), 4, "{log}");
     assert!(log.starts_with("epoch,lr,train_loss"));
     // A second call on a finished run changes nothing.
     let before = std::fs::read(full.join("state/weights.safetensors")).unwrap();
     train_healthy(&quick_spec(3), &split, &full, Device::Cpu, false).unwrap();
-    assert_eq!(before, std::fs::read(full.join("state/weights.safetensors")).unwrap());
+    assert_eq!(
+        before,
+        std::fs::read(full.join("state/weights.safetensors")).unwrap()
+    );
     // A different configuration on the same folder is refused.
-    let e2 = train_healthy(&quick_spec(4), &split, &full, Device::Cpu, false).unwrap_err().to_string();
+    let e2 = train_healthy(&quick_spec(4), &split, &full, Device::Cpu, false)
+        .unwrap_err()
+        .to_string();
     assert!(e2.contains("different configuration"), "{e2}");
     // Loading the checkpoint gives the same evaluation.
     let (_vs, net, meta2) = checkpoint::load(&w_full, Device::Cpu).unwrap();
@@ -157,8 +219,15 @@ fn training_learns_and_checkpoints_round_trip() {
     let vs = nn::VarStore::new(Device::Cpu);
     let other = Architecture::preset("small_cnn", Some("16,M,64,M"), 1, 28, 10).unwrap();
     let _n = Network::new(&vs.root(), &other).unwrap();
-    let err = checkpoint::load_into(&w_full, &vs, &other).unwrap_err().to_string();
-    assert!(err.contains("conv1.weight") && err.contains("[32, 1, 3, 3]") && err.contains("[16, 1, 3, 3]"), "{err}");
+    let err = checkpoint::load_into(&w_full, &vs, &other)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("conv1.weight")
+            && err.contains("[32, 1, 3, 3]")
+            && err.contains("[16, 1, 3, 3]"),
+        "{err}"
+    );
     assert!(err.contains("bn1.running_mean"), "{err}");
 }
 
@@ -173,7 +242,12 @@ fn resumed_training_equals_uninterrupted_training() {
     let b = tmp.path().join("b");
     // A child process trains the same spec and is killed (SIGKILL) once epoch 1 is recorded.
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "helper_train_two_epochs", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "helper_train_two_epochs",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("ATROPHY_TEST_OUT", &b)
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -190,11 +264,15 @@ fn resumed_training_equals_uninterrupted_training() {
             break;
         }
         assert!(t0.elapsed().as_secs() < 300, "child never finished epoch 1");
-        assert!(child.try_wait().unwrap().is_none(), "child ended before it was killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "child ended before it was killed"
+        );
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     child.wait().unwrap();
-    let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
+    let rows: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
     assert_eq!(rows["rows"].as_array().unwrap().len(), 1);
     train_healthy(&quick_spec(2), &split, &b, Device::Cpu, false).unwrap();
     assert_eq!(
@@ -204,7 +282,11 @@ fn resumed_training_equals_uninterrupted_training() {
     );
     let la = std::fs::read_to_string(a.join("train_log.csv")).unwrap();
     let lb = std::fs::read_to_string(b.join("train_log.csv")).unwrap();
-    let strip = |s: &str| s.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect::<Vec<_>>();
+    let strip = |s: &str| {
+        s.lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(&la), strip(&lb));
 }
 
@@ -212,7 +294,16 @@ fn resumed_training_equals_uninterrupted_training() {
 #[test]
 #[ignore = "helper of resumed_training_equals_uninterrupted_training"]
 fn helper_train_two_epochs() {
-    let Some(out) = std::env::var_os("ATROPHY_TEST_OUT") else { return };
+    let Some(out) = std::env::var_os("ATROPHY_TEST_OUT") else {
+        return;
+    };
     tch::set_num_threads(1);
-    train_healthy(&quick_spec(2), &quick_data(), std::path::Path::new(&out), Device::Cpu, false).unwrap();
+    train_healthy(
+        &quick_spec(2),
+        &quick_data(),
+        std::path::Path::new(&out),
+        Device::Cpu,
+        false,
+    )
+    .unwrap();
 }

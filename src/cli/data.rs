@@ -50,7 +50,10 @@ pub fn run(cmd: &DataCommand, progress: bool) -> Result<()> {
         DataCommand::Fetch(a) => {
             let name = data::canonical_name(&a.name)?;
             let files = fetch::manifest(name, a.mirror.as_deref())?;
-            let dir = a.dir.clone().unwrap_or_else(|| locate::cache_dir().join(name));
+            let dir = a
+                .dir
+                .clone()
+                .unwrap_or_else(|| locate::cache_dir().join(name));
             let got = fetch::fetch(&files, &dir, progress)?;
             for p in got {
                 println!("{}", p.display());
@@ -68,7 +71,10 @@ pub fn run(cmd: &DataCommand, progress: bool) -> Result<()> {
             }
             let t = &split.train;
             println!("data set  {}", split.name);
-            println!("images    {} x {} x {} (C x H x W)", t.channels, t.height, t.width);
+            println!(
+                "images    {} x {} x {} (C x H x W)",
+                t.channels, t.height, t.width
+            );
             println!("train     {}", t.len());
             println!("test      {}", split.test.len());
             let (mean, std) = t.channel_stats();

@@ -22,22 +22,49 @@ pub fn run(a: &InfoArgs) -> Result<()> {
     let (arch, meta_eval) = match (&a.checkpoint, &a.model) {
         (Some(c), _) => describe_checkpoint(c)?,
         (None, Some(m)) => {
-            let (ch, size) = if m.contains("small") { (1, 28) } else { (3, 32) };
-            (Architecture::preset(m, a.widths.as_deref(), ch, size, 10).map_err(anyhow::Error::msg)?, None)
+            let (ch, size) = if m.contains("small") {
+                (1, 28)
+            } else {
+                (3, 32)
+            };
+            (
+                Architecture::preset(m, a.widths.as_deref(), ch, size, 10)
+                    .map_err(anyhow::Error::msg)?,
+                None,
+            )
         }
         (None, None) => bail!("give a CHECKPOINT or --model NAME"),
     };
     let layers = arch.layers().map_err(anyhow::Error::msg)?;
     println!("model     {}  widths {}", arch.kind, arch.widths);
-    println!("input     {} x {} x {}, {} classes", arch.in_channels, arch.image_size, arch.image_size, arch.num_classes);
-    println!("{:<10} {:<28} {:<16} {:>12} {:>14}", "layer", "op", "output", "parameters", "MACs");
+    println!(
+        "input     {} x {} x {}, {} classes",
+        arch.in_channels, arch.image_size, arch.image_size, arch.num_classes
+    );
+    println!(
+        "{:<10} {:<28} {:<16} {:>12} {:>14}",
+        "layer", "op", "output", "parameters", "MACs"
+    );
     for l in &layers {
         let op = format!("{:?}", l.op);
-        println!("{:<10} {:<28} {:<16} {:>12} {:>14}", l.name, op, format!("{:?}", l.out_shape), layer_params(&l.op), layer_flops(l));
+        println!(
+            "{:<10} {:<28} {:<16} {:>12} {:>14}",
+            l.name,
+            op,
+            format!("{:?}", l.out_shape),
+            layer_params(&l.op),
+            layer_flops(l)
+        );
     }
     println!("parameters  {}", arch.parameter_count());
-    println!("synapses    {} (conv and linear weights)", arch.synapse_count());
-    println!("FLOPs       {} multiply-accumulates per image", arch.flops());
+    println!(
+        "synapses    {} (conv and linear weights)",
+        arch.synapse_count()
+    );
+    println!(
+        "FLOPs       {} multiply-accumulates per image",
+        arch.flops()
+    );
     if let Some(e) = meta_eval {
         println!("{e}");
     }

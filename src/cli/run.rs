@@ -8,8 +8,14 @@ use tch::Device;
 /// Presets shipped inside the binary, so `atrophy run quick` works from any folder.
 pub const PRESETS: [(&str, &str); 3] = [
     ("quick", include_str!("../../configs/quick.toml")),
-    ("moore-decay", include_str!("../../configs/moore-decay.toml")),
-    ("moore-ablation", include_str!("../../configs/moore-ablation.toml")),
+    (
+        "moore-decay",
+        include_str!("../../configs/moore-decay.toml"),
+    ),
+    (
+        "moore-ablation",
+        include_str!("../../configs/moore-ablation.toml"),
+    ),
 ];
 
 /// Arguments of `run`.
@@ -42,26 +48,36 @@ pub struct MergeArgs {
 pub fn load_config(spec: &str) -> Result<ExperimentConfig> {
     let path = PathBuf::from(spec);
     if path.is_file() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        return ExperimentConfig::from_toml(&text, &path.display().to_string()).map_err(anyhow::Error::msg);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return ExperimentConfig::from_toml(&text, &path.display().to_string())
+            .map_err(anyhow::Error::msg);
     }
-    for dir in ["configs"] {
-        let p = PathBuf::from(dir).join(format!("{spec}.toml"));
-        if p.is_file() {
-            let text = std::fs::read_to_string(&p)?;
-            return ExperimentConfig::from_toml(&text, &p.display().to_string()).map_err(anyhow::Error::msg);
-        }
+    // A preset name finds the repository's editable copy first, then the built-in one.
+    let p = PathBuf::from("configs").join(format!("{spec}.toml"));
+    if p.is_file() {
+        let text = std::fs::read_to_string(&p)?;
+        return ExperimentConfig::from_toml(&text, &p.display().to_string())
+            .map_err(anyhow::Error::msg);
     }
     if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == spec) {
-        return ExperimentConfig::from_toml(text, &format!("preset {name}")).map_err(anyhow::Error::msg);
+        return ExperimentConfig::from_toml(text, &format!("preset {name}"))
+            .map_err(anyhow::Error::msg);
     }
-    anyhow::bail!("`{spec}` is neither a config file nor a preset (presets: {})", PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", "))
+    anyhow::bail!(
+        "`{spec}` is neither a config file nor a preset (presets: {})",
+        PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Runs `run`.
 pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
     let cfg = load_config(&a.config)?;
-    let mut out = a.out.clone().or(cfg.out.clone()).unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
+    let mut out = a
+        .out
+        .clone()
+        .or(cfg.out.clone())
+        .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
     if let (Some((i, n)), None) = (a.shard, &a.out) {
         out = out.join(format!("shard-{i}-of-{n}"));
     }
@@ -73,11 +89,21 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
         cfg.cycles,
         cfg.injury.iterations,
         total,
-        a.shard.map(|(i, n)| format!(" (shard {i}/{n})")).unwrap_or_default(),
+        a.shard
+            .map(|(i, n)| format!(" (shard {i}/{n})"))
+            .unwrap_or_default(),
         crate::device::describe(device),
         out.display()
     );
-    let p = experiment::run(&cfg, &RunOptions { out: out.clone(), device, progress, shard: a.shard })?;
+    let p = experiment::run(
+        &cfg,
+        &RunOptions {
+            out: out.clone(),
+            device,
+            progress,
+            shard: a.shard,
+        },
+    )?;
     print_summary(&p);
     let r = crate::report::report(&out)?;
     println!("results in {}; report {}", out.display(), r.html.display());
@@ -86,11 +112,22 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
 
 fn print_summary(p: &experiment::Progress) {
     let csv = experiment::summary_csv(&p.rows);
-    println!("{:<10} {:>4} {:<10} {:>9} {:>16}", "regime", "iter", "state", "injured", "top-1 mean+-sd");
+    println!(
+        "{:<10} {:>4} {:<10} {:>9} {:>16}",
+        "regime", "iter", "state", "injured", "top-1 mean+-sd"
+    );
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let num = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
-        println!("{:<10} {:>4} {:<10} {:>8.1}% {:>8.4} +- {:.4}", f[0], f[1], f[2], 100.0 * num(4), num(5), num(6));
+        println!(
+            "{:<10} {:>4} {:<10} {:>8.1}% {:>8.4} +- {:.4}",
+            f[0],
+            f[1],
+            f[2],
+            100.0 * num(4),
+            num(5),
+            num(6)
+        );
     }
 }
 

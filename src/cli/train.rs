@@ -92,8 +92,15 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
 /// Runs `train`.
 pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
     let split = data::load(&a.dataset, a.data.as_deref())?;
-    let spec = options_from(a).to_spec(&split).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/healthy-{}-{}", split.name, spec.architecture.kind)));
+    let spec = options_from(a)
+        .to_spec(&split)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "runs/healthy-{}-{}",
+            split.name, spec.architecture.kind
+        ))
+    });
     eprintln!(
         "training {} ({} parameters) on {} ({} images) for {} epochs on {}; output in {}",
         spec.architecture.kind,
@@ -107,7 +114,10 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
     let weights = train_healthy(&spec, &split, &out, device, progress)?;
     let meta = crate::checkpoint::read_meta(&weights)?;
     if let Some(e) = meta.evaluation {
-        println!("test top-1 {:.4}  mean class-wise {:.4}  loss {:.4}  (n = {})", e.top1, e.mean_class, e.loss, e.n);
+        println!(
+            "test top-1 {:.4}  mean class-wise {:.4}  loss {:.4}  (n = {})",
+            e.top1, e.mean_class, e.loss, e.n
+        );
     }
     println!("checkpoint {}", weights.display());
     Ok(())
@@ -117,14 +127,29 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
 pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
     let (_vs, net, meta) = crate::checkpoint::load(&a.checkpoint, device)?;
     let name = a.dataset.clone().unwrap_or(meta.dataset.clone());
-    let split = data::load(&name, a.data.as_deref()).with_context(|| format!("loading the data set `{name}` of {}", a.checkpoint.display()))?;
+    let split = data::load(&name, a.data.as_deref()).with_context(|| {
+        format!(
+            "loading the data set `{name}` of {}",
+            a.checkpoint.display()
+        )
+    })?;
     let t = &split.test;
     let arch = &meta.architecture;
-    if (t.channels, t.height, t.num_classes()) != (arch.in_channels, arch.image_size, arch.num_classes) {
+    if (t.channels, t.height, t.num_classes())
+        != (arch.in_channels, arch.image_size, arch.num_classes)
+    {
         anyhow::bail!(
             "{} takes {}x{}x{} images in {} classes, but {} has {}x{}x{} in {}",
-            a.checkpoint.display(), arch.in_channels, arch.image_size, arch.image_size, arch.num_classes,
-            split.name, t.channels, t.height, t.width, t.num_classes()
+            a.checkpoint.display(),
+            arch.in_channels,
+            arch.image_size,
+            arch.image_size,
+            arch.num_classes,
+            split.name,
+            t.channels,
+            t.height,
+            t.width,
+            t.num_classes()
         );
     }
     let norm: Normalization = meta.normalization.clone();
@@ -143,7 +168,10 @@ pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
     }
     println!("confusion (rows true, columns predicted)");
     for row in &e.confusion {
-        println!("  {}", row.iter().map(|v| format!("{v:>5}")).collect::<String>());
+        println!(
+            "  {}",
+            row.iter().map(|v| format!("{v:>5}")).collect::<String>()
+        );
     }
     Ok(())
 }

@@ -55,15 +55,28 @@ pub fn read_cifar10_with(path: &Path, records_per_batch: usize) -> Result<Split>
     let mut train = empty();
     let mut test = empty();
     for (slot, bytes) in batches.into_iter().enumerate() {
-        let name = if slot < 5 { TRAIN_FILES[slot] } else { TEST_FILE };
+        let name = if slot < 5 {
+            TRAIN_FILES[slot]
+        } else {
+            TEST_FILE
+        };
         let where_ = path.join(name);
         let bytes = bytes.ok_or_else(|| {
-            DataError::format(path, format!("archive holds no `{name}`: expected the six files of cifar-10-batches-bin/"))
+            DataError::format(
+                path,
+                format!(
+                    "archive holds no `{name}`: expected the six files of cifar-10-batches-bin/"
+                ),
+            )
         })?;
         let target = if slot < 5 { &mut train } else { &mut test };
         parse_batch(&bytes, records_per_batch, &where_, target)?;
     }
-    Ok(Split { name: "cifar10".into(), train, test })
+    Ok(Split {
+        name: "cifar10".into(),
+        train,
+        test,
+    })
 }
 
 fn empty() -> Dataset {
@@ -83,13 +96,23 @@ fn read_archive(path: &Path, batches: &mut [Option<Vec<u8>>]) -> Result<()> {
     let gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
     let mut archive = tar::Archive::new(gz);
     let corrupt = |e: std::io::Error| {
-        DataError::format(path, format!("not a readable gzipped tar archive ({e}): expected cifar-10-binary.tar.gz"))
+        DataError::format(
+            path,
+            format!("not a readable gzipped tar archive ({e}): expected cifar-10-binary.tar.gz"),
+        )
     };
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
-        let name = entry.path().map_err(corrupt)?.file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = entry
+            .path()
+            .map_err(corrupt)?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
         let Some(name) = name else { continue };
-        let slot = TRAIN_FILES.iter().chain([&TEST_FILE]).position(|f| *f == name);
+        let slot = TRAIN_FILES
+            .iter()
+            .chain([&TEST_FILE])
+            .position(|f| *f == name);
         if let Some(slot) = slot {
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             entry.read_to_end(&mut bytes).map_err(corrupt)?;
@@ -100,7 +123,7 @@ fn read_archive(path: &Path, batches: &mut [Option<Vec<u8>>]) -> Result<()> {
 }
 
 fn parse_batch(bytes: &[u8], records: usize, file: &Path, into: &mut Dataset) -> Result<()> {
-    if bytes.len() % RECORD_BYTES != 0 {
+    if !bytes.len().is_multiple_of(RECORD_BYTES) {
         return Err(DataError::format(
             file,
             format!(
@@ -120,7 +143,10 @@ fn parse_batch(bytes: &[u8], records: usize, file: &Path, into: &mut Dataset) ->
         if rec[0] as usize >= CLASSES.len() {
             return Err(DataError::format(
                 file,
-                format!("label {} of record {i} is out of range: expected 0..9", rec[0]),
+                format!(
+                    "label {} of record {i} is out of range: expected 0..9",
+                    rec[0]
+                ),
             ));
         }
         into.labels.push(rec[0]);

@@ -77,7 +77,12 @@ impl Dataset {
             images.extend_from_slice(self.image(i));
             labels.push(self.labels[i]);
         }
-        Dataset { images, labels, classes: self.classes.clone(), ..*self }
+        Dataset {
+            images,
+            labels,
+            classes: self.classes.clone(),
+            ..*self
+        }
     }
 
     /// Per-channel mean and standard deviation of the pixels on a 0-1 scale, computed in f64
@@ -110,10 +115,18 @@ impl Dataset {
     /// Checks that every label is a valid class index; `what` names the source in the error.
     pub(crate) fn check_labels(&self, what: &std::path::Path) -> Result<()> {
         let k = self.num_classes();
-        if let Some((i, l)) = self.labels.iter().enumerate().find(|(_, &l)| l as usize >= k) {
+        if let Some((i, l)) = self
+            .labels
+            .iter()
+            .enumerate()
+            .find(|(_, &l)| l as usize >= k)
+        {
             return Err(DataError::format(
                 what,
-                format!("label {l} of record {i} is out of range: expected 0..{}", k - 1),
+                format!(
+                    "label {l} of record {i} is out of range: expected 0..{}",
+                    k - 1
+                ),
             ));
         }
         Ok(())

@@ -44,10 +44,16 @@ pub enum DataError {
 
 impl DataError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        DataError::Io { path: path.into(), source }
+        DataError::Io {
+            path: path.into(),
+            source,
+        }
     }
     pub(crate) fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        DataError::Format { path: path.into(), message: message.into() }
+        DataError::Format {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -29,12 +29,21 @@ pub struct Remote {
 }
 
 fn remote(base: &str, file: &str, sha256: &str, checked: Checked) -> Remote {
-    Remote { file: file.into(), url: format!("{base}/{file}"), sha256: sha256.into(), checked }
+    Remote {
+        file: file.into(),
+        url: format!("{base}/{file}"),
+        sha256: sha256.into(),
+        checked,
+    }
 }
 
 /// The official files of a data set. With `mirror`, files come from `MIRROR/FILE` instead.
 pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
-    let pick = |official: &str| mirror.map(|m| m.trim_end_matches('/').to_string()).unwrap_or_else(|| official.to_string());
+    let pick = |official: &str| {
+        mirror
+            .map(|m| m.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| official.to_string())
+    };
     let list = match name {
         "cifar10" => vec![remote(
             &pick("https://www.cs.toronto.edu/~kriz"),
@@ -45,22 +54,66 @@ pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
         "mnist" => {
             let base = pick("https://ossci-datasets.s3.amazonaws.com/mnist");
             vec![
-                remote(&base, "train-images-idx3-ubyte.gz", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", Checked::Content),
-                remote(&base, "train-labels-idx1-ubyte.gz", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", Checked::Content),
-                remote(&base, "t10k-images-idx3-ubyte.gz", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", Checked::Content),
-                remote(&base, "t10k-labels-idx1-ubyte.gz", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", Checked::Content),
+                remote(
+                    &base,
+                    "train-images-idx3-ubyte.gz",
+                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                    Checked::Content,
+                ),
+                remote(
+                    &base,
+                    "train-labels-idx1-ubyte.gz",
+                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                    Checked::Content,
+                ),
+                remote(
+                    &base,
+                    "t10k-images-idx3-ubyte.gz",
+                    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                    Checked::Content,
+                ),
+                remote(
+                    &base,
+                    "t10k-labels-idx1-ubyte.gz",
+                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+                    Checked::Content,
+                ),
             ]
         }
         "fashion-mnist" => {
             let base = pick("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com");
             vec![
-                remote(&base, "train-images-idx3-ubyte.gz", "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", Checked::Content),
-                remote(&base, "train-labels-idx1-ubyte.gz", "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", Checked::Content),
-                remote(&base, "t10k-images-idx3-ubyte.gz", "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", Checked::Content),
-                remote(&base, "t10k-labels-idx1-ubyte.gz", "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", Checked::Content),
+                remote(
+                    &base,
+                    "train-images-idx3-ubyte.gz",
+                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                    Checked::Content,
+                ),
+                remote(
+                    &base,
+                    "train-labels-idx1-ubyte.gz",
+                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                    Checked::Content,
+                ),
+                remote(
+                    &base,
+                    "t10k-images-idx3-ubyte.gz",
+                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                    Checked::Content,
+                ),
+                remote(
+                    &base,
+                    "t10k-labels-idx1-ubyte.gz",
+                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+                    Checked::Content,
+                ),
             ]
         }
-        other => return Err(DataError::Invalid(format!("data set `{other}` has nothing to download (it is generated)"))),
+        other => {
+            return Err(DataError::Invalid(format!(
+                "data set `{other}` has nothing to download (it is generated)"
+            )))
+        }
     };
     Ok(list)
 }
@@ -93,7 +146,8 @@ pub fn fetch(files: &[Remote], dir: &Path, progress: bool) -> Result<Vec<PathBuf
     let mut out = Vec::new();
     for r in files {
         let dest = dir.join(&r.file);
-        if dest.is_file() && sha256_of(&dest, r.checked).ok().as_deref() == Some(r.sha256.as_str()) {
+        if dest.is_file() && sha256_of(&dest, r.checked).ok().as_deref() == Some(r.sha256.as_str())
+        {
             out.push(dest);
             continue;
         }
@@ -104,10 +158,15 @@ pub fn fetch(files: &[Remote], dir: &Path, progress: bool) -> Result<Vec<PathBuf
 }
 
 fn download_one(r: &Remote, dest: &Path, progress: bool) -> Result<()> {
-    let fail = |message: String| DataError::Download { file: r.file.clone(), message };
+    let fail = |message: String| DataError::Download {
+        file: r.file.clone(),
+        message,
+    };
     let part = crate::fsio::temp_path(dest);
     let result = (|| {
-        let response = ureq::get(&r.url).call().map_err(|e| fail(format!("{}: {e}", r.url)))?;
+        let response = ureq::get(&r.url)
+            .call()
+            .map_err(|e| fail(format!("{}: {e}", r.url)))?;
         let mut body = response.into_body();
         let total = body.content_length();
         let bar = if progress {
@@ -119,11 +178,14 @@ fn download_one(r: &Remote, dest: &Path, progress: bool) -> Result<()> {
         let mut file = std::fs::File::create(&part).map_err(|e| DataError::io(&part, e))?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
-            let n = reader.read(&mut buf).map_err(|e| fail(format!("{}: {e}", r.url)))?;
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| fail(format!("{}: {e}", r.url)))?;
             if n == 0 {
                 break;
             }
-            file.write_all(&buf[..n]).map_err(|e| DataError::io(&part, e))?;
+            file.write_all(&buf[..n])
+                .map_err(|e| DataError::io(&part, e))?;
             bar.inc(n as u64);
         }
         file.sync_all().map_err(|e| DataError::io(&part, e))?;

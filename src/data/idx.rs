@@ -35,7 +35,9 @@ pub const FASHION_CLASSES: [&str; 10] = [
 
 /// Finds `stem` or `stem.gz` in `dir`.
 pub fn find_file(dir: &Path, stem: &str) -> Option<PathBuf> {
-    [dir.join(stem), dir.join(format!("{stem}.gz"))].into_iter().find(|p| p.is_file())
+    [dir.join(stem), dir.join(format!("{stem}.gz"))]
+        .into_iter()
+        .find(|p| p.is_file())
 }
 
 /// Reads the whole file, decompressing it when it starts with the gzip magic bytes.
@@ -55,13 +57,27 @@ pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
 fn header(bytes: &[u8], path: &Path, magic: u32, dims: usize) -> Result<Vec<usize>> {
     let need = 4 + 4 * dims;
     if bytes.len() < need {
-        return Err(DataError::format(path, format!("truncated: {} bytes, expected an IDX header of {need} bytes", bytes.len())));
+        return Err(DataError::format(
+            path,
+            format!(
+                "truncated: {} bytes, expected an IDX header of {need} bytes",
+                bytes.len()
+            ),
+        ));
     }
     let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
     if word(0) != magic {
         return Err(DataError::format(
             path,
-            format!("wrong magic number 0x{:08x}: expected 0x{magic:08x} ({})", word(0), if magic == IMAGES_MAGIC { "IDX images" } else { "IDX labels" }),
+            format!(
+                "wrong magic number 0x{:08x}: expected 0x{magic:08x} ({})",
+                word(0),
+                if magic == IMAGES_MAGIC {
+                    "IDX images"
+                } else {
+                    "IDX labels"
+                }
+            ),
         ));
     }
     let sizes: Vec<usize> = (1..=dims).map(|i| word(i) as usize).collect();
@@ -69,7 +85,10 @@ fn header(bytes: &[u8], path: &Path, magic: u32, dims: usize) -> Result<Vec<usiz
     if bytes.len() != expected {
         return Err(DataError::format(
             path,
-            format!("wrong size: {} bytes, expected {expected} for dimensions {sizes:?}", bytes.len()),
+            format!(
+                "wrong size: {} bytes, expected {expected} for dimensions {sizes:?}",
+                bytes.len()
+            ),
         ));
     }
     Ok(sizes)
@@ -84,7 +103,12 @@ pub fn read_pair(images: &Path, labels: &Path, classes: &[&str]) -> Result<Datas
     if dims[0] != ldims[0] {
         return Err(DataError::format(
             labels,
-            format!("wrong record count: {} labels, expected {} (one per image in {})", ldims[0], dims[0], images.display()),
+            format!(
+                "wrong record count: {} labels, expected {} (one per image in {})",
+                ldims[0],
+                dims[0],
+                images.display()
+            ),
         ));
     }
     let data = Dataset {
@@ -104,7 +128,16 @@ pub fn read_idx_dir(dir: &Path, name: &str, classes: &[&str]) -> Result<Split> {
     let mut paths = Vec::new();
     for stem in FILES {
         paths.push(find_file(dir, stem).ok_or_else(|| {
-            DataError::io(dir.join(stem), std::io::Error::new(std::io::ErrorKind::NotFound, format!("missing: expected `{stem}` or `{stem}.gz` in {}", dir.display())))
+            DataError::io(
+                dir.join(stem),
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!(
+                        "missing: expected `{stem}` or `{stem}.gz` in {}",
+                        dir.display()
+                    ),
+                ),
+            )
         })?);
     }
     Ok(Split {

@@ -32,7 +32,9 @@ pub fn cache_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("ATROPHY_CACHE") {
         return PathBuf::from(p);
     }
-    dirs::cache_dir().unwrap_or_else(std::env::temp_dir).join("atrophy")
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("atrophy")
 }
 
 /// The roots searched for `name`, in order.
@@ -57,7 +59,12 @@ pub fn find_in(name: &str, root: &Path) -> Option<PathBuf> {
         "cifar10" => {
             let more: Vec<PathBuf> = candidates
                 .iter()
-                .flat_map(|c| [c.join("cifar-10-binary.tar.gz"), c.join("cifar-10-batches-bin")])
+                .flat_map(|c| {
+                    [
+                        c.join("cifar-10-binary.tar.gz"),
+                        c.join("cifar-10-batches-bin"),
+                    ]
+                })
                 .collect();
             candidates.extend(more);
             candidates.into_iter().find(|c| {
@@ -65,7 +72,9 @@ pub fn find_in(name: &str, root: &Path) -> Option<PathBuf> {
                     || c.join("data_batch_1.bin").is_file()
             })
         }
-        _ => candidates.into_iter().find(|c| idx::find_file(c, idx::FILES[0]).is_some()),
+        _ => candidates
+            .into_iter()
+            .find(|c| idx::find_file(c, idx::FILES[0]).is_some()),
     }
 }
 
@@ -79,7 +88,9 @@ pub fn read_at(name: &str, path: &Path) -> Result<Split> {
             idx::read_idx_dir(path, "mnist", &refs)
         }
         "fashion-mnist" => idx::read_idx_dir(path, "fashion-mnist", &idx::FASHION_CLASSES),
-        other => Err(DataError::Invalid(format!("data set `{other}` is not read from files"))),
+        other => Err(DataError::Invalid(format!(
+            "data set `{other}` is not read from files"
+        ))),
     }
 }
 
@@ -95,5 +106,8 @@ pub fn load(name: &str, explicit: Option<&Path>) -> Result<Split> {
             return read_at(name, &found);
         }
     }
-    Err(DataError::NotFound { name: name.into(), searched: roots })
+    Err(DataError::NotFound {
+        name: name.into(),
+        searched: roots,
+    })
 }

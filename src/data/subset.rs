@@ -8,7 +8,9 @@ use rand::Rng;
 /// `r` distinct indices of `0..n`, uniformly at random; the class mix follows the data.
 pub fn random_subset<R: Rng>(n: usize, r: usize, rng: &mut R) -> Result<Vec<usize>> {
     if r > n {
-        return Err(DataError::Invalid(format!("cannot draw {r} images without replacement from a set of {n}")));
+        return Err(DataError::Invalid(format!(
+            "cannot draw {r} images without replacement from a set of {n}"
+        )));
     }
     Ok(rand::seq::index::sample(rng, n, r).into_vec())
 }
@@ -32,7 +34,9 @@ pub fn balanced_subset<R: Rng>(data: &Dataset, r: usize, rng: &mut R) -> Result<
         if quota[c] > members.len() {
             return Err(DataError::Invalid(format!(
                 "a class-balanced subset of {r} needs {} images of class {c} ({}), the set has {}",
-                quota[c], data.classes[c], members.len()
+                quota[c],
+                data.classes[c],
+                members.len()
             )));
         }
         let picked = rand::seq::index::sample(rng, members.len(), quota[c]);

@@ -25,7 +25,15 @@ pub struct SyntheticSpec {
 
 impl Default for SyntheticSpec {
     fn default() -> Self {
-        SyntheticSpec { channels: 1, size: 28, classes: 10, train: 2000, test: 500, noise: 160, seed: 0 }
+        SyntheticSpec {
+            channels: 1,
+            size: 28,
+            classes: 10,
+            train: 2000,
+            test: 500,
+            noise: 160,
+            seed: 0,
+        }
     }
 }
 
@@ -34,7 +42,11 @@ pub fn synthetic(spec: &SyntheticSpec) -> Split {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x5EED_DA7A);
     let pixels = spec.channels * spec.size * spec.size;
     let prototypes: Vec<Vec<u8>> = (0..spec.classes)
-        .map(|_| (0..pixels).map(|_| if rng.random_bool(0.5) { 200 } else { 40 }).collect())
+        .map(|_| {
+            (0..pixels)
+                .map(|_| if rng.random_bool(0.5) { 200 } else { 40 })
+                .collect()
+        })
         .collect();
     let classes: Vec<String> = (0..spec.classes).map(|c| format!("class{c}")).collect();
     let mut make = |n: usize| {
@@ -46,7 +58,11 @@ pub fn synthetic(spec: &SyntheticSpec) -> Split {
             labels.push(label as u8);
             let half = spec.noise as i32 / 2;
             for &p in &prototypes[label] {
-                let noise = if half > 0 { rng.random_range(-half..=half) } else { 0 };
+                let noise = if half > 0 {
+                    rng.random_range(-half..=half)
+                } else {
+                    0
+                };
                 images.push((p as i32 + noise).clamp(0, 255) as u8);
             }
         }
@@ -61,5 +77,9 @@ pub fn synthetic(spec: &SyntheticSpec) -> Split {
     };
     let train = make(spec.train);
     let test = make(spec.test);
-    Split { name: "synthetic".into(), train, test }
+    Split {
+        name: "synthetic".into(),
+        train,
+        test,
+    }
 }

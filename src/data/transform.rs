@@ -21,7 +21,10 @@ impl Normalization {
             "fashion-mnist" => (&[0.2860], &[0.3530]),
             _ => return None,
         };
-        Some(Normalization { mean: mean.to_vec(), std: std.to_vec() })
+        Some(Normalization {
+            mean: mean.to_vec(),
+            std: std.to_vec(),
+        })
     }
 
     /// The published statistics of the data set, or those computed on its training images.
@@ -65,17 +68,34 @@ pub fn fill_batch<R: Rng>(
 ) {
     let (c, h, w) = (data.channels, data.height, data.width);
     let size = c * h * w;
-    assert_eq!(out.len(), indices.len() * size, "batch buffer has the wrong length");
+    assert_eq!(
+        out.len(),
+        indices.len() * size,
+        "batch buffer has the wrong length"
+    );
     let scale: Vec<f32> = norm.std.iter().map(|s| 1.0 / (255.0 * s)).collect();
-    let shift: Vec<f32> = norm.mean.iter().zip(&norm.std).map(|(m, s)| m / s).collect();
+    let shift: Vec<f32> = norm
+        .mean
+        .iter()
+        .zip(&norm.std)
+        .map(|(m, s)| m / s)
+        .collect();
     let mut augment = augment;
     for (b, &i) in indices.iter().enumerate() {
         let img = data.image(i);
         let dst = &mut out[b * size..(b + 1) * size];
         let (dy, dx, flip) = match augment.as_mut() {
             Some((a, rng)) => {
-                let dy = if a.pad > 0 { rng.random_range(0..=2 * a.pad) as isize - a.pad as isize } else { 0 };
-                let dx = if a.pad > 0 { rng.random_range(0..=2 * a.pad) as isize - a.pad as isize } else { 0 };
+                let dy = if a.pad > 0 {
+                    rng.random_range(0..=2 * a.pad) as isize - a.pad as isize
+                } else {
+                    0
+                };
+                let dx = if a.pad > 0 {
+                    rng.random_range(0..=2 * a.pad) as isize - a.pad as isize
+                } else {
+                    0
+                };
                 let flip = a.flip && rng.random_bool(0.5);
                 (dy, dx, flip)
             }

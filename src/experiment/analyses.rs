@@ -45,7 +45,13 @@ fn d_k() -> f64 {
 
 impl Default for AnalysisSettings {
     fn default() -> Self {
-        AnalysisSettings { images: d_n(), cka_layers: vec![], rdm_layer: None, kendall: d_variant(), pathways_fraction: d_k() }
+        AnalysisSettings {
+            images: d_n(),
+            cka_layers: vec![],
+            rdm_layer: None,
+            kendall: d_variant(),
+            pathways_fraction: d_k(),
+        }
     }
 }
 
@@ -53,13 +59,22 @@ impl AnalysisSettings {
     /// Checks the values, naming the field.
     pub fn validate(&self) -> Result<(), String> {
         if self.images < 4 {
-            return Err(format!("analysis.images = {} is out of range: expected at least 4", self.images));
+            return Err(format!(
+                "analysis.images = {} is out of range: expected at least 4",
+                self.images
+            ));
         }
         if !matches!(self.kendall.as_str(), "a" | "b") {
-            return Err(format!("analysis.kendall = {:?}: expected \"a\" or \"b\"", self.kendall));
+            return Err(format!(
+                "analysis.kendall = {:?}: expected \"a\" or \"b\"",
+                self.kendall
+            ));
         }
         if !(self.pathways_fraction > 0.0 && self.pathways_fraction <= 1.0) {
-            return Err(format!("analysis.pathways_fraction = {} is out of range: expected 0 < f <= 1", self.pathways_fraction));
+            return Err(format!(
+                "analysis.pathways_fraction = {} is out of range: expected 0 < f <= 1",
+                self.pathways_fraction
+            ));
         }
         Ok(())
     }
@@ -118,7 +133,10 @@ pub struct Tag {
 
 impl Tag {
     fn file_stem(&self) -> String {
-        format!("{}_c{}_i{}_{}", self.regime, self.cycle, self.iteration, self.state)
+        format!(
+            "{}_c{}_i{}_{}",
+            self.regime, self.cycle, self.iteration, self.state
+        )
     }
 }
 
@@ -149,29 +167,60 @@ pub fn normalised_grams(acts: &[Tensor]) -> (Tensor, Vec<bool>) {
         let k = x.mm(&x.tr()).to_kind(Kind::Double);
         let norm = k.norm().double_value(&[]);
         constant.push(!(norm > 0.0 && norm.is_finite()));
-        rows.push(if norm > 0.0 { (k / norm).flatten(0, -1) } else { k.flatten(0, -1) });
+        rows.push(if norm > 0.0 {
+            (k / norm).flatten(0, -1)
+        } else {
+            k.flatten(0, -1)
+        });
     }
     (Tensor::stack(&rows, 0), constant)
 }
 
 impl Analyzer {
     /// Prepares the analyses named in `analyses` for `net` in its healthy state.
-    pub fn new(net: &Network, vs: &tch::nn::VarStore, eval: &Dataset, norm: &Normalization, settings: &AnalysisSettings, analyses: &[String], device: Device) -> Result<Analyzer, String> {
-        let wants = (analyses.iter().any(|a| a == "cka"), analyses.iter().any(|a| a == "rdm"), analyses.iter().any(|a| a == "pathways"));
+    pub fn new(
+        net: &Network,
+        vs: &tch::nn::VarStore,
+        eval: &Dataset,
+        norm: &Normalization,
+        settings: &AnalysisSettings,
+        analyses: &[String],
+        device: Device,
+    ) -> Result<Analyzer, String> {
+        let wants = (
+            analyses.iter().any(|a| a == "cka"),
+            analyses.iter().any(|a| a == "rdm"),
+            analyses.iter().any(|a| a == "pathways"),
+        );
         let n = settings.images.min(eval.len());
         let images = eval.select(&(0..n).collect::<Vec<_>>());
         let all = net.layer_names();
-        let cka_layers = if settings.cka_layers.is_empty() { all.clone() } else { settings.cka_layers.clone() };
+        let cka_layers = if settings.cka_layers.is_empty() {
+            all.clone()
+        } else {
+            settings.cka_layers.clone()
+        };
         for l in &cka_layers {
             if !all.contains(l) {
-                return Err(format!("analysis.cka_layers: no layer `{l}`; the layers are {}", all.join(", ")));
+                return Err(format!(
+                    "analysis.cka_layers: no layer `{l}`; the layers are {}",
+                    all.join(", ")
+                ));
             }
         }
         let layers = net.arch.layers()?;
-        let last_linear = layers.iter().rposition(|l| matches!(l.op, Op::Linear { .. })).unwrap_or(0);
+        let last_linear = layers
+            .iter()
+            .rposition(|l| matches!(l.op, Op::Linear { .. }))
+            .unwrap_or(0);
         let rdm_layer = match &settings.rdm_layer {
             Some(l) if all.contains(l) => l.clone(),
-            Some(l) => return Err(format!("analysis.rdm_layer: no layer `{l}`; the layers are {}", all.join(", "))),
+            Some(l) => {
+                return Err(format!(
+                    "analysis.rdm_layer: no layer `{l}`; the layers are {}",
+                    all.join(", ")
+                ))
+            }
             None => layers[last_linear.saturating_sub(1)].name.clone(),
         };
         let mut a = Analyzer {
@@ -194,9 +243,15 @@ impl Analyzer {
             a.healthy_rdm = Some(a.rdm_upper(net)?.1);
         }
         if wants.2 {
-            let names: Vec<String> = net.arch.synapse_layers().iter().map(|l| format!("{l}.weight")).collect();
+            let names: Vec<String> = net
+                .arch
+                .synapse_layers()
+                .iter()
+                .map(|l| format!("{l}.weight"))
+                .collect();
             for (name, w) in names.iter().zip(super::runner::read_weights(vs, &names)) {
-                let k = ((w.len() as f64 * settings.pathways_fraction).round() as usize).clamp(1, w.len());
+                let k = ((w.len() as f64 * settings.pathways_fraction).round() as usize)
+                    .clamp(1, w.len());
                 let top = analysis::top_k_indices(&w, k).map_err(|e| e.to_string())?;
                 a.healthy_top.push((name.clone(), w, top));
             }
@@ -210,7 +265,13 @@ impl Analyzer {
         tch::no_grad(|| {
             let all: Vec<usize> = (0..self.images.len()).collect();
             for chunk in all.chunks(250) {
-                let (x, _) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(&self.images, chunk, &self.norm, None, self.device);
+                let (x, _) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(
+                    &self.images,
+                    chunk,
+                    &self.norm,
+                    None,
+                    self.device,
+                );
                 let (_, acts) = net.forward_capture(&x, false, names);
                 for (p, a) in parts.iter_mut().zip(acts) {
                     p.push(a.flatten(1, -1));
@@ -224,7 +285,9 @@ impl Analyzer {
     fn rdm_upper(&self, net: &Network) -> Result<(ndarray::Array2<f64>, Vec<f64>), String> {
         let a = &self.capture(net, std::slice::from_ref(&self.rdm_layer))[0];
         let (n, p) = (a.size()[0] as usize, a.size()[1] as usize);
-        let flat = Vec::<f32>::try_from(a.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1)).map_err(|e| e.to_string())?;
+        let flat =
+            Vec::<f32>::try_from(a.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))
+                .map_err(|e| e.to_string())?;
         let arr = ndarray::Array2::from_shape_vec((n, p), flat).map_err(|e| e.to_string())?;
         let r = analysis::rdm(arr.view()).map_err(|e| format!("RDM of {}: {e}", self.rdm_layer))?;
         let u = analysis::upper_triangle(r.view()).map_err(|e| e.to_string())?;
@@ -248,7 +311,13 @@ impl Analyzer {
     }
 
     /// Measures the current state of `net`: writes `cka/TAG.npy` and returns the new rows.
-    pub fn measure(&self, net: &Network, vs: &tch::nn::VarStore, tag: &Tag, out: &Path) -> anyhow::Result<(Vec<TauRow>, Vec<PathwayRow>)> {
+    pub fn measure(
+        &self,
+        net: &Network,
+        vs: &tch::nn::VarStore,
+        tag: &Tag,
+        out: &Path,
+    ) -> anyhow::Result<(Vec<TauRow>, Vec<PathwayRow>)> {
         let (mut taus, mut paths) = (Vec::new(), Vec::new());
         if let Some(h) = &self.healthy_grams {
             let acts = self.capture(net, &self.cka_layers);
@@ -266,29 +335,54 @@ impl Analyzer {
                 }
             }
             let arr = ndarray::Array2::from_shape_vec((l, l), flat)?;
-            analysis::npy::write_npy(out.join("cka").join(format!("{}.npy", tag.file_stem())), &arr)?;
+            analysis::npy::write_npy(
+                out.join("cka").join(format!("{}.npy", tag.file_stem())),
+                &arr,
+            )?;
         }
         if let Some(h) = &self.healthy_rdm {
             let (rdm, cur) = self.rdm_upper(net).map_err(anyhow::Error::msg)?;
             // RDMs are n x n: kept for cycle 0 only, for the pictures of the report.
             if tag.cycle == 0 {
-                analysis::npy::write_npy(out.join("rdm").join(format!("{}.npy", tag.file_stem())), &rdm)?;
+                analysis::npy::write_npy(
+                    out.join("rdm").join(format!("{}.npy", tag.file_stem())),
+                    &rdm,
+                )?;
             }
             let tau = match analysis::kendall_tau(h, &cur, self.settings.variant()) {
                 Ok(t) => t,
                 Err(e) => {
                     // e.g. tau-b of a collapsed (constant) RDM: recorded as NaN, and said so.
-                    eprintln!("warning: Kendall tau of {} at {} is undefined ({e}); written as NaN", self.rdm_layer, tag.file_stem());
+                    eprintln!(
+                        "warning: Kendall tau of {} at {} is undefined ({e}); written as NaN",
+                        self.rdm_layer,
+                        tag.file_stem()
+                    );
                     f64::NAN
                 }
             };
-            taus.push(TauRow { tag: tag.clone(), variant: self.settings.kendall.clone(), tau });
+            taus.push(TauRow {
+                tag: tag.clone(),
+                variant: self.settings.kendall.clone(),
+                tau,
+            });
         }
         if !self.healthy_top.is_empty() {
             let names: Vec<String> = self.healthy_top.iter().map(|t| t.0.clone()).collect();
-            for ((name, w0, top), w) in self.healthy_top.iter().zip(super::runner::read_weights(vs, &names)) {
+            for ((name, w0, top), w) in self
+                .healthy_top
+                .iter()
+                .zip(super::runner::read_weights(vs, &names))
+            {
                 let c = analysis::pathways::pathway_change_from(top, w0, &w)?;
-                paths.push(PathwayRow { tag: tag.clone(), layer: name.trim_end_matches(".weight").into(), k: c.k, jaccard: c.jaccard, new_pathway: c.new_pathway, rescaled: c.rescaled });
+                paths.push(PathwayRow {
+                    tag: tag.clone(),
+                    layer: name.trim_end_matches(".weight").into(),
+                    k: c.k,
+                    jaccard: c.jaccard,
+                    new_pathway: c.new_pathway,
+                    rescaled: c.rescaled,
+                });
             }
         }
         Ok((taus, paths))
@@ -310,17 +404,34 @@ pub fn tau_csv(rows: &[TauRow]) -> String {
     let mut s = String::from("regime,cycle,iteration,fraction_injured,state,variant,tau\n");
     for r in rows {
         let t = &r.tag;
-        s.push_str(&format!("{},{},{},{},{},{},{}\n", t.regime, t.cycle, t.iteration, t.fraction_injured, t.state, r.variant, r.tau));
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            t.regime, t.cycle, t.iteration, t.fraction_injured, t.state, r.variant, r.tau
+        ));
     }
     s
 }
 
 /// `pathways.csv`.
 pub fn pathways_csv(rows: &[PathwayRow]) -> String {
-    let mut s = String::from("regime,cycle,iteration,fraction_injured,state,layer,k,jaccard,new_pathway,rescaled\n");
+    let mut s = String::from(
+        "regime,cycle,iteration,fraction_injured,state,layer,k,jaccard,new_pathway,rescaled\n",
+    );
     for r in rows {
         let t = &r.tag;
-        s.push_str(&format!("{},{},{},{},{},{},{},{},{},{}\n", t.regime, t.cycle, t.iteration, t.fraction_injured, t.state, r.layer, r.k, r.jaccard, r.new_pathway, r.rescaled));
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            t.regime,
+            t.cycle,
+            t.iteration,
+            t.fraction_injured,
+            t.state,
+            r.layer,
+            r.k,
+            r.jaccard,
+            r.new_pathway,
+            r.rescaled
+        ));
     }
     s
 }

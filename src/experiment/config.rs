@@ -139,21 +139,33 @@ impl ExperimentConfig {
     /// Checks every value.
     pub fn validate(&self) -> Result<(), String> {
         if self.name.is_empty() || self.name.contains(['/', '\\']) {
-            return Err(format!("name = {:?}: expected a non-empty name without slashes", self.name));
+            return Err(format!(
+                "name = {:?}: expected a non-empty name without slashes",
+                self.name
+            ));
         }
         if self.cycles == 0 || self.cycles > 100_000 {
-            return Err(format!("cycles = {} is out of range: expected 1..=100000", self.cycles));
+            return Err(format!(
+                "cycles = {} is out of range: expected 1..=100000",
+                self.cycles
+            ));
         }
-        crate::data::canonical_name(&self.data.dataset).map_err(|e| format!("data.dataset: {e}"))?;
+        crate::data::canonical_name(&self.data.dataset)
+            .map_err(|e| format!("data.dataset: {e}"))?;
         if self.data.eval_images == Some(0) {
             return Err("data.eval_images = 0 is out of range: expected at least 1 (or leave it out for the whole test set)".into());
         }
         if self.healthy.checkpoint.is_some() == self.healthy.train.is_some() {
-            return Err("healthy: give exactly one of healthy.checkpoint or [healthy.train]".into());
+            return Err(
+                "healthy: give exactly one of healthy.checkpoint or [healthy.train]".into(),
+            );
         }
         self.injury.validate()?;
         if self.regimes.is_empty() {
-            return Err("no [[regime]]: expected at least one (e.g. name = \"static\", static = true)".into());
+            return Err(
+                "no [[regime]]: expected at least one (e.g. name = \"static\", static = true)"
+                    .into(),
+            );
         }
         let mut names = std::collections::HashSet::new();
         for (i, r) in self.regimes.iter().enumerate() {
@@ -162,33 +174,53 @@ impl ExperimentConfig {
                 return Err(format!("{at}: the name is used twice"));
             }
             if r.name.is_empty() || r.name.contains([',', '/', '"']) {
-                return Err(format!("{at}: name must be non-empty without commas, slashes or quotes"));
+                return Err(format!(
+                    "{at}: name must be non-empty without commas, slashes or quotes"
+                ));
             }
             if r.is_static {
                 continue;
             }
             if r.images == Some(0) {
-                return Err(format!("{at}.images = 0 is out of range: expected at least 1 (or static = true)"));
+                return Err(format!(
+                    "{at}.images = 0 is out of range: expected at least 1 (or static = true)"
+                ));
             }
             if r.epochs == 0 {
-                return Err(format!("{at}.epochs = 0 is out of range: expected at least 1"));
+                return Err(format!(
+                    "{at}.epochs = 0 is out of range: expected at least 1"
+                ));
             }
             if r.batch_size == 0 {
-                return Err(format!("{at}.batch_size = 0 is out of range: expected at least 1"));
+                return Err(format!(
+                    "{at}.batch_size = 0 is out of range: expected at least 1"
+                ));
             }
             if !(r.lr > 0.0 && r.lr.is_finite()) {
-                return Err(format!("{at}.lr = {} is out of range: expected a positive number", r.lr));
+                return Err(format!(
+                    "{at}.lr = {} is out of range: expected a positive number",
+                    r.lr
+                ));
             }
             if !(0.0..1.0).contains(&r.momentum) {
-                return Err(format!("{at}.momentum = {} is out of range: expected 0 <= momentum < 1", r.momentum));
+                return Err(format!(
+                    "{at}.momentum = {} is out of range: expected 0 <= momentum < 1",
+                    r.momentum
+                ));
             }
             if r.weight_decay < 0.0 {
-                return Err(format!("{at}.weight_decay = {} is out of range: expected >= 0", r.weight_decay));
+                return Err(format!(
+                    "{at}.weight_decay = {} is out of range: expected >= 0",
+                    r.weight_decay
+                ));
             }
         }
         for a in &self.analyses {
             if !ANALYSES.contains(&a.as_str()) {
-                return Err(format!("analyses: unknown analysis `{a}`: expected any of {}", ANALYSES.join(", ")));
+                return Err(format!(
+                    "analyses: unknown analysis `{a}`: expected any of {}",
+                    ANALYSES.join(", ")
+                ));
             }
         }
         self.analysis.validate()?;

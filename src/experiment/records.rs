@@ -30,7 +30,8 @@ pub struct MetricRow {
 /// `metrics.csv`.
 pub fn metrics_csv(rows: &[MetricRow]) -> String {
     let k = rows.first().map_or(0, |r| r.per_class.len());
-    let mut s = String::from("regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds");
+    let mut s =
+        String::from("regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds");
     for c in 0..k {
         s.push_str(&format!(",class_{c}"));
     }
@@ -38,7 +39,15 @@ pub fn metrics_csv(rows: &[MetricRow]) -> String {
     for r in rows {
         s.push_str(&format!(
             "{},{},{},{},{},{},{},{},{:.3}",
-            r.regime, r.cycle, r.iteration, r.fraction_injured, r.state, r.top1, r.mean_class, r.loss, r.seconds
+            r.regime,
+            r.cycle,
+            r.iteration,
+            r.fraction_injured,
+            r.state,
+            r.top1,
+            r.mean_class,
+            r.loss,
+            r.seconds
         ));
         for v in &r.per_class {
             s.push_str(&format!(",{v}"));
@@ -61,14 +70,19 @@ pub fn summary_csv(rows: &[MetricRow]) -> String {
     }
     let mut s = String::from("regime,iteration,state,cycles,fraction_injured,top1_mean,top1_sd,mean_class_mean,mean_class_sd,loss_mean,loss_sd\n");
     for (regime, it, state) in keys {
-        let g: Vec<&MetricRow> = rows.iter().filter(|r| r.regime == regime && r.iteration == it && r.state == state).collect();
+        let g: Vec<&MetricRow> = rows
+            .iter()
+            .filter(|r| r.regime == regime && r.iteration == it && r.state == state)
+            .collect();
         let col = |f: fn(&MetricRow) -> f64| mean_sd(&g.iter().map(|r| f(r)).collect::<Vec<_>>());
         let (fi, _) = col(|r| r.fraction_injured);
         let (t, ts) = col(|r| r.top1);
         let (m, ms) = col(|r| r.mean_class);
         let (l, ls) = col(|r| r.loss);
-        s.push_str(&format!("{regime},{it},{state},{},{fi},{t},{ts},{m},{ms},{l},{ls}\n", g.len()));
+        s.push_str(&format!(
+            "{regime},{it},{state},{},{fi},{t},{ts},{m},{ms},{l},{ls}\n",
+            g.len()
+        ));
     }
     s
 }
-

@@ -9,7 +9,9 @@ use crate::data::{self, Dataset, Normalization, Split};
 use crate::injury::{injure, Selection, SynapseStates};
 use crate::model::Network;
 use crate::seed;
-use crate::train::{evaluate, train_epoch, Evaluation, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use crate::train::{
+    evaluate, train_epoch, Evaluation, LrSchedule, MaskedSgd, SgdConfig, TrainConfig,
+};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -67,7 +69,11 @@ pub fn steps(cfg: &ExperimentConfig, shard: Option<(usize, usize)>) -> Vec<Step>
     for regime in 0..cfg.regimes.len() {
         for cycle in (0..cfg.cycles).filter(|c| shard.is_none_or(|(i, n)| c % n == i)) {
             for iteration in 1..=cfg.injury.iterations {
-                out.push(Step { regime, cycle, iteration });
+                out.push(Step {
+                    regime,
+                    cycle,
+                    iteration,
+                });
             }
         }
     }
@@ -76,7 +82,10 @@ pub fn steps(cfg: &ExperimentConfig, shard: Option<(usize, usize)>) -> Vec<Step>
 
 /// The first top-level field in which two configs differ.
 fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> String {
-    let (va, vb) = (serde_json::to_value(a).unwrap_or_default(), serde_json::to_value(b).unwrap_or_default());
+    let (va, vb) = (
+        serde_json::to_value(a).unwrap_or_default(),
+        serde_json::to_value(b).unwrap_or_default(),
+    );
     if let (Some(ma), Some(mb)) = (va.as_object(), vb.as_object()) {
         for (k, x) in ma {
             if mb.get(k) != Some(x) {
@@ -106,11 +115,24 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
             );
         }
         if p.shard != opts.shard {
-            bail!("{} holds shard {:?}, not {:?}", out.display(), p.shard, opts.shard);
+            bail!(
+                "{} holds shard {:?}, not {:?}",
+                out.display(),
+                p.shard,
+                opts.shard
+            );
         }
         p
     } else {
-        Progress { config: cfg_id.clone(), shard: opts.shard, completed: 0, healthy: None, rows: Vec::new(), tau_rows: Vec::new(), pathway_rows: Vec::new() }
+        Progress {
+            config: cfg_id.clone(),
+            shard: opts.shard,
+            completed: 0,
+            healthy: None,
+            rows: Vec::new(),
+            tau_rows: Vec::new(),
+            pathway_rows: Vec::new(),
+        }
     };
     let t_start = Instant::now();
     let device = opts.device;
@@ -121,7 +143,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
     let healthy_ckpt = match (&cfg.healthy.checkpoint, &cfg.healthy.train) {
         (Some(c), _) => c.clone(),
         (None, Some(opt)) => {
-            let spec = opt.to_spec(&split).map_err(|e| anyhow::anyhow!("healthy.train: {e}"))?;
+            let spec = opt
+                .to_spec(&split)
+                .map_err(|e| anyhow::anyhow!("healthy.train: {e}"))?;
             crate::train::train_healthy(&spec, &split, &out.join("healthy"), device, opts.progress)?
         }
         (None, None) => unreachable!("validated"),
@@ -130,78 +154,191 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
     let (vs, net, meta) = checkpoint::load(&healthy_ckpt, device)?;
     let arch = &meta.architecture;
     let t = &split.train;
-    if (t.channels, t.height, t.num_classes()) != (arch.in_channels, arch.image_size, arch.num_classes) {
-        bail!("healthy model {} does not take {} images ({}x{}x{}, {} classes)", healthy_ckpt.display(), split.name, t.channels, t.height, t.width, t.num_classes());
+    if (t.channels, t.height, t.num_classes())
+        != (arch.in_channels, arch.image_size, arch.num_classes)
+    {
+        bail!(
+            "healthy model {} does not take {} images ({}x{}x{}, {} classes)",
+            healthy_ckpt.display(),
+            split.name,
+            t.channels,
+            t.height,
+            t.width,
+            t.num_classes()
+        );
     }
     let norm = meta.normalization.clone();
     let eval_set = eval_set(&split, cfg)?;
-    let healthy_vars: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.copy())).collect();
+    let healthy_vars: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, t.copy()))
+        .collect();
     let synapse_layers = arch.synapse_layers();
     for p in &cfg.injury.layers {
-        let one = crate::injury::InjuryConfig { layers: vec![p.clone()], ..cfg.injury.clone() };
+        let one = crate::injury::InjuryConfig {
+            layers: vec![p.clone()],
+            ..cfg.injury.clone()
+        };
         if !synapse_layers.iter().any(|l| one.injurable(l)) {
-            bail!("injury.layers: `{p}` matches no conv or linear layer of the model; they are {}", synapse_layers.join(", "));
+            bail!(
+                "injury.layers: `{p}` matches no conv or linear layer of the model; they are {}",
+                synapse_layers.join(", ")
+            );
         }
     }
-    let synapse_names: Vec<String> = synapse_layers.iter().map(|l| format!("{l}.weight")).collect();
+    let synapse_names: Vec<String> = synapse_layers
+        .iter()
+        .map(|l| format!("{l}.weight"))
+        .collect();
     let vars = vs.variables();
     let healthy_states = SynapseStates::healthy(
         arch.synapse_layers()
             .iter()
             .zip(&synapse_names)
-            .map(|(l, n)| (n.clone(), vars[n].size().iter().map(|&d| d as usize).collect(), cfg.injury.injurable(l)))
+            .map(|(l, n)| {
+                (
+                    n.clone(),
+                    vars[n].size().iter().map(|&d| d as usize).collect(),
+                    cfg.injury.injurable(l),
+                )
+            })
             .collect(),
     );
     if progress.healthy.is_none() {
         progress.healthy = Some(evaluate(&net, &eval_set, &norm, device, 500));
     }
     let healthy_eval = progress.healthy.clone().unwrap();
-    let analyzer = Analyzer::new(&net, &vs, &eval_set, &norm, &cfg.analysis, &cfg.analyses, device).map_err(anyhow::Error::msg)?;
+    let analyzer = Analyzer::new(
+        &net,
+        &vs,
+        &eval_set,
+        &norm,
+        &cfg.analysis,
+        &cfg.analyses,
+        device,
+    )
+    .map_err(anyhow::Error::msg)?;
     analyzer.write_healthy(&net, out)?;
     if analyzer.active() {
-        crate::fsio::write_atomic(&out.join("cka").join("layers.txt"), (analyzer.cka_layers().join("\n") + "\n").as_bytes())?;
+        crate::fsio::write_atomic(
+            &out.join("cka").join("layers.txt"),
+            (analyzer.cka_layers().join("\n") + "\n").as_bytes(),
+        )?;
     }
 
     let all = steps(cfg, opts.shard);
-    let bar = if opts.progress { crate::progress::steps_bar(all.len() as u64, "run") } else { indicatif::ProgressBar::hidden() };
+    let bar = if opts.progress {
+        crate::progress::steps_bar(all.len() as u64, "run")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_position(progress.completed as u64);
     let mut states = healthy_states.clone();
-    if progress.completed > 0 && progress.completed < all.len() && all[progress.completed].iteration > 1 {
+    if progress.completed > 0
+        && progress.completed < all.len()
+        && all[progress.completed].iteration > 1
+    {
         load_state(out, progress.completed, &vs, &mut states)?;
     }
     write_tables(out, &progress)?;
-    write_run_json(out, cfg, opts, &progress, healthy_seconds, t_start.elapsed().as_secs_f64(), false)?;
-    for k in progress.completed..all.len() {
-        let step = all[k];
+    write_run_json(
+        out,
+        cfg,
+        opts,
+        &progress,
+        healthy_seconds,
+        t_start.elapsed().as_secs_f64(),
+        false,
+    )?;
+    for (k, &step) in all.iter().enumerate().skip(progress.completed) {
         let regime = &cfg.regimes[step.regime];
         if step.iteration == 1 {
             restore(&vs, &healthy_vars);
             states = healthy_states.clone();
-            progress.rows.push(row(regime, step.cycle, 0, 0.0, "healthy", &healthy_eval, 0.0));
+            progress.rows.push(row(
+                regime,
+                step.cycle,
+                0,
+                0.0,
+                "healthy",
+                &healthy_eval,
+                0.0,
+            ));
         }
         // Injury: the synapses chosen depend on the cycle and iteration, not on the regime, so
         // every regime of a cycle loses the same synapses under random selection.
         let t0 = Instant::now();
         let mut rng = seed::rng(cfg.seed, &[10, step.cycle as u64, step.iteration as u64]);
         let scores = match cfg.injury.selection {
-            Selection::Obd | Selection::Taylor => Some(saliency(&net, &vs, &synapse_names, &split.train, &norm, cfg, step, device)),
+            Selection::Obd | Selection::Taylor => Some(saliency(
+                &net,
+                &vs,
+                &synapse_names,
+                &split.train,
+                &norm,
+                cfg,
+                step,
+                device,
+            )),
             _ => None,
         };
         let mut weights = read_weights(&vs, &synapse_names);
-        injure(&mut states, &mut weights, scores.as_deref(), &cfg.injury, step.iteration, &mut rng).map_err(anyhow::Error::msg)?;
+        injure(
+            &mut states,
+            &mut weights,
+            scores.as_deref(),
+            &cfg.injury,
+            step.iteration,
+            &mut rng,
+        )
+        .map_err(anyhow::Error::msg)?;
         write_weights(&vs, &synapse_names, &weights);
         let e = evaluate(&net, &eval_set, &norm, device, 500);
         let frac = states.fraction_injured();
-        progress.rows.push(row(regime, step.cycle, step.iteration, frac, "injured", &e, t0.elapsed().as_secs_f64()));
-        let tag = |state: &str| Tag { regime: regime.name.clone(), cycle: step.cycle, iteration: step.iteration, fraction_injured: frac, state: state.into() };
+        progress.rows.push(row(
+            regime,
+            step.cycle,
+            step.iteration,
+            frac,
+            "injured",
+            &e,
+            t0.elapsed().as_secs_f64(),
+        ));
+        let tag = |state: &str| Tag {
+            regime: regime.name.clone(),
+            cycle: step.cycle,
+            iteration: step.iteration,
+            fraction_injured: frac,
+            state: state.into(),
+        };
         let (t, p) = analyzer.measure(&net, &vs, &tag("injured"), out)?;
         progress.tau_rows.extend(t);
         progress.pathway_rows.extend(p);
         if !regime.is_static {
             let t1 = Instant::now();
-            retrain(&net, &vs, &synapse_names, &states, &split.train, &norm, regime, cfg, step, device)?;
+            retrain(
+                &net,
+                &vs,
+                &synapse_names,
+                &states,
+                &split.train,
+                &norm,
+                regime,
+                cfg,
+                step,
+                device,
+            )?;
             let e = evaluate(&net, &eval_set, &norm, device, 500);
-            progress.rows.push(row(regime, step.cycle, step.iteration, frac, "retrained", &e, t1.elapsed().as_secs_f64()));
+            progress.rows.push(row(
+                regime,
+                step.cycle,
+                step.iteration,
+                frac,
+                "retrained",
+                &e,
+                t1.elapsed().as_secs_f64(),
+            ));
             let (t, p) = analyzer.measure(&net, &vs, &tag("retrained"), out)?;
             progress.tau_rows.extend(t);
             progress.pathway_rows.extend(p);
@@ -219,15 +356,34 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
         }
         write_tables(out, &progress)?;
         let last = progress.rows.last().unwrap();
-        bar.set_message(format!("{} cycle {} iteration {}: {} top-1 {:.3}", regime.name, step.cycle, step.iteration, last.state, last.top1));
+        bar.set_message(format!(
+            "{} cycle {} iteration {}: {} top-1 {:.3}",
+            regime.name, step.cycle, step.iteration, last.state, last.top1
+        ));
         bar.inc(1);
     }
     bar.finish_and_clear();
-    write_run_json(out, cfg, opts, &progress, healthy_seconds, t_start.elapsed().as_secs_f64(), true)?;
+    write_run_json(
+        out,
+        cfg,
+        opts,
+        &progress,
+        healthy_seconds,
+        t_start.elapsed().as_secs_f64(),
+        true,
+    )?;
     Ok(progress)
 }
 
-fn row(r: &RegimeConfig, cycle: usize, iteration: usize, frac: f64, state: &str, e: &Evaluation, seconds: f64) -> MetricRow {
+fn row(
+    r: &RegimeConfig,
+    cycle: usize,
+    iteration: usize,
+    frac: f64,
+    state: &str,
+    e: &Evaluation,
+    seconds: f64,
+) -> MetricRow {
     MetricRow {
         regime: r.name.clone(),
         cycle,
@@ -248,7 +404,11 @@ fn eval_set(split: &Split, cfg: &ExperimentConfig) -> Result<Dataset> {
         None => split.test.clone(),
         Some(n) => {
             if n > split.test.len() {
-                bail!("data.eval_images = {n} is out of range: the {} test set has {} images", split.name, split.test.len());
+                bail!(
+                    "data.eval_images = {n} is out of range: the {} test set has {} images",
+                    split.name,
+                    split.test.len()
+                );
             }
             let mut ix = data::random_subset(split.test.len(), n, &mut seed::rng(cfg.seed, &[5]))?;
             ix.sort_unstable();
@@ -272,7 +432,15 @@ pub fn read_weights(vs: &nn::VarStore, names: &[String]) -> Vec<Vec<f32>> {
     let vars = vs.variables();
     names
         .iter()
-        .map(|n| Vec::<f32>::try_from(vars[n].to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1)).expect("float weights"))
+        .map(|n| {
+            Vec::<f32>::try_from(
+                vars[n]
+                    .to_device(Device::Cpu)
+                    .to_kind(Kind::Float)
+                    .flatten(0, -1),
+            )
+            .expect("float weights")
+        })
         .collect()
 }
 
@@ -282,7 +450,10 @@ pub fn write_weights(vs: &nn::VarStore, names: &[String], weights: &[Vec<f32>]) 
     tch::no_grad(|| {
         for (n, w) in names.iter().zip(weights) {
             let mut v = vars[n].shallow_clone();
-            let src = Tensor::from_slice(w).view(v.size().as_slice()).to_device(v.device()).to_kind(v.kind());
+            let src = Tensor::from_slice(w)
+                .view(v.size().as_slice())
+                .to_device(v.device())
+                .to_kind(v.kind());
             v.copy_(&src);
         }
     });
@@ -290,11 +461,21 @@ pub fn write_weights(vs: &nn::VarStore, names: &[String], weights: &[Vec<f32>]) 
 
 /// OBD (0.5 E[g^2] w^2) or Taylor (|E[g] w|) saliency from a few training batches.
 #[allow(clippy::too_many_arguments)]
-fn saliency(net: &Network, vs: &nn::VarStore, names: &[String], train: &Dataset, norm: &Normalization, cfg: &ExperimentConfig, step: Step, device: Device) -> Vec<Vec<f32>> {
+fn saliency(
+    net: &Network,
+    vs: &nn::VarStore,
+    names: &[String],
+    train: &Dataset,
+    norm: &Normalization,
+    cfg: &ExperimentConfig,
+    step: Step,
+    device: Device,
+) -> Vec<Vec<f32>> {
     let vars = vs.variables();
     let mut rng = seed::rng(cfg.seed, &[11, step.cycle as u64, step.iteration as u64]);
     let b = cfg.injury.saliency_batches;
-    let ix = data::random_subset(train.len(), (b * 128).min(train.len()), &mut rng).expect("subset within the set");
+    let ix = data::random_subset(train.len(), (b * 128).min(train.len()), &mut rng)
+        .expect("subset within the set");
     let mut g1: Vec<Tensor> = names.iter().map(|n| vars[n].zeros_like()).collect();
     let mut g2: Vec<Tensor> = names.iter().map(|n| vars[n].zeros_like()).collect();
     let chunks: Vec<&[usize]> = ix.chunks(128).collect();
@@ -305,8 +486,11 @@ fn saliency(net: &Network, vs: &nn::VarStore, names: &[String], train: &Dataset,
                 let _ = g.zero_();
             }
         }
-        let (x, y) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(train, chunk, norm, None, device);
-        net.forward_t(&x, false).cross_entropy_for_logits(&y).backward();
+        let (x, y) =
+            crate::train::make_batch::<rand_chacha::ChaCha8Rng>(train, chunk, norm, None, device);
+        net.forward_t(&x, false)
+            .cross_entropy_for_logits(&y)
+            .backward();
         tch::no_grad(|| {
             for (i, n) in names.iter().enumerate() {
                 let g = vars[n].grad();
@@ -325,55 +509,126 @@ fn saliency(net: &Network, vs: &nn::VarStore, names: &[String], train: &Dataset,
                 Selection::Obd => (&g2[i] / nb) * w * w * 0.5,
                 _ => ((&g1[i] / nb) * w).abs(),
             });
-            Vec::<f32>::try_from(s.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1)).expect("float scores")
+            Vec::<f32>::try_from(s.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))
+                .expect("float scores")
         })
         .collect()
 }
 
 /// Retrains the healthy synapses (biases and BatchNorm stay trainable) as the regime says.
 #[allow(clippy::too_many_arguments)]
-fn retrain(net: &Network, vs: &nn::VarStore, names: &[String], states: &SynapseStates, train: &Dataset, norm: &Normalization, r: &RegimeConfig, cfg: &ExperimentConfig, step: Step, device: Device) -> Result<()> {
-    let draw = if r.fresh_draw { step.iteration as u64 } else { 0 };
+fn retrain(
+    net: &Network,
+    vs: &nn::VarStore,
+    names: &[String],
+    states: &SynapseStates,
+    train: &Dataset,
+    norm: &Normalization,
+    r: &RegimeConfig,
+    cfg: &ExperimentConfig,
+    step: Step,
+    device: Device,
+) -> Result<()> {
+    let draw = if r.fresh_draw {
+        step.iteration as u64
+    } else {
+        0
+    };
     let mut rng = seed::rng(cfg.seed, &[20, step.regime as u64, step.cycle as u64, draw]);
     let subset = match r.images {
         None => None,
         Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
-        Some(n) => Some(data::random_subset(train.len(), n, &mut rng).with_context(|| format!("regime {}: images", r.name))?),
+        Some(n) => Some(
+            data::random_subset(train.len(), n, &mut rng)
+                .with_context(|| format!("regime {}: images", r.name))?,
+        ),
     };
     let tc = TrainConfig {
         epochs: r.epochs,
         batch_size: r.batch_size,
-        sgd: SgdConfig { lr: r.lr, momentum: r.momentum, weight_decay: r.weight_decay, nesterov: false },
+        sgd: SgdConfig {
+            lr: r.lr,
+            momentum: r.momentum,
+            weight_decay: r.weight_decay,
+            nesterov: false,
+        },
         schedule: LrSchedule::Constant,
         augment: r.augment.then_some(crate::data::Augment::CIFAR),
     };
     let mut opt = MaskedSgd::new(vs, tc.sgd.clone());
     for (layer, name) in states.layers.iter().zip(names) {
         if layer.healthy() < layer.len() {
-            let m = Tensor::from_slice(&layer.healthy_mask()).view(layer.shape.iter().map(|&d| d as i64).collect::<Vec<_>>().as_slice());
+            let m = Tensor::from_slice(&layer.healthy_mask()).view(
+                layer
+                    .shape
+                    .iter()
+                    .map(|&d| d as i64)
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            );
             opt.set_mask(name, Some(&m)).map_err(anyhow::Error::msg)?;
         }
     }
     let n = subset.as_ref().map_or(train.len(), |s| s.len());
     let spe = n.div_ceil(tc.batch_size);
-    tch::manual_seed(seed::derive(cfg.seed, &[22, step.regime as u64, step.cycle as u64, step.iteration as u64]) as i64);
+    tch::manual_seed(seed::derive(
+        cfg.seed,
+        &[
+            22,
+            step.regime as u64,
+            step.cycle as u64,
+            step.iteration as u64,
+        ],
+    ) as i64);
     for e in 0..tc.epochs {
-        let mut erng = seed::rng(cfg.seed, &[21, step.regime as u64, step.cycle as u64, step.iteration as u64, e as u64]);
-        train_epoch(net, &mut opt, train, subset.as_deref(), norm, &tc, e * spe, spe * tc.epochs, device, &mut erng, |_, _, _| {});
+        let mut erng = seed::rng(
+            cfg.seed,
+            &[
+                21,
+                step.regime as u64,
+                step.cycle as u64,
+                step.iteration as u64,
+                e as u64,
+            ],
+        );
+        train_epoch(
+            net,
+            &mut opt,
+            train,
+            subset.as_deref(),
+            norm,
+            &tc,
+            e * spe,
+            spe * tc.epochs,
+            device,
+            &mut erng,
+            |_, _, _| {},
+        );
     }
     Ok(())
 }
 
 fn state_paths(out: &Path, k: usize) -> (PathBuf, PathBuf) {
     let dir = out.join("state");
-    (dir.join(format!("step-{k}.weights.safetensors")), dir.join(format!("step-{k}.synapses.safetensors")))
+    (
+        dir.join(format!("step-{k}.weights.safetensors")),
+        dir.join(format!("step-{k}.synapses.safetensors")),
+    )
 }
 
 fn save_state(out: &Path, k: usize, vs: &nn::VarStore, states: &SynapseStates) -> Result<()> {
     let (w, s) = state_paths(out, k);
-    let named: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+    let named: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+        .collect();
     checkpoint::write_tensors(&w, &named)?;
-    let st: Vec<(String, Tensor)> = states.layers.iter().map(|l| (l.name.clone(), Tensor::from_slice(&l.state))).collect();
+    let st: Vec<(String, Tensor)> = states
+        .layers
+        .iter()
+        .map(|l| (l.name.clone(), Tensor::from_slice(&l.state)))
+        .collect();
     checkpoint::write_tensors(&s, &st)?;
     Ok(())
 }
@@ -384,8 +639,12 @@ fn load_state(out: &Path, k: usize, vs: &nn::VarStore, states: &mut SynapseState
     restore(vs, &named);
     let st = checkpoint::read_tensors(&s)?;
     for layer in &mut states.layers {
-        let t = st.iter().find(|(n, _)| *n == layer.name).with_context(|| format!("{}: no synapse states for {}", s.display(), layer.name))?;
-        layer.state = Vec::<i32>::try_from(&t.1).with_context(|| format!("{}: synapse states of {}", s.display(), layer.name))?;
+        let t = st
+            .iter()
+            .find(|(n, _)| *n == layer.name)
+            .with_context(|| format!("{}: no synapse states for {}", s.display(), layer.name))?;
+        layer.state = Vec::<i32>::try_from(&t.1)
+            .with_context(|| format!("{}: synapse states of {}", s.display(), layer.name))?;
     }
     Ok(())
 }
@@ -405,12 +664,23 @@ pub fn write_tables(out: &Path, p: &Progress) -> Result<()> {
         crate::fsio::write_atomic(&out.join("rdm_tau.csv"), tau_csv(&p.tau_rows).as_bytes())?;
     }
     if p.config.analyses.iter().any(|a| a == "pathways") {
-        crate::fsio::write_atomic(&out.join("pathways.csv"), pathways_csv(&p.pathway_rows).as_bytes())?;
+        crate::fsio::write_atomic(
+            &out.join("pathways.csv"),
+            pathways_csv(&p.pathway_rows).as_bytes(),
+        )?;
     }
     Ok(())
 }
 
-fn write_run_json(out: &Path, cfg: &ExperimentConfig, opts: &RunOptions, p: &Progress, healthy_s: f64, total_s: f64, finished: bool) -> Result<()> {
+fn write_run_json(
+    out: &Path,
+    cfg: &ExperimentConfig,
+    opts: &RunOptions,
+    p: &Progress,
+    healthy_s: f64,
+    total_s: f64,
+    finished: bool,
+) -> Result<()> {
     let all = steps(cfg, opts.shard).len();
     let v = serde_json::json!({
         "atrophy_version": env!("CARGO_PKG_VERSION"),
@@ -427,6 +697,9 @@ fn write_run_json(out: &Path, cfg: &ExperimentConfig, opts: &RunOptions, p: &Pro
             "step_seconds_sum": p.rows.iter().map(|r| r.seconds).sum::<f64>(),
         },
     });
-    crate::fsio::write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&v)?.as_bytes())?;
+    crate::fsio::write_atomic(
+        &out.join("run.json"),
+        serde_json::to_string_pretty(&v)?.as_bytes(),
+    )?;
     Ok(())
 }

@@ -9,7 +9,10 @@ use std::path::Path;
 pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let bad = || format!("--shard `{s}`: expected i/n with 0 <= i < n, e.g. 0/4");
     let (i, n) = s.split_once('/').ok_or_else(bad)?;
-    let (i, n): (usize, usize) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if n == 0 || i >= n {
         return Err(bad());
     }
@@ -21,43 +24,81 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     let mut parts = Vec::new();
     for d in dirs {
         let f = d.join("progress.json");
-        let p: Progress = serde_json::from_slice(&std::fs::read(&f).with_context(|| format!("{}: not a results folder (no progress.json)", d.display()))?)
-            .with_context(|| format!("{}: unreadable", f.display()))?;
+        let p: Progress = serde_json::from_slice(&std::fs::read(&f).with_context(|| {
+            format!("{}: not a results folder (no progress.json)", d.display())
+        })?)
+        .with_context(|| format!("{}: unreadable", f.display()))?;
         let total = steps(&p.config, p.shard).len();
         if p.completed != total {
-            bail!("{}: shard {:?} is unfinished ({} of {} steps); run it to the end first", d.display(), p.shard, p.completed, total);
+            bail!(
+                "{}: shard {:?} is unfinished ({} of {} steps); run it to the end first",
+                d.display(),
+                p.shard,
+                p.completed,
+                total
+            );
         }
         parts.push((d, p));
     }
-    let Some((first_dir, first)) = parts.first() else { bail!("nothing to merge: give at least one results folder") };
+    let Some((first_dir, first)) = parts.first() else {
+        bail!("nothing to merge: give at least one results folder")
+    };
     let mut seen_cycles = std::collections::BTreeSet::new();
     for (d, p) in &parts {
         if p.config != first.config {
-            bail!("{} and {} were made by different configs", first_dir.display(), d.display());
+            bail!(
+                "{} and {} were made by different configs",
+                first_dir.display(),
+                d.display()
+            );
         }
         for c in (0..p.config.cycles).filter(|c| p.shard.is_none_or(|(i, n)| c % n == i)) {
             if !seen_cycles.insert(c) {
-                bail!("cycle {c} appears in more than one folder ({})", d.display());
+                bail!(
+                    "cycle {c} appears in more than one folder ({})",
+                    d.display()
+                );
             }
         }
     }
-    let missing: Vec<usize> = (0..first.config.cycles).filter(|c| !seen_cycles.contains(c)).collect();
+    let missing: Vec<usize> = (0..first.config.cycles)
+        .filter(|c| !seen_cycles.contains(c))
+        .collect();
     if !missing.is_empty() {
         bail!("cycles {missing:?} are in none of the folders");
     }
     // Run order: regime (as configured), cycle, iteration, then healthy < injured < retrained.
     let order = |regime: &str, cycle: usize, iteration: usize, state: &str| {
-        let r = first.config.regimes.iter().position(|x| x.name == regime).unwrap_or(usize::MAX);
-        let s = ["healthy", "injured", "retrained"].iter().position(|x| *x == state).unwrap_or(9);
+        let r = first
+            .config
+            .regimes
+            .iter()
+            .position(|x| x.name == regime)
+            .unwrap_or(usize::MAX);
+        let s = ["healthy", "injured", "retrained"]
+            .iter()
+            .position(|x| *x == state)
+            .unwrap_or(9);
         (r, cycle, iteration, s)
     };
     let mut rows: Vec<MetricRow> = parts.iter().flat_map(|(_, p)| p.rows.clone()).collect();
     rows.sort_by_key(|r| order(&r.regime, r.cycle, r.iteration, &r.state));
     let mut tau_rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.tau_rows.clone()).collect();
     tau_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
-    let mut pathway_rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.pathway_rows.clone()).collect();
+    let mut pathway_rows: Vec<_> = parts
+        .iter()
+        .flat_map(|(_, p)| p.pathway_rows.clone())
+        .collect();
     pathway_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
-    let merged = Progress { config: first.config.clone(), shard: None, completed: steps(&first.config, None).len(), healthy: first.healthy.clone(), rows, tau_rows, pathway_rows };
+    let merged = Progress {
+        config: first.config.clone(),
+        shard: None,
+        completed: steps(&first.config, None).len(),
+        healthy: first.healthy.clone(),
+        rows,
+        tau_rows,
+        pathway_rows,
+    };
     std::fs::create_dir_all(out)?;
     for (d, _) in &parts {
         let cka = d.join("cka");
@@ -80,6 +121,9 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
         "steps_completed": merged.completed,
         "finished": true,
     });
-    crate::fsio::write_atomic(&out.join("run.json"), serde_json::to_string_pretty(&v)?.as_bytes())?;
+    crate::fsio::write_atomic(
+        &out.join("run.json"),
+        serde_json::to_string_pretty(&v)?.as_bytes(),
+    )?;
     Ok(merged)
 }

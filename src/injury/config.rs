@@ -90,19 +90,30 @@ impl InjuryConfig {
     /// Checks every value; errors name the field (as `injury.FIELD`) and the allowed range.
     pub fn validate(&self) -> Result<(), String> {
         if self.iterations == 0 || self.iterations > 10_000 {
-            return Err(format!("injury.iterations = {} is out of range: expected 1..=10000", self.iterations));
+            return Err(format!(
+                "injury.iterations = {} is out of range: expected 1..=10000",
+                self.iterations
+            ));
         }
         if self.kind == InjuryKind::Decay && !(self.gamma > 0.0 && self.gamma < 1.0) {
-            return Err(format!("injury.gamma = {} is out of range: expected 0 < gamma < 1", self.gamma));
+            return Err(format!(
+                "injury.gamma = {} is out of range: expected 0 < gamma < 1",
+                self.gamma
+            ));
         }
         if self.kind == InjuryKind::Ablation && !(self.fraction > 0.0 && self.fraction <= 1.0) {
-            return Err(format!("injury.fraction = {} is out of range: expected 0 < fraction <= 1", self.fraction));
+            return Err(format!(
+                "injury.fraction = {} is out of range: expected 0 < fraction <= 1",
+                self.fraction
+            ));
         }
         if self.units && self.kind == InjuryKind::Decay {
             return Err("injury.units = true needs injury.kind = \"ablation\" (whole units are ablated, not decayed)".into());
         }
         if self.units && self.scope == Scope::Global {
-            return Err("injury.units = true works per layer: set injury.scope = \"per_layer\"".into());
+            return Err(
+                "injury.units = true works per layer: set injury.scope = \"per_layer\"".into(),
+            );
         }
         if self.saliency_batches == 0 {
             return Err("injury.saliency_batches must be at least 1".into());
@@ -116,7 +127,11 @@ impl InjuryConfig {
         self.layers.is_empty()
             || self.layers.iter().any(|p| {
                 let kind = !p.ends_with(|c: char| c.is_ascii_digit());
-                layer == p || (kind && layer.strip_prefix(p.as_str()).is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())))
+                layer == p
+                    || (kind
+                        && layer.strip_prefix(p.as_str()).is_some_and(|n| {
+                            !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                        }))
             })
     }
 }

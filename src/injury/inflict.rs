@@ -22,7 +22,11 @@ impl InjuryReport {
 /// iteration `n` of `iterations`: the cumulative count follows floor(total * n / N), so every
 /// iteration takes T/N and the last one takes all that remain.
 pub fn decay_quota(total: usize, affected: usize, n: usize, iterations: usize) -> usize {
-    let target = if n >= iterations { total } else { (total as u128 * n as u128 / iterations as u128) as usize };
+    let target = if n >= iterations {
+        total
+    } else {
+        (total as u128 * n as u128 / iterations as u128) as usize
+    };
     target.saturating_sub(affected)
 }
 
@@ -33,16 +37,26 @@ pub fn ablation_quota(remaining: usize, fraction: f64) -> usize {
 
 /// Indices of the `count` candidates to injure: at random, or those with the smallest score
 /// (ties broken by position, so the choice is deterministic).
-fn choose<R: Rng>(candidates: &[u64], scores: Option<&dyn Fn(u64) -> f32>, count: usize, rng: &mut R) -> Vec<u64> {
+fn choose<R: Rng>(
+    candidates: &[u64],
+    scores: Option<&dyn Fn(u64) -> f32>,
+    count: usize,
+    rng: &mut R,
+) -> Vec<u64> {
     if count == 0 {
         return Vec::new();
     }
     match scores {
-        None => rand::seq::index::sample(rng, candidates.len(), count).iter().map(|i| candidates[i]).collect(),
+        None => rand::seq::index::sample(rng, candidates.len(), count)
+            .iter()
+            .map(|i| candidates[i])
+            .collect(),
         Some(score) => {
             let mut keyed: Vec<(f32, u64)> = candidates.iter().map(|&c| (score(c), c)).collect();
             if count < keyed.len() {
-                keyed.select_nth_unstable_by(count - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                keyed.select_nth_unstable_by(count - 1, |a, b| {
+                    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                });
                 keyed.truncate(count);
             }
             keyed.into_iter().map(|(_, c)| c).collect()
@@ -65,16 +79,28 @@ pub fn injure<R: Rng>(
     rng: &mut R,
 ) -> Result<InjuryReport, String> {
     if weights.len() != states.layers.len() {
-        return Err(format!("{} weight tensors for {} synapse layers", weights.len(), states.layers.len()));
+        return Err(format!(
+            "{} weight tensors for {} synapse layers",
+            weights.len(),
+            states.layers.len()
+        ));
     }
     for (l, w) in states.layers.iter().zip(weights.iter()) {
         if l.len() != w.len() {
-            return Err(format!("{}: {} weights for {} synapse states", l.name, w.len(), l.len()));
+            return Err(format!(
+                "{}: {} weights for {} synapse states",
+                l.name,
+                w.len(),
+                l.len()
+            ));
         }
     }
     let need_scores = matches!(cfg.selection, Selection::Obd | Selection::Taylor);
     if need_scores && scores.is_none() {
-        return Err(format!("selection {:?} needs saliency scores", cfg.selection));
+        return Err(format!(
+            "selection {:?} needs saliency scores",
+            cfg.selection
+        ));
     }
     let magnitude: Vec<&Vec<f32>> = weights.iter().collect();
     let score_of = |c: u64| -> f32 {
@@ -84,7 +110,11 @@ pub fn injure<R: Rng>(
             _ => scores.map_or(0.0, |s| s[l][i]),
         }
     };
-    let scorer: Option<&dyn Fn(u64) -> f32> = if cfg.selection == Selection::Random { None } else { Some(&score_of) };
+    let scorer: Option<&dyn Fn(u64) -> f32> = if cfg.selection == Selection::Random {
+        None
+    } else {
+        Some(&score_of)
+    };
     let mut chosen: Vec<u64> = Vec::new();
     if cfg.units {
         chosen = choose_units(states, weights, scores, cfg, rng);
@@ -94,7 +124,13 @@ pub fn injure<R: Rng>(
             if !layer.injurable {
                 return Vec::new();
             }
-            layer.state.iter().enumerate().filter(|(_, &s)| s == HEALTHY).map(|(i, _)| ((l as u64) << SHIFT) | i as u64).collect()
+            layer
+                .state
+                .iter()
+                .enumerate()
+                .filter(|(_, &s)| s == HEALTHY)
+                .map(|(i, _)| ((l as u64) << SHIFT) | i as u64)
+                .collect()
         };
         let quota = |total: usize, healthy: usize| match cfg.kind {
             InjuryKind::Decay => decay_quota(total, total - healthy, n, cfg.iterations),
@@ -114,18 +150,29 @@ pub fn injure<R: Rng>(
             }
             Scope::Global => {
                 let cand: Vec<u64> = (0..states.layers.len()).flat_map(candidates_of).collect();
-                let total: usize = states.layers.iter().filter(|l| l.injurable).map(|l| l.len()).sum();
+                let total: usize = states
+                    .layers
+                    .iter()
+                    .filter(|l| l.injurable)
+                    .map(|l| l.len())
+                    .sum();
                 let q = quota(total, cand.len());
                 chosen = choose(&cand, scorer, q, rng);
             }
         }
     }
-    let mut report = InjuryReport { new_per_layer: vec![0; states.layers.len()] };
+    let mut report = InjuryReport {
+        new_per_layer: vec![0; states.layers.len()],
+    };
     for c in chosen {
         let (l, i) = ((c >> SHIFT) as usize, (c & ((1 << SHIFT) - 1)) as usize);
         report.new_per_layer[l] += 1;
         // Decay: i32::MIN marks "chosen this iteration" until the pass below counts it.
-        states.layers[l].state[i] = if cfg.kind == InjuryKind::Decay { i32::MIN } else { ABLATED };
+        states.layers[l].state[i] = if cfg.kind == InjuryKind::Decay {
+            i32::MIN
+        } else {
+            ABLATED
+        };
     }
     for (layer, w) in states.layers.iter_mut().zip(weights.iter_mut()) {
         for (s, w) in layer.state.iter_mut().zip(w.iter_mut()) {
@@ -153,7 +200,13 @@ pub fn injure<R: Rng>(
 
 /// Unit ablation: per layer, round(fraction x intact units) whole output units (all of whose
 /// synapses are healthy), chosen at random or by smallest summed score (L1 norm for magnitude).
-fn choose_units<R: Rng>(states: &SynapseStates, weights: &[Vec<f32>], scores: Option<&[Vec<f32>]>, cfg: &InjuryConfig, rng: &mut R) -> Vec<u64> {
+fn choose_units<R: Rng>(
+    states: &SynapseStates,
+    weights: &[Vec<f32>],
+    scores: Option<&[Vec<f32>]>,
+    cfg: &InjuryConfig,
+    rng: &mut R,
+) -> Vec<u64> {
     let mut chosen = Vec::new();
     for (l, layer) in states.layers.iter().enumerate() {
         if !layer.injurable || layer.shape.is_empty() {
@@ -161,7 +214,14 @@ fn choose_units<R: Rng>(states: &SynapseStates, weights: &[Vec<f32>], scores: Op
         }
         let units = layer.shape[0];
         let per = layer.len() / units.max(1);
-        let intact: Vec<u64> = (0..units).filter(|&u| layer.state[u * per..(u + 1) * per].iter().all(|&s| s == HEALTHY)).map(|u| u as u64).collect();
+        let intact: Vec<u64> = (0..units)
+            .filter(|&u| {
+                layer.state[u * per..(u + 1) * per]
+                    .iter()
+                    .all(|&s| s == HEALTHY)
+            })
+            .map(|u| u as u64)
+            .collect();
         let q = ablation_quota(intact.len(), cfg.fraction);
         let unit_score = |u: u64| -> f32 {
             let r = u as usize * per..(u as usize + 1) * per;
@@ -170,9 +230,16 @@ fn choose_units<R: Rng>(states: &SynapseStates, weights: &[Vec<f32>], scores: Op
                 _ => scores.map_or(0.0, |s| s[l][r].iter().sum()),
             }
         };
-        let scorer: Option<&dyn Fn(u64) -> f32> = if cfg.selection == Selection::Random { None } else { Some(&unit_score) };
+        let scorer: Option<&dyn Fn(u64) -> f32> = if cfg.selection == Selection::Random {
+            None
+        } else {
+            Some(&unit_score)
+        };
         for u in choose(&intact, scorer, q, rng) {
-            chosen.extend((u as usize * per..(u as usize + 1) * per).map(|i| ((l as u64) << SHIFT) | i as u64));
+            chosen.extend(
+                (u as usize * per..(u as usize + 1) * per)
+                    .map(|i| ((l as u64) << SHIFT) | i as u64),
+            );
         }
     }
     chosen

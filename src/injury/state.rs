@@ -35,7 +35,10 @@ impl LayerSynapses {
     }
     /// The retraining mask: 1 where healthy, 0 where injured.
     pub fn healthy_mask(&self) -> Vec<f32> {
-        self.state.iter().map(|&s| if s == HEALTHY { 1.0 } else { 0.0 }).collect()
+        self.state
+            .iter()
+            .map(|&s| if s == HEALTHY { 1.0 } else { 0.0 })
+            .collect()
     }
 }
 
@@ -54,7 +57,12 @@ impl SynapseStates {
                 .into_iter()
                 .map(|(name, shape, injurable)| {
                     let n = shape.iter().product();
-                    LayerSynapses { name, shape, injurable, state: vec![HEALTHY; n] }
+                    LayerSynapses {
+                        name,
+                        shape,
+                        injurable,
+                        state: vec![HEALTHY; n],
+                    }
                 })
                 .collect(),
         }

@@ -14,7 +14,8 @@ pub enum Stage {
 }
 
 /// The widths of VGG19 (P1): `64,64,M,128,128,M,256 x4,M,512 x4,M,512 x4,M`.
-pub const VGG19_WIDTHS: &str = "64,64,M,128,128,M,256,256,256,256,M,512,512,512,512,M,512,512,512,512,M";
+pub const VGG19_WIDTHS: &str =
+    "64,64,M,128,128,M,256,256,256,256,M,512,512,512,512,M,512,512,512,512,M";
 /// The benchmark widths (about 1/3 of VGG19's, issue 2).
 pub const BENCH_WIDTHS: &str = "22,22,M,44,44,M,88,88,88,88,M,176,176,176,176,M,176,176,176,176,M";
 
@@ -30,7 +31,9 @@ pub fn parse_widths(s: &str) -> Result<Vec<Stage>, String> {
                 .ok()
                 .filter(|&w| w > 0)
                 .map(Stage::Conv)
-                .ok_or_else(|| format!("bad width `{t}` in `{s}`: expected a positive integer or M (max-pool)")),
+                .ok_or_else(|| {
+                    format!("bad width `{t}` in `{s}`: expected a positive integer or M (max-pool)")
+                }),
         })
         .collect()
 }
@@ -157,12 +160,22 @@ impl Architecture {
     }
 
     /// A preset by name: `vgg19_bn`, `vgg19`, `small_cnn`; `widths` overrides the conv widths.
-    pub fn preset(name: &str, widths: Option<&str>, in_channels: usize, image_size: usize, num_classes: usize) -> Result<Architecture, String> {
+    pub fn preset(
+        name: &str,
+        widths: Option<&str>,
+        in_channels: usize,
+        image_size: usize,
+        num_classes: usize,
+    ) -> Result<Architecture, String> {
         let mut a = match name.replace('-', "_").as_str() {
             "vgg19_bn" => Architecture::vgg19_bn(VGG19_WIDTHS, num_classes),
             "vgg19" => Architecture::vgg19(num_classes),
             "small_cnn" => Architecture::small_cnn(num_classes),
-            _ => return Err(format!("unknown model `{name}`: expected vgg19_bn, vgg19 or small_cnn")),
+            _ => {
+                return Err(format!(
+                    "unknown model `{name}`: expected vgg19_bn, vgg19 or small_cnn"
+                ))
+            }
         };
         if let Some(w) = widths {
             parse_widths(w)?;
@@ -183,10 +196,16 @@ impl Architecture {
     /// not survive the pools or a width is invalid.
     pub fn layers(&self) -> Result<Vec<LayerSpec>, String> {
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(format!("dropout {} is out of range: expected 0 <= p < 1", self.dropout));
+            return Err(format!(
+                "dropout {} is out of range: expected 0 <= p < 1",
+                self.dropout
+            ));
         }
         if self.num_classes < 2 {
-            return Err(format!("num_classes {} is out of range: expected at least 2", self.num_classes));
+            return Err(format!(
+                "num_classes {} is out of range: expected at least 2",
+                self.num_classes
+            ));
         }
         let mut out = Vec::new();
         let mut n = std::collections::HashMap::<&str, usize>::new();
@@ -199,12 +218,24 @@ impl Architecture {
         for stage in self.stages()? {
             match stage {
                 Stage::Conv(w) => {
-                    out.push(LayerSpec { name: name("conv"), op: Op::Conv { cin: c, cout: w }, out_shape: vec![w, hw, hw] });
+                    out.push(LayerSpec {
+                        name: name("conv"),
+                        op: Op::Conv { cin: c, cout: w },
+                        out_shape: vec![w, hw, hw],
+                    });
                     c = w;
                     if self.batch_norm {
-                        out.push(LayerSpec { name: name("bn"), op: Op::BatchNorm { channels: c }, out_shape: vec![c, hw, hw] });
+                        out.push(LayerSpec {
+                            name: name("bn"),
+                            op: Op::BatchNorm { channels: c },
+                            out_shape: vec![c, hw, hw],
+                        });
                     }
-                    out.push(LayerSpec { name: name("relu"), op: Op::Relu, out_shape: vec![c, hw, hw] });
+                    out.push(LayerSpec {
+                        name: name("relu"),
+                        op: Op::Relu,
+                        out_shape: vec![c, hw, hw],
+                    });
                 }
                 Stage::Pool => {
                     if hw < 2 {
@@ -214,22 +245,41 @@ impl Architecture {
                         ));
                     }
                     hw /= 2;
-                    out.push(LayerSpec { name: name("pool"), op: Op::MaxPool, out_shape: vec![c, hw, hw] });
+                    out.push(LayerSpec {
+                        name: name("pool"),
+                        op: Op::MaxPool,
+                        out_shape: vec![c, hw, hw],
+                    });
                 }
             }
         }
         let mut f = c * hw * hw;
         for &h in &self.hidden {
-            out.push(LayerSpec { name: name("linear"), op: Op::Linear { fin: f, fout: h }, out_shape: vec![h] });
-            out.push(LayerSpec { name: name("relu"), op: Op::Relu, out_shape: vec![h] });
+            out.push(LayerSpec {
+                name: name("linear"),
+                op: Op::Linear { fin: f, fout: h },
+                out_shape: vec![h],
+            });
+            out.push(LayerSpec {
+                name: name("relu"),
+                op: Op::Relu,
+                out_shape: vec![h],
+            });
             if self.dropout > 0.0 {
-                out.push(LayerSpec { name: name("dropout"), op: Op::Dropout { p: self.dropout }, out_shape: vec![h] });
+                out.push(LayerSpec {
+                    name: name("dropout"),
+                    op: Op::Dropout { p: self.dropout },
+                    out_shape: vec![h],
+                });
             }
             f = h;
         }
         out.push(LayerSpec {
             name: name("linear"),
-            op: Op::Linear { fin: f, fout: self.num_classes },
+            op: Op::Linear {
+                fin: f,
+                fout: self.num_classes,
+            },
             out_shape: vec![self.num_classes],
         });
         Ok(out)
@@ -247,7 +297,11 @@ impl Architecture {
 
     /// Trainable parameters (weights, biases, BatchNorm scale and shift).
     pub fn parameter_count(&self) -> usize {
-        self.layers().unwrap_or_default().iter().map(|l| layer_params(&l.op)).sum()
+        self.layers()
+            .unwrap_or_default()
+            .iter()
+            .map(|l| layer_params(&l.op))
+            .sum()
     }
 
     /// Synapses: the weights of conv and linear layers (P3's T).
@@ -266,7 +320,11 @@ impl Architecture {
     /// Multiply-accumulates of one forward pass of one image (conv and linear layers; the
     /// element-wise layers are negligible and not counted, as in the pruning literature).
     pub fn flops(&self) -> usize {
-        self.layers().unwrap_or_default().iter().map(layer_flops).sum()
+        self.layers()
+            .unwrap_or_default()
+            .iter()
+            .map(layer_flops)
+            .sum()
     }
 }
 
@@ -297,13 +355,37 @@ mod tests {
     fn vgg19_bn_counts_match_the_reference() {
         // torchvision-style CIFAR vgg19_bn: 20,040,522 trainable parameters (hand-summed below).
         let a = Architecture::vgg19_bn(VGG19_WIDTHS, 10);
-        let convs = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256), (256, 256),
-            (256, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512), (512, 512)];
-        let expect: usize = convs.iter().map(|&(i, o)| i * o * 9 + o + 2 * o).sum::<usize>() + 512 * 10 + 10;
+        let convs = [
+            (3, 64),
+            (64, 64),
+            (64, 128),
+            (128, 128),
+            (128, 256),
+            (256, 256),
+            (256, 256),
+            (256, 256),
+            (256, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+        ];
+        let expect: usize = convs
+            .iter()
+            .map(|&(i, o)| i * o * 9 + o + 2 * o)
+            .sum::<usize>()
+            + 512 * 10
+            + 10;
         assert_eq!(a.parameter_count(), expect);
         assert_eq!(expect, 20_040_522);
         let layers = a.layers().unwrap();
-        assert_eq!(layers.iter().filter(|l| l.name.starts_with("conv")).count(), 16);
+        assert_eq!(
+            layers.iter().filter(|l| l.name.starts_with("conv")).count(),
+            16
+        );
         assert_eq!(layers.len(), 16 * 3 + 5 + 1);
         assert_eq!(layers[0].name, "conv1");
         assert_eq!(layers[1].name, "bn1");
@@ -320,8 +402,14 @@ mod tests {
         let a = Architecture::vgg19(10);
         let names: Vec<String> = a.layers().unwrap().into_iter().map(|l| l.name).collect();
         assert!(!names.iter().any(|n| n.starts_with("bn")));
-        let tail: Vec<&str> = names[names.len() - 7..].iter().map(|s| s.as_str()).collect();
-        assert_eq!(tail, ["linear1", "relu17", "dropout1", "linear2", "relu18", "dropout2", "linear3"]);
+        let tail: Vec<&str> = names[names.len() - 7..]
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(
+            tail,
+            ["linear1", "relu17", "dropout1", "linear2", "relu18", "dropout2", "linear3"]
+        );
         assert_eq!(a.synapse_layers().len(), 19);
     }
 
@@ -330,11 +418,20 @@ mod tests {
         let a = Architecture::small_cnn(10);
         let l = a.layers().unwrap();
         assert_eq!(l.last().unwrap().op, Op::Linear { fin: 128, fout: 10 });
-        assert_eq!(l.iter().find(|x| x.name == "linear1").unwrap().op, Op::Linear { fin: 64 * 7 * 7, fout: 128 });
+        assert_eq!(
+            l.iter().find(|x| x.name == "linear1").unwrap().op,
+            Op::Linear {
+                fin: 64 * 7 * 7,
+                fout: 128
+            }
+        );
         let e = Architecture::preset("vgg19_bn", None, 1, 28, 10).unwrap_err();
         assert!(e.contains("does not survive"), "{e}");
         let e = parse_widths("64,x,M").unwrap_err();
         assert!(e.contains("`x`"), "{e}");
-        assert_eq!(format_widths(&parse_widths(BENCH_WIDTHS).unwrap()), BENCH_WIDTHS);
+        assert_eq!(
+            format_widths(&parse_widths(BENCH_WIDTHS).unwrap()),
+            BENCH_WIDTHS
+        );
     }
 }

@@ -33,20 +33,30 @@ impl Network {
                     let bound = 1.0 / ((cin * 9) as f64).sqrt();
                     let cfg = nn::ConvConfig {
                         padding: 1,
-                        bs_init: nn::Init::Uniform { lo: -bound, up: bound },
+                        bs_init: nn::Init::Uniform {
+                            lo: -bound,
+                            up: bound,
+                        },
                         ..Default::default()
                     };
                     Module::Conv(nn::conv2d(&p, cin as i64, cout as i64, 3, cfg))
                 }
-                Op::BatchNorm { channels } => Module::BatchNorm(nn::batch_norm2d(&p, channels as i64, Default::default())),
+                Op::BatchNorm { channels } => {
+                    Module::BatchNorm(nn::batch_norm2d(&p, channels as i64, Default::default()))
+                }
                 Op::Relu => Module::Relu,
                 Op::MaxPool => Module::MaxPool,
-                Op::Linear { fin, fout } => Module::Linear(nn::linear(&p, fin as i64, fout as i64, Default::default())),
+                Op::Linear { fin, fout } => {
+                    Module::Linear(nn::linear(&p, fin as i64, fout as i64, Default::default()))
+                }
                 Op::Dropout { p } => Module::Dropout(p),
             };
             modules.push((l.name, m));
         }
-        Ok(Network { arch: arch.clone(), modules })
+        Ok(Network {
+            arch: arch.clone(),
+            modules,
+        })
     }
 
     /// Names of all layers in forward order.
@@ -61,16 +71,29 @@ impl Network {
 
     /// The logits and the outputs of the layers named in `capture` (in the order asked for).
     /// Unknown names are an error listing the valid ones.
-    pub fn forward_capture_checked(&self, x: &Tensor, train: bool, capture: &[String]) -> Result<(Tensor, Vec<Tensor>), String> {
+    pub fn forward_capture_checked(
+        &self,
+        x: &Tensor,
+        train: bool,
+        capture: &[String],
+    ) -> Result<(Tensor, Vec<Tensor>), String> {
         let names = self.layer_names();
         if let Some(bad) = capture.iter().find(|c| !names.contains(c)) {
-            return Err(format!("no layer named `{bad}`; the layers are: {}", names.join(", ")));
+            return Err(format!(
+                "no layer named `{bad}`; the layers are: {}",
+                names.join(", ")
+            ));
         }
         Ok(self.forward_capture(x, train, capture))
     }
 
     /// As [`Network::forward_capture_checked`], ignoring unknown names.
-    pub fn forward_capture(&self, x: &Tensor, train: bool, capture: &[String]) -> (Tensor, Vec<Tensor>) {
+    pub fn forward_capture(
+        &self,
+        x: &Tensor,
+        train: bool,
+        capture: &[String],
+    ) -> (Tensor, Vec<Tensor>) {
         let mut slots: Vec<Option<Tensor>> = capture.iter().map(|_| None).collect();
         let mut h = x.shallow_clone();
         let mut captured = false;

@@ -3,7 +3,7 @@
 //! sorted by class (paper 001 Fig. 3), Kendall's tau (paper 001 Fig. 2B), pathway overlap.
 //! Colours come from viridis; text uses the DejaVu Sans font built into the program, so figures
 //! render on machines without fontconfig or system fonts.
-use super::results::{curves, Results};
+use super::results::{curves, Curves, Results};
 use anyhow::{anyhow, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,7 +16,12 @@ static FONT: std::sync::Once = std::sync::Once::new();
 fn register_font() {
     FONT.call_once(|| {
         let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-        for style in [FontStyle::Normal, FontStyle::Bold, FontStyle::Italic, FontStyle::Oblique] {
+        for style in [
+            FontStyle::Normal,
+            FontStyle::Bold,
+            FontStyle::Italic,
+            FontStyle::Oblique,
+        ] {
             let _ = plotters::style::register_font("sans-serif", style, bytes);
         }
     });
@@ -32,7 +37,11 @@ fn viridis(t: f64) -> RGBColor {
 
 /// Colour of the i-th of n series: spread over viridis, avoiding its faint yellow end.
 fn series_colour(i: usize, n: usize) -> RGBColor {
-    viridis(if n <= 1 { 0.3 } else { 0.85 * i as f64 / (n - 1) as f64 })
+    viridis(if n <= 1 {
+        0.3
+    } else {
+        0.85 * i as f64 / (n - 1) as f64
+    })
 }
 
 /// Renders a figure to `NAME.png` and `NAME.svg` in `dir`; `$draw` is instantiated for each
@@ -57,20 +66,38 @@ macro_rules! both {
     }};
 }
 
-type Curves = BTreeMap<(String, String), Vec<(f64, f64, f64)>>;
-
-fn draw_curves<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, y_desc: &str, c: &Curves, regimes: &[String], y_range: (f64, f64), hline: Option<(f64, &str)>) -> Result<()> {
+fn draw_curves<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    c: &Curves,
+    regimes: &[String],
+    y_range: (f64, f64),
+    hline: Option<(f64, &str)>,
+) -> Result<()> {
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
+        .margin_right(30)
         .x_label_area_size(45)
         .y_label_area_size(60)
         .build_cartesian_2d(0f64..100f64, y_range.0..y_range.1)
         .map_err(pe)?;
-    chart.configure_mesh().x_desc("synapses injured (%)").y_desc(y_desc).label_style(("sans-serif", 14)).draw().map_err(pe)?;
+    chart
+        .configure_mesh()
+        .x_desc("synapses injured (%)")
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(pe)?;
     if let Some((y, label)) = hline {
         chart
-            .draw_series(DashedLineSeries::new(vec![(0.0, y), (100.0, y)], 6, 4, BLACK.mix(0.6).stroke_width(1)))
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, y), (100.0, y)],
+                6,
+                4,
+                BLACK.mix(0.6).stroke_width(1),
+            ))
             .map_err(pe)?
             .label(label)
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.6)));
@@ -81,16 +108,30 @@ fn draw_curves<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, y
         let xy: Vec<(f64, f64)> = pts.iter().map(|p| (100.0 * p.0, p.1)).collect();
         let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (100.0 * p.0, p.1 + p.2)).collect();
         band.extend(pts.iter().rev().map(|p| (100.0 * p.0, p.1 - p.2)));
-        chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15)))).map_err(pe)?;
-        let label = if state == "retrained" { format!("{regime} retrained (solid)") } else { format!("{regime} {state} (dashed)") };
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15))))
+            .map_err(pe)?;
+        let label = if state == "retrained" {
+            format!("{regime} retrained (solid)")
+        } else {
+            format!("{regime} {state} (dashed)")
+        };
         let style = colour.stroke_width(2);
         let series = if state == "retrained" {
-            chart.draw_series(LineSeries::new(xy.clone(), style)).map_err(pe)?
+            chart
+                .draw_series(LineSeries::new(xy.clone(), style))
+                .map_err(pe)?
         } else {
-            chart.draw_series(DashedLineSeries::new(xy.clone(), 8, 5, style)).map_err(pe)?
+            chart
+                .draw_series(DashedLineSeries::new(xy.clone(), 8, 5, style))
+                .map_err(pe)?
         };
-        series.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        chart.draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(pe)?;
+        series.label(label).legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+        });
+        chart
+            .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+            .map_err(pe)?;
     }
     chart
         .configure_series_labels()
@@ -103,7 +144,12 @@ fn draw_curves<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, y
     Ok(())
 }
 
-fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, m: &ndarray::Array2<f64>, axes: (&str, &str)) -> Result<()> {
+fn draw_heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    m: &ndarray::Array2<f64>,
+    axes: (&str, &str),
+) -> Result<()> {
     let l = m.nrows() as i32;
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
@@ -124,7 +170,11 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, 
         .draw_series((0..l).flat_map(|i| {
             (0..l).map(move |j| {
                 let v = m[[i as usize, j as usize]];
-                let c = if v.is_finite() { viridis(v) } else { RGBColor(200, 200, 200) };
+                let c = if v.is_finite() {
+                    viridis(v)
+                } else {
+                    RGBColor(200, 200, 200)
+                };
                 Rectangle::new([(j, i), (j + 1, i + 1)], c.filled())
             })
         }))
@@ -133,18 +183,44 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, 
 }
 
 fn draw_colourbar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, label: &str) -> Result<()> {
-    let mut chart = ChartBuilder::on(area).margin(20).margin_right(45).y_label_area_size(40).caption(label, ("sans-serif", 13)).build_cartesian_2d(0..1, 0f64..1f64).map_err(pe)?;
-    chart.configure_mesh().disable_mesh().disable_x_axis().label_style(("sans-serif", 11)).draw().map_err(pe)?;
-    chart.draw_series((0..100).map(|k| Rectangle::new([(0, k as f64 / 100.0), (1, (k + 1) as f64 / 100.0)], viridis(k as f64 / 100.0).filled()))).map_err(pe)?;
+    let mut chart = ChartBuilder::on(area)
+        .margin(20)
+        .margin_right(45)
+        .y_label_area_size(40)
+        .caption(label, ("sans-serif", 13))
+        .build_cartesian_2d(0..1, 0f64..1f64)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .label_style(("sans-serif", 11))
+        .draw()
+        .map_err(pe)?;
+    chart
+        .draw_series((0..100).map(|k| {
+            Rectangle::new(
+                [(0, k as f64 / 100.0), (1, (k + 1) as f64 / 100.0)],
+                viridis(k as f64 / 100.0).filled(),
+            )
+        }))
+        .map_err(pe)?;
     Ok(())
 }
 
 /// Mean over cycles of the CKA matrices of (regime, iteration, state).
-fn mean_cka(r: &Results, regime: &str, iteration: usize, state: &str) -> Option<(ndarray::Array2<f64>, usize)> {
+fn mean_cka(
+    r: &Results,
+    regime: &str,
+    iteration: usize,
+    state: &str,
+) -> Option<(ndarray::Array2<f64>, usize)> {
     let ms: Vec<&ndarray::Array2<f64>> = r
         .cka
         .iter()
-        .filter(|(k, _)| k.starts_with(&format!("{regime}_c")) && k.ends_with(&format!("_i{iteration}_{state}")))
+        .filter(|(k, _)| {
+            k.starts_with(&format!("{regime}_c")) && k.ends_with(&format!("_i{iteration}_{state}"))
+        })
         .map(|(_, v)| v)
         .collect();
     let first = ms.first()?;
@@ -158,7 +234,11 @@ fn mean_cka(r: &Results, regime: &str, iteration: usize, state: &str) -> Option<
 /// The iteration whose mean fraction injured is closest to `target` (paper 000 shows 60 %).
 fn iteration_near(r: &Results, regime: &str, target: f64) -> Option<(usize, f64)> {
     let t = &r.metrics;
-    let (cr, ci, cf) = (t.col("regime").ok()?, t.col("iteration").ok()?, t.col("fraction_injured").ok()?);
+    let (cr, ci, cf) = (
+        t.col("regime").ok()?,
+        t.col("iteration").ok()?,
+        t.col("fraction_injured").ok()?,
+    );
     t.rows
         .iter()
         .enumerate()
@@ -183,121 +263,327 @@ pub fn draw_all(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
     std::fs::create_dir_all(dir)?;
     let mut figs = Vec::new();
     let regimes = r.regimes();
-    let chance = if r.classes() > 0 { Some((1.0 / r.classes() as f64, "chance")) } else { None };
+    let chance = if r.classes() > 0 {
+        Some((1.0 / r.classes() as f64, "chance"))
+    } else {
+        None
+    };
     let size = (900, 600);
-    for (col, what) in [("top1", "top-1 accuracy"), ("mean_class", "mean class-wise accuracy")] {
+    for (col, what) in [
+        ("top1", "top-1 accuracy"),
+        ("mean_class", "mean class-wise accuracy"),
+    ] {
         let c = curves(&r.metrics, col)?;
         if c.is_empty() {
             continue;
         }
-        let png = both!(dir, format!("accuracy_{col}"), size, |root| draw_curves(root, &format!("{what} against injury (mean +- 1 sd over cycles)"), what, &c, &regimes, (0.0, 1.0), chance));
+        let png = both!(dir, format!("accuracy_{col}"), size, |root| draw_curves(
+            root,
+            &format!("{what} against injury (mean +- 1 sd over cycles)"),
+            what,
+            &c,
+            &regimes,
+            (0.0, 1.0),
+            chance
+        ));
         figs.push(Figure { png, title: format!("{what} against the fraction of synapses injured"), caption: "Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.".into() });
     }
     if let Some(t) = &r.taus {
         let c = curves(t, "tau")?;
         if !c.is_empty() {
-            let variant = t.rows.first().map(|row| row[t.col("variant").unwrap_or(0)].clone()).unwrap_or_default();
-            let png = both!(dir, "rdm_tau", size, |root| draw_curves(root, &format!("Kendall tau-{variant} of the RDM against the healthy RDM"), &format!("tau-{variant}"), &c, &regimes, (-0.1, 1.0), None));
+            let variant = t
+                .rows
+                .first()
+                .map(|row| row[t.col("variant").unwrap_or(0)].clone())
+                .unwrap_or_default();
+            let png = both!(dir, "rdm_tau", size, |root| draw_curves(
+                root,
+                &format!("Kendall tau-{variant} of the RDM against the healthy RDM"),
+                &format!("tau-{variant}"),
+                &c,
+                &regimes,
+                (-0.1, 1.0),
+                None
+            ));
             figs.push(Figure { png, title: "Representational similarity (RDM, Kendall's tau)".into(), caption: format!("Kendall's tau-{variant} between the upper triangles of each state's RDM and the healthy model's (penultimate layer).") });
         }
     }
     if let Some(p) = &r.pathways {
         // Mean Jaccard over layers per state, then curves over cycles.
-        let (cr, cc, ci, cf, cs, cj) = (p.col("regime")?, p.col("cycle")?, p.col("iteration")?, p.col("fraction_injured")?, p.col("state")?, p.col("jaccard")?);
-        let mut per_state: BTreeMap<(String, String, String, String), (f64, Vec<f64>)> = BTreeMap::new();
+        let (cr, cc, ci, cf, cs, cj) = (
+            p.col("regime")?,
+            p.col("cycle")?,
+            p.col("iteration")?,
+            p.col("fraction_injured")?,
+            p.col("state")?,
+            p.col("jaccard")?,
+        );
+        // (regime, cycle, iteration, state) -> (fraction injured, Jaccard of each layer)
+        type StateKey = (String, String, String, String);
+        let mut per_state: BTreeMap<StateKey, (f64, Vec<f64>)> = BTreeMap::new();
         for (i, row) in p.rows.iter().enumerate() {
-            let e = per_state.entry((row[cr].clone(), row[cc].clone(), row[ci].clone(), row[cs].clone())).or_insert((p.num(i, cf), vec![]));
+            let e = per_state
+                .entry((
+                    row[cr].clone(),
+                    row[cc].clone(),
+                    row[ci].clone(),
+                    row[cs].clone(),
+                ))
+                .or_insert((p.num(i, cf), vec![]));
             e.1.push(p.num(i, cj));
         }
-        let mut t = super::results::Table { header: ["regime", "iteration", "fraction_injured", "state", "jaccard"].map(String::from).to_vec(), rows: vec![] };
+        let mut t = super::results::Table {
+            header: [
+                "regime",
+                "iteration",
+                "fraction_injured",
+                "state",
+                "jaccard",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![],
+        };
         for ((regime, _, it, state), (f, js)) in per_state {
-            t.rows.push(vec![regime, it, f.to_string(), state, (js.iter().sum::<f64>() / js.len() as f64).to_string()]);
+            t.rows.push(vec![
+                regime,
+                it,
+                f.to_string(),
+                state,
+                (js.iter().sum::<f64>() / js.len() as f64).to_string(),
+            ]);
         }
         let c = curves(&t, "jaccard")?;
         if !c.is_empty() {
-            let png = both!(dir, "pathways", size, |root| draw_curves(root, "Overlap of the strongest synapses with the healthy model's", "Jaccard overlap of top-k (mean over layers)", &c, &regimes, (0.0, 1.0), None));
+            let png = both!(dir, "pathways", size, |root| draw_curves(
+                root,
+                "Overlap of the strongest synapses with the healthy model's",
+                "Jaccard overlap of top-k (mean over layers)",
+                &c,
+                &regimes,
+                (0.0, 1.0),
+                None
+            ));
             figs.push(Figure { png, title: "Pathways".into(), caption: "Jaccard overlap between each layer's top-k magnitude synapses and the healthy model's, averaged over layers.".into() });
         }
     }
     // CKA: the first retraining regime near 60 % injured (paper 000 Fig. 3), else any regime.
-    let retraining: Vec<&String> = regimes.iter().filter(|g| r.cka.keys().any(|k| k.starts_with(&format!("{g}_c")) && k.ends_with("_retrained"))).collect();
+    let retraining: Vec<&String> = regimes
+        .iter()
+        .filter(|g| {
+            r.cka
+                .keys()
+                .any(|k| k.starts_with(&format!("{g}_c")) && k.ends_with("_retrained"))
+        })
+        .collect();
     if let Some(regime) = retraining.first().copied().or(regimes.first()) {
         if let Some((it, frac)) = iteration_near(r, regime, 0.6) {
             let inj = mean_cka(r, regime, it, "injured");
             let ret = mean_cka(r, regime, it, "retrained");
             if let Some((inj, cycles)) = &inj {
                 let ret = ret.map(|r| r.0);
-                let png = both!(dir, "cka_heatmaps", (1300, 600), |root: &DrawingArea<_, Shift>| -> Result<()> {
-                    let (left, bar) = root.split_horizontally(1170);
-                    let panels = left.split_evenly((1, 2));
-                    let axes = ("layer (model under test)", "layer (healthy)");
-                    draw_heatmap(&panels[0], &format!("{regime}: injured, {:.0} % (mean of {cycles} cycles)", 100.0 * frac), inj, axes)?;
-                    if let Some(ret) = &ret {
-                        draw_heatmap(&panels[1], &format!("{regime}: retrained, {:.0} %", 100.0 * frac), ret, axes)?;
+                let png = both!(
+                    dir,
+                    "cka_heatmaps",
+                    (1300, 600),
+                    |root: &DrawingArea<_, Shift>| -> Result<()> {
+                        let (left, bar) = root.split_horizontally(1170);
+                        let panels = left.split_evenly((1, 2));
+                        let axes = ("layer (model under test)", "layer (healthy)");
+                        draw_heatmap(
+                            &panels[0],
+                            &format!(
+                                "{regime}: injured, {:.0} % (mean of {cycles} cycles)",
+                                100.0 * frac
+                            ),
+                            inj,
+                            axes,
+                        )?;
+                        if let Some(ret) = &ret {
+                            draw_heatmap(
+                                &panels[1],
+                                &format!("{regime}: retrained, {:.0} %", 100.0 * frac),
+                                ret,
+                                axes,
+                            )?;
+                        }
+                        draw_colourbar(&bar, "CKA")
                     }
-                    draw_colourbar(&bar, "CKA")
-                });
+                );
                 figs.push(Figure { png, title: format!("Layer-wise CKA against the healthy model at {:.0} % injured", 100.0 * frac), caption: "M[i][j] = linear CKA(layer i of the healthy model, layer j of the injured / retrained model), mean over cycles; grey: undefined (constant layer).".into() });
                 let layers = r.cka_layers.clone();
-                let png = both!(dir, "cka_diagonal", size, |root: &DrawingArea<_, Shift>| -> Result<()> {
-                    let l = inj.nrows();
-                    let mut chart = ChartBuilder::on(root).caption(format!("1:1 layer CKA at {:.0} % injured ({regime})", 100.0 * frac), ("sans-serif", 22)).margin(12).x_label_area_size(45).y_label_area_size(60).build_cartesian_2d(0f64..l as f64, 0f64..1.05f64).map_err(pe)?;
-                    chart.configure_mesh().x_desc("layer").y_desc("CKA(healthy, model)").x_label_formatter(&|x| layers.get(*x as usize).cloned().unwrap_or_default()).label_style(("sans-serif", 12)).draw().map_err(pe)?;
-                    for (k, (m, name)) in [(Some(inj), "injured"), (ret.as_ref(), "retrained")].into_iter().enumerate() {
-                        let Some(m) = m else { continue };
-                        let colour = series_colour(k, 2);
-                        let pts: Vec<(f64, f64)> = (0..l).map(|i| (i as f64 + 0.5, m[[i, i]])).filter(|p| p.1.is_finite()).collect();
-                        chart.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2))).map_err(pe)?.label(name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-                        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(pe)?;
+                let png = both!(
+                    dir,
+                    "cka_diagonal",
+                    size,
+                    |root: &DrawingArea<_, Shift>| -> Result<()> {
+                        let l = inj.nrows();
+                        let mut chart = ChartBuilder::on(root)
+                            .caption(
+                                format!(
+                                    "1:1 layer CKA at {:.0} % injured ({regime})",
+                                    100.0 * frac
+                                ),
+                                ("sans-serif", 22),
+                            )
+                            .margin(12)
+                            .x_label_area_size(45)
+                            .y_label_area_size(60)
+                            .build_cartesian_2d(0f64..l as f64, 0f64..1.05f64)
+                            .map_err(pe)?;
+                        chart
+                            .configure_mesh()
+                            .x_desc("layer")
+                            .y_desc("CKA(healthy, model)")
+                            .x_label_formatter(&|x| {
+                                layers.get(*x as usize).cloned().unwrap_or_default()
+                            })
+                            .label_style(("sans-serif", 12))
+                            .draw()
+                            .map_err(pe)?;
+                        for (k, (m, name)) in [(Some(inj), "injured"), (ret.as_ref(), "retrained")]
+                            .into_iter()
+                            .enumerate()
+                        {
+                            let Some(m) = m else { continue };
+                            let colour = series_colour(k, 2);
+                            let pts: Vec<(f64, f64)> = (0..l)
+                                .map(|i| (i as f64 + 0.5, m[[i, i]]))
+                                .filter(|p| p.1.is_finite())
+                                .collect();
+                            chart
+                                .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
+                                .map_err(pe)?
+                                .label(name)
+                                .legend(move |(x, y)| {
+                                    PathElement::new(
+                                        vec![(x, y), (x + 20, y)],
+                                        colour.stroke_width(2),
+                                    )
+                                });
+                            chart
+                                .draw_series(
+                                    pts.iter().map(|&p| Circle::new(p, 3, colour.filled())),
+                                )
+                                .map_err(pe)?;
+                        }
+                        chart
+                            .configure_series_labels()
+                            .label_font(("sans-serif", 13))
+                            .background_style(WHITE.mix(0.85))
+                            .border_style(BLACK.mix(0.4))
+                            .draw()
+                            .map_err(pe)?;
+                        Ok(())
                     }
-                    chart.configure_series_labels().label_font(("sans-serif", 13)).background_style(WHITE.mix(0.85)).border_style(BLACK.mix(0.4)).draw().map_err(pe)?;
-                    Ok(())
-                });
+                );
                 figs.push(Figure { png, title: "1:1 layer CKA".into(), caption: "The diagonal of the CKA matrices: each layer against the same layer of the healthy model.".into() });
             }
             // RDMs sorted by class: healthy, injured, retrained (cycle 0).
             if let (Some(h), Some(labels)) = (r.rdms.get("healthy"), &r.rdm_labels) {
                 let mut order: Vec<usize> = (0..labels.len()).collect();
                 order.sort_by_key(|&i| (labels[i], i));
-                let sorted = |m: &ndarray::Array2<f64>| ndarray::Array2::from_shape_fn(m.dim(), |(i, j)| m[[order[i], order[j]]]);
+                let sorted = |m: &ndarray::Array2<f64>| {
+                    ndarray::Array2::from_shape_fn(m.dim(), |(i, j)| m[[order[i], order[j]]])
+                };
                 let mut panels = vec![("healthy".to_string(), sorted(h))];
                 for st in ["injured", "retrained"] {
                     if let Some(m) = r.rdms.get(&format!("{regime}_c0_i{it}_{st}")) {
                         panels.push((format!("{st}, {:.0} %", 100.0 * frac), sorted(m)));
                     }
                 }
-                let vmax = panels.iter().flat_map(|p| p.1.iter().copied()).fold(0.0f64, f64::max).max(1e-12);
-                let png = both!(dir, "rdms", (1350, 470), |root: &DrawingArea<_, Shift>| -> Result<()> {
-                    let (left, bar) = root.split_horizontally(1220);
-                    let areas = left.split_evenly((1, 3));
-                    for (area, (title, m)) in areas.iter().zip(&panels) {
-                        let scaled = m.mapv(|v| v / vmax);
-                        draw_heatmap(area, &format!("RDM {title}"), &scaled, ("image (sorted by class)", "image (sorted by class)"))?;
+                let vmax = panels
+                    .iter()
+                    .flat_map(|p| p.1.iter().copied())
+                    .fold(0.0f64, f64::max)
+                    .max(1e-12);
+                let png = both!(
+                    dir,
+                    "rdms",
+                    (1350, 470),
+                    |root: &DrawingArea<_, Shift>| -> Result<()> {
+                        let (left, bar) = root.split_horizontally(1220);
+                        let areas = left.split_evenly((1, 3));
+                        for (area, (title, m)) in areas.iter().zip(&panels) {
+                            let scaled = m.mapv(|v| v / vmax);
+                            draw_heatmap(
+                                area,
+                                &format!("RDM {title}"),
+                                &scaled,
+                                ("image (sorted by class)", "image (sorted by class)"),
+                            )?;
+                        }
+                        draw_colourbar(&bar, &format!("1-r / {vmax:.2}"))
                     }
-                    draw_colourbar(&bar, &format!("1-r / {vmax:.2}"))
-                });
+                );
                 figs.push(Figure { png, title: "RDMs sorted by class".into(), caption: format!("1 - Pearson r between the penultimate-layer activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}.") });
             }
         }
     }
     if let Some(t) = &r.train_log {
-        let (ce, ct, cl) = (t.col("epoch")?, t.col("test_top1")?, t.col("train_accuracy")?);
-        let pts: Vec<(f64, f64, f64)> = (0..t.rows.len()).map(|i| (t.num(i, ce), t.num(i, ct), t.num(i, cl))).collect();
+        let (ce, ct, cl) = (
+            t.col("epoch")?,
+            t.col("test_top1")?,
+            t.col("train_accuracy")?,
+        );
+        let pts: Vec<(f64, f64, f64)> = (0..t.rows.len())
+            .map(|i| (t.num(i, ce), t.num(i, ct), t.num(i, cl)))
+            .collect();
         if !pts.is_empty() {
             let max_e = pts.iter().map(|p| p.0).fold(1.0, f64::max);
-            let png = both!(dir, "healthy_training", size, |root: &DrawingArea<_, Shift>| -> Result<()> {
-                let mut chart = ChartBuilder::on(root).caption("Healthy model: accuracy per epoch", ("sans-serif", 22)).margin(12).x_label_area_size(45).y_label_area_size(60).build_cartesian_2d(0f64..max_e + 0.5, 0f64..1f64).map_err(pe)?;
-                chart.configure_mesh().x_desc("epoch").y_desc("accuracy").label_style(("sans-serif", 14)).draw().map_err(pe)?;
+            let png = both!(dir, "healthy_training", size, |root: &DrawingArea<
+                _,
+                Shift,
+            >|
+             -> Result<()> {
+                let mut chart = ChartBuilder::on(root)
+                    .caption("Healthy model: accuracy per epoch", ("sans-serif", 22))
+                    .margin(12)
+                    .x_label_area_size(45)
+                    .y_label_area_size(60)
+                    .build_cartesian_2d(0f64..max_e + 0.5, 0f64..1f64)
+                    .map_err(pe)?;
+                chart
+                    .configure_mesh()
+                    .x_desc("epoch")
+                    .y_desc("accuracy")
+                    .label_style(("sans-serif", 14))
+                    .draw()
+                    .map_err(pe)?;
                 for (k, name) in [(0usize, "test top-1"), (1, "train (augmented)")] {
                     let colour = series_colour(k, 2);
-                    let xy: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, if k == 0 { p.1 } else { p.2 })).collect();
-                    chart.draw_series(LineSeries::new(xy.clone(), colour.stroke_width(2))).map_err(pe)?.label(name).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-                    chart.draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled()))).map_err(pe)?;
+                    let xy: Vec<(f64, f64)> = pts
+                        .iter()
+                        .map(|p| (p.0, if k == 0 { p.1 } else { p.2 }))
+                        .collect();
+                    chart
+                        .draw_series(LineSeries::new(xy.clone(), colour.stroke_width(2)))
+                        .map_err(pe)?
+                        .label(name)
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                        });
+                    chart
+                        .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                        .map_err(pe)?;
                 }
-                chart.configure_series_labels().position(SeriesLabelPosition::LowerRight).label_font(("sans-serif", 13)).background_style(WHITE.mix(0.85)).border_style(BLACK.mix(0.4)).draw().map_err(pe)?;
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .label_font(("sans-serif", 13))
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK.mix(0.4))
+                    .draw()
+                    .map_err(pe)?;
                 Ok(())
             });
-            figs.push(Figure { png, title: "Healthy model".into(), caption: "Test top-1 and training accuracy per epoch of the healthy model's training.".into() });
+            figs.push(Figure {
+                png,
+                title: "Healthy model".into(),
+                caption:
+                    "Test top-1 and training accuracy per epoch of the healthy model's training."
+                        .into(),
+            });
         }
     }
     Ok(figs)

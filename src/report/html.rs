@@ -7,12 +7,19 @@ use anyhow::Result;
 use base64::Engine;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The page as a string.
 pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
-    let name = r.run.as_ref().and_then(|v| v["config"]["name"].as_str().map(String::from)).unwrap_or_else(|| r.dir.display().to_string());
+    let name = r
+        .run
+        .as_ref()
+        .and_then(|v| v["config"]["name"].as_str().map(String::from))
+        .unwrap_or_else(|| r.dir.display().to_string());
     let mut h = String::new();
     h.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>atrophy report: {}</title>\n<style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f0f0f0}}td:first-child,th:first-child{{text-align:left}}figure{{margin:1.5em 0}}img{{max-width:100%;border:1px solid #eee}}.partial{{background:#fff3cd;border:1px solid #e0c060;padding:.7em 1em}}pre{{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}}</style></head><body>\n",
@@ -27,7 +34,10 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             "<p>atrophy {} &middot; seed {} &middot; backend {} &middot; steps {} of {}</p>\n",
             esc(run["atrophy_version"].as_str().unwrap_or("?")),
             run["seed"],
-            esc(&run["backend"]["device"].as_str().map(String::from).unwrap_or_else(|| "?".into())),
+            esc(&run["backend"]["device"]
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| "?".into())),
             run["steps_completed"],
             run["steps_total"]
         ));
@@ -35,7 +45,17 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
     h.push_str("<h2>Summary (mean &plusmn; sample sd over cycles)</h2>\n");
     if let Some(s) = &r.summary {
         let c = |n: &str| s.col(n);
-        let (cr, ci, cs, cn, cf, tm, ts, mm, ms) = (c("regime")?, c("iteration")?, c("state")?, c("cycles")?, c("fraction_injured")?, c("top1_mean")?, c("top1_sd")?, c("mean_class_mean")?, c("mean_class_sd")?);
+        let (cr, ci, cs, cn, cf, tm, ts, mm, ms) = (
+            c("regime")?,
+            c("iteration")?,
+            c("state")?,
+            c("cycles")?,
+            c("fraction_injured")?,
+            c("top1_mean")?,
+            c("top1_sd")?,
+            c("mean_class_mean")?,
+            c("mean_class_sd")?,
+        );
         h.push_str("<table id=\"summary\"><tr><th>regime</th><th>iteration</th><th>state</th><th>cycles</th><th>injured</th><th>top-1</th><th>mean class-wise</th></tr>\n");
         for (i, row) in s.rows.iter().enumerate() {
             h.push_str(&format!(
@@ -50,7 +70,10 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         let bytes = std::fs::read(&f.png)?;
         let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
         let svg = f.png.with_extension("svg");
-        let svg_name = svg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let svg_name = svg
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         h.push_str(&format!(
             "<figure><h3>{}</h3><img class=\"figure\" alt=\"{}\" src=\"data:image/png;base64,{b64}\"><figcaption>{} <a href=\"figures/{}\">SVG</a></figcaption></figure>\n",
             esc(&f.title), esc(&f.title), esc(&f.caption), esc(&svg_name)
@@ -65,7 +88,16 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         for row in &t.rows {
             h.push_str("<tr>");
             for v in row {
-                let shown = v.parse::<f64>().map(|x| if x.fract() == 0.0 { format!("{x}") } else { format!("{x:.4}") }).unwrap_or_else(|_| esc(v));
+                let shown = v
+                    .parse::<f64>()
+                    .map(|x| {
+                        if x.fract() == 0.0 {
+                            format!("{x}")
+                        } else {
+                            format!("{x:.4}")
+                        }
+                    })
+                    .unwrap_or_else(|_| esc(v));
                 h.push_str(&format!("<td>{shown}</td>"));
             }
             h.push_str("</tr>\n");
@@ -79,6 +111,10 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         h.push_str(&esc(&serde_json::to_string_pretty(&run["config"])?));
         h.push_str("</pre>\n");
     }
-    h.push_str(&format!("<p><small>Made by atrophy {} from {}.</small></p>\n</body></html>\n", env!("CARGO_PKG_VERSION"), esc(&r.dir.display().to_string())));
+    h.push_str(&format!(
+        "<p><small>Made by atrophy {} from {}.</small></p>\n</body></html>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(&r.dir.display().to_string())
+    ));
     Ok(h)
 }

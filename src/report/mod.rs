@@ -25,5 +25,9 @@ pub fn report(dir: &Path) -> Result<Report> {
     let page = html::page(&r, &figs)?;
     let html = dir.join("report.html");
     crate::fsio::write_atomic(&html, page.as_bytes())?;
-    Ok(Report { html, figures: figs.into_iter().map(|f| f.png).collect(), finished: r.finished })
+    Ok(Report {
+        html,
+        figures: figs.into_iter().map(|f| f.png).collect(),
+        finished: r.finished,
+    })
 }

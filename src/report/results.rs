@@ -19,19 +19,41 @@ impl Table {
         if !path.is_file() {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut lines = text.lines();
-        let header: Vec<String> = lines.next().unwrap_or_default().split(',').map(String::from).collect();
-        let rows: Vec<Vec<String>> = lines.filter(|l| !l.is_empty()).map(|l| l.split(',').map(String::from).collect()).collect();
-        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != header.len()) {
-            bail!("{}: row {} has {} fields, the header {}", path.display(), i + 2, r.len(), header.len());
+        let header: Vec<String> = lines
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let rows: Vec<Vec<String>> = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        if let Some((i, r)) = rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != header.len())
+        {
+            bail!(
+                "{}: row {} has {} fields, the header {}",
+                path.display(),
+                i + 2,
+                r.len(),
+                header.len()
+            );
         }
         Ok(Some(Table { header, rows }))
     }
 
     /// Index of a column.
     pub fn col(&self, name: &str) -> Result<usize> {
-        self.header.iter().position(|h| h == name).with_context(|| format!("no column `{name}` (columns: {})", self.header.join(", ")))
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("no column `{name}` (columns: {})", self.header.join(", ")))
     }
 
     /// A numeric cell.
@@ -73,8 +95,11 @@ fn read_npy_dir(dir: &Path) -> Result<BTreeMap<String, ndarray::Array2<f64>>> {
     if dir.is_dir() {
         for e in std::fs::read_dir(dir)? {
             let p = e?.path();
-            if p.extension().is_some_and(|x| x == "npy") && p.file_stem().is_some_and(|s| s != "labels") {
-                let m: ndarray::Array2<f64> = ndarray_npy::read_npy(&p).with_context(|| format!("reading {}", p.display()))?;
+            if p.extension().is_some_and(|x| x == "npy")
+                && p.file_stem().is_some_and(|s| s != "labels")
+            {
+                let m: ndarray::Array2<f64> = ndarray_npy::read_npy(&p)
+                    .with_context(|| format!("reading {}", p.display()))?;
                 out.insert(p.file_stem().unwrap().to_string_lossy().into_owned(), m);
             }
         }
@@ -88,19 +113,38 @@ impl Results {
         let metrics = Table::read(&dir.join("metrics.csv"))?.with_context(|| {
             format!("{} is not an atrophy results directory: it has no metrics.csv (make one with `atrophy run`)", dir.display())
         })?;
-        for c in ["regime", "cycle", "iteration", "fraction_injured", "state", "top1", "mean_class"] {
-            metrics.col(c).with_context(|| format!("{}", dir.join("metrics.csv").display()))?;
+        for c in [
+            "regime",
+            "cycle",
+            "iteration",
+            "fraction_injured",
+            "state",
+            "top1",
+            "mean_class",
+        ] {
+            metrics
+                .col(c)
+                .with_context(|| format!("{}", dir.join("metrics.csv").display()))?;
         }
-        let run: Option<serde_json::Value> = match std::fs::read(dir.join("run.json")) {
-            Ok(b) => Some(serde_json::from_slice(&b).with_context(|| format!("{}: not valid JSON", dir.join("run.json").display()))?),
-            Err(_) => None,
-        };
-        let finished = run.as_ref().and_then(|r| r["finished"].as_bool()).unwrap_or(false);
-        let cka_layers = std::fs::read_to_string(dir.join("cka/layers.txt")).map(|s| s.lines().map(String::from).collect()).unwrap_or_default();
-        let rdm_labels = match ndarray_npy::read_npy::<_, ndarray::Array1<f64>>(dir.join("rdm/labels.npy")) {
-            Ok(l) => Some(l.iter().map(|&v| v as usize).collect()),
-            Err(_) => None,
-        };
+        let run: Option<serde_json::Value> =
+            match std::fs::read(dir.join("run.json")) {
+                Ok(b) => Some(serde_json::from_slice(&b).with_context(|| {
+                    format!("{}: not valid JSON", dir.join("run.json").display())
+                })?),
+                Err(_) => None,
+            };
+        let finished = run
+            .as_ref()
+            .and_then(|r| r["finished"].as_bool())
+            .unwrap_or(false);
+        let cka_layers = std::fs::read_to_string(dir.join("cka/layers.txt"))
+            .map(|s| s.lines().map(String::from).collect())
+            .unwrap_or_default();
+        let rdm_labels =
+            match ndarray_npy::read_npy::<_, ndarray::Array1<f64>>(dir.join("rdm/labels.npy")) {
+                Ok(l) => Some(l.iter().map(|&v| v as usize).collect()),
+                Err(_) => None,
+            };
         Ok(Results {
             dir: dir.to_path_buf(),
             run,
@@ -131,21 +175,37 @@ impl Results {
 
     /// Number of classes (from the per-class columns).
     pub fn classes(&self) -> usize {
-        self.metrics.header.iter().filter(|h| h.starts_with("class_")).count()
+        self.metrics
+            .header
+            .iter()
+            .filter(|h| h.starts_with("class_"))
+            .count()
     }
 }
+
+/// Lines of a figure: (regime, state) -> points (x, mean, sd).
+pub type Curves = BTreeMap<(String, String), Vec<(f64, f64, f64)>>;
 
 /// Mean and sample sd of groups of `value` by (regime, state, iteration), with the mean fraction
 /// injured as x: `(regime, state) -> [(x, mean, sd)]` sorted by iteration. Healthy rows start
 /// every line of their regime.
-pub fn curves(t: &Table, value: &str) -> Result<BTreeMap<(String, String), Vec<(f64, f64, f64)>>> {
-    let (cr, cs, ci, cf, cv) = (t.col("regime")?, t.col("state")?, t.col("iteration")?, t.col("fraction_injured")?, t.col(value)?);
+pub fn curves(t: &Table, value: &str) -> Result<Curves> {
+    let (cr, cs, ci, cf, cv) = (
+        t.col("regime")?,
+        t.col("state")?,
+        t.col("iteration")?,
+        t.col("fraction_injured")?,
+        t.col(value)?,
+    );
     let mut groups: BTreeMap<(String, String, usize), Vec<(f64, f64)>> = BTreeMap::new();
     for (i, r) in t.rows.iter().enumerate() {
         let it: usize = r[ci].parse().unwrap_or(0);
-        groups.entry((r[cr].clone(), r[cs].clone(), it)).or_default().push((t.num(i, cf), t.num(i, cv)));
+        groups
+            .entry((r[cr].clone(), r[cs].clone(), it))
+            .or_default()
+            .push((t.num(i, cf), t.num(i, cv)));
     }
-    let mut out: BTreeMap<(String, String), Vec<(f64, f64, f64)>> = BTreeMap::new();
+    let mut out: Curves = BTreeMap::new();
     for ((regime, state, _), v) in &groups {
         let xs: Vec<f64> = v.iter().map(|p| p.0).collect();
         let ys: Vec<f64> = v.iter().map(|p| p.1).filter(|y| y.is_finite()).collect();
@@ -154,7 +214,11 @@ pub fn curves(t: &Table, value: &str) -> Result<BTreeMap<(String, String), Vec<(
         }
         let (m, sd) = crate::stats::mean_sd(&ys);
         let x = xs.iter().sum::<f64>() / xs.len() as f64;
-        let states: Vec<String> = if state == "healthy" { vec!["injured".into(), "retrained".into()] } else { vec![state.clone()] };
+        let states: Vec<String> = if state == "healthy" {
+            vec!["injured".into(), "retrained".into()]
+        } else {
+            vec![state.clone()]
+        };
         for s in states {
             out.entry((regime.clone(), s)).or_default().push((x, m, sd));
         }

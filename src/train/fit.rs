@@ -34,13 +34,22 @@ impl TrainConfig {
             return Err("batch_size must be at least 1".into());
         }
         if !(self.sgd.lr > 0.0 && self.sgd.lr.is_finite()) {
-            return Err(format!("lr {} is out of range: expected a positive number", self.sgd.lr));
+            return Err(format!(
+                "lr {} is out of range: expected a positive number",
+                self.sgd.lr
+            ));
         }
         if !(0.0..1.0).contains(&self.sgd.momentum) {
-            return Err(format!("momentum {} is out of range: expected 0 <= momentum < 1", self.sgd.momentum));
+            return Err(format!(
+                "momentum {} is out of range: expected 0 <= momentum < 1",
+                self.sgd.momentum
+            ));
         }
         if self.sgd.weight_decay < 0.0 {
-            return Err(format!("weight_decay {} is out of range: expected >= 0", self.sgd.weight_decay));
+            return Err(format!(
+                "weight_decay {} is out of range: expected >= 0",
+                self.sgd.weight_decay
+            ));
         }
         Ok(())
     }
@@ -68,7 +77,12 @@ pub fn make_batch<R: Rng>(
     let mut buf = vec![0f32; indices.len() * data.image_size()];
     fill_batch(data, indices, norm, augment, &mut buf);
     let x = Tensor::from_slice(&buf)
-        .view([indices.len() as i64, data.channels as i64, data.height as i64, data.width as i64])
+        .view([
+            indices.len() as i64,
+            data.channels as i64,
+            data.height as i64,
+            data.width as i64,
+        ])
         .to_device(device);
     let labels: Vec<i64> = indices.iter().map(|&i| data.labels[i] as i64).collect();
     let y = Tensor::from_slice(&labels).to_device(device);
@@ -105,7 +119,9 @@ pub fn train_epoch<R: Rng>(
     for (k, chunk) in order.chunks(cfg.batch_size).enumerate() {
         let aug = cfg.augment.map(|a| (a, &mut *rng));
         let (x, y) = make_batch(data, chunk, norm, aug, device);
-        lr = cfg.schedule.lr(cfg.sgd.lr, step0 + k, total_steps, steps_per_epoch);
+        lr = cfg
+            .schedule
+            .lr(cfg.sgd.lr, step0 + k, total_steps, steps_per_epoch);
         opt.zero_grad();
         let logits = net.forward_t(&x, true);
         let loss = logits.cross_entropy_for_logits(&y);
@@ -120,11 +136,21 @@ pub fn train_epoch<R: Rng>(
         on_step(k + 1, steps_per_epoch, live);
     }
     let n = order.len().max(1) as f64;
-    EpochStats { loss: loss_sum.double_value(&[]) / n, accuracy: correct.int64_value(&[]) as f64 / n, lr }
+    EpochStats {
+        loss: loss_sum.double_value(&[]) / n,
+        accuracy: correct.int64_value(&[]) as f64 / n,
+        lr,
+    }
 }
 
 /// Evaluates `net` in eval mode, without autograd, on all of `data`.
-pub fn evaluate(net: &Network, data: &Dataset, norm: &Normalization, device: Device, batch_size: usize) -> Evaluation {
+pub fn evaluate(
+    net: &Network,
+    data: &Dataset,
+    norm: &Normalization,
+    device: Device,
+    batch_size: usize,
+) -> Evaluation {
     let k = data.num_classes();
     let mut confusion = Tensor::zeros([(k * k) as i64], (Kind::Int64, device));
     let mut loss_sum = Tensor::zeros([], (Kind::Double, device));
@@ -133,13 +159,18 @@ pub fn evaluate(net: &Network, data: &Dataset, norm: &Normalization, device: Dev
         for chunk in all.chunks(batch_size.max(1)) {
             let (x, y) = make_batch::<rand_chacha::ChaCha8Rng>(data, chunk, norm, None, device);
             let logits = net.forward_t(&x, false);
-            loss_sum += logits.cross_entropy_loss::<Tensor>(&y, None, tch::Reduction::Sum, -100, 0.0).to_kind(Kind::Double);
+            loss_sum += logits
+                .cross_entropy_loss::<Tensor>(&y, None, tch::Reduction::Sum, -100, 0.0)
+                .to_kind(Kind::Double);
             let pred = logits.argmax(-1, false);
             let cell = &y * k as i64 + pred;
             confusion += cell.bincount::<Tensor>(None, (k * k) as i64);
         }
     });
     let flat: Vec<i64> = Vec::<i64>::try_from(confusion.to_device(Device::Cpu)).unwrap_or_default();
-    let matrix = flat.chunks(k).map(|r| r.iter().map(|&v| v as u64).collect()).collect();
+    let matrix = flat
+        .chunks(k)
+        .map(|r| r.iter().map(|&v| v as u64).collect())
+        .collect();
     Evaluation::from_confusion(matrix, loss_sum.double_value(&[]))
 }

@@ -99,8 +99,16 @@ impl HealthyOptions {
         use crate::data::Augment;
         use crate::train::{LrSchedule, SgdConfig};
         let t = &split.train;
-        let widths = self.widths.as_deref().map(|w| if w == "bench" { crate::model::BENCH_WIDTHS } else { w });
-        let architecture = Architecture::preset(&self.model, widths, t.channels, t.height, t.num_classes()).map_err(|e| format!("model/widths: {e}"))?;
+        let widths = self.widths.as_deref().map(|w| {
+            if w == "bench" {
+                crate::model::BENCH_WIDTHS
+            } else {
+                w
+            }
+        });
+        let architecture =
+            Architecture::preset(&self.model, widths, t.channels, t.height, t.num_classes())
+                .map_err(|e| format!("model/widths: {e}"))?;
         let augment = match self.augment.as_str() {
             "auto" => (split.name == "cifar10").then_some(Augment::CIFAR),
             "on" => Some(Augment::CIFAR),
@@ -110,17 +118,31 @@ impl HealthyOptions {
         let train = TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
-            sgd: SgdConfig { lr: self.lr, momentum: self.momentum, weight_decay: self.weight_decay, nesterov: false },
+            sgd: SgdConfig {
+                lr: self.lr,
+                momentum: self.momentum,
+                weight_decay: self.weight_decay,
+                nesterov: false,
+            },
             schedule: LrSchedule::parse(&self.schedule).map_err(|e| format!("schedule: {e}"))?,
             augment,
         };
         train.validate()?;
         if let Some(r) = self.subset {
             if r == 0 || r > t.len() {
-                return Err(format!("subset = {r} is out of range: expected 1..={}", t.len()));
+                return Err(format!(
+                    "subset = {r} is out of range: expected 1..={}",
+                    t.len()
+                ));
             }
         }
-        Ok(HealthySpec { dataset: split.name.clone(), architecture, train, seed: self.seed, train_subset: self.subset })
+        Ok(HealthySpec {
+            dataset: split.name.clone(),
+            architecture,
+            train,
+            seed: self.seed,
+            train_subset: self.subset,
+        })
     }
 }
 
@@ -151,7 +173,8 @@ struct Progress {
     rows: Vec<EpochRow>,
 }
 
-const HEADER: &str = "epoch,lr,train_loss,train_accuracy,test_loss,test_top1,test_mean_class,seconds";
+const HEADER: &str =
+    "epoch,lr,train_loss,train_accuracy,test_loss,test_top1,test_mean_class,seconds";
 
 fn write_log(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
     let mut s = String::from(HEADER);
@@ -159,7 +182,14 @@ fn write_log(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
     for r in rows {
         s.push_str(&format!(
             "{},{},{},{},{},{},{},{:.3}\n",
-            r.epoch, r.lr, r.train_loss, r.train_accuracy, r.test_loss, r.test_top1, r.test_mean_class, r.seconds
+            r.epoch,
+            r.lr,
+            r.train_loss,
+            r.train_accuracy,
+            r.test_loss,
+            r.test_top1,
+            r.test_mean_class,
+            r.seconds
         ));
     }
     crate::fsio::write_atomic(path, s.as_bytes())
@@ -167,8 +197,16 @@ fn write_log(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
 
 /// Trains (or continues training) the healthy model described by `spec` into `out`, and returns
 /// the path of the final checkpoint (`out/model.safetensors`).
-pub fn train_healthy(spec: &HealthySpec, split: &Split, out: &Path, device: Device, progress: bool) -> Result<std::path::PathBuf> {
-    spec.train.validate().map_err(|e| anyhow::anyhow!("training settings: {e}"))?;
+pub fn train_healthy(
+    spec: &HealthySpec,
+    split: &Split,
+    out: &Path,
+    device: Device,
+    progress: bool,
+) -> Result<std::path::PathBuf> {
+    spec.train
+        .validate()
+        .map_err(|e| anyhow::anyhow!("training settings: {e}"))?;
     let state = out.join("state");
     let progress_file = state.join("progress.json");
     let final_weights = out.join("model.safetensors");
@@ -188,23 +226,33 @@ pub fn train_healthy(spec: &HealthySpec, split: &Split, out: &Path, device: Devi
     let norm = Normalization::for_dataset(&split.name, &split.train);
     tch::manual_seed(crate::seed::derive(spec.seed, &[0]) as i64);
     let vs = nn::VarStore::new(device);
-    let net = Network::new(&vs.root(), &spec.architecture).map_err(|e| anyhow::anyhow!("architecture: {e}"))?;
+    let net = Network::new(&vs.root(), &spec.architecture)
+        .map_err(|e| anyhow::anyhow!("architecture: {e}"))?;
     let mut opt = MaskedSgd::new(&vs, spec.train.sgd.clone());
     if !rows.is_empty() {
         checkpoint::load_into(&state.join("weights.safetensors"), &vs, &spec.architecture)?;
         let momentum = state.join("momentum.safetensors");
         if momentum.is_file() {
-            opt.load_buffers(checkpoint::read_tensors(&momentum)?).map_err(|e| anyhow::anyhow!("{}: {e}", momentum.display()))?;
+            opt.load_buffers(checkpoint::read_tensors(&momentum)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", momentum.display()))?;
         }
     }
     let subset = match spec.train_subset {
-        Some(r) => Some(crate::data::random_subset(split.train.len(), r, &mut crate::seed::rng(spec.seed, &[1]))?),
+        Some(r) => Some(crate::data::random_subset(
+            split.train.len(),
+            r,
+            &mut crate::seed::rng(spec.seed, &[1]),
+        )?),
         None => None,
     };
     let n_train = subset.as_ref().map_or(split.train.len(), |s| s.len());
     let steps_per_epoch = n_train.div_ceil(spec.train.batch_size);
     let total_steps = steps_per_epoch * spec.train.epochs;
-    let bar = if progress { crate::progress::steps_bar(total_steps as u64, "train") } else { indicatif::ProgressBar::hidden() };
+    let bar = if progress {
+        crate::progress::steps_bar(total_steps as u64, "train")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_position((rows.len() * steps_per_epoch) as u64);
     for epoch in rows.len()..spec.train.epochs {
         let t0 = std::time::Instant::now();
@@ -224,7 +272,11 @@ pub fn train_healthy(spec: &HealthySpec, split: &Split, out: &Path, device: Devi
             |_, _, loss| {
                 bar.inc(1);
                 if let Some(l) = loss {
-                    bar.set_message(format!("epoch {}/{} loss {l:.4}", epoch + 1, spec.train.epochs));
+                    bar.set_message(format!(
+                        "epoch {}/{} loss {l:.4}",
+                        epoch + 1,
+                        spec.train.epochs
+                    ));
                 }
             },
         );
@@ -246,13 +298,24 @@ pub fn train_healthy(spec: &HealthySpec, split: &Split, out: &Path, device: Devi
         rows.push(row);
         // Weights and momentum first, then the progress record that points at them: a crash
         // between the two repeats one epoch, never skips one.
-        let named: Vec<(String, tch::Tensor)> = vs.variables().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+        let named: Vec<(String, tch::Tensor)> = vs
+            .variables()
+            .into_iter()
+            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+            .collect();
         checkpoint::write_tensors(&state.join("weights.safetensors"), &named)?;
-        let momentum: Vec<(String, tch::Tensor)> = opt.buffers().into_iter().map(|(n, t)| (n, t.to_device(Device::Cpu))).collect();
+        let momentum: Vec<(String, tch::Tensor)> = opt
+            .buffers()
+            .into_iter()
+            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+            .collect();
         if !momentum.is_empty() {
             checkpoint::write_tensors(&state.join("momentum.safetensors"), &momentum)?;
         }
-        let p = Progress { spec: spec.clone(), rows: rows.clone() };
+        let p = Progress {
+            spec: spec.clone(),
+            rows: rows.clone(),
+        };
         crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
         write_log(&out.join("train_log.csv"), &rows)?;
     }

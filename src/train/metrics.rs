@@ -46,15 +46,28 @@ impl Evaluation {
         Evaluation {
             n: n as usize,
             loss: if n > 0 { loss_sum / n as f64 } else { f64::NAN },
-            top1: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
-            mean_class: if present.is_empty() { 0.0 } else { present.iter().sum::<f64>() / present.len() as f64 },
+            top1: if n > 0 {
+                correct as f64 / n as f64
+            } else {
+                0.0
+            },
+            mean_class: if present.is_empty() {
+                0.0
+            } else {
+                present.iter().sum::<f64>() / present.len() as f64
+            },
             per_class,
             confusion,
         }
     }
 
     /// Metrics from labels and predictions.
-    pub fn from_predictions(labels: &[i64], predictions: &[i64], classes: usize, loss_sum: f64) -> Evaluation {
+    pub fn from_predictions(
+        labels: &[i64],
+        predictions: &[i64],
+        classes: usize,
+        loss_sum: f64,
+    ) -> Evaluation {
         let mut confusion = vec![vec![0u64; classes]; classes];
         for (&t, &p) in labels.iter().zip(predictions) {
             confusion[t as usize][p as usize] += 1;

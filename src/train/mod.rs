@@ -1,18 +1,18 @@
 //! Training and evaluation: SGD with momentum and weight decay that keeps frozen synapses
 //! bitwise frozen, learning-rate schedules, the epoch loop, and classification metrics.
-pub mod metrics;
-pub mod schedule;
 #[cfg(feature = "torch")]
 pub mod fit;
+pub mod metrics;
 #[cfg(feature = "torch")]
 pub mod optim;
+pub mod schedule;
 
-pub use metrics::Evaluation;
-pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub use fit::{evaluate, make_batch, train_epoch, EpochStats, TrainConfig};
+pub use metrics::Evaluation;
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
+pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]

@@ -24,7 +24,12 @@ pub struct SgdConfig {
 
 impl Default for SgdConfig {
     fn default() -> Self {
-        SgdConfig { lr: 0.001, momentum: 0.9, weight_decay: 0.0, nesterov: false }
+        SgdConfig {
+            lr: 0.001,
+            momentum: 0.9,
+            weight_decay: 0.0,
+            nesterov: false,
+        }
     }
 }
 
@@ -46,9 +51,21 @@ pub struct MaskedSgd {
 impl MaskedSgd {
     /// An optimizer over every trainable variable of `vs`, in name order.
     pub fn new(vs: &nn::VarStore, config: SgdConfig) -> MaskedSgd {
-        let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
+        let mut vars: Vec<(String, Tensor)> = vs
+            .variables()
+            .into_iter()
+            .filter(|(_, t)| t.requires_grad())
+            .collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
-        let slots = vars.into_iter().map(|(name, param)| Slot { name, param, buffer: None, mask: None }).collect();
+        let slots = vars
+            .into_iter()
+            .map(|(name, param)| Slot {
+                name,
+                param,
+                buffer: None,
+                mask: None,
+            })
+            .collect();
         MaskedSgd { config, slots }
     }
 
@@ -69,7 +86,11 @@ impl MaskedSgd {
             None => None,
             Some(m) => {
                 if m.size() != slot.param.size() {
-                    return Err(format!("mask for `{name}` has shape {:?}, expected {:?}", m.size(), slot.param.size()));
+                    return Err(format!(
+                        "mask for `{name}` has shape {:?}, expected {:?}",
+                        m.size(),
+                        slot.param.size()
+                    ));
                 }
                 let device = slot.param.device();
                 let b = m.to_device(device).to_kind(Kind::Bool);
@@ -105,9 +126,13 @@ impl MaskedSgd {
                 if !g.defined() {
                     continue;
                 }
-                let mut d = if c.weight_decay != 0.0 { &g + &s.param * c.weight_decay } else { g };
+                let mut d = if c.weight_decay != 0.0 {
+                    &g + &s.param * c.weight_decay
+                } else {
+                    g
+                };
                 if let Some((_, f)) = &s.mask {
-                    d = d * f;
+                    d *= f;
                 }
                 if c.momentum != 0.0 {
                     let buf = match s.buffer.take() {
@@ -117,7 +142,11 @@ impl MaskedSgd {
                             b
                         }
                     };
-                    d = if c.nesterov { &d + &buf * c.momentum } else { buf.shallow_clone() };
+                    d = if c.nesterov {
+                        &d + &buf * c.momentum
+                    } else {
+                        buf.shallow_clone()
+                    };
                     s.buffer = Some(buf);
                 }
                 match &s.mask {
@@ -136,15 +165,30 @@ impl MaskedSgd {
 
     /// Momentum buffers by parameter name (for resumable checkpoints).
     pub fn buffers(&self) -> Vec<(String, Tensor)> {
-        self.slots.iter().filter_map(|s| s.buffer.as_ref().map(|b| (s.name.clone(), b.shallow_clone()))).collect()
+        self.slots
+            .iter()
+            .filter_map(|s| {
+                s.buffer
+                    .as_ref()
+                    .map(|b| (s.name.clone(), b.shallow_clone()))
+            })
+            .collect()
     }
 
     /// Restores momentum buffers saved by [`MaskedSgd::buffers`].
     pub fn load_buffers(&mut self, named: Vec<(String, Tensor)>) -> Result<(), String> {
         for (name, t) in named {
-            let slot = self.slots.iter_mut().find(|s| s.name == name).ok_or_else(|| format!("optimizer state names unknown parameter `{name}`"))?;
+            let slot = self
+                .slots
+                .iter_mut()
+                .find(|s| s.name == name)
+                .ok_or_else(|| format!("optimizer state names unknown parameter `{name}`"))?;
             if t.size() != slot.param.size() {
-                return Err(format!("optimizer state for `{name}` has shape {:?}, expected {:?}", t.size(), slot.param.size()));
+                return Err(format!(
+                    "optimizer state for `{name}` has shape {:?}, expected {:?}",
+                    t.size(),
+                    slot.param.size()
+                ));
             }
             slot.buffer = Some(t.to_device(slot.param.device()).to_kind(slot.param.kind()));
         }

@@ -34,13 +34,19 @@ impl LrSchedule {
                 let epoch = step / steps_per_epoch.max(1);
                 base * gamma.powi((epoch / every.max(1)) as i32)
             }
-            LrSchedule::Cosine => base * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / total as f64).cos()),
+            LrSchedule::Cosine => {
+                base * 0.5 * (1.0 + (std::f64::consts::PI * step as f64 / total as f64).cos())
+            }
             LrSchedule::OneCycle { pct_start } => {
                 let initial = base / 25.0;
                 let last = initial / 1e4;
                 let up = ((pct_start * total as f64) - 1.0).max(1.0);
                 let s = step as f64;
-                let cos = |from: f64, to: f64, frac: f64| to + (from - to) * 0.5 * (1.0 + (std::f64::consts::PI * frac.clamp(0.0, 1.0)).cos());
+                let cos = |from: f64, to: f64, frac: f64| {
+                    to + (from - to)
+                        * 0.5
+                        * (1.0 + (std::f64::consts::PI * frac.clamp(0.0, 1.0)).cos())
+                };
                 if s <= up {
                     cos(initial, base, s / up)
                 } else {
@@ -53,7 +59,10 @@ impl LrSchedule {
     /// Parses `constant`, `step:EVERY:GAMMA`, `cosine`, `onecycle[:PCT]`.
     pub fn parse(s: &str) -> Result<LrSchedule, String> {
         let parts: Vec<&str> = s.split(':').collect();
-        let num = |t: &str| t.parse::<f64>().map_err(|_| format!("schedule `{s}`: `{t}` is not a number"));
+        let num = |t: &str| {
+            t.parse::<f64>()
+                .map_err(|_| format!("schedule `{s}`: `{t}` is not a number"))
+        };
         match parts.as_slice() {
             ["constant"] => Ok(LrSchedule::Constant),
             ["cosine"] => Ok(LrSchedule::Cosine),
@@ -80,7 +89,10 @@ mod tests {
     #[test]
     fn schedules_hit_their_landmarks() {
         assert_eq!(LrSchedule::Constant.lr(0.1, 7, 10, 2), 0.1);
-        let s = LrSchedule::Step { every: 2, gamma: 0.1 };
+        let s = LrSchedule::Step {
+            every: 2,
+            gamma: 0.1,
+        };
         assert_eq!(s.lr(1.0, 3, 100, 2), 1.0);
         assert!((s.lr(1.0, 4, 100, 2) - 0.1).abs() < 1e-12);
         assert!((LrSchedule::Cosine.lr(1.0, 50, 100, 10) - 0.5).abs() < 1e-12);
@@ -89,7 +101,15 @@ mod tests {
         assert!((o.lr(1.0, 0, 100, 10) - 0.04).abs() < 1e-12);
         assert!((o.lr(1.0, 24, 100, 10) - 1.0).abs() < 1e-9);
         assert!((o.lr(1.0, 99, 100, 10) - 4e-6).abs() < 1e-12);
-        assert_eq!(LrSchedule::parse("step:30:0.1").unwrap(), LrSchedule::Step { every: 30, gamma: 0.1 });
-        assert!(LrSchedule::parse("linear").unwrap_err().contains("unknown schedule"));
+        assert_eq!(
+            LrSchedule::parse("step:30:0.1").unwrap(),
+            LrSchedule::Step {
+                every: 30,
+                gamma: 0.1
+            }
+        );
+        assert!(LrSchedule::parse("linear")
+            .unwrap_err()
+            .contains("unknown schedule"));
     }
 }
