@@ -38,6 +38,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Info(a) => atrophy::cli::info::run(a),
         Command::Data(c) => atrophy::cli::data::run(c, progress),
+        #[cfg(feature = "torch")]
+        Command::Activations(a) => atrophy::cli::inspect::run_activations(a, device(&cli)?),
+        #[cfg(feature = "torch")]
+        Command::Pathways(a) => atrophy::cli::inspect::run_pathways(a),
         Command::Cka(a) => atrophy::cli::analysis::run_cka(a),
         Command::CkaMatrix(a) => atrophy::cli::analysis::run_cka_matrix(a),
         Command::Rdm(a) => atrophy::cli::analysis::run_rdm(a),

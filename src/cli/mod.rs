@@ -4,6 +4,8 @@ pub mod analysis;
 pub mod data;
 pub mod info;
 #[cfg(feature = "torch")]
+pub mod inspect;
+#[cfg(feature = "torch")]
 pub mod run;
 #[cfg(feature = "torch")]
 pub mod train;
@@ -95,6 +97,12 @@ pub enum Command {
     /// Get and inspect data sets.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Write the activations of named layers of a checkpoint for N images as .npy files.
+    #[cfg(feature = "torch")]
+    Activations(inspect::ActivationsArgs),
+    /// Compare the top-k magnitude synapses of two checkpoints layer by layer (pathways, P7).
+    #[cfg(feature = "torch")]
+    Pathways(inspect::PathwaysArgs),
     /// CKA between two activation arrays (.npy, n images x features).
     Cka(analysis::CkaArgs),
     /// Layer x layer CKA matrix between two folders of per-layer .npy activations.

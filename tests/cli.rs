@@ -1,0 +1,167 @@
+//! The command line end to end on synthetic data: train, eval, info, activations -> cka-matrix,
+//! pathways, and clear errors for bad input.
+#![cfg(feature = "torch")]
+use std::process::{Command, Output};
+
+fn atrophy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atrophy"))
+        .args(args)
+        .env("ATROPHY_THREADS", "1")
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn train_eval_info_activations_pathways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let r = run.to_str().unwrap();
+    let out = ok(&atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--widths",
+        "8,M,16,M",
+        "--epochs",
+        "1",
+        "--lr",
+        "0.02",
+        "--out",
+        r,
+    ]));
+    assert!(out.contains("test top-1"), "{out}");
+    let eval = ok(&atrophy(&["eval", r, "--json"]));
+    let e: serde_json::Value = serde_json::from_str(&eval).unwrap();
+    assert!(e["top1"].as_f64().unwrap() > 0.5, "{eval}");
+    assert_eq!(e["confusion"].as_array().unwrap().len(), 10);
+    let info = ok(&atrophy(&["info", &format!("{r}/model.safetensors")]));
+    assert!(
+        info.contains("conv2") && info.contains("parameters") && info.contains("FLOPs"),
+        "{info}"
+    );
+
+    // activations -> cka-matrix: a model against itself has CKA 1 on the diagonal.
+    let acts = tmp.path().join("acts");
+    ok(&atrophy(&[
+        "activations",
+        r,
+        "--layers",
+        "conv1,relu2,linear1",
+        "--n",
+        "64",
+        "--out",
+        acts.to_str().unwrap(),
+    ]));
+    let files: Vec<String> = std::fs::read_dir(&acts)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.contains(&"000_conv1.npy".to_string()) && files.contains(&"labels.npy".to_string()),
+        "{files:?}"
+    );
+    std::fs::remove_file(acts.join("labels.npy")).unwrap();
+    let m = tmp.path().join("m.npy");
+    ok(&atrophy(&[
+        "cka-matrix",
+        acts.to_str().unwrap(),
+        acts.to_str().unwrap(),
+        "--out",
+        m.to_str().unwrap(),
+    ]));
+    let mat: ndarray::Array2<f64> = ndarray_npy::read_npy(&m).unwrap();
+    assert_eq!(mat.dim(), (3, 3));
+    for i in 0..3 {
+        assert!((mat[[i, i]] - 1.0).abs() < 1e-6, "{mat}");
+    }
+    let bad = atrophy(&[
+        "activations",
+        r,
+        "--layers",
+        "conv9",
+        "--n",
+        "8",
+        "--out",
+        acts.to_str().unwrap(),
+    ]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("conv9"));
+
+    // pathways: a model against itself keeps every top-k synapse unchanged.
+    let p = ok(&atrophy(&["pathways", r, r, "--fraction", "0.1"]));
+    assert!(
+        p.lines()
+            .filter(|l| l.starts_with("conv") || l.starts_with("linear"))
+            .all(|l| l.split_whitespace().nth(3) == Some("1.000000")),
+        "{p}"
+    );
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_nonzero_exit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "eval".into(),
+                tmp.path().join("nothing").display().to_string(),
+            ],
+            "sidecar",
+        ),
+        (
+            vec!["train".into(), "--dataset".into(), "imagenet".into()],
+            "unknown data set `imagenet`",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--dataset".into(),
+                "synthetic".into(),
+                "--lr=-1".into(),
+            ],
+            "lr -1 is out of range",
+        ),
+        (
+            vec![
+                "train".into(),
+                "--dataset".into(),
+                "synthetic".into(),
+                "--schedule".into(),
+                "linear".into(),
+            ],
+            "unknown schedule",
+        ),
+        (
+            vec!["--device".into(), "tpu".into(), "eval".into(), "x".into()],
+            "unknown device `tpu`",
+        ),
+        (
+            vec!["run".into(), "no-such-preset".into()],
+            "neither a config file nor a preset",
+        ),
+        (
+            vec![
+                "--device".into(),
+                "cuda:7".into(),
+                "eval".into(),
+                "x".into(),
+            ],
+            "cuda",
+        ),
+    ];
+    for (args, needle) in cases {
+        let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        let o = atrophy(&a);
+        assert!(!o.status.success(), "{a:?} succeeded");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(needle), "{a:?}: {e}");
+    }
+}
