@@ -27,7 +27,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         #[cfg(feature = "torch")]
         Command::Merge(a) => atrophy::cli::run::merge(a),
         Command::Report(a) => {
-            let r = atrophy::report::report(&a.dir)?;
+            let r = atrophy::report::report(&a.dir, &a.at)?;
             println!(
                 "{}{} ({} figures)",
                 r.html.display(),

@@ -75,9 +75,9 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
         "accuracy_mean_class",
         "rdm_tau",
         "pathways",
-        "cka_heatmaps",
-        "cka_diagonal",
-        "rdms",
+        "cka_heatmaps_50",
+        "cka_diagonal_50",
+        "rdms_50",
         "healthy_training",
     ];
     for f in figures {
@@ -159,9 +159,13 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
     let text = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     let cut: Vec<&str> = text.lines().take(5).collect();
     std::fs::write(out.join("metrics.csv"), cut.join("\n") + "\n").unwrap();
-    let o = atrophy(&["report", out.to_str().unwrap()]);
+    let o = atrophy(&["report", out.to_str().unwrap(), "--at", "0.5,0.9"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("partial"));
+    assert!(
+        out.join("figures/cka_heatmaps_75.png").is_file(),
+        "no figure at the second level"
+    );
     assert!(std::fs::read_to_string(out.join("report.html"))
         .unwrap()
         .contains("id=\"partial\""));

@@ -67,7 +67,10 @@ pub enum Command {
     /// Works on a partial folder too (a run still going or stopped), marking the page partial.
     /// `atrophy run` calls it at the end.
     ///
-    /// Example: atrophy report results/quick
+    /// Examples:
+    ///   atrophy report results/quick
+    ///   atrophy report results/moore-decay --at 0.3,0.6,0.8
+    #[command(verbatim_doc_comment)]
     Report(ReportArgs),
     /// Train a healthy model from scratch (resumable: run it again to continue).
     ///
@@ -118,4 +121,7 @@ pub enum Command {
 pub struct ReportArgs {
     /// A results folder made by `atrophy run`.
     pub dir: std::path::PathBuf,
+    /// Fractions injured at which to draw CKA heatmaps, diagonals and RDMs (nearest iteration).
+    #[arg(long, value_delimiter = ',', default_value = "0.6")]
+    pub at: Vec<f64>,
 }

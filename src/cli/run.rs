@@ -105,7 +105,7 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
         },
     )?;
     print_summary(&p);
-    let r = crate::report::report(&out)?;
+    let r = crate::report::report(&out, &crate::report::DEFAULT_LEVELS)?;
     println!("results in {}; report {}", out.display(), r.html.display());
     Ok(())
 }

@@ -258,7 +258,10 @@ pub struct Figure {
 }
 
 /// Draws every figure the results allow into `dir`.
-pub fn draw_all(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
+///
+/// `levels` are the fractions injured (e.g. 0.6) at which CKA heatmaps, diagonals and RDMs are
+/// drawn (the nearest iteration of each).
+pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> {
     register_font();
     std::fs::create_dir_all(dir)?;
     let mut figs = Vec::new();
@@ -377,14 +380,23 @@ pub fn draw_all(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
         })
         .collect();
     if let Some(regime) = retraining.first().copied().or(regimes.first()) {
-        if let Some((it, frac)) = iteration_near(r, regime, 0.6) {
+        let mut seen = Vec::new();
+        for &level in levels {
+            let Some((it, frac)) = iteration_near(r, regime, level) else {
+                continue;
+            };
+            if seen.contains(&it) {
+                continue;
+            }
+            seen.push(it);
+            let pct = (100.0 * frac).round() as i64;
             let inj = mean_cka(r, regime, it, "injured");
             let ret = mean_cka(r, regime, it, "retrained");
             if let Some((inj, cycles)) = &inj {
                 let ret = ret.map(|r| r.0);
                 let png = both!(
                     dir,
-                    "cka_heatmaps",
+                    format!("cka_heatmaps_{pct}"),
                     (1300, 600),
                     |root: &DrawingArea<_, Shift>| -> Result<()> {
                         let (left, bar) = root.split_horizontally(1170);
@@ -414,7 +426,7 @@ pub fn draw_all(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
                 let layers = r.cka_layers.clone();
                 let png = both!(
                     dir,
-                    "cka_diagonal",
+                    format!("cka_diagonal_{pct}"),
                     size,
                     |root: &DrawingArea<_, Shift>| -> Result<()> {
                         let l = inj.nrows();
@@ -499,7 +511,7 @@ pub fn draw_all(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
                     .max(1e-12);
                 let png = both!(
                     dir,
-                    "rdms",
+                    format!("rdms_{pct}"),
                     (1350, 470),
                     |root: &DrawingArea<_, Shift>| -> Result<()> {
                         let (left, bar) = root.split_horizontally(1220);

@@ -18,10 +18,17 @@ pub struct Report {
     pub finished: bool,
 }
 
-/// Writes the figures and the page for the results in `dir`.
-pub fn report(dir: &Path) -> Result<Report> {
+/// The default injury level of the CKA and RDM figures: paper 000's Fig. 3 shows 60 %.
+pub const DEFAULT_LEVELS: [f64; 1] = [0.6];
+
+/// Writes the figures and the page for the results in `dir`; CKA and RDM figures at the
+/// fractions injured in `levels`.
+pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
     let r = results::Results::read(dir)?;
-    let figs = figures::draw_all(&r, &dir.join("figures"))?;
+    if let Some(l) = levels.iter().find(|l| !(0.0..=1.0).contains(*l)) {
+        anyhow::bail!("injury level {l} is out of range: expected fractions in [0, 1], e.g. 0.6");
+    }
+    let figs = figures::draw_all(&r, &dir.join("figures"), levels)?;
     let page = html::page(&r, &figs)?;
     let html = dir.join("report.html");
     crate::fsio::write_atomic(&html, page.as_bytes())?;
