@@ -5,6 +5,7 @@
 //! render on machines without fontconfig or system fonts.
 use super::results::{curves, Curves, Results};
 use anyhow::{anyhow, Result};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
@@ -66,6 +67,51 @@ macro_rules! both {
     }};
 }
 
+/// A chart with f64 axes.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The legend box, in the same style on every figure.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(pe)
+}
+
+/// A labelled line with a dot at every point; dashed when `dashed`.
+fn line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    xy: &[(f64, f64)],
+    colour: RGBColor,
+    label: &str,
+    dashed: bool,
+) -> Result<()> {
+    let style = colour.stroke_width(2);
+    let series = if dashed {
+        chart
+            .draw_series(DashedLineSeries::new(xy.to_vec(), 8, 5, style))
+            .map_err(pe)?
+    } else {
+        chart
+            .draw_series(LineSeries::new(xy.to_vec(), style))
+            .map_err(pe)?
+    };
+    series
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+    chart
+        .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+        .map_err(pe)?;
+    Ok(())
+}
+
 fn draw_curves<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -116,32 +162,9 @@ fn draw_curves<DB: DrawingBackend>(
         } else {
             format!("{regime} {state} (dashed)")
         };
-        let style = colour.stroke_width(2);
-        let series = if state == "retrained" {
-            chart
-                .draw_series(LineSeries::new(xy.clone(), style))
-                .map_err(pe)?
-        } else {
-            chart
-                .draw_series(DashedLineSeries::new(xy.clone(), 8, 5, style))
-                .map_err(pe)?
-        };
-        series.label(label).legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-        });
-        chart
-            .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-            .map_err(pe)?;
+        line(&mut chart, &xy, colour, &label, state != "retrained")?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(pe)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::LowerLeft)
 }
 
 fn draw_heatmap<DB: DrawingBackend>(
@@ -441,14 +464,20 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                             .margin(12)
                             .x_label_area_size(45)
                             .y_label_area_size(60)
-                            .build_cartesian_2d(0f64..l as f64, 0f64..1.05f64)
+                            .build_cartesian_2d(-0.5f64..l as f64 - 0.5, 0f64..1.05f64)
                             .map_err(pe)?;
                         chart
                             .configure_mesh()
                             .x_desc("layer")
+                            .x_labels(l.min(20))
                             .y_desc("CKA(healthy, model)")
                             .x_label_formatter(&|x| {
-                                layers.get(*x as usize).cloned().unwrap_or_default()
+                                // Ticks fall on whole layer indices only.
+                                if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
+                                    layers.get(x.round() as usize).cloned().unwrap_or_default()
+                                } else {
+                                    String::new()
+                                }
                             })
                             .label_style(("sans-serif", 12))
                             .draw()
@@ -460,32 +489,12 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                             let Some(m) = m else { continue };
                             let colour = series_colour(k, 2);
                             let pts: Vec<(f64, f64)> = (0..l)
-                                .map(|i| (i as f64 + 0.5, m[[i, i]]))
+                                .map(|i| (i as f64, m[[i, i]]))
                                 .filter(|p| p.1.is_finite())
                                 .collect();
-                            chart
-                                .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
-                                .map_err(pe)?
-                                .label(name)
-                                .legend(move |(x, y)| {
-                                    PathElement::new(
-                                        vec![(x, y), (x + 20, y)],
-                                        colour.stroke_width(2),
-                                    )
-                                });
-                            chart
-                                .draw_series(
-                                    pts.iter().map(|&p| Circle::new(p, 3, colour.filled())),
-                                )
-                                .map_err(pe)?;
+                            line(&mut chart, &pts, colour, name, false)?;
                         }
-                        chart
-                            .configure_series_labels()
-                            .label_font(("sans-serif", 13))
-                            .background_style(WHITE.mix(0.85))
-                            .border_style(BLACK.mix(0.4))
-                            .draw()
-                            .map_err(pe)?;
+                        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
                         Ok(())
                     }
                 );
@@ -568,25 +577,9 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                         .iter()
                         .map(|p| (p.0, if k == 0 { p.1 } else { p.2 }))
                         .collect();
-                    chart
-                        .draw_series(LineSeries::new(xy.clone(), colour.stroke_width(2)))
-                        .map_err(pe)?
-                        .label(name)
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                        });
-                    chart
-                        .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-                        .map_err(pe)?;
+                    line(&mut chart, &xy, colour, name, false)?;
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
-                    .label_font(("sans-serif", 13))
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK.mix(0.4))
-                    .draw()
-                    .map_err(pe)?;
+                legend(&mut chart, SeriesLabelPosition::LowerRight)?;
                 Ok(())
             });
             figs.push(Figure {
