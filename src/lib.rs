@@ -8,6 +8,7 @@
 //! and the architecture descriptions build and test without it.
 pub mod analysis;
 pub mod cli;
+pub mod compress;
 pub mod data;
 #[cfg(feature = "torch")]
 pub mod experiment;

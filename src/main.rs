@@ -36,6 +36,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        #[cfg(feature = "torch")]
+        Command::Compress(a) => atrophy::cli::compress::run(a, device(&cli)?, progress),
         Command::Info(a) => atrophy::cli::info::run(a),
         Command::Data(c) => atrophy::cli::data::run(c, progress),
         #[cfg(feature = "torch")]

@@ -1,6 +1,8 @@
 //! The command line: argument parsing and progress display only; the science lives in the
 //! library modules.
 pub mod analysis;
+#[cfg(feature = "torch")]
+pub mod compress;
 pub mod data;
 pub mod info;
 #[cfg(feature = "torch")]
@@ -90,6 +92,11 @@ pub enum Command {
     /// Example: atrophy eval runs/fm --json
     #[cfg(feature = "torch")]
     Eval(train::EvalArgs),
+    /// Compress a checkpoint: remove the filters with the smallest L1 norm (with their BatchNorm
+    /// channels and the next layer's inputs) until the FLOPs are at most F of the original, then
+    /// fine-tune (P2, paper 000).
+    #[cfg(feature = "torch")]
+    Compress(compress::CompressArgs),
     /// Show the layers (names, shapes, parameters, MACs) of a checkpoint or a model preset.
     ///
     /// Examples:

@@ -1,0 +1,136 @@
+//! `atrophy compress`: dependency-aware L1 filter pruning to a FLOPs target, then fine-tuning.
+use crate::checkpoint::{self, CheckpointMeta};
+use crate::compress;
+use crate::data::{self, Augment};
+use crate::train::{evaluate, train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use tch::Device;
+
+/// Arguments of `compress`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Example (paper 000: about 8.5 % of VGG19's parameters):
+  atrophy compress runs/vgg19bn --flops-keep 0.12 --finetune-epochs 20 --out runs/vgg19bn-small
+  atrophy info runs/vgg19bn-small            # the new widths")]
+pub struct CompressArgs {
+    /// Checkpoint to compress.
+    pub checkpoint: PathBuf,
+    /// Keep at most this fraction of the FLOPs (multiply-accumulates) of one forward pass.
+    #[arg(long)]
+    pub flops_keep: f64,
+    /// Epochs of fine-tuning after pruning (0 = none).
+    #[arg(long, default_value_t = 0)]
+    pub finetune_epochs: usize,
+    /// Fine-tuning learning rate (cosine schedule).
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// Fine-tuning batch size.
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    /// Seed of the fine-tuning.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// File or folder holding the checkpoint's data set.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Output folder (model.safetensors + model.json).
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+/// Runs `compress`.
+pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
+    let (vs, net, meta) = checkpoint::load(&a.checkpoint, device)?;
+    let split = data::load(&meta.dataset, a.data.as_deref())?;
+    let norm = meta.normalization.clone();
+    let before = evaluate(&net, &split.test, &norm, device, 500);
+    let norms = compress::apply::filter_l1(&vs, &meta.architecture).map_err(anyhow::Error::msg)?;
+    let plan =
+        compress::plan(&meta.architecture, &norms, a.flops_keep).map_err(anyhow::Error::msg)?;
+    let (vs2, net2) =
+        compress::apply::prune(&vs, &meta.architecture, &plan).map_err(anyhow::Error::msg)?;
+    let pruned = evaluate(&net2, &split.test, &norm, device, 500);
+    let mut finetuned = pruned.clone();
+    if a.finetune_epochs > 0 {
+        let cfg = TrainConfig {
+            epochs: a.finetune_epochs,
+            batch_size: a.batch_size,
+            sgd: SgdConfig {
+                lr: a.lr,
+                momentum: 0.9,
+                weight_decay: 5e-4,
+                nesterov: false,
+            },
+            schedule: LrSchedule::Cosine,
+            augment: (split.name == "cifar10").then_some(Augment::CIFAR),
+        };
+        cfg.validate().map_err(anyhow::Error::msg)?;
+        let mut opt = MaskedSgd::new(&vs2, cfg.sgd.clone());
+        let spe = split.train.len().div_ceil(cfg.batch_size);
+        let bar = if progress {
+            crate::progress::steps_bar((spe * cfg.epochs) as u64, "fine-tune")
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        tch::manual_seed(crate::seed::derive(a.seed, &[30]) as i64);
+        for e in 0..cfg.epochs {
+            let mut rng = crate::seed::rng(a.seed, &[31, e as u64]);
+            train_epoch(
+                &net2,
+                &mut opt,
+                &split.train,
+                None,
+                &norm,
+                &cfg,
+                e * spe,
+                spe * cfg.epochs,
+                device,
+                &mut rng,
+                |_, _, _| bar.inc(1),
+            );
+        }
+        bar.finish_and_clear();
+        finetuned = evaluate(&net2, &split.test, &norm, device, 500);
+    }
+    let (f0, f1) = plan.flops;
+    let (p0, p1) = plan.params;
+    let out_meta = CheckpointMeta {
+        atrophy_version: env!("CARGO_PKG_VERSION").into(),
+        architecture: plan.arch.clone(),
+        dataset: meta.dataset.clone(),
+        normalization: norm,
+        evaluation: Some(finetuned.clone()),
+        provenance: serde_json::json!({
+            "compressed_from": a.checkpoint.display().to_string(),
+            "original_widths": meta.architecture.widths,
+            "flops_keep_requested": a.flops_keep,
+            "flops": [f0, f1],
+            "parameters": [p0, p1],
+            "top1": { "original": before.top1, "pruned": pruned.top1, "finetuned": finetuned.top1 },
+            "finetune_epochs": a.finetune_epochs,
+            "original_provenance": meta.provenance,
+        }),
+    };
+    let weights = a.out.join("model.safetensors");
+    checkpoint::save(&weights, &vs2, &out_meta)?;
+    println!(
+        "widths      {} -> {}",
+        meta.architecture.widths, plan.arch.widths
+    );
+    println!(
+        "parameters  {p0} -> {p1} ({:.2} % kept)",
+        100.0 * p1 as f64 / p0 as f64
+    );
+    println!(
+        "FLOPs       {f0} -> {f1} ({:.2} % kept)",
+        100.0 * f1 as f64 / f0 as f64
+    );
+    println!(
+        "top-1       original {:.4}, pruned {:.4}, fine-tuned ({} epochs) {:.4}",
+        before.top1, pruned.top1, a.finetune_epochs, finetuned.top1
+    );
+    println!("checkpoint  {}", weights.display());
+    Ok(())
+}

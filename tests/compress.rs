@@ -1,0 +1,133 @@
+//! Structured compression (P2): the pruned network computes what the original computes with the
+//! removed filters silenced; widths, counts and errors.
+#![cfg(feature = "torch")]
+use atrophy::compress;
+use atrophy::model::{Architecture, Network, Op};
+use tch::{nn, Device, Kind, Tensor};
+
+#[test]
+fn pruned_network_equals_original_with_filters_zeroed() {
+    tch::manual_seed(4);
+    let arch = Architecture::vgg19_bn("8,8,M,16,M,12,M,12,M,10,M", 10);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = Network::new(&vs.root(), &arch).unwrap();
+    // Non-trivial BatchNorm statistics and affine parameters.
+    for _ in 0..5 {
+        let _ = net.forward_t(
+            &Tensor::randn([16, 3, 32, 32], (Kind::Float, Device::Cpu)),
+            true,
+        );
+    }
+    tch::no_grad(|| {
+        for (n, mut v) in vs.variables() {
+            if n.starts_with("bn") && (n.ends_with(".weight") || n.ends_with(".bias")) {
+                let r = Tensor::randn(v.size(), (Kind::Float, Device::Cpu)) * 0.3
+                    + if n.ends_with(".weight") { 1.0 } else { 0.0 };
+                v.copy_(&r);
+            }
+        }
+    });
+    let norms = compress::apply::filter_l1(&vs, &arch).unwrap();
+    let plan = compress::plan(&arch, &norms, 0.45).unwrap();
+    assert!(plan.flops.1 as f64 <= 0.45 * plan.flops.0 as f64);
+    assert_eq!(plan.arch.flops(), plan.flops.1);
+    assert_eq!(plan.arch.parameter_count(), plan.params.1);
+    let (vs2, net2) = compress::apply::prune(&vs, &arch, &plan).unwrap();
+    let counted: usize = vs2.trainable_variables().iter().map(|t| t.numel()).sum();
+    assert_eq!(counted, plan.params.1);
+    // Silence the removed filters in the original: conv weight and bias, BatchNorm scale and shift.
+    let vars = vs.variables();
+    let convs: Vec<String> = arch
+        .layers()
+        .unwrap()
+        .into_iter()
+        .filter(|l| matches!(l.op, Op::Conv { .. }))
+        .map(|l| l.name)
+        .collect();
+    tch::no_grad(|| {
+        for (l, name) in convs.iter().enumerate() {
+            let bn = name.replace("conv", "bn");
+            let width = vars[&format!("{name}.weight")].size()[0] as usize;
+            for f in (0..width).filter(|f| !plan.keep[l].contains(f)) {
+                for p in [
+                    format!("{name}.weight"),
+                    format!("{name}.bias"),
+                    format!("{bn}.weight"),
+                    format!("{bn}.bias"),
+                ] {
+                    let _ = vars[&p].get(f as i64).zero_();
+                }
+            }
+        }
+    });
+    let x = Tensor::randn([8, 3, 32, 32], (Kind::Float, Device::Cpu));
+    let a = net.forward_t(&x, false);
+    let b = net2.forward_t(&x, false);
+    let diff = (&a - &b).abs().max().double_value(&[]);
+    assert!(diff < 1e-4, "pruned and zeroed outputs differ by {diff}");
+    assert!(
+        a.abs().max().double_value(&[]) > 1e-3,
+        "degenerate test: outputs are all zero"
+    );
+}
+
+#[test]
+fn compress_command_writes_a_checkpoint_with_the_new_widths() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_atrophy"))
+            .args(args)
+            .env("ATROPHY_THREADS", "1")
+            .output()
+            .unwrap()
+    };
+    let src = tmp.path().join("src");
+    let o = run(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--widths",
+        "12,M,16,M",
+        "--epochs",
+        "1",
+        "--lr",
+        "0.02",
+        "--out",
+        src.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dst = tmp.path().join("dst");
+    let o = run(&[
+        "compress",
+        src.to_str().unwrap(),
+        "--flops-keep",
+        "0.5",
+        "--finetune-epochs",
+        "1",
+        "--out",
+        dst.to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("FLOPs") && out.contains("fine-tuned (1 epochs)"),
+        "{out}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dst.join("model.json")).unwrap()).unwrap();
+    let widths = meta["architecture"]["widths"].as_str().unwrap().to_string();
+    assert_ne!(widths, "12,M,16,M");
+    let flops = meta["provenance"]["flops"].as_array().unwrap();
+    assert!(flops[1].as_f64().unwrap() <= 0.5 * flops[0].as_f64().unwrap());
+    let info = run(&["info", dst.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&info.stdout).contains(&widths));
+    let o = run(&[
+        "compress",
+        src.to_str().unwrap(),
+        "--flops-keep",
+        "0.000001",
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot be met"));
+}
