@@ -490,3 +490,47 @@ fn synthetic_is_deterministic() {
     assert_eq!(a.train.images, b.train.images);
     assert_ne!(a.train.images, c.train.images);
 }
+
+/// A data set found nowhere is downloaded before training starts; a failed download says which
+/// file and leaves the cache empty.
+#[cfg(feature = "torch")]
+#[test]
+fn training_fetches_a_missing_data_set_first() {
+    let cache = tempfile::tempdir().unwrap();
+    // With the cache redirected and $ATROPHY_DATA removed, only the system folder could hold it.
+    if data::locate::find_in("mnist", Path::new("/usr/share/datasets")).is_some() {
+        return; // this machine holds MNIST in a system folder: nothing to fetch
+    }
+    let base = serve(
+        vec![(
+            "train-images-idx3-ubyte.gz".into(),
+            b"\x1f\x8b not MNIST".to_vec(),
+        )],
+        1,
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atrophy"))
+        .args([
+            "train",
+            "--dataset",
+            "mnist",
+            "--epochs",
+            "1",
+            "--out",
+            cache.path().join("run").to_str().unwrap(),
+        ])
+        .env("ATROPHY_CACHE", cache.path())
+        .env("ATROPHY_MIRROR", &base)
+        .env_remove("ATROPHY_DATA")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("downloading") && err.contains("train-images-idx3-ubyte.gz"),
+        "{err}"
+    );
+    assert!(
+        walk(&cache.path().join("mnist")).is_empty(),
+        "partial download left in the cache"
+    );
+}

@@ -91,7 +91,7 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
 
 /// Runs `train`.
 pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
-    let split = data::load(&a.dataset, a.data.as_deref())?;
+    let split = data::load_or_fetch(&a.dataset, a.data.as_deref(), progress)?;
     let spec = options_from(a)
         .to_spec(&split)
         .map_err(|e| anyhow::anyhow!("{e}"))?;

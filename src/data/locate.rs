@@ -111,3 +111,24 @@ pub fn load(name: &str, explicit: Option<&Path>) -> Result<Split> {
         searched: roots,
     })
 }
+
+/// As [`load`], but a data set found nowhere is first downloaded from its official source into
+/// the cache (sha256-checked, see [`super::fetch`]), as a user on a fresh machine expects of the
+/// main job. An explicit `path` that does not hold it is still an error: the user said where.
+pub fn load_or_fetch(name: &str, explicit: Option<&Path>, progress: bool) -> Result<Split> {
+    match load(name, explicit) {
+        Err(DataError::NotFound { .. }) if explicit.is_none() => {
+            let name = canonical_name(name)?;
+            let dir = cache_dir().join(name);
+            eprintln!(
+                "data set `{name}` not found locally: downloading it into {}",
+                dir.display()
+            );
+            let files =
+                super::fetch::manifest(name, std::env::var("ATROPHY_MIRROR").ok().as_deref())?;
+            super::fetch::fetch(&files, &dir, progress)?;
+            load(name, None)
+        }
+        other => other,
+    }
+}

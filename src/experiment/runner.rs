@@ -136,7 +136,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
     };
     let t_start = Instant::now();
     let device = opts.device;
-    let split = data::load(&cfg.data.dataset, cfg.data.path.as_deref())?;
+    let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
 
     // The healthy model: trained into OUT/healthy (itself resumable) or loaded.
     let t_healthy = Instant::now();
