@@ -15,6 +15,7 @@ pub mod experiment;
 pub mod fsio;
 pub mod injury;
 pub mod model;
+pub mod plasticity;
 pub mod progress;
 pub mod report;
 pub mod seed;

@@ -44,6 +44,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Activations(a) => atrophy::cli::inspect::run_activations(a, device(&cli)?),
         #[cfg(feature = "torch")]
         Command::Pathways(a) => atrophy::cli::inspect::run_pathways(a),
+        Command::Plasticity(a) => atrophy::cli::plasticity::run(a, progress),
         Command::Cka(a) => atrophy::cli::analysis::run_cka(a),
         Command::CkaMatrix(a) => atrophy::cli::analysis::run_cka_matrix(a),
         Command::Rdm(a) => atrophy::cli::analysis::run_rdm(a),

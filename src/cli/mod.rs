@@ -7,6 +7,7 @@ pub mod data;
 pub mod info;
 #[cfg(feature = "torch")]
 pub mod inspect;
+pub mod plasticity;
 #[cfg(feature = "torch")]
 pub mod run;
 #[cfg(feature = "torch")]
@@ -113,6 +114,8 @@ pub enum Command {
     /// Compare the top-k magnitude synapses of two checkpoints layer by layer (pathways, P7).
     #[cfg(feature = "torch")]
     Pathways(inspect::PathwaysArgs),
+    /// Demos of the plasticity library (Hopfield capacity, modern Hopfield, Oja), CSV + figure.
+    Plasticity(plasticity::PlasticityArgs),
     /// CKA between two activation arrays (.npy, n images x features).
     Cka(analysis::CkaArgs),
     /// Layer x layer CKA matrix between two folders of per-layer .npy activations.

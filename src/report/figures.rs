@@ -593,3 +593,59 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
     }
     Ok(figs)
 }
+
+/// A plain line chart (PNG + SVG named `name` in `dir`), one viridis colour per series: for the
+/// plasticity demos and other one-off figures.
+pub fn line_chart(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    axes: (&str, &str),
+    series: &[(String, Vec<(f64, f64)>)],
+    y_range: (f64, f64),
+) -> Result<PathBuf> {
+    register_font();
+    std::fs::create_dir_all(dir)?;
+    let xs = series.iter().flat_map(|s| s.1.iter().map(|p| p.0));
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (x0, x1) = if x0.is_finite() && x1 > x0 {
+        (x0, x1)
+    } else {
+        (0.0, 1.0)
+    };
+    let png = both!(
+        dir,
+        name,
+        (900, 600),
+        |root: &DrawingArea<_, Shift>| -> Result<()> {
+            let mut chart = ChartBuilder::on(root)
+                .caption(title, ("sans-serif", 22))
+                .margin(12)
+                .margin_right(30)
+                .x_label_area_size(45)
+                .y_label_area_size(60)
+                .build_cartesian_2d(x0..x1, y_range.0..y_range.1)
+                .map_err(pe)?;
+            chart
+                .configure_mesh()
+                .x_desc(axes.0)
+                .y_desc(axes.1)
+                .label_style(("sans-serif", 14))
+                .draw()
+                .map_err(pe)?;
+            for (i, (label, pts)) in series.iter().enumerate() {
+                line(
+                    &mut chart,
+                    pts,
+                    series_colour(i, series.len()),
+                    label,
+                    false,
+                )?;
+            }
+            legend(&mut chart, SeriesLabelPosition::UpperRight)
+        }
+    );
+    Ok(png)
+}
