@@ -15,6 +15,9 @@ pub enum Demo {
     ModernHopfield,
     /// Oja's rule converging to the first principal component (|cos| and |w| per step).
     Oja,
+    /// An RBM trained by CD-k on binarised MNIST: reconstruction error per epoch, a grid of
+    /// reconstructions and samples.
+    Rbm,
 }
 
 /// Arguments of `plasticity`.
@@ -40,6 +43,21 @@ pub struct PlasticityArgs {
     /// Learning rate of Oja's rule, in (0, 1].
     #[arg(long, default_value_t = 0.002)]
     pub eta: f64,
+    /// RBM: hidden units.
+    #[arg(long, default_value_t = 128)]
+    pub hidden: usize,
+    /// RBM: epochs over the training images.
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// RBM: training images (the first N of MNIST's training set).
+    #[arg(long, default_value_t = 10_000)]
+    pub images: usize,
+    /// RBM: Gibbs steps of CD-k.
+    #[arg(long, default_value_t = 1)]
+    pub k: usize,
+    /// RBM: folder holding MNIST (else the usual search, and a download when it is nowhere).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
 }
 
 /// Runs a demo.
@@ -166,10 +184,97 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
                 (0.0, 1.2),
             )
         }
+        Demo::Rbm => return run_rbm(a, progress, &mut rng),
     };
     let csv_path = a.out.join(format!("{name}.csv"));
     crate::fsio::write_atomic(&csv_path, csv.as_bytes())?;
     let png = crate::report::figures::line_chart(&a.out, name, title, axes, &series, yr)?;
     println!("{}\n{}", csv_path.display(), png.display());
+    Ok(())
+}
+
+fn run_rbm(a: &PlasticityArgs, progress: bool, rng: &mut rand_chacha::ChaCha8Rng) -> Result<()> {
+    use crate::plasticity::Rbm;
+    if a.hidden == 0 || a.epochs == 0 || a.k == 0 {
+        anyhow::bail!("--hidden, --epochs and --k must be at least 1");
+    }
+    let split = crate::data::load_or_fetch("mnist", a.data.as_deref(), progress)?;
+    let t = &split.train;
+    let n = a.images.min(t.len());
+    let side = t.width;
+    let binarise = |set: &crate::data::Dataset, count: usize| {
+        ndarray::Array2::from_shape_fn((count, set.image_size()), |(i, j)| {
+            if set.image(i)[j] > 127 {
+                1.0
+            } else {
+                0.0
+            }
+        })
+    };
+    let train = binarise(t, n);
+    let test = binarise(&split.test, 1000.min(split.test.len()));
+    let mut rbm = Rbm::new(train.ncols(), a.hidden, rng);
+    let batch = 100;
+    let bar = if progress {
+        crate::progress::steps_bar((a.epochs * n.div_ceil(batch)) as u64, "rbm")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut csv = String::from("epoch,train_reconstruction_error,test_reconstruction_error\n");
+    let mut pts = vec![(0.0, rbm.reconstruction_error(test.view()))];
+    csv.push_str(&format!(
+        "0,{},{}\n",
+        rbm.reconstruction_error(train.view()),
+        pts[0].1
+    ));
+    for e in 1..=a.epochs {
+        let mut order: Vec<usize> = (0..n).collect();
+        rand::seq::SliceRandom::shuffle(&mut order[..], rng);
+        let mut sum = 0.0;
+        for chunk in order.chunks(batch) {
+            let v = train.select(ndarray::Axis(0), chunk);
+            sum += rbm
+                .cd_step(v.view(), a.k, 0.05, rng)
+                .map_err(anyhow::Error::msg)?
+                * chunk.len() as f64;
+            bar.inc(1);
+        }
+        let test_err = rbm.reconstruction_error(test.view());
+        csv.push_str(&format!("{e},{},{test_err}\n", sum / n as f64));
+        pts.push((e as f64, test_err));
+    }
+    bar.finish_and_clear();
+    let csv_path = a.out.join("rbm.csv");
+    crate::fsio::write_atomic(&csv_path, csv.as_bytes())?;
+    let ymax = pts.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1;
+    let curve = crate::report::figures::line_chart(
+        &a.out,
+        "rbm",
+        &format!("RBM ({} hidden, CD-{}) on binarised MNIST", a.hidden, a.k),
+        ("epoch", "test reconstruction error (MSE)"),
+        &[("test images".to_string(), pts)],
+        (0.0, ymax),
+    )?;
+    let originals: Vec<Vec<f64>> = (0..10).map(|i| test.row(i).to_vec()).collect();
+    let recon = rbm.visible_probs(rbm.hidden_probs(test.slice(ndarray::s![0..10, ..])).view());
+    let samples = rbm.sample(10, 1000, rng);
+    let rows = vec![
+        ("test images".to_string(), originals),
+        (
+            "reconstructions".to_string(),
+            (0..10).map(|i| recon.row(i).to_vec()).collect(),
+        ),
+        (
+            "samples".to_string(),
+            (0..10).map(|i| samples.row(i).to_vec()).collect(),
+        ),
+    ];
+    let grid = crate::report::figures::image_grid(&a.out, "rbm_grid", &rows, side)?;
+    println!(
+        "{}\n{}\n{}",
+        csv_path.display(),
+        curve.display(),
+        grid.display()
+    );
     Ok(())
 }

@@ -649,3 +649,53 @@ pub fn line_chart(
     );
     Ok(png)
 }
+
+/// A grid of grey images (values in [0, 1], `side` x `side` each), one labelled row per entry of
+/// `rows`: for reconstructions and samples of the plasticity demos.
+pub fn image_grid(
+    dir: &Path,
+    name: &str,
+    rows: &[(String, Vec<Vec<f64>>)],
+    side: usize,
+) -> Result<PathBuf> {
+    register_font();
+    std::fs::create_dir_all(dir)?;
+    let cols = rows.iter().map(|r| r.1.len()).max().unwrap_or(1).max(1);
+    let cell = 3 * side as u32;
+    let (label_w, w, h) = (
+        150u32,
+        150 + cols as u32 * (cell + 4),
+        rows.len() as u32 * (cell + 8) + 10,
+    );
+    let png = both!(
+        dir,
+        name,
+        (w, h),
+        |root: &DrawingArea<_, Shift>| -> Result<()> {
+            for (r, (label, images)) in rows.iter().enumerate() {
+                let y0 = 5 + r as i32 * (cell as i32 + 8);
+                root.draw(&Text::new(
+                    label.clone(),
+                    (8, y0 + cell as i32 / 2 - 8),
+                    ("sans-serif", 15).into_font(),
+                ))
+                .map_err(pe)?;
+                for (c, img) in images.iter().enumerate() {
+                    let x0 = label_w as i32 + c as i32 * (cell as i32 + 4);
+                    for (k, &v) in img.iter().enumerate() {
+                        let (py, px) = ((k / side) as i32, (k % side) as i32);
+                        let g = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
+                        let (x, y) = (x0 + 3 * px, y0 + 3 * py);
+                        root.draw(&Rectangle::new(
+                            [(x, y), (x + 3, y + 3)],
+                            RGBColor(g, g, g).filled(),
+                        ))
+                        .map_err(pe)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    );
+    Ok(png)
+}
