@@ -81,29 +81,12 @@ pub fn run_activations(a: &ActivationsArgs, device: Device) -> Result<()> {
         a.layers.split(',').map(|s| s.trim().to_string()).collect()
     };
     let images = set.select(&(0..a.n).collect::<Vec<_>>());
-    let mut parts: Vec<Vec<tch::Tensor>> = names.iter().map(|_| Vec::new()).collect();
-    tch::no_grad(|| -> Result<()> {
-        let all: Vec<usize> = (0..a.n).collect();
-        for chunk in all.chunks(250) {
-            let (x, _) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(
-                &images,
-                chunk,
-                &meta.normalization,
-                None,
-                device,
-            );
-            let (_, acts) = net
-                .forward_capture_checked(&x, false, &names)
-                .map_err(anyhow::Error::msg)?;
-            for (p, t) in parts.iter_mut().zip(acts) {
-                p.push(t.to_device(Device::Cpu).to_kind(Kind::Float));
-            }
-        }
-        Ok(())
-    })?;
+    let acts =
+        crate::train::capture_activations(&net, &images, &meta.normalization, &names, device)
+            .map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    for (k, (name, p)) in names.iter().zip(parts).enumerate() {
-        let t = tch::Tensor::cat(&p, 0);
+    for (k, (name, t)) in names.iter().zip(acts).enumerate() {
+        let t = t.to_device(Device::Cpu).to_kind(Kind::Float);
         let shape: Vec<usize> = t.size().iter().map(|&d| d as usize).collect();
         let flat = Vec::<f32>::try_from(t.flatten(0, -1))?;
         let arr = ndarray::ArrayD::from_shape_vec(shape, flat)?;

@@ -261,24 +261,12 @@ impl Analyzer {
 
     /// Activations of `names` for the analysis images, each n x features, on the device.
     fn capture(&self, net: &Network, names: &[String]) -> Vec<Tensor> {
-        let mut parts: Vec<Vec<Tensor>> = names.iter().map(|_| Vec::new()).collect();
-        tch::no_grad(|| {
-            let all: Vec<usize> = (0..self.images.len()).collect();
-            for chunk in all.chunks(250) {
-                let (x, _) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(
-                    &self.images,
-                    chunk,
-                    &self.norm,
-                    None,
-                    self.device,
-                );
-                let (_, acts) = net.forward_capture(&x, false, names);
-                for (p, a) in parts.iter_mut().zip(acts) {
-                    p.push(a.flatten(1, -1));
-                }
-            }
-        });
-        parts.into_iter().map(|p| Tensor::cat(&p, 0)).collect()
+        // Names were checked against the network when the analyzer was made.
+        crate::train::capture_activations(net, &self.images, &self.norm, names, self.device)
+            .expect("analysis layers exist")
+            .into_iter()
+            .map(|a| a.flatten(1, -1))
+            .collect()
     }
 
     /// The RDM of the compared layer and its upper triangle.

@@ -174,3 +174,27 @@ pub fn evaluate(
         .collect();
     Evaluation::from_confusion(matrix, loss_sum.double_value(&[]))
 }
+
+/// The outputs of the layers `names` for every image of `data`, in eval mode without autograd,
+/// each concatenated over batches (N x layer shape) on `device`. Unknown names are an error
+/// listing the layers.
+pub fn capture_activations(
+    net: &Network,
+    data: &Dataset,
+    norm: &Normalization,
+    names: &[String],
+    device: Device,
+) -> Result<Vec<Tensor>, String> {
+    let mut parts: Vec<Vec<Tensor>> = names.iter().map(|_| Vec::new()).collect();
+    tch::no_grad(|| {
+        let all: Vec<usize> = (0..data.len()).collect();
+        for chunk in all.chunks(250) {
+            let (x, _) = make_batch::<rand_chacha::ChaCha8Rng>(data, chunk, norm, None, device);
+            let (_, acts) = net.forward_capture_checked(&x, false, names)?;
+            for (p, a) in parts.iter_mut().zip(acts) {
+                p.push(a);
+            }
+        }
+        Ok(parts.into_iter().map(|p| Tensor::cat(&p, 0)).collect())
+    })
+}

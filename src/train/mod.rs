@@ -8,7 +8,7 @@ pub mod optim;
 pub mod schedule;
 
 #[cfg(feature = "torch")]
-pub use fit::{evaluate, make_batch, train_epoch, EpochStats, TrainConfig};
+pub use fit::{capture_activations, evaluate, make_batch, train_epoch, EpochStats, TrainConfig};
 pub use metrics::Evaluation;
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
