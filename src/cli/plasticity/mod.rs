@@ -6,8 +6,13 @@ use clap::{Args, ValueEnum};
 use rand::Rng;
 use std::path::PathBuf;
 
+mod dbn;
+#[cfg(feature = "torch")]
+mod differentiable;
+mod rbm;
+
 /// The demos.
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Demo {
     /// Classic Hopfield: recall rate against load P/N for N = 100..1000 (breakdown near 0.138 N).
     HopfieldCapacity,
@@ -18,15 +23,34 @@ pub enum Demo {
     /// An RBM trained by CD-k on binarised MNIST: reconstruction error per epoch, a grid of
     /// reconstructions and samples.
     Rbm,
+    /// A deep belief network (greedy layer-wise RBMs) fine-tuned to classify binarised MNIST,
+    /// against the same network trained from random weights.
+    Dbn,
+    /// Differentiable plasticity (P8): Miconi's pattern reconstruction, a plastic recurrent
+    /// network against a non-plastic one of the same shape; sign-error learning curves.
+    Pattern,
+    /// Differentiable plasticity (P8): convolutional denoising autoencoders with and without
+    /// plastic layers on MNIST or Fashion-MNIST; test error curves and a grid of outputs.
+    Denoise,
+    /// Differentiable plasticity (P8): plastic vs ordinary last layer of a CNN on MNIST, images
+    /// fed one at a time; test accuracy per epoch.
+    Classify,
 }
 
-/// Arguments of `plasticity`.
+/// Arguments of `plasticity`. Options marked with a demo's name apply to that demo only; a
+/// default given as "demo: value" differs between demos.
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Examples:
   atrophy plasticity hopfield-capacity --out demos/hopfield
   atrophy plasticity modern-hopfield --beta 2 --out demos/modern
-  atrophy plasticity oja --eta 0.002 --out demos/oja")]
+  atrophy plasticity oja --eta 0.002 --out demos/oja
+  atrophy plasticity rbm --hidden 128 --epochs 5 --out demos/rbm
+  atrophy plasticity dbn --layers 256,64 --finetune-epochs 10 --out demos/dbn
+  atrophy plasticity pattern --episodes 2000 --out demos/pattern            # Miconi, 1000 bits
+  atrophy plasticity pattern --size 961 --learn-eta --out demos/pattern961  # paper 003
+  atrophy plasticity denoise --dataset fashion-mnist --out demos/denoise-fmnist
+  atrophy plasticity classify --epochs 250 --out demos/classify             # paper 003, MNIST")]
 pub struct PlasticityArgs {
     /// Which demo.
     #[arg(value_enum)]
@@ -37,25 +61,63 @@ pub struct PlasticityArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Compute device of the differentiable-plasticity demos: cpu, cuda or cuda:N.
+    #[arg(long, env = "ATROPHY_DEVICE", default_value = "cpu")]
+    pub device: String,
     /// Inverse temperature of the modern Hopfield network.
     #[arg(long, default_value_t = 1.0)]
     pub beta: f64,
-    /// Learning rate of Oja's rule, in (0, 1].
-    #[arg(long, default_value_t = 0.002)]
-    pub eta: f64,
-    /// RBM: hidden units.
+    /// Learning rate of Oja's rule, or the Hebbian trace's eta, in (0, 1]
+    /// [oja: 0.002, pattern: 0.01, denoise: 0.1, classify: 0.01].
+    #[arg(long)]
+    pub eta: Option<f64>,
+    /// pattern, denoise: learn eta by backpropagation instead of holding it fixed.
+    #[arg(long)]
+    pub learn_eta: bool,
+    /// rbm: hidden units.
     #[arg(long, default_value_t = 128)]
     pub hidden: usize,
-    /// RBM: epochs over the training images.
-    #[arg(long, default_value_t = 5)]
-    pub epochs: usize,
-    /// RBM: training images (the first N of MNIST's training set).
-    #[arg(long, default_value_t = 10_000)]
-    pub images: usize,
-    /// RBM: Gibbs steps of CD-k.
+    /// Epochs [rbm, dbn: 5 of CD-k per layer over the training images; classify: 250 of
+    /// --images images each].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Training images [rbm, dbn: the first 10000 of MNIST; classify: 100 random ones per
+    /// epoch].
+    #[arg(long)]
+    pub images: Option<usize>,
+    /// dbn: hidden layer widths, bottom first.
+    #[arg(long, default_value = "256,64")]
+    pub layers: String,
+    /// dbn: epochs of supervised fine-tuning (and of the baseline's training).
+    #[arg(long, default_value_t = 10)]
+    pub finetune_epochs: usize,
+    /// rbm, dbn: Gibbs steps of CD-k.
     #[arg(long, default_value_t = 1)]
     pub k: usize,
-    /// RBM: folder holding MNIST (else the usual search, and a download when it is nowhere).
+    /// pattern, denoise: training episodes (optimizer steps) [pattern: 1000, denoise: 2000].
+    #[arg(long)]
+    pub episodes: Option<usize>,
+    /// pattern, denoise: episodes per optimizer step [pattern: 1, denoise: 16].
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Learning rate [pattern: 3e-4, denoise, classify: 1e-3 (Adam); dbn: 0.1 (SGD
+    /// fine-tuning)].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// pattern: bits per pattern and neurons (Miconi 1000, paper 003 961).
+    #[arg(long, default_value_t = 1000)]
+    pub size: usize,
+    /// denoise: standard deviation of the Gaussian noise on pixels in [0, 1].
+    #[arg(long, default_value_t = 0.5)]
+    pub noise: f64,
+    /// denoise: data set, mnist or fashion-mnist.
+    #[arg(long, default_value = "mnist")]
+    pub dataset: String,
+    /// classify: test images evaluated after every epoch.
+    #[arg(long, default_value_t = 10_000)]
+    pub eval_images: usize,
+    /// rbm, dbn, denoise, classify: file or folder holding the data set (else the usual search, and
+    /// a download when it is nowhere).
     #[arg(long)]
     pub data: Option<PathBuf>,
 }
@@ -148,8 +210,9 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
             )
         }
         Demo::Oja => {
-            if !(a.eta > 0.0 && a.eta <= 1.0) {
-                anyhow::bail!("--eta {} is out of range: expected 0 < eta <= 1", a.eta);
+            let eta = a.eta.unwrap_or(0.002);
+            if !(eta > 0.0 && eta <= 1.0) {
+                anyhow::bail!("--eta {eta} is out of range: expected 0 < eta <= 1");
             }
             let (c, s) = (0.6f64, 0.8f64);
             let pc = [c, s, 0.0];
@@ -170,7 +233,7 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
                     cos_pts.push((step as f64, cos));
                     norm_pts.push((step as f64, norm));
                 }
-                rules::oja(&mut w, &u, a.eta).map_err(anyhow::Error::msg)?;
+                rules::oja(&mut w, &u, eta).map_err(anyhow::Error::msg)?;
             }
             (
                 csv,
@@ -184,97 +247,23 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
                 (0.0, 1.2),
             )
         }
-        Demo::Rbm => return run_rbm(a, progress, &mut rng),
+        Demo::Rbm => return rbm::run_rbm(a, progress, &mut rng),
+        Demo::Dbn => return dbn::run_dbn(a, progress, &mut rng),
+        #[cfg(feature = "torch")]
+        Demo::Pattern => return differentiable::run_pattern(a, progress),
+        #[cfg(feature = "torch")]
+        Demo::Denoise => return differentiable::run_denoise(a, progress),
+        #[cfg(feature = "torch")]
+        Demo::Classify => return differentiable::run_classify(a, progress),
+        #[cfg(not(feature = "torch"))]
+        Demo::Pattern | Demo::Denoise | Demo::Classify => anyhow::bail!(
+            "the {:?} demo needs libtorch: build atrophy with its default `torch` feature",
+            a.demo
+        ),
     };
     let csv_path = a.out.join(format!("{name}.csv"));
     crate::fsio::write_atomic(&csv_path, csv.as_bytes())?;
     let png = crate::report::figures::line_chart(&a.out, name, title, axes, &series, yr)?;
     println!("{}\n{}", csv_path.display(), png.display());
-    Ok(())
-}
-
-fn run_rbm(a: &PlasticityArgs, progress: bool, rng: &mut rand_chacha::ChaCha8Rng) -> Result<()> {
-    use crate::plasticity::Rbm;
-    if a.hidden == 0 || a.epochs == 0 || a.k == 0 {
-        anyhow::bail!("--hidden, --epochs and --k must be at least 1");
-    }
-    let split = crate::data::load_or_fetch("mnist", a.data.as_deref(), progress)?;
-    let t = &split.train;
-    let n = a.images.min(t.len());
-    let side = t.width;
-    let binarise = |set: &crate::data::Dataset, count: usize| {
-        ndarray::Array2::from_shape_fn((count, set.image_size()), |(i, j)| {
-            if set.image(i)[j] > 127 {
-                1.0
-            } else {
-                0.0
-            }
-        })
-    };
-    let train = binarise(t, n);
-    let test = binarise(&split.test, 1000.min(split.test.len()));
-    let mut rbm = Rbm::new(train.ncols(), a.hidden, rng);
-    let batch = 100;
-    let bar = if progress {
-        crate::progress::steps_bar((a.epochs * n.div_ceil(batch)) as u64, "rbm")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut csv = String::from("epoch,train_reconstruction_error,test_reconstruction_error\n");
-    let mut pts = vec![(0.0, rbm.reconstruction_error(test.view()))];
-    csv.push_str(&format!(
-        "0,{},{}\n",
-        rbm.reconstruction_error(train.view()),
-        pts[0].1
-    ));
-    for e in 1..=a.epochs {
-        let mut order: Vec<usize> = (0..n).collect();
-        rand::seq::SliceRandom::shuffle(&mut order[..], rng);
-        let mut sum = 0.0;
-        for chunk in order.chunks(batch) {
-            let v = train.select(ndarray::Axis(0), chunk);
-            sum += rbm
-                .cd_step(v.view(), a.k, 0.05, rng)
-                .map_err(anyhow::Error::msg)?
-                * chunk.len() as f64;
-            bar.inc(1);
-        }
-        let test_err = rbm.reconstruction_error(test.view());
-        csv.push_str(&format!("{e},{},{test_err}\n", sum / n as f64));
-        pts.push((e as f64, test_err));
-    }
-    bar.finish_and_clear();
-    let csv_path = a.out.join("rbm.csv");
-    crate::fsio::write_atomic(&csv_path, csv.as_bytes())?;
-    let ymax = pts.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1;
-    let curve = crate::report::figures::line_chart(
-        &a.out,
-        "rbm",
-        &format!("RBM ({} hidden, CD-{}) on binarised MNIST", a.hidden, a.k),
-        ("epoch", "test reconstruction error (MSE)"),
-        &[("test images".to_string(), pts)],
-        (0.0, ymax),
-    )?;
-    let originals: Vec<Vec<f64>> = (0..10).map(|i| test.row(i).to_vec()).collect();
-    let recon = rbm.visible_probs(rbm.hidden_probs(test.slice(ndarray::s![0..10, ..])).view());
-    let samples = rbm.sample(10, 1000, rng);
-    let rows = vec![
-        ("test images".to_string(), originals),
-        (
-            "reconstructions".to_string(),
-            (0..10).map(|i| recon.row(i).to_vec()).collect(),
-        ),
-        (
-            "samples".to_string(),
-            (0..10).map(|i| samples.row(i).to_vec()).collect(),
-        ),
-    ];
-    let grid = crate::report::figures::image_grid(&a.out, "rbm_grid", &rows, side)?;
-    println!(
-        "{}\n{}\n{}",
-        csv_path.display(),
-        curve.display(),
-        grid.display()
-    );
     Ok(())
 }
