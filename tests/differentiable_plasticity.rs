@@ -122,6 +122,39 @@ fn recurrent_steps_match_the_formulas() {
 }
 
 #[test]
+fn a_sequence_unrolled_equals_step_by_step_updates() {
+    let (_vs, l, _) = layer(5, 4, Eta::Learned(0.3), true);
+    let xs: Vec<Tensor> = (0..7)
+        .map(|t| {
+            (Tensor::arange(10, (Kind::Float, Device::Cpu)).view([2, 5]) * (0.1 * t as f64 + 0.2))
+                .sin()
+        })
+        .collect();
+    let seq = l.forward_sequence(&xs, Activation::Sigmoid);
+    let mut trace = l.zero_trace(2);
+    for (t, x) in xs.iter().enumerate() {
+        let (y, next) = l.forward(x, &trace, Activation::Sigmoid);
+        trace = next;
+        assert!(y.allclose(&seq[t], 1e-5, 1e-6, false), "step {t}");
+    }
+    // Gradients agree too (eta is learned).
+    let g = |ys: &[Tensor]| {
+        let loss = ys.last().unwrap().square().sum(Kind::Float);
+        Tensor::run_backward(&[&loss], &[&l.eta, l.alpha.as_ref().unwrap()], false, false)
+    };
+    let mut steps = Vec::new();
+    let mut trace = l.zero_trace(2);
+    for x in &xs {
+        let (y, next) = l.forward(x, &trace, Activation::Sigmoid);
+        trace = next;
+        steps.push(y);
+    }
+    for (a, b) in g(&seq).iter().zip(g(&steps).iter()) {
+        assert!(a.allclose(b, 1e-4, 1e-6, false));
+    }
+}
+
+#[test]
 fn batch_rows_have_their_own_traces_and_a_batch_one_trace_is_shared() {
     let (_vs, l, _) = layer(3, 2, Eta::Fixed(0.5), false);
     let x = Tensor::from_slice(&[1.0f32, 0.5, -1.0, -0.3, 0.8, 0.2]).view([2, 3]);

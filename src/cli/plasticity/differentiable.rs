@@ -144,9 +144,9 @@ pub fn run_denoise(a: &PlasticityArgs, progress: bool) -> Result<()> {
         ..Default::default()
     };
     o.validate().map_err(|e| anyhow!(e))?;
-    // A fixed test stream of 256 episodes from test images, the same for both networks.
+    // A fixed test stream of 128 episodes from test images, the same for both networks.
     let mut rng = crate::seed::rng(a.seed, &[86]);
-    let test: Vec<denoise::DenoiseEpisodes> = (0..16)
+    let test: Vec<denoise::DenoiseEpisodes> = (0..8)
         .map(|_| denoise::draw_episodes(&split.test, &o, 16, device, &mut rng))
         .collect::<Result<_, String>>()
         .map_err(|e| anyhow!(e))?;
@@ -163,7 +163,7 @@ pub fn run_denoise(a: &PlasticityArgs, progress: bool) -> Result<()> {
         }
         s / c
     };
-    let eval_every = (o.episodes / 20).max(1);
+    let eval_every = (o.episodes / 10).max(1);
     let pb = bar(progress, 2 * o.episodes, "denoise");
     let mut csv = String::from("network,episode,train_mse,test_mse\n");
     let (mut series, mut summary, mut outputs) = (Vec::new(), String::new(), Vec::new());

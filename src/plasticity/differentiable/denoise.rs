@@ -252,14 +252,8 @@ impl DenoisingAutoencoder {
         let flat = frames.view([t * b, 1, self.side, self.side]);
         let codes = self.encode(&flat, train).view([t, b, -1]);
         let through = |layer: &PlasticLinear, xs: &Tensor, sigma| {
-            let mut hebb = layer.zero_trace(b as usize);
-            let mut ys = Vec::with_capacity(t as usize);
-            for step in 0..t {
-                let (y, next) = layer.forward(&xs.get(step), &hebb, sigma);
-                ys.push(y);
-                hebb = next;
-            }
-            ys
+            let steps: Vec<Tensor> = (0..t).map(|s| xs.get(s)).collect();
+            layer.forward_sequence(&steps, sigma)
         };
         let plastic_code = self.plastic_code.as_ref().expect("plastic");
         let codes = Tensor::stack(&through(plastic_code, &codes, Activation::Tanh), 0);

@@ -193,6 +193,44 @@ impl PlasticLinear {
         (y, next)
     }
 
+    /// A whole feed-forward episode from a zero trace: the outputs for inputs `xs` (each
+    /// `[batch, n_in]`), equal to calling [`forward`](Self::forward) step by step.
+    ///
+    /// Unrolled, the trace before step t is `Hebb_t = sum_{s<t} eta (1-eta)^(t-1-s) x_s^T y_s`,
+    /// so the plastic term is `x_t (alpha * Hebb_t) = sum_s c_ts y_s * ((x_t * x_s) alpha)`:
+    /// one matrix product per step over the stacked history instead of forming `[batch, n_in,
+    /// n_out]` traces. For short episodes with wide layers and batches (the denoising
+    /// autoencoder's 784 x 784 pixel layer) this is an order of magnitude faster; for long
+    /// episodes (Miconi's 106 steps, batch 1) carry the trace instead, its cost is linear in t.
+    pub fn forward_sequence(&self, xs: &[Tensor], sigma: Activation) -> Vec<Tensor> {
+        let mut ys: Vec<Tensor> = Vec::with_capacity(xs.len());
+        let Some(alpha) = &self.alpha else {
+            return xs
+                .iter()
+                .map(|x| sigma.apply(&self.pre_activation(x, &self.zero_trace(1))))
+                .collect();
+        };
+        let keep = -&self.eta + 1.0;
+        for (t, x) in xs.iter().enumerate() {
+            let mut pre = x.matmul(&self.w);
+            if let Some(b) = &self.bias {
+                pre += b;
+            }
+            if t > 0 {
+                let past_x = Tensor::stack(&xs[..t], 0); // [t, batch, n_in]
+                let past_y = Tensor::stack(&ys[..t], 0); // [t, batch, n_out]
+                                                         // c_ts = eta (1 - eta)^(t-1-s), s = 0..t-1, kept in the graph for a learned eta.
+                let powers =
+                    Tensor::arange_start_step((t - 1) as i64, -1, -1, (Kind::Float, x.device()));
+                let c = (&self.eta * keep.pow(&powers)).view([t as i64, 1, 1]);
+                let term = (x.unsqueeze(0) * past_x).matmul(alpha) * past_y * c;
+                pre += term.sum_dim_intlist(0, false, Kind::Float);
+            }
+            ys.push(sigma.apply(&pre));
+        }
+        ys
+    }
+
     /// One step of the fully recurrent form (n_in = n_out):
     /// `y(t) = tanh(y(t-1) (w + alpha Hebb) + input(t))`, the trace updated with `y(t-1)` as the
     /// presynaptic and `y(t)` as the postsynaptic activity.
