@@ -432,3 +432,51 @@ fn classifier_learns_and_evaluates_with_a_frozen_trace() {
     let e = classify::train(&bad, &split.train, &split.test, Device::Cpu, |_| {}).unwrap_err();
     assert!(e.contains("eta"), "{e}");
 }
+
+#[test]
+fn pattern_demo_writes_curves_and_bad_options_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_atrophy"))
+            .args(args)
+            .env("ATROPHY_THREADS", "1")
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "plasticity",
+        "pattern",
+        "--size",
+        "16",
+        "--episodes",
+        "3",
+        "--learn-eta",
+        "--out",
+        out,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(tmp.path().join("pattern.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 3);
+    assert!(csv.lines().nth(1).unwrap().starts_with("plastic,1,"));
+    assert!(csv.lines().nth(4).unwrap().starts_with("non-plastic,1,"));
+    assert!(tmp.path().join("pattern.png").is_file());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("plastic: sign error") && stdout.contains("non-plastic: sign error"));
+    for (args, want) in [
+        (vec!["pattern", "--eta", "0"], "0 < eta <= 1"),
+        (vec!["pattern", "--size", "1"], "size must be >= 2"),
+        (
+            vec!["denoise", "--dataset", "cifar10"],
+            "mnist or fashion-mnist",
+        ),
+        (vec!["classify", "--learn-eta"], "holds eta fixed"),
+    ] {
+        let mut full = vec!["plasticity"];
+        full.extend(args);
+        full.extend(["--out", out]);
+        let o = run(&full);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(want), "{full:?}: {err}");
+    }
+}

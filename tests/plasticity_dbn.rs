@@ -170,7 +170,7 @@ fn pretraining_lowers_every_layers_reconstruction_error() {
     assert_eq!(dbn.sizes(), sizes.to_vec());
     // One call per layer and epoch, in order.
     let expected: Vec<(usize, usize)> = (0..2)
-        .flat_map(|l| (0..epochs).map(move |e| (l, e)))
+        .flat_map(|l| (1..=epochs).map(move |e| (l, e)))
         .collect();
     assert_eq!(
         log.iter().map(|&(l, e, _)| (l, e)).collect::<Vec<_>>(),

@@ -53,8 +53,9 @@ impl Dbn {
     /// next RBM on the hidden probabilities of the one below. `sizes` is `[input, hidden1, ...]`
     /// and `sizes[0]` must equal the data width. Each layer gets `epochs` passes of CD-`k` over
     /// shuffled minibatches of `batch` rows with learning rate `lr`. After every epoch
-    /// `on_epoch(layer, epoch, err)` receives the layer's mean squared reconstruction error on
-    /// its whole input (mean field, so it is comparable between epochs).
+    /// `on_epoch(layer, epoch, err)` (layer from 0, epoch from 1) receives the layer's mean
+    /// squared reconstruction error on its whole input (mean field, so it is comparable between
+    /// epochs).
     #[allow(clippy::too_many_arguments)]
     pub fn pretrain<R: Rng>(
         data: ArrayView2<f64>,
@@ -102,7 +103,7 @@ impl Dbn {
                 for rows in order.chunks(batch) {
                     rbm.cd_step(input.select(Axis(0), rows).view(), k, lr, rng)?;
                 }
-                on_epoch(l, epoch, rbm.reconstruction_error(input.view()));
+                on_epoch(l, epoch + 1, rbm.reconstruction_error(input.view()));
             }
             // Probabilities rather than samples feed the next layer: less noise, same mean.
             input = rbm.hidden_probs(input.view());
