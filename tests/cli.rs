@@ -165,3 +165,29 @@ fn bad_input_gives_clear_errors_and_nonzero_exit() {
         assert!(e.contains(needle), "{a:?}: {e}");
     }
 }
+
+#[test]
+fn run_overrides_are_validated_like_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let err = |args: &[&str]| {
+        let mut full = vec!["run", "quick", "--out", out];
+        full.extend(args);
+        let o = atrophy(&full);
+        assert!(!o.status.success(), "{full:?} succeeded");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = err(&["--set", "cycles=0"]);
+    assert!(
+        e.contains("cycles = 0 is out of range") && e.contains("command-line changes"),
+        "{e}"
+    );
+    let e = err(&["--regimes", "R999"]);
+    assert!(e.contains("no regime named `R999`"), "{e}");
+    let e = err(&["--set", "cycles"]);
+    assert!(e.contains("expected KEY=VALUE"), "{e}");
+    let e = err(&["--healthy", "/nonexistent/model.safetensors"]);
+    assert!(e.contains("/nonexistent/model.safetensors"), "{e}");
+    // Nothing was started.
+    assert!(!tmp.path().join("metrics.csv").exists());
+}

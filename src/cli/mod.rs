@@ -48,15 +48,18 @@ pub struct Cli {
 pub enum Command {
     /// Run an experiment: injure, evaluate, retrain, evaluate, over regimes and cycles.
     ///
-    /// CONFIG is a TOML file or a preset (quick). Writes OUT/metrics.csv (one row per evaluated
-    /// state), OUT/summary.csv (mean and sample sd over cycles), OUT/run.json (config, version,
-    /// seeds, backend, timings). Progress is checkpointed after every step: run the same command
+    /// CONFIG is a TOML file or a preset (quick, moore-decay, moore-ablation); --set, --regimes
+    /// and --healthy change it without editing the file. Writes OUT/metrics.csv (one row per
+    /// evaluated state), OUT/summary.csv (mean and sample sd over cycles), OUT/run.json (config,
+    /// version, seeds, backend, timings). Progress is checkpointed after every step: run the same command
     /// again to continue; a different config on the same folder is refused.
     ///
     /// Examples:
     ///   atrophy run                          # the quick preset into results/quick
     ///   atrophy run configs/moore-decay.toml --device cuda
     ///   atrophy run my.toml --shard 0/4      # cycles 0, 4, 8, ... (then `atrophy merge`)
+    ///   atrophy run moore-decay --regimes R1000,static --set cycles=3 \
+    ///       --healthy runs/cifar-bench/model.safetensors --out results/moore-r1000
     #[cfg(feature = "torch")]
     #[command(verbatim_doc_comment)]
     Run(run::RunArgs),

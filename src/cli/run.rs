@@ -1,4 +1,5 @@
 //! `atrophy run` and `atrophy merge`.
+use crate::experiment::overrides::{self, Overrides};
 use crate::experiment::{self, ExperimentConfig, RunOptions};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -31,6 +32,16 @@ pub struct RunArgs {
     /// combine the folders with `atrophy merge`.
     #[arg(long, value_parser = experiment::shard::parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// Change a config value (repeatable), TOML syntax: `--set cycles=3`,
+    /// `--set injury.gamma=0.25`, `--set data.eval_images=2000`. Resuming needs the same changes.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Run only these regimes of the config (comma-separated names), e.g. `--regimes R1000,static`.
+    #[arg(long, value_delimiter = ',')]
+    pub regimes: Vec<String>,
+    /// Start from this healthy checkpoint instead of the config's [healthy] section.
+    #[arg(long)]
+    pub healthy: Option<PathBuf>,
 }
 
 /// Arguments of `merge`.
@@ -46,23 +57,36 @@ pub struct MergeArgs {
 
 /// Reads a config file or a preset.
 pub fn load_config(spec: &str) -> Result<ExperimentConfig> {
+    load_config_with(spec, &Overrides::default())
+}
+
+/// Reads a config file or a preset and applies command-line changes to it.
+pub fn load_config_with(spec: &str, o: &Overrides) -> Result<ExperimentConfig> {
+    let (text, origin) = config_text(spec)?;
+    let text = overrides::apply(&text, &origin, o).map_err(anyhow::Error::msg)?;
+    let origin = if o.is_empty() {
+        origin
+    } else {
+        format!("{origin} with the command-line changes")
+    };
+    ExperimentConfig::from_toml(&text, &origin).map_err(anyhow::Error::msg)
+}
+
+/// The text of a config file or preset, and where it came from.
+fn config_text(spec: &str) -> Result<(String, String)> {
     let path = PathBuf::from(spec);
     if path.is_file() {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        return ExperimentConfig::from_toml(&text, &path.display().to_string())
-            .map_err(anyhow::Error::msg);
+        return Ok((text, path.display().to_string()));
     }
     // A preset name finds the repository's editable copy first, then the built-in one.
     let p = PathBuf::from("configs").join(format!("{spec}.toml"));
     if p.is_file() {
-        let text = std::fs::read_to_string(&p)?;
-        return ExperimentConfig::from_toml(&text, &p.display().to_string())
-            .map_err(anyhow::Error::msg);
+        return Ok((std::fs::read_to_string(&p)?, p.display().to_string()));
     }
     if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == spec) {
-        return ExperimentConfig::from_toml(text, &format!("preset {name}"))
-            .map_err(anyhow::Error::msg);
+        return Ok((text.to_string(), format!("preset {name}")));
     }
     anyhow::bail!(
         "`{spec}` is neither a config file nor a preset (presets: {})",
@@ -72,7 +96,14 @@ pub fn load_config(spec: &str) -> Result<ExperimentConfig> {
 
 /// Runs `run`.
 pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
-    let cfg = load_config(&a.config)?;
+    let cfg = load_config_with(
+        &a.config,
+        &Overrides {
+            set: a.set.clone(),
+            regimes: a.regimes.clone(),
+            healthy: a.healthy.clone(),
+        },
+    )?;
     let mut out = a
         .out
         .clone()

@@ -3,6 +3,7 @@
 #[cfg(feature = "torch")]
 pub mod analyses;
 pub mod config;
+pub mod overrides;
 pub mod records;
 #[cfg(feature = "torch")]
 pub mod runner;
