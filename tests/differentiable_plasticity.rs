@@ -241,6 +241,18 @@ fn invalid_settings_are_errors() {
         ..Default::default()
     };
     assert!(task.validate().unwrap_err().contains("erased"));
+    // Patterns that do not fit the network.
+    let net = PlasticLinear::new(&vs.root(), 8, 8, Eta::Fixed(0.1), true, false, 0.01).unwrap();
+    let small = pattern::PatternTask {
+        size: 6,
+        ..Default::default()
+    };
+    let ep = small.episodes(1, Device::Cpu, &mut ChaCha8Rng::seed_from_u64(0));
+    let e = pattern::run_episode(&net, &ep.inputs).unwrap_err();
+    assert!(
+        e.contains("patterns of 6 bits, but the network has 8 neurons"),
+        "{e}"
+    );
     let o = denoise::DenoiseOptions {
         noise_std: -1.0,
         ..Default::default()

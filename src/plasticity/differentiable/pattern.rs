@@ -151,15 +151,32 @@ impl PatternTask {
 }
 
 /// Runs the recurrent network over every time step from a zero state and a zero trace; returns
-/// the last output `[batch, size]`.
-pub fn run_episode(net: &PlasticLinear, inputs: &Tensor) -> Tensor {
-    let (t, b, n) = inputs.size3().expect("inputs are [steps, batch, size]");
+/// the last output `[batch, size]`. Inputs of another shape than `[steps, batch, neurons]` are
+/// an error naming both sizes.
+pub fn run_episode(net: &PlasticLinear, inputs: &Tensor) -> Result<Tensor, String> {
+    let shape = inputs.size();
+    let (n_in, n_out) = net.shape();
+    if n_in != n_out {
+        return Err(format!(
+            "pattern task: the recurrent network must be square, this one is {n_in} x {n_out}"
+        ));
+    }
+    let [t, b, n] = shape[..] else {
+        return Err(format!(
+            "pattern task: inputs must be [steps, batch, size], got shape {shape:?}"
+        ));
+    };
+    if n as usize != n_in {
+        return Err(format!(
+            "pattern task: patterns of {n} bits, but the network has {n_in} neurons"
+        ));
+    }
     let mut y = Tensor::zeros([b, n], (Kind::Float, inputs.device()));
     let mut hebb = net.zero_trace(b as usize);
     for step in 0..t {
         (y, hebb) = net.recurrent(&y, &inputs.get(step), &hebb);
     }
-    y
+    Ok(y)
 }
 
 /// Fraction of bits whose sign is wrong: over all bits, and over the erased bits only.
@@ -239,7 +256,7 @@ pub fn train(
     let mut curve = Vec::with_capacity(o.episodes);
     for episode in 1..=o.episodes {
         let ep = o.task.episodes(o.batch, device, &mut rng);
-        let y = run_episode(&net, &ep.inputs);
+        let y = run_episode(&net, &ep.inputs)?;
         let loss = (&y - &ep.targets)
             .square()
             .sum_dim_intlist(1, false, Kind::Float)
