@@ -158,8 +158,10 @@ pub fn draw_episodes<R: Rng>(
 }
 
 /// The autoencoder: conv(1->16, stride 2) BN ReLU, conv(16->32, stride 2) BN ReLU, linear to the
-/// code (tanh) [plastic layer, tanh]; linear, transposed conv(32->16) BN ReLU, transposed
-/// conv(16->1), sigmoid [plastic layer on the pixels, sigmoid].
+/// code, tanh; linear, transposed conv(32->16) BN ReLU, transposed conv(16->1), sigmoid. In the
+/// plastic network the two non-linearities belong to plastic layers (code x code and pixels x
+/// pixels, fixed weights starting at the identity): `tanh(c (w + alpha Hebb) + b)` on the code
+/// `c`, `sigmoid(l (w + alpha Hebb) + b)` on the pixel logits `l`.
 #[derive(Debug)]
 pub struct DenoisingAutoencoder {
     encoder: nn::SequentialT,
@@ -205,8 +207,18 @@ impl DenoisingAutoencoder {
             .add(nn::conv_transpose2d(p / "dec2", 16, 1, 4, tconv));
         let latent = o.latent as i64;
         let px = side * side;
-        let plastic =
-            |name: &str, n: usize| PlasticLinear::new(&(p / name), n, n, o.eta, true, true, 0.01);
+        // Fixed weights start at the identity, so that with alpha = 0 a plastic layer passes its
+        // input through the same non-linearity as the baseline: the plastic network starts as
+        // the baseline and its traces can only add to it.
+        let plastic = |name: &str, n: usize| {
+            PlasticLinear::new(&(p / name), n, n, o.eta, true, true, 0.01).map(|l| {
+                tch::no_grad(|| {
+                    l.w.shallow_clone()
+                        .copy_(&Tensor::eye(n as i64, (Kind::Float, p.device())))
+                });
+                l
+            })
+        };
         Ok(DenoisingAutoencoder {
             encoder,
             code: nn::linear(p / "code", 32 * q * q, latent, Default::default()),
@@ -226,19 +238,19 @@ impl DenoisingAutoencoder {
         })
     }
 
+    /// The code before its tanh (the plastic layer applies the tanh when there is one).
     fn encode(&self, frames: &Tensor, train: bool) -> Tensor {
         let n = frames.size()[0];
         self.code
             .forward(&self.encoder.forward_t(frames, train).view([n, -1]))
-            .tanh()
     }
 
+    /// Pixel logits (the plastic layer applies the sigmoid when there is one).
     fn decode(&self, code: &Tensor, train: bool) -> Tensor {
         let (n, q) = (code.size()[0], self.side / 4);
         self.decoder
             .forward_t(&self.expand.forward(code).view([n, 32, q, q]), train)
             .view([n, -1])
-            .sigmoid()
     }
 
     /// Runs an episode and returns the output at its last step, `[batch, h*w]`.
@@ -247,7 +259,8 @@ impl DenoisingAutoencoder {
         let (t, b) = (sz[0], sz[1]);
         if self.plastic_code.is_none() {
             // Without memory the earlier frames cannot change the last output.
-            return self.decode(&self.encode(&frames.get(t - 1), train), train);
+            let code = self.encode(&frames.get(t - 1), train).tanh();
+            return self.decode(&code, train).sigmoid();
         }
         let flat = frames.view([t * b, 1, self.side, self.side]);
         let codes = self.encode(&flat, train).view([t, b, -1]);
