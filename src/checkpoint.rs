@@ -118,7 +118,14 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>, CheckpointErro
 
 /// Reads a checkpoint's sidecar.
 pub fn read_meta(checkpoint: &Path) -> Result<CheckpointMeta, CheckpointError> {
-    let (_, meta) = paths(checkpoint);
+    let (weights, meta) = paths(checkpoint);
+    if !weights.is_file() {
+        // Name what the user gave before the sidecar derived from it.
+        return Err(CheckpointError::File {
+            path: weights,
+            message: "no such checkpoint: expected a .safetensors file written by atrophy (or the folder holding model.safetensors)".into(),
+        });
+    }
     let bytes = std::fs::read(&meta).map_err(|e| CheckpointError::File {
         path: meta.clone(),
         message: format!("{e}: expected the JSON sidecar written beside the weights"),

@@ -114,7 +114,7 @@ fn bad_input_gives_clear_errors_and_nonzero_exit() {
                 "eval".into(),
                 tmp.path().join("nothing").display().to_string(),
             ],
-            "sidecar",
+            "nothing: no such checkpoint",
         ),
         (
             vec!["train".into(), "--dataset".into(), "imagenet".into()],
