@@ -211,12 +211,11 @@ impl DenoisingAutoencoder {
         // input through the same non-linearity as the baseline: the plastic network starts as
         // the baseline and its traces can only add to it.
         let plastic = |name: &str, n: usize| {
-            PlasticLinear::new(&(p / name), n, n, o.eta, true, true, 0.01).map(|l| {
+            PlasticLinear::new(&(p / name), n, n, o.eta, true, true, 0.01).inspect(|l| {
                 tch::no_grad(|| {
                     l.w.shallow_clone()
                         .copy_(&Tensor::eye(n as i64, (Kind::Float, p.device())))
                 });
-                l
             })
         };
         Ok(DenoisingAutoencoder {
