@@ -375,3 +375,73 @@ fn experiment_cka_matches_the_analysis_kernel() {
     )]);
     assert_eq!(constant, vec![true]);
 }
+
+/// `--healthy`, `--regimes` and `--set` change the config as if the file said so, and run.json
+/// records the changed config.
+#[test]
+fn command_line_changes_run_from_a_trained_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), "exp.toml", CONFIG);
+    let model = tmp.path().join("model");
+    let out = atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--model",
+        "small_cnn",
+        "--widths",
+        "8,M,16,M",
+        "--epochs",
+        "1",
+        "--lr",
+        "0.02",
+        "--out",
+        model.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ckpt = model.join("model.safetensors");
+    let res = tmp.path().join("res");
+    let out = atrophy(&[
+        "run",
+        &cfg,
+        "--out",
+        res.to_str().unwrap(),
+        "--healthy",
+        ckpt.to_str().unwrap(),
+        "--regimes",
+        "static",
+        "--set",
+        "cycles=1",
+        "--set",
+        "analyses=[\"accuracy\"]",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = metrics_without_seconds(&res);
+    // header + 1 regime x 1 cycle x (healthy + 3 injured)
+    assert_eq!(rows.len(), 1 + 4, "{rows:#?}");
+    assert!(
+        rows[1..].iter().all(|r| r.starts_with("static,0,")),
+        "{rows:#?}"
+    );
+    assert!(
+        !res.join("healthy").exists(),
+        "the checkpoint was given: nothing to train"
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(res.join("run.json")).unwrap()).unwrap();
+    let text = run.to_string();
+    assert!(text.contains("model.safetensors"), "{text}");
+    assert!(!text.contains("R200"), "{text}");
+}
