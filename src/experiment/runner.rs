@@ -241,6 +241,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
     {
         load_state(out, progress.completed, &vs, &mut states)?;
     }
+    // A run killed mid-step can leave the state of a step already recorded, or a half-written
+    // temporary file: only the state of the step to run next is still wanted.
+    clean_state(out, Some(progress.completed));
     write_tables(out, &progress)?;
     write_run_json(
         out,
@@ -363,6 +366,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<Progress> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    clean_state(out, None);
     write_run_json(
         out,
         cfg,
@@ -647,6 +651,25 @@ fn load_state(out: &Path, k: usize, vs: &nn::VarStore, states: &mut SynapseState
             .with_context(|| format!("{}: synapse states of {}", s.display(), layer.name))?;
     }
     Ok(())
+}
+
+/// Removes every file of `out/state` but the state of step `keep` (and the folder when empty).
+fn clean_state(out: &Path, keep: Option<usize>) {
+    let dir = out.join("state");
+    let kept: Vec<PathBuf> = keep
+        .map(|k| {
+            let (w, s) = state_paths(out, k);
+            vec![w, s]
+        })
+        .unwrap_or_default();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if !kept.contains(&e.path()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(&dir);
 }
 
 fn remove_state(out: &Path, k: usize) {
