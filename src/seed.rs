@@ -19,6 +19,13 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A standard normal draw by Box-Muller (two uniforms, the first kept away from 0), so that
+/// the crate needs no distribution crate and every module draws normals the same way.
+pub fn standard_normal<R: rand::Rng>(rng: &mut R) -> f64 {
+    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
 /// A ChaCha generator for `seed` at coordinates `path`.
 pub fn rng(seed: u64, path: &[u64]) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(derive(seed, path))

@@ -10,11 +10,7 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Standard normal by Box-Muller, so that the library needs no distribution crate.
-fn normal<R: Rng>(rng: &mut R) -> f64 {
-    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
+use crate::seed::standard_normal as normal;
 
 fn check_lr(lr: f64) -> Result<(), String> {
     if lr > 0.0 && lr.is_finite() {

@@ -26,8 +26,7 @@ impl Rbm {
     /// Small random weights (N(0, 0.01^2) by Box-Muller), zero biases.
     pub fn new<R: Rng>(visible: usize, hidden: usize, rng: &mut R) -> Rbm {
         let w = Array2::from_shape_fn((visible, hidden), |_| {
-            let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-            0.01 * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+            0.01 * crate::seed::standard_normal(rng)
         });
         Rbm {
             w,

@@ -220,10 +220,7 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
             let mut csv = String::from("step,abs_cos,norm\n");
             let (mut cos_pts, mut norm_pts) = (Vec::new(), Vec::new());
             for step in 0..=20_000 {
-                let g = |rng: &mut rand_chacha::ChaCha8Rng| {
-                    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-                    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-                };
+                let g = crate::seed::standard_normal::<rand_chacha::ChaCha8Rng>;
                 let z = [2.0 * g(&mut rng), g(&mut rng), 0.5 * g(&mut rng)];
                 let u = [c * z[0] - s * z[1], s * z[0] + c * z[1], z[2]];
                 if step % 200 == 0 {

@@ -141,8 +141,7 @@ pub fn draw_episodes<R: Rng>(
         let at = (step * batch + b) * px;
         for (k, &v) in clean.iter().enumerate() {
             targets[b * px + k] = pixel(v);
-            let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-            let g = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            let g = crate::seed::standard_normal(rng);
             frames[at + k] = pixel(v) + (o.noise_std * g) as f32;
         }
     }
