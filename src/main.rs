@@ -29,10 +29,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(a) => {
             let r = atrophy::report::report(&a.dir, &a.at)?;
             println!(
-                "{}{} ({} figures)",
+                "{}{} ({} figures){}",
                 r.html.display(),
                 if r.finished { "" } else { " (partial results)" },
-                r.figures.len()
+                r.figures.len(),
+                r.markdown
+                    .map(|m| format!("; tables in {}", m.display()))
+                    .unwrap_or_default()
             );
             Ok(())
         }

@@ -1,11 +1,15 @@
 //! Small statistics shared by the results tables and the report.
 
 /// Mean and sample standard deviation (ddof = 1, as the papers report over cycles; 0 for a
-/// single value, NaN for none).
+/// single value, NaN for none). Equal values give that value and exactly 0: the healthy
+/// model's accuracy, the same in every cycle, must not read as 0.8889999999999999 +- 1e-16.
 pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     if v.is_empty() {
         return (f64::NAN, f64::NAN);
+    }
+    if v.iter().all(|x| x.to_bits() == v[0].to_bits()) {
+        return (v[0], 0.0);
     }
     let m = v.iter().sum::<f64>() / n;
     if v.len() < 2 {
@@ -24,5 +28,8 @@ mod tests {
         assert_eq!(m, 2.5);
         assert!((s - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
         assert_eq!(mean_sd(&[7.0]), (7.0, 0.0));
+        // (3 * 0.889) / 3 is not 0.889 in floating point; equal values must stay exact.
+        assert_ne!((0.889f64 + 0.889 + 0.889) / 3.0, 0.889);
+        assert_eq!(mean_sd(&[0.889, 0.889, 0.889]), (0.889, 0.0));
     }
 }

@@ -95,6 +95,16 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
         "a finished run is marked partial"
     );
     assert!(html.contains("id=\"summary\"") && html.contains("R300"));
+    // The Markdown tables: every iteration of both regimes; a synthetic run follows no paper,
+    // so no paper columns.
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("## Top-1 accuracy, R300 (2 cycles)"), "{md}");
+    assert!(
+        md.contains("## Mean class-wise accuracy, static (2 cycles)"),
+        "{md}"
+    );
+    assert_eq!(md.matches("\n| 3 | ").count(), 4, "{md}");
+    assert!(!md.contains("paper") && !html.contains("id=\"paper\""));
 
     // In headless Chromium (installed by .ci/run; skipped where it is absent).
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

@@ -117,7 +117,7 @@ pub enum Command {
     /// Compare the top-k magnitude synapses of two checkpoints layer by layer (pathways, P7).
     #[cfg(feature = "torch")]
     Pathways(inspect::PathwaysArgs),
-    /// Demos of the plasticity library (Hopfield capacity, modern Hopfield, Oja), CSV + figure.
+    /// Demos of the plasticity library (Hopfield, Oja, RBM, DBN, differentiable plasticity), CSV + figures.
     Plasticity(plasticity::PlasticityArgs),
     /// CKA between two activation arrays (.npy, n images x features).
     Cka(analysis::CkaArgs),

@@ -137,7 +137,14 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
     )?;
     print_summary(&p);
     let r = crate::report::report(&out, &crate::report::DEFAULT_LEVELS)?;
-    println!("results in {}; report {}", out.display(), r.html.display());
+    println!(
+        "results in {}; report {}{}",
+        out.display(),
+        r.html.display(),
+        r.markdown
+            .map(|m| format!(", tables {}", m.display()))
+            .unwrap_or_default()
+    );
     Ok(())
 }
 

@@ -13,13 +13,49 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The run beside the paper whose protocol it follows, one table per regime.
+fn paper_tables(
+    h: &mut String,
+    r: &Results,
+    summary: &super::results::Table,
+    p: super::paper::Paper,
+) -> Result<()> {
+    use super::paper::{cell, tables, Published};
+    let config = r.run.as_ref().map(|v| &v["config"]);
+    let metric = if p.metric() == "top1" {
+        "top-1"
+    } else {
+        "mean class-wise"
+    };
+    h.push_str(&format!(
+        "<h2 id=\"paper\">Beside {} ({metric}, %)</h2>\n<p>The paper's figures as printed in its text (&asymp;: given only roughly); also in <code>summary.md</code>.</p>\n",
+        esc(p.title())
+    ));
+    for t in tables(summary, p.metric(), config, Some(p))? {
+        h.push_str(&format!(
+            "<h3>{}</h3>\n<table class=\"paper\"><tr><th>iteration</th><th>injured</th><th>after injury</th><th>paper</th><th>after retraining</th><th>paper</th></tr>\n",
+            esc(&t.regime)
+        ));
+        let pc = |v: &Option<Published>| v.as_ref().map_or(String::new(), |x| esc(&x.cell()));
+        for w in &t.rows {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{:.1} %</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                w.iteration,
+                100.0 * w.fraction,
+                esc(&cell(w.injured)),
+                pc(&w.paper_injured),
+                esc(&cell(w.retrained)),
+                pc(&w.paper_retrained)
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+    Ok(())
+}
+
 /// The page as a string.
 pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
-    let name = r
-        .run
-        .as_ref()
-        .and_then(|v| v["config"]["name"].as_str().map(String::from))
-        .unwrap_or_else(|| r.dir.display().to_string());
+    let name = r.name();
     let mut h = String::new();
     h.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>atrophy report: {}</title>\n<style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}}table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f0f0f0}}td:first-child,th:first-child{{text-align:left}}figure{{margin:1.5em 0}}img{{max-width:100%;border:1px solid #eee}}.partial{{background:#fff3cd;border:1px solid #e0c060;padding:.7em 1em}}pre{{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}}</style></head><body>\n",
@@ -64,6 +100,13 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             ));
         }
         h.push_str("</table>\n");
+        if let Some(p) = r
+            .run
+            .as_ref()
+            .and_then(|v| super::paper::Paper::of_config(&v["config"]))
+        {
+            paper_tables(&mut h, r, s, p)?;
+        }
     }
     h.push_str("<h2>Figures</h2>\n");
     for f in figs {

@@ -1,8 +1,11 @@
 //! Reports: `atrophy report DIR` turns a results directory into figures (PNG and SVG in
-//! `DIR/figures/`) and one self-contained HTML page (`DIR/report.html`). It reads only the
+//! `DIR/figures/`), one self-contained HTML page (`DIR/report.html`) and the accuracy per
+//! iteration as Markdown tables (`DIR/summary.md`, beside the paper's figures for a paper's
+//! protocol). It reads only the
 //! results directory; a partial one gives a report of what exists, marked as partial.
 pub mod figures;
 pub mod html;
+pub mod paper;
 pub mod results;
 
 use anyhow::Result;
@@ -12,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct Report {
     /// The HTML page.
     pub html: PathBuf,
+    /// The Markdown tables (none before the first summary exists).
+    pub markdown: Option<PathBuf>,
     /// The figures (PNG; SVG beside each).
     pub figures: Vec<PathBuf>,
     /// Whether the results were complete.
@@ -32,8 +37,18 @@ pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
     let page = html::page(&r, &figs)?;
     let html = dir.join("report.html");
     crate::fsio::write_atomic(&html, page.as_bytes())?;
+    let markdown = match &r.summary {
+        Some(s) => {
+            let path = dir.join("summary.md");
+            let md = paper::markdown(&r.name(), s, r.run.as_ref(), r.finished)?;
+            crate::fsio::write_atomic(&path, md.as_bytes())?;
+            Some(path)
+        }
+        None => None,
+    };
     Ok(Report {
         html,
+        markdown,
         figures: figs.into_iter().map(|f| f.png).collect(),
         finished: r.finished,
     })

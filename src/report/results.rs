@@ -161,6 +161,14 @@ impl Results {
         })
     }
 
+    /// The experiment's name from run.json, else the folder.
+    pub fn name(&self) -> String {
+        self.run
+            .as_ref()
+            .and_then(|v| v["config"]["name"].as_str().map(String::from))
+            .unwrap_or_else(|| self.dir.display().to_string())
+    }
+
     /// Regime names in run order.
     pub fn regimes(&self) -> Vec<String> {
         let c = self.metrics.col("regime").unwrap_or(0);

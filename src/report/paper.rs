@@ -1,0 +1,496 @@
+//! The source papers' published accuracies (PROTOCOLS.md P3, P4), so that a run of their
+//! protocol can be read beside them: `summary.md` and the report page put each published figure
+//! next to the run's value at the same iteration, regime and state.
+//!
+//! The papers print only a few numbers in their text (the rest is in figures that did not survive
+//! extraction); those are all that is listed here, and nothing is interpolated.
+use super::results::Table;
+use anyhow::Result;
+
+/// A published figure, in percent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    /// Mean over the paper's cycles.
+    pub mean: f64,
+    /// Sample sd over cycles, when the paper gives it.
+    pub sd: Option<f64>,
+    /// Whether the paper gives the number only roughly ("about 25 % lower", "chance").
+    pub approximate: bool,
+}
+
+impl Published {
+    fn exact(mean: f64, sd: Option<f64>) -> Published {
+        Published {
+            mean,
+            sd,
+            approximate: false,
+        }
+    }
+    fn about(mean: f64) -> Published {
+        Published {
+            mean,
+            sd: None,
+            approximate: true,
+        }
+    }
+
+    /// As a table cell: `76.6 ± 6.06`, or `≈ 68` for a rough figure.
+    pub fn cell(&self) -> String {
+        match (self.approximate, self.sd) {
+            (true, _) => format!("≈ {:.0}", self.mean),
+            // The sd as printed in the paper (shortest representation: 6.06, 21.8).
+            (false, Some(sd)) => format!("{:.1} ± {sd}", self.mean),
+            (false, None) => format!("{:.1}", self.mean),
+        }
+    }
+}
+
+/// Which paper's protocol a run follows, and the metric that paper reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paper {
+    /// Paper 000 (Moore et al., decay with freezing, P3): top-1 accuracy.
+    MooreDecay,
+    /// Paper 001 (Moore et al., NeurIPS 2022 SVRHM, progressive ablation, P4): mean class-wise.
+    MooreAblation,
+}
+
+impl Paper {
+    /// The paper's short name.
+    pub fn title(self) -> &'static str {
+        match self {
+            Paper::MooreDecay => "paper 000 (Moore et al., decay, P3)",
+            Paper::MooreAblation => "paper 001 (Moore et al., ablation, P4)",
+        }
+    }
+
+    /// The summary column of the metric the paper reports (`top1` or `mean_class`).
+    pub fn metric(self) -> &'static str {
+        match self {
+            Paper::MooreDecay => "top1",
+            Paper::MooreAblation => "mean_class",
+        }
+    }
+
+    /// The paper whose protocol `config` (run.json's `config`) follows: CIFAR-10 with random
+    /// selection and the paper's injury settings. `None` for anything else, so that no run is
+    /// compared with numbers from a different protocol.
+    pub fn of_config(config: &serde_json::Value) -> Option<Paper> {
+        let inj = &config["injury"];
+        if config["data"]["dataset"].as_str() != Some("cifar10")
+            || inj["selection"].as_str() != Some("random")
+            || inj["units"].as_bool() == Some(true)
+        {
+            return None;
+        }
+        match inj["kind"].as_str()? {
+            "decay"
+                if inj["gamma"].as_f64() == Some(0.5) && inj["iterations"].as_u64() == Some(10) =>
+            {
+                Some(Paper::MooreDecay)
+            }
+            "ablation" if inj["fraction"].as_f64() == Some(0.2) => Some(Paper::MooreAblation),
+            _ => None,
+        }
+    }
+
+    /// What the paper published for a regime retraining on `images` images for `epochs` epochs
+    /// (`images` None = the whole training set; `static` regimes have no retraining) at
+    /// `iteration` (0 = healthy) in `state` (`healthy`, `injured`, `retrained`).
+    pub fn published(
+        self,
+        images: Option<u64>,
+        epochs: u64,
+        is_static: bool,
+        iteration: usize,
+        state: &str,
+    ) -> Option<Published> {
+        match (self, iteration, state) {
+            (Paper::MooreDecay, 0, "healthy") => Some(Published::exact(93.3, None)),
+            // "After the first 10 % of model synapses were decayed, the model performance was
+            // reduced by about 25 % accuracy": the same for every regime, retrained or not.
+            (Paper::MooreDecay, 1, "injured") => Some(Published::about(93.3 - 25.0)),
+            (Paper::MooreDecay, _, _) if is_static || epochs != 1 => None,
+            (Paper::MooreDecay, 1, "retrained") => match images? {
+                5000 => Some(Published::exact(83.0, Some(1.87))),
+                1000 => Some(Published::exact(76.6, Some(6.06))),
+                100 => Some(Published::exact(70.8, Some(21.8))),
+                _ => None,
+            },
+            (Paper::MooreDecay, 6, "injured") if images == Some(1000) => {
+                Some(Published::exact(15.0, Some(7.01)))
+            }
+            (Paper::MooreDecay, 6, "retrained") if images == Some(1000) => {
+                Some(Published::exact(66.4, Some(6.12)))
+            }
+            // "at injury levels of 70 % and higher, the model with only 100 retraining images is
+            // unable to regain accuracy levels above chance".
+            (Paper::MooreDecay, 7..=10, "retrained") if images == Some(100) => {
+                Some(Published::about(10.0))
+            }
+            (Paper::MooreAblation, 0, "healthy") => Some(Published::exact(92.3, None)),
+            (Paper::MooreAblation, 1, "injured") => Some(Published::exact(14.3, None)),
+            (Paper::MooreAblation, 1, "retrained")
+                if !is_static && images.is_none() && epochs == 3 =>
+            {
+                Some(Published::exact(91.9, None))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One row of the per-regime accuracy table: an iteration with its injured and retrained
+/// values (mean, sd over cycles, in percent) and, for a paper protocol, the paper's figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Iteration (0 = healthy).
+    pub iteration: usize,
+    /// Mean fraction of synapses injured.
+    pub fraction: f64,
+    /// Cycles behind the means.
+    pub cycles: usize,
+    /// Value after the injury (the healthy value at iteration 0).
+    pub injured: Option<(f64, f64)>,
+    /// Value after retraining.
+    pub retrained: Option<(f64, f64)>,
+    /// Published value after the injury (healthy at iteration 0).
+    pub paper_injured: Option<Published>,
+    /// Published value after retraining.
+    pub paper_retrained: Option<Published>,
+}
+
+/// A regime's table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegimeTable {
+    /// Regime name.
+    pub regime: String,
+    /// Rows by iteration.
+    pub rows: Vec<Row>,
+}
+
+/// The tables of `summary` (summary.csv) for `metric` (`top1` or `mean_class`), one per regime in
+/// order of first appearance, with `paper`'s figures where `config` (run.json's `config`) names
+/// the regimes' settings.
+pub fn tables(
+    summary: &Table,
+    metric: &str,
+    config: Option<&serde_json::Value>,
+    paper: Option<Paper>,
+) -> Result<Vec<RegimeTable>> {
+    let (cr, ci, cs, cn, cf) = (
+        summary.col("regime")?,
+        summary.col("iteration")?,
+        summary.col("state")?,
+        summary.col("cycles")?,
+        summary.col("fraction_injured")?,
+    );
+    let (cm, csd) = (
+        summary.col(&format!("{metric}_mean"))?,
+        summary.col(&format!("{metric}_sd"))?,
+    );
+    let mut out: Vec<RegimeTable> = Vec::new();
+    for (i, r) in summary.rows.iter().enumerate() {
+        let regime = &r[cr];
+        let iteration: usize = r[ci].parse().unwrap_or(0);
+        let value = (100.0 * summary.num(i, cm), 100.0 * summary.num(i, csd));
+        let settings = config.and_then(|c| {
+            c["regime"]
+                .as_array()?
+                .iter()
+                .find(|g| g["name"].as_str() == Some(regime.as_str()))
+        });
+        let images = settings.and_then(|g| g["images"].as_u64());
+        let epochs = settings.and_then(|g| g["epochs"].as_u64()).unwrap_or(0);
+        let is_static = settings.is_none_or(|g| g["static"].as_bool() == Some(true));
+        let published = |state: &str| {
+            settings
+                .and(paper)?
+                .published(images, epochs, is_static, iteration, state)
+        };
+        let t = match out.iter_mut().position(|t| &t.regime == regime) {
+            Some(k) => &mut out[k],
+            None => {
+                out.push(RegimeTable {
+                    regime: regime.clone(),
+                    rows: Vec::new(),
+                });
+                out.last_mut().unwrap()
+            }
+        };
+        let row = match t.rows.iter().position(|w| w.iteration == iteration) {
+            Some(k) => &mut t.rows[k],
+            None => {
+                t.rows.push(Row {
+                    iteration,
+                    fraction: summary.num(i, cf),
+                    cycles: r[cn].parse().unwrap_or(0),
+                    injured: None,
+                    retrained: None,
+                    paper_injured: None,
+                    paper_retrained: None,
+                });
+                t.rows.last_mut().unwrap()
+            }
+        };
+        match r[cs].as_str() {
+            "healthy" | "injured" => {
+                row.injured = Some(value);
+                row.paper_injured = published(&r[cs]);
+            }
+            "retrained" => {
+                row.retrained = Some(value);
+                row.paper_retrained = published("retrained");
+            }
+            _ => {}
+        }
+    }
+    for t in &mut out {
+        t.rows.sort_by_key(|w| w.iteration);
+    }
+    Ok(out)
+}
+
+/// `mean ± sd` in percent with two decimals, or an em dash.
+pub fn cell(v: Option<(f64, f64)>) -> String {
+    match v {
+        Some((m, sd)) => format!("{m:.2} ± {sd:.2}"),
+        None => "—".into(),
+    }
+}
+
+/// The run's accuracy per iteration as Markdown: one table per regime, with the paper's
+/// figures beside the run's where the run follows a paper's protocol.
+pub fn markdown(
+    name: &str,
+    summary: &Table,
+    run: Option<&serde_json::Value>,
+    finished: bool,
+) -> Result<String> {
+    let config = run.map(|r| &r["config"]);
+    let paper = config.and_then(Paper::of_config);
+    let mut md = format!("# {name}: accuracy per iteration\n\n");
+    if !finished {
+        md.push_str("**Partial results**: the run is still going or was stopped.\n\n");
+    }
+    md.push_str(
+        "Mean ± sample sd (ddof = 1) over cycles, in percent. Iteration 0 is the healthy model.\n",
+    );
+    if let Some(p) = paper {
+        md.push_str(&format!(
+            "The run follows the protocol of {}; its published figures ({}) stand beside the run's, \
+             where the paper's text gives one (≈: the paper gives it only roughly).\n",
+            p.title(),
+            if p.metric() == "top1" { "top-1" } else { "mean class-wise" }
+        ));
+    }
+    let metrics: Vec<&str> = match paper {
+        Some(p) if p.metric() == "mean_class" => vec!["mean_class", "top1"],
+        _ => vec!["top1", "mean_class"],
+    };
+    for metric in metrics {
+        let label = if metric == "top1" {
+            "Top-1 accuracy"
+        } else {
+            "Mean class-wise accuracy"
+        };
+        let with_paper = paper.filter(|p| p.metric() == metric);
+        for t in tables(summary, metric, config, with_paper)? {
+            let cycles = t.rows.iter().map(|r| r.cycles).max().unwrap_or(0);
+            md.push_str(&format!("\n## {label}, {} ({cycles} cycles)\n\n", t.regime));
+            let paper_cols = with_paper.is_some()
+                && t.rows
+                    .iter()
+                    .any(|r| r.paper_injured.is_some() || r.paper_retrained.is_some());
+            let retrained = t.rows.iter().any(|r| r.retrained.is_some());
+            let mut head = vec!["iteration", "injured synapses", "after injury"];
+            if retrained {
+                head.push("after retraining");
+            }
+            if paper_cols {
+                head.push("paper: after injury");
+                if retrained {
+                    head.push("paper: after retraining");
+                }
+            }
+            md.push_str(&format!(
+                "| {} |\n|{}\n",
+                head.join(" | "),
+                "---:|".repeat(head.len())
+            ));
+            for r in &t.rows {
+                let p = |v: &Option<Published>| v.as_ref().map_or(String::new(), Published::cell);
+                let mut cells = vec![
+                    if r.iteration == 0 {
+                        "0 (healthy)".to_string()
+                    } else {
+                        r.iteration.to_string()
+                    },
+                    format!("{:.1} %", 100.0 * r.fraction),
+                    cell(r.injured),
+                ];
+                if retrained {
+                    cells.push(cell(r.retrained));
+                }
+                if paper_cols {
+                    cells.push(p(&r.paper_injured));
+                    if retrained {
+                        cells.push(p(&r.paper_retrained));
+                    }
+                }
+                md.push_str(&format!("| {} |\n", cells.join(" | ")));
+            }
+        }
+    }
+    Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(kind: &str) -> serde_json::Value {
+        json!({
+            "name": "moore-decay",
+            "data": {"dataset": "cifar10"},
+            "injury": {"kind": kind, "gamma": 0.5, "iterations": 10, "fraction": 0.2,
+                       "selection": "random", "units": false},
+            "regime": [
+                {"name": "R1000", "images": 1000, "epochs": 1, "static": false},
+                {"name": "static", "images": null, "epochs": 1, "static": true}
+            ]
+        })
+    }
+
+    fn summary() -> Table {
+        let text = "regime,iteration,state,cycles,fraction_injured,top1_mean,top1_sd,mean_class_mean,mean_class_sd\n\
+            R1000,0,healthy,3,0,0.9,0,0.89,0\n\
+            R1000,1,injured,3,0.1,0.6,0.05,0.59,0.05\n\
+            R1000,1,retrained,3,0.1,0.8,0.01,0.79,0.01\n\
+            R1000,6,injured,3,0.6,0.2,0.1,0.19,0.1\n\
+            R1000,6,retrained,3,0.6,0.7,0.02,0.69,0.02\n\
+            static,0,healthy,3,0,0.9,0,0.89,0\n\
+            static,1,injured,3,0.1,0.6,0.05,0.59,0.05\n";
+        let header = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        let rows = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        Table { header, rows }
+    }
+
+    #[test]
+    fn only_the_papers_own_protocol_is_compared() {
+        assert_eq!(Paper::of_config(&config("decay")), Some(Paper::MooreDecay));
+        assert_eq!(
+            Paper::of_config(&config("ablation")),
+            Some(Paper::MooreAblation)
+        );
+        let mut c = config("decay");
+        c["data"]["dataset"] = json!("fashion-mnist");
+        assert_eq!(Paper::of_config(&c), None);
+        let mut c = config("decay");
+        c["injury"]["gamma"] = json!(0.7);
+        assert_eq!(Paper::of_config(&c), None);
+        let mut c = config("decay");
+        c["injury"]["selection"] = json!("magnitude");
+        assert_eq!(Paper::of_config(&c), None);
+        let mut c = config("ablation");
+        c["injury"]["units"] = json!(true);
+        assert_eq!(Paper::of_config(&c), None);
+    }
+
+    #[test]
+    fn published_figures_match_protocols_md() {
+        let p = Paper::MooreDecay;
+        let r1000 = |i, s| p.published(Some(1000), 1, false, i, s);
+        assert_eq!(r1000(0, "healthy").unwrap().cell(), "93.3");
+        assert_eq!(r1000(1, "retrained").unwrap().cell(), "76.6 ± 6.06");
+        assert_eq!(r1000(6, "injured").unwrap().cell(), "15.0 ± 7.01");
+        assert_eq!(r1000(6, "retrained").unwrap().cell(), "66.4 ± 6.12");
+        assert_eq!(r1000(1, "injured").unwrap().cell(), "≈ 68");
+        assert_eq!(r1000(2, "retrained"), None);
+        assert_eq!(
+            p.published(Some(5000), 1, false, 1, "retrained")
+                .unwrap()
+                .cell(),
+            "83.0 ± 1.87"
+        );
+        assert_eq!(
+            p.published(Some(100), 1, false, 1, "retrained")
+                .unwrap()
+                .cell(),
+            "70.8 ± 21.8"
+        );
+        assert_eq!(
+            p.published(Some(100), 1, false, 8, "retrained")
+                .unwrap()
+                .cell(),
+            "≈ 10"
+        );
+        // A regime the paper did not run has no figure after retraining.
+        assert_eq!(p.published(Some(2000), 1, false, 1, "retrained"), None);
+        assert_eq!(p.published(Some(1000), 3, false, 1, "retrained"), None);
+        let a = Paper::MooreAblation;
+        assert_eq!(
+            a.published(None, 3, false, 1, "retrained").unwrap().mean,
+            91.9
+        );
+        assert_eq!(a.published(None, 3, true, 1, "retrained"), None);
+        assert_eq!(a.published(None, 3, true, 1, "injured").unwrap().mean, 14.3);
+    }
+
+    #[test]
+    fn tables_pair_injured_and_retrained_with_the_paper() {
+        let c = config("decay");
+        let t = tables(&summary(), "top1", Some(&c), Some(Paper::MooreDecay)).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].regime, "R1000");
+        let it: Vec<usize> = t[0].rows.iter().map(|r| r.iteration).collect();
+        assert_eq!(it, [0, 1, 6]);
+        let six = &t[0].rows[2];
+        assert!((six.injured.unwrap().0 - 20.0).abs() < 1e-12);
+        assert!((six.retrained.unwrap().1 - 2.0).abs() < 1e-12);
+        assert_eq!(six.paper_injured.as_ref().unwrap().mean, 15.0);
+        assert_eq!(six.paper_retrained.as_ref().unwrap().mean, 66.4);
+        assert_eq!(t[0].rows[0].paper_injured.as_ref().unwrap().mean, 93.3);
+        // The static regime: no retraining, and the paper's only figure for it is the shared
+        // first injury.
+        assert!(t[1]
+            .rows
+            .iter()
+            .all(|r| r.retrained.is_none() && r.paper_retrained.is_none()));
+        assert!(t[1].rows[1].paper_injured.as_ref().unwrap().approximate);
+    }
+
+    #[test]
+    fn markdown_puts_the_paper_beside_the_run() {
+        let run = json!({"config": config("decay")});
+        let md = markdown("moore-decay", &summary(), Some(&run), true).unwrap();
+        assert!(md.contains("paper 000"), "{md}");
+        assert!(
+            md.contains(
+                "| 6 | 60.0 % | 20.00 ± 10.00 | 70.00 ± 2.00 | 15.0 ± 7.01 | 66.4 ± 6.12 |"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("Partial"));
+        // A run that does not follow a paper gets the tables without paper columns.
+        let mut c = config("decay");
+        c["data"]["dataset"] = json!("mnist");
+        let md = markdown("other", &summary(), Some(&json!({"config": c})), false).unwrap();
+        assert!(!md.contains("paper:"), "{md}");
+        assert!(md.contains("Partial results"));
+        assert!(
+            md.contains("| 1 | 10.0 % | 60.00 ± 5.00 | 80.00 ± 1.00 |"),
+            "{md}"
+        );
+    }
+}
