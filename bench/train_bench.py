@@ -36,6 +36,8 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--channels-last", action="store_true",
+                   help="model and inputs in torch.channels_last (what atrophy does on the CPU)")
     a = p.parse_args()
     widths = {"bench": BENCH, "full": FULL}.get(a.widths, a.widths)
     torch.set_num_threads(a.threads)
@@ -45,6 +47,9 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     lossf = nn.CrossEntropyLoss()
     xs = [torch.randn(a.batch, 3, 32, 32, device=dev) for _ in range(4)]
+    if a.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        xs = [x.contiguous(memory_format=torch.channels_last) for x in xs]
     ys = [torch.randint(0, 10, (a.batch,), device=dev) for _ in range(4)]
     sync = (lambda: torch.cuda.synchronize()) if dev.type == "cuda" else (lambda: None)
 
@@ -73,7 +78,8 @@ def main():
             model(xs[i % 4])
         sync()
         infer = a.steps * a.batch / (time.perf_counter() - t)
-    print(json.dumps({"impl": "pytorch " + torch.__version__, "widths": a.widths, "threads": a.threads,
+    impl = "pytorch " + torch.__version__ + (" channels_last" if a.channels_last else "")
+    print(json.dumps({"impl": impl, "widths": a.widths, "threads": a.threads,
                       "train_img_s": train, "infer_img_s": infer}))
 
 

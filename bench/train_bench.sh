@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Training and inference throughput, atrophy beside PyTorch, alternating in one run on one machine.
+# Training and inference throughput, atrophy beside PyTorch, alternating in one run on one machine:
+# PyTorch's default (NCHW) loop, PyTorch with channels_last (what atrophy uses on the CPU), atrophy.
 #   bash bench/train_bench.sh [bench|full] [THREADS] [STEPS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +9,6 @@ scripts/setup.sh
 cargo build --release --example train_bench -q
 for r in $(seq "$R"); do
   .venv/bin/python bench/train_bench.py --widths "$W" --threads "$T" --steps "$S"
+  .venv/bin/python bench/train_bench.py --widths "$W" --threads "$T" --steps "$S" --channels-last
   target/release/examples/train_bench "$W" "$T" "$S"
 done

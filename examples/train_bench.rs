@@ -98,8 +98,13 @@ fn main() {
     evaluate(&net, &split.test, &norm, device, batch);
     let infer = (batch * steps) as f64 / t.elapsed().as_secs_f64();
     println!(
-        "{{\"impl\": \"atrophy {}\", \"widths\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}}}",
+        "{{\"impl\": \"atrophy {}{}\", \"widths\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}}}",
         env!("CARGO_PKG_VERSION"),
+        if atrophy::train::channels_last(device) {
+            " channels_last"
+        } else {
+            ""
+        },
         args.get(1).map(|s| s.as_str()).unwrap_or("bench")
     );
 }

@@ -39,6 +39,54 @@ fn forward_capture_returns_named_activations_with_the_declared_shapes() {
     assert_eq!(trainable as usize, arch.parameter_count());
 }
 
+/// Channels-last batches (the CPU default) are the same logical tensor: the forward pass, the
+/// loss and one SGD step agree with NCHW to float rounding.
+#[test]
+fn channels_last_layout_changes_speed_not_results() {
+    let arch = Architecture::vgg19_bn("8,M,16,M,16,M,16,M,16,M", 10);
+    let x = Tensor::randn([16, 3, 32, 32], (Kind::Float, Device::Cpu));
+    let y = Tensor::randint(10, [16], (Kind::Int64, Device::Cpu));
+    let xl = atrophy::train::to_channels_last(&x);
+    assert!(
+        xl.equal(&x) && !xl.is_contiguous(),
+        "not a channels-last view of the same values"
+    );
+    let mut weights = Vec::new();
+    let mut logits = Vec::new();
+    for input in [&x, &xl] {
+        tch::manual_seed(3);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = Network::new(&vs.root(), &arch).unwrap();
+        let mut opt = MaskedSgd::new(&vs, SgdConfig::default());
+        opt.zero_grad();
+        let out = net.forward_t(input, true);
+        out.cross_entropy_for_logits(&y).backward();
+        opt.step(0.1);
+        logits.push(out.detach());
+        weights.push(vs.variables()["conv1.weight"].detach().copy());
+    }
+    let close = |a: &Tensor, b: &Tensor| (a - b).abs().max().double_value(&[]);
+    assert!(
+        close(&logits[0], &logits[1]) < 1e-4,
+        "{}",
+        close(&logits[0], &logits[1])
+    );
+    assert!(
+        close(&weights[0], &weights[1]) < 1e-5,
+        "{}",
+        close(&weights[0], &weights[1])
+    );
+    // Flattening a channels-last map before a dense layer keeps the logical order.
+    let small = Architecture::small_cnn(10);
+    tch::manual_seed(4);
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = Network::new(&vs.root(), &small).unwrap();
+    let m = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));
+    let a = net.forward_t(&m, false);
+    let b = net.forward_t(&atrophy::train::to_channels_last(&m), false);
+    assert!(close(&a, &b) < 1e-4, "{}", close(&a, &b));
+}
+
 /// SGD with momentum and weight decay, against the update written out by hand (PyTorch's
 /// torch.optim.SGD with dampening 0: buf = g + wd*p at the first step, then m*buf + g + wd*p).
 #[test]

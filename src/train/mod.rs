@@ -8,7 +8,10 @@ pub mod optim;
 pub mod schedule;
 
 #[cfg(feature = "torch")]
-pub use fit::{capture_activations, evaluate, make_batch, train_epoch, EpochStats, TrainConfig};
+pub use fit::{
+    capture_activations, channels_last, evaluate, make_batch, to_channels_last, train_epoch,
+    EpochStats, TrainConfig,
+};
 pub use metrics::Evaluation;
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
