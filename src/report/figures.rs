@@ -120,6 +120,7 @@ fn draw_curves<DB: DrawingBackend>(
     regimes: &[String],
     y_range: (f64, f64),
     hline: Option<(f64, &str)>,
+    marks: &[PaperMark],
 ) -> Result<()> {
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
@@ -164,7 +165,93 @@ fn draw_curves<DB: DrawingBackend>(
         };
         line(&mut chart, &xy, colour, &label, state != "retrained")?;
     }
+    draw_marks(&mut chart, marks, regimes)?;
     legend(&mut chart, SeriesLabelPosition::LowerLeft)
+}
+
+/// A figure the paper printed, placed on the run's axes: (regime, x, y, sd) as fractions, with
+/// `approximate` for numbers the paper gives only roughly.
+#[derive(Clone, Debug)]
+pub struct PaperMark {
+    regime: String,
+    x: f64,
+    y: f64,
+    sd: Option<f64>,
+    approximate: bool,
+}
+
+/// The published figures of the paper whose protocol the run follows, for summary column
+/// `metric`; none when the run follows no paper or the paper reports another metric.
+fn paper_marks(r: &Results, metric: &str) -> Result<(Vec<PaperMark>, Option<&'static str>)> {
+    let config = r.run.as_ref().map(|v| &v["config"]);
+    let paper = config
+        .and_then(super::paper::Paper::of_config)
+        .filter(|p| p.metric() == metric);
+    let (Some(p), Some(s)) = (paper, &r.summary) else {
+        return Ok((Vec::new(), None));
+    };
+    let mut marks = Vec::new();
+    for t in super::paper::tables(s, metric, config, Some(p))? {
+        for row in &t.rows {
+            for v in [&row.paper_injured, &row.paper_retrained]
+                .into_iter()
+                .flatten()
+            {
+                marks.push(PaperMark {
+                    regime: t.regime.clone(),
+                    x: row.fraction,
+                    y: v.mean / 100.0,
+                    sd: v.sd.map(|sd| sd / 100.0),
+                    approximate: v.approximate,
+                });
+            }
+        }
+    }
+    Ok((marks, Some(p.title())))
+}
+
+/// Paper figures as diamonds in the regime's colour (hollow: given only roughly), with +-1 sd bars.
+fn draw_marks<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    marks: &[PaperMark],
+    regimes: &[String],
+) -> Result<()> {
+    for (k, m) in marks.iter().enumerate() {
+        let i = regimes.iter().position(|r| r == &m.regime).unwrap_or(0);
+        let colour = series_colour(i, regimes.len());
+        let (x, y) = (100.0 * m.x, m.y);
+        if let Some(sd) = m.sd {
+            chart
+                .draw_series(std::iter::once(ErrorBar::new_vertical(
+                    x,
+                    y - sd,
+                    y,
+                    y + sd,
+                    colour.stroke_width(2),
+                    10,
+                )))
+                .map_err(pe)?;
+        }
+        let style = if m.approximate {
+            colour.stroke_width(2)
+        } else {
+            colour.filled()
+        };
+        let diamond = move |(x, y): (i32, i32), s: ShapeStyle| {
+            Polygon::new(vec![(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)], s)
+        };
+        let drawn = chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((x, y)) + diamond((0, 0), style),
+            ))
+            .map_err(pe)?;
+        if k == 0 {
+            drawn
+                .label("paper (text figures, +-1 sd)")
+                .legend(move |(x, y)| diamond((x + 10, y), BLACK.filled()));
+        }
+    }
+    Ok(())
 }
 
 fn draw_heatmap<DB: DrawingBackend>(
@@ -303,6 +390,7 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
         if c.is_empty() {
             continue;
         }
+        let (marks, paper) = paper_marks(r, col)?;
         let png = both!(dir, format!("accuracy_{col}"), size, |root| draw_curves(
             root,
             &format!("{what} against injury (mean +- 1 sd over cycles)"),
@@ -310,9 +398,18 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
             &c,
             &regimes,
             (0.0, 1.0),
-            chance
+            chance,
+            &marks
         ));
-        figs.push(Figure { png, title: format!("{what} against the fraction of synapses injured"), caption: "Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.".into() });
+        let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.");
+        if let Some(p) = paper {
+            caption.push_str(&format!(" Diamonds: the figures {p} prints in its text, in the regime's colour, with +-1 sd bars where given (hollow: given only roughly)."));
+        }
+        figs.push(Figure {
+            png,
+            title: format!("{what} against the fraction of synapses injured"),
+            caption,
+        });
     }
     if let Some(t) = &r.taus {
         let c = curves(t, "tau")?;
@@ -329,7 +426,8 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                 &c,
                 &regimes,
                 (-0.1, 1.0),
-                None
+                None,
+                &[]
             ));
             figs.push(Figure { png, title: "Representational similarity (RDM, Kendall's tau)".into(), caption: format!("Kendall's tau-{variant} between the upper triangles of each state's RDM and the healthy model's (penultimate layer).") });
         }
@@ -388,7 +486,8 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                 &c,
                 &regimes,
                 (0.0, 1.0),
-                None
+                None,
+                &[]
             ));
             figs.push(Figure { png, title: "Pathways".into(), caption: "Jaccard overlap between each layer's top-k magnitude synapses and the healthy model's, averaged over layers.".into() });
         }

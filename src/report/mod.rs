@@ -53,3 +53,88 @@ pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
         finished: r.finished,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small results folder as `atrophy run` writes it, for a run of paper 000's protocol
+    /// (CIFAR-10) or, with `dataset` changed, of no paper's.
+    fn results_dir(dataset: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let mut metrics = String::from(
+            "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n",
+        );
+        let mut summary = String::from("regime,iteration,state,cycles,fraction_injured,top1_mean,top1_sd,mean_class_mean,mean_class_sd,loss_mean,loss_sd\n");
+        for it in 0..=10usize {
+            let f = it as f64 / 10.0;
+            let states: &[&str] = if it == 0 {
+                &["healthy"]
+            } else {
+                &["injured", "retrained"]
+            };
+            for (k, st) in states.iter().enumerate() {
+                let acc = 0.9 - 0.05 * it as f64 + 0.03 * k as f64;
+                for c in 0..2 {
+                    let a = acc + 0.01 * c as f64;
+                    metrics.push_str(&format!("R1000,{c},{it},{f},{st},{a},{a},1.0,2.0\n"));
+                }
+                summary.push_str(&format!(
+                    "R1000,{it},{st},2,{f},{},0.007,{},0.007,1,0\n",
+                    acc + 0.005,
+                    acc + 0.005
+                ));
+            }
+        }
+        std::fs::write(d.path().join("metrics.csv"), metrics).unwrap();
+        std::fs::write(d.path().join("summary.csv"), summary).unwrap();
+        let run = serde_json::json!({
+            "finished": true,
+            "config": {
+                "name": "moore-decay",
+                "data": {"dataset": dataset},
+                "injury": {"kind": "decay", "gamma": 0.5, "iterations": 10, "fraction": 0.2,
+                           "selection": "random", "units": false},
+                "regime": [{"name": "R1000", "images": 1000, "epochs": 1, "static": false}]
+            }
+        });
+        std::fs::write(d.path().join("run.json"), run.to_string()).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_paper_protocol_run_is_drawn_and_tabled_beside_the_paper() {
+        let paper = results_dir("cifar10");
+        let other = results_dir("mnist");
+        let rp = report(paper.path(), &DEFAULT_LEVELS).unwrap();
+        let ro = report(other.path(), &DEFAULT_LEVELS).unwrap();
+        assert!(rp.finished && ro.finished);
+        let svg = |d: &tempfile::TempDir| {
+            std::fs::read_to_string(d.path().join("figures/accuracy_top1.svg")).unwrap()
+        };
+        assert!(svg(&paper).contains("paper (text figures"));
+        assert!(!svg(&other).contains("paper (text figures"));
+        // The diamonds and sd bars change the picture, not only the legend.
+        let png = |d: &tempfile::TempDir| {
+            std::fs::read(d.path().join("figures/accuracy_top1.png")).unwrap()
+        };
+        assert_ne!(png(&paper), png(&other));
+        // Paper 000 reports top-1, so the mean class-wise figure has no marks.
+        let mc =
+            std::fs::read_to_string(paper.path().join("figures/accuracy_mean_class.svg")).unwrap();
+        assert!(!mc.contains("paper (text figures"));
+        let html = std::fs::read_to_string(&rp.html).unwrap();
+        assert!(
+            html.contains("id=\"paper\"") && html.contains("76.6 ± 6.06"),
+            "no paper table"
+        );
+        assert!(html.contains("Diamonds: the figures paper 000"));
+        let md = std::fs::read_to_string(rp.markdown.unwrap()).unwrap();
+        assert!(
+            md.contains("| 6 | 60.0 % | 60.50 ± 0.70 | 63.50 ± 0.70 | 15.0 ± 7.01 | 66.4 ± 6.12 |"),
+            "{md}"
+        );
+        let html = std::fs::read_to_string(&ro.html).unwrap();
+        assert!(!html.contains("id=\"paper\""));
+    }
+}
