@@ -119,9 +119,9 @@ fn draw_curves<DB: DrawingBackend>(
     c: &Curves,
     regimes: &[String],
     y_range: (f64, f64),
-    hline: Option<(f64, &str)>,
-    marks: &[PaperMark],
+    overlay: Overlay,
 ) -> Result<()> {
+    let Overlay { hline, marks } = overlay;
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -167,6 +167,15 @@ fn draw_curves<DB: DrawingBackend>(
     }
     draw_marks(&mut chart, marks, regimes)?;
     legend(&mut chart, SeriesLabelPosition::LowerLeft)
+}
+
+/// What a curve figure draws besides the run's curves.
+#[derive(Default)]
+struct Overlay<'a> {
+    /// A dashed horizontal reference line and its label (chance).
+    hline: Option<(f64, &'a str)>,
+    /// The paper's printed figures.
+    marks: &'a [PaperMark],
 }
 
 /// A figure the paper printed, placed on the run's axes: (regime, x, y, sd) as fractions, with
@@ -398,8 +407,10 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
             &c,
             &regimes,
             (0.0, 1.0),
-            chance,
-            &marks
+            Overlay {
+                hline: chance,
+                marks: &marks
+            }
         ));
         let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.");
         if let Some(p) = paper {
@@ -426,8 +437,7 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                 &c,
                 &regimes,
                 (-0.1, 1.0),
-                None,
-                &[]
+                Overlay::default()
             ));
             figs.push(Figure { png, title: "Representational similarity (RDM, Kendall's tau)".into(), caption: format!("Kendall's tau-{variant} between the upper triangles of each state's RDM and the healthy model's (penultimate layer).") });
         }
@@ -486,8 +496,7 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
                 &c,
                 &regimes,
                 (0.0, 1.0),
-                None,
-                &[]
+                Overlay::default()
             ));
             figs.push(Figure { png, title: "Pathways".into(), caption: "Jaccard overlap between each layer's top-k magnitude synapses and the healthy model's, averaged over layers.".into() });
         }
