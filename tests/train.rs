@@ -53,10 +53,14 @@ fn channels_last_layout_changes_speed_not_results() {
     );
     let mut weights = Vec::new();
     let mut logits = Vec::new();
+    // Both networks start from the same weights, copied rather than re-seeded: tests run in
+    // parallel threads that share libtorch's global generator.
+    let init = nn::VarStore::new(Device::Cpu);
+    let _ = Network::new(&init.root(), &arch).unwrap();
     for input in [&x, &xl] {
-        tch::manual_seed(3);
-        let vs = nn::VarStore::new(Device::Cpu);
+        let mut vs = nn::VarStore::new(Device::Cpu);
         let net = Network::new(&vs.root(), &arch).unwrap();
+        vs.copy(&init).unwrap();
         let mut opt = MaskedSgd::new(&vs, SgdConfig::default());
         opt.zero_grad();
         let out = net.forward_t(input, true);
@@ -78,7 +82,6 @@ fn channels_last_layout_changes_speed_not_results() {
     );
     // Flattening a channels-last map before a dense layer keeps the logical order.
     let small = Architecture::small_cnn(10);
-    tch::manual_seed(4);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &small).unwrap();
     let m = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));
