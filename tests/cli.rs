@@ -1,43 +1,15 @@
 //! The command line end to end on synthetic data: train, eval, info, activations -> cka-matrix,
 //! pathways, and clear errors for bad input.
 #![cfg(feature = "torch")]
-use std::process::{Command, Output};
-
-fn atrophy(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atrophy"))
-        .args(args)
-        .env("ATROPHY_THREADS", "1")
-        .output()
-        .unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod common;
+use common::{atrophy, ok, train_synthetic};
 
 #[test]
 fn train_eval_info_activations_pathways() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
     let r = run.to_str().unwrap();
-    let out = ok(&atrophy(&[
-        "train",
-        "--dataset",
-        "synthetic",
-        "--widths",
-        "8,M,16,M",
-        "--epochs",
-        "1",
-        "--lr",
-        "0.02",
-        "--out",
-        r,
-    ]));
+    let out = train_synthetic(&run, "8,M,16,M");
     assert!(out.contains("test top-1"), "{out}");
     let eval = ok(&atrophy(&["eval", r, "--json"]));
     let e: serde_json::Value = serde_json::from_str(&eval).unwrap();

@@ -2,6 +2,7 @@
 //! removed filters silenced; widths, counts and errors.
 #![cfg(feature = "torch")]
 use atrophy::compress;
+mod common;
 use atrophy::model::{Architecture, Network, Op};
 use tch::{nn, Device, Kind, Tensor};
 
@@ -74,28 +75,9 @@ fn pruned_network_equals_original_with_filters_zeroed() {
 #[test]
 fn compress_command_writes_a_checkpoint_with_the_new_widths() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_atrophy"))
-            .args(args)
-            .env("ATROPHY_THREADS", "1")
-            .output()
-            .unwrap()
-    };
+    let run = common::atrophy;
     let src = tmp.path().join("src");
-    let o = run(&[
-        "train",
-        "--dataset",
-        "synthetic",
-        "--widths",
-        "12,M,16,M",
-        "--epochs",
-        "1",
-        "--lr",
-        "0.02",
-        "--out",
-        src.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::train_synthetic(&src, "12,M,16,M");
     let dst = tmp.path().join("dst");
     let o = run(&[
         "compress",

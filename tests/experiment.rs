@@ -3,7 +3,6 @@
 #![cfg(feature = "torch")]
 use rand::{Rng, SeedableRng};
 use std::path::Path;
-use std::process::Command;
 
 const CONFIG: &str = r#"
 name = "tiny"
@@ -44,11 +43,8 @@ kendall = "a"
 pathways_fraction = 0.05
 "#;
 
-fn atrophy(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_atrophy"));
-    c.args(args).env("ATROPHY_THREADS", "1");
-    c
-}
+mod common;
+use common::atrophy_cmd as atrophy;
 
 fn write_config(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -383,28 +379,7 @@ fn command_line_changes_run_from_a_trained_checkpoint() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = write_config(tmp.path(), "exp.toml", CONFIG);
     let model = tmp.path().join("model");
-    let out = atrophy(&[
-        "train",
-        "--dataset",
-        "synthetic",
-        "--model",
-        "small_cnn",
-        "--widths",
-        "8,M,16,M",
-        "--epochs",
-        "1",
-        "--lr",
-        "0.02",
-        "--out",
-        model.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::train_synthetic(&model, "8,M,16,M");
     let ckpt = model.join("model.safetensors");
     let res = tmp.path().join("res");
     let out = atrophy(&[

@@ -39,13 +39,8 @@ static = true
 images = 100
 "#;
 
-fn atrophy(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_atrophy"))
-        .args(args)
-        .env("ATROPHY_THREADS", "1")
-        .output()
-        .unwrap()
-}
+mod common;
+use common::atrophy;
 
 /// Fraction of pixels that differ from the top-left pixel (white background).
 fn ink(png_path: &Path) -> f64 {
