@@ -80,11 +80,7 @@ fn run_resume_shard_and_merge() {
         .output()
         .unwrap();
     let full_ms = t_full.elapsed().as_millis() as u64;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::ok(&out);
     let rows = metrics_without_seconds(&full);
     // header + 2 regimes x 2 cycles x (healthy + 3 x injured) + R200's 2 x 3 retrained rows
     assert_eq!(rows.len(), 1 + 2 * 2 * 4 + 2 * 3, "{rows:#?}");
@@ -242,11 +238,7 @@ fn run_resume_shard_and_merge() {
         let out = atrophy(&["run", &cfg, "--shard", s, "--out", d.to_str().unwrap()])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        common::ok(&out);
     }
     let merged = tmp.path().join("merged");
     let out = atrophy(&[
@@ -258,11 +250,7 @@ fn run_resume_shard_and_merge() {
     ])
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::ok(&out);
     assert_eq!(metrics_without_seconds(&merged), rows);
     let out = atrophy(&[
         "merge",
@@ -398,11 +386,7 @@ fn command_line_changes_run_from_a_trained_checkpoint() {
     ])
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::ok(&out);
     let rows = metrics_without_seconds(&res);
     // header + 1 regime x 1 cycle x (healthy + 3 injured)
     assert_eq!(rows.len(), 1 + 4, "{rows:#?}");
