@@ -91,40 +91,45 @@ fn channels_last_layout_changes_speed_not_results() {
 }
 
 /// SGD with momentum and weight decay, against the update written out by hand (PyTorch's
-/// torch.optim.SGD with dampening 0: buf = g + wd*p at the first step, then m*buf + g + wd*p).
+/// torch.optim.SGD with dampening 0: buf = g + wd*p at the first step, then m*buf + g + wd*p;
+/// with Nesterov the step is g + wd*p + m*buf). The step must leave the gradient as it was.
 #[test]
 fn sgd_matches_pytorch_update_rule() {
-    let vs = nn::VarStore::new(Device::Cpu);
-    let w = vs
-        .root()
-        .var_copy("w", &Tensor::from_slice(&[1.0f32, -2.0, 3.0]));
-    let mut opt = MaskedSgd::new(
-        &vs,
-        SgdConfig {
-            lr: 0.1,
-            momentum: 0.9,
-            weight_decay: 0.01,
-            nesterov: false,
-        },
-    );
-    let (mut p, mut buf) = ([1.0f64, -2.0, 3.0], [0.0f64; 3]);
-    for step in 0..3 {
-        opt.zero_grad();
-        // loss = sum(w^2)/2 -> grad = w
-        let loss = (&w * &w).sum(Kind::Float) * 0.5;
-        loss.backward();
-        opt.step(0.1);
-        for i in 0..3 {
-            let g = p[i] + 0.01 * p[i];
-            buf[i] = if step == 0 { g } else { 0.9 * buf[i] + g };
-            p[i] -= 0.1 * buf[i];
-        }
-        let got = Vec::<f32>::try_from(&w).unwrap();
-        for i in 0..3 {
-            assert!(
-                (got[i] as f64 - p[i]).abs() < 1e-6,
-                "step {step}: {got:?} vs {p:?}"
-            );
+    for nesterov in [false, true] {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let w = vs
+            .root()
+            .var_copy("w", &Tensor::from_slice(&[1.0f32, -2.0, 3.0]));
+        let mut opt = MaskedSgd::new(
+            &vs,
+            SgdConfig {
+                lr: 0.1,
+                momentum: 0.9,
+                weight_decay: 0.01,
+                nesterov,
+            },
+        );
+        let (mut p, mut buf) = ([1.0f64, -2.0, 3.0], [0.0f64; 3]);
+        for step in 0..3 {
+            opt.zero_grad();
+            // loss = sum(w^2)/2 -> grad = w
+            let loss = (&w * &w).sum(Kind::Float) * 0.5;
+            loss.backward();
+            let grad = w.grad().copy();
+            opt.step(0.1);
+            assert!(w.grad().equal(&grad), "the step changed the gradient");
+            for i in 0..3 {
+                let g = p[i] + 0.01 * p[i];
+                buf[i] = if step == 0 { g } else { 0.9 * buf[i] + g };
+                p[i] -= 0.1 * if nesterov { g + 0.9 * buf[i] } else { buf[i] };
+            }
+            let got = Vec::<f32>::try_from(&w).unwrap();
+            for i in 0..3 {
+                assert!(
+                    (got[i] as f64 - p[i]).abs() < 1e-6,
+                    "nesterov {nesterov}, step {step}: {got:?} vs {p:?}"
+                );
+            }
         }
     }
 }
