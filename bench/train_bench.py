@@ -8,7 +8,7 @@ masks). Prints one JSON line.
 
     .venv/bin/python bench/train_bench.py --widths bench --threads 2
 """
-import argparse, json, time
+import argparse, json, os, time
 import torch
 import torch.nn as nn
 
@@ -79,6 +79,8 @@ def main():
         sync()
         infer = a.steps * a.batch / (time.perf_counter() - t)
     impl = "pytorch " + torch.__version__ + (" channels_last" if a.channels_last else "")
+    if os.environ.get("MALLOC_MMAP_MAX_") == "0":
+        impl += " malloc-tuned"  # glibc set as atrophy sets it (src/malloc.rs)
     print(json.dumps({"impl": impl, "widths": a.widths, "threads": a.threads,
                       "train_img_s": train, "infer_img_s": infer}))
 

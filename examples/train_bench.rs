@@ -1,6 +1,7 @@
 //! atrophy's side of the training-throughput benchmark (issue 2, bench/RESULTS.md): the
 //! project's own loop (`train_epoch`: batches assembled from bytes with CIFAR augmentation,
-//! frozen-synapse masks on half the synapses, masked SGD with momentum 0.9) and its evaluation
+//! frozen-synapse masks on half the synapses, masked SGD with momentum 0.9, the allocator tuned as
+//! the binary tunes it) and its evaluation
 //! (`evaluate`: eval mode, no autograd), on vgg19_bn with the given widths, batch 128, 32x32x3.
 //! Prints one JSON line. Run through bench/train_bench.sh, which runs PyTorch beside it.
 //!
@@ -11,6 +12,8 @@ use atrophy::train::{evaluate, train_epoch, LrSchedule, MaskedSgd, SgdConfig, Tr
 use tch::{nn, Device, Kind, Tensor};
 
 fn main() {
+    // As the atrophy binary does at start-up (src/malloc.rs).
+    let tuned = atrophy::malloc::tune();
     let args: Vec<String> = std::env::args().collect();
     let widths = match args.get(1).map(|s| s.as_str()).unwrap_or("bench") {
         "bench" => BENCH_WIDTHS.to_string(),
@@ -98,7 +101,7 @@ fn main() {
     evaluate(&net, &split.test, &norm, device, batch);
     let infer = (batch * steps) as f64 / t.elapsed().as_secs_f64();
     println!(
-        "{{\"impl\": \"atrophy {}{}\", \"widths\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}}}",
+        "{{\"impl\": \"atrophy {}{}\", \"widths\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}, \"malloc_tuned\": {tuned}}}",
         env!("CARGO_PKG_VERSION"),
         if atrophy::train::channels_last(device) {
             " channels_last"

@@ -14,6 +14,7 @@ pub mod data;
 pub mod experiment;
 pub mod fsio;
 pub mod injury;
+pub mod malloc;
 pub mod model;
 pub mod plasticity;
 pub mod progress;

@@ -4,6 +4,7 @@ use clap::Parser;
 use std::io::IsTerminal;
 
 fn main() {
+    atrophy::malloc::tune();
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("error: {e:#}");
