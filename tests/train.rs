@@ -92,7 +92,8 @@ fn channels_last_layout_changes_speed_not_results() {
 
 /// SGD with momentum and weight decay, against the update written out by hand (PyTorch's
 /// torch.optim.SGD with dampening 0: buf = g + wd*p at the first step, then m*buf + g + wd*p;
-/// with Nesterov the step is g + wd*p + m*buf). The step must leave the gradient as it was.
+/// with Nesterov the step is g + wd*p + m*buf), with a rate that changes every step. The step
+/// must leave the gradient as it was.
 #[test]
 fn sgd_matches_pytorch_update_rule() {
     for nesterov in [false, true] {
@@ -116,12 +117,14 @@ fn sgd_matches_pytorch_update_rule() {
             let loss = (&w * &w).sum(Kind::Float) * 0.5;
             loss.backward();
             let grad = w.grad().copy();
-            opt.step(0.1);
+            // A new rate each step, as a schedule gives.
+            let lr = 0.1 / (step + 1) as f64;
+            opt.step(lr);
             assert!(w.grad().equal(&grad), "the step changed the gradient");
             for i in 0..3 {
                 let g = p[i] + 0.01 * p[i];
                 buf[i] = if step == 0 { g } else { 0.9 * buf[i] + g };
-                p[i] -= 0.1 * if nesterov { g + 0.9 * buf[i] } else { buf[i] };
+                p[i] -= lr * if nesterov { g + 0.9 * buf[i] } else { buf[i] };
             }
             let got = Vec::<f32>::try_from(&w).unwrap();
             for i in 0..3 {

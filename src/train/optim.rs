@@ -46,6 +46,31 @@ struct Slot {
     /// Holds the update direction, then the updated weights, without a fresh allocation per step.
     scratch: Option<Tensor>,
     mask: Option<Mask>,
+    /// Weight decay, momentum and -lr as 0-d tensors on the parameter's device, for the fused
+    /// `a + b * factor` of addcmul.
+    factors: [Factor; 3],
+}
+
+/// A 0-d tensor holding a factor on the parameter's device, refilled only when the value
+/// changes: made on the host each step it would be copied to a GPU with a sync every time.
+#[derive(Default)]
+struct Factor {
+    value: f64,
+    tensor: Option<Tensor>,
+}
+
+impl Factor {
+    fn get(&mut self, value: f64, like: &Tensor) -> &Tensor {
+        match &mut self.tensor {
+            Some(t) if self.value == value => {}
+            Some(t) => {
+                let _ = t.fill_(value);
+            }
+            None => self.tensor = Some(Tensor::full([], value, (like.kind(), like.device()))),
+        }
+        self.value = value;
+        self.tensor.as_ref().expect("set above")
+    }
 }
 
 /// A frozen-synapse mask as bit patterns of the parameter's width: all ones where the synapse
@@ -121,6 +146,7 @@ impl MaskedSgd {
                 buffer: None,
                 scratch: None,
                 mask: None,
+                factors: Default::default(),
             })
             .collect();
         MaskedSgd { config, slots }
@@ -181,15 +207,13 @@ impl MaskedSgd {
                 if !g.defined() {
                     continue;
                 }
-                // Factors as 0-d tensors, for the fused `a + b * factor` of addcmul.
-                let (kind, device) = (s.param.kind(), s.param.device());
-                let factor = |v: f64| Tensor::from(v).to_kind(kind).to_device(device);
+                let [wd, momentum, minus_lr] = &mut s.factors;
                 let mut d = s
                     .scratch
                     .get_or_insert_with(|| s.param.empty_like())
                     .shallow_clone();
                 if c.weight_decay != 0.0 {
-                    let _ = g.addcmul_out(&d, &s.param, &factor(c.weight_decay));
+                    let _ = g.addcmul_out(&d, &s.param, wd.get(c.weight_decay, &s.param));
                 } else {
                     d.copy_(&g);
                 }
@@ -201,23 +225,23 @@ impl MaskedSgd {
                 } else {
                     let buf = match s.buffer.take() {
                         None => d.copy(),
-                        Some(b) => d.addcmul_out(&b, &b, &factor(c.momentum)),
+                        Some(b) => d.addcmul_out(&b, &b, momentum.get(c.momentum, &s.param)),
                     };
                     let direction = if c.nesterov {
-                        d.addcmul_(&buf, &factor(c.momentum))
+                        d.addcmul_(&buf, momentum.get(c.momentum, &s.param))
                     } else {
                         buf.shallow_clone()
                     };
                     s.buffer = Some(buf);
                     direction
                 };
-                let minus_lr = factor(-lr);
+                let minus_lr = minus_lr.get(-lr, &s.param);
                 match &s.mask {
                     None => {
-                        let _ = s.param.addcmul_(&direction, &minus_lr);
+                        let _ = s.param.addcmul_(&direction, minus_lr);
                     }
                     Some(mask) => {
-                        let updated = s.param.addcmul_out(&d, &direction, &minus_lr);
+                        let updated = s.param.addcmul_out(&d, &direction, minus_lr);
                         mask.select(&s.param, &updated);
                     }
                 }
