@@ -53,7 +53,7 @@ fn apply() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::wanted;
+    use super::{apply, wanted};
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -72,5 +72,12 @@ mod tests {
             "GLIBC_TUNABLES",
             "glibc.malloc.mmap_max=0"
         )])));
+    }
+
+    /// glibc takes both settings (mallopt returns 1); elsewhere nothing is applied.
+    #[test]
+    fn the_settings_are_accepted_where_glibc_is_the_allocator() {
+        let glibc = cfg!(all(target_os = "linux", target_env = "gnu"));
+        assert_eq!(apply(), glibc);
     }
 }
