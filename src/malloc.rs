@@ -9,6 +9,11 @@
 //! what PyTorch's CPU tuning guide gets by preloading jemalloc or tcmalloc. The price is that
 //! the process keeps its peak memory until it exits, as a caching GPU allocator does.
 //!
+//! The settings govern glibc's main arena, which serves the main thread, where libtorch allocates
+//! tensors. Worker threads (rayon in the analysis kernels, libtorch's intra-op pool) allocate
+//! from arenas of their own, which still `mmap` blocks too large for their 64 MiB heaps and
+//! unmap heaps that fall empty: those behave as without the setting.
+//!
 //! Applied by the `atrophy` binary at start-up. `ATROPHY_MALLOC_TUNING=0` leaves glibc's
 //! defaults, and so does any `MALLOC_*` or `GLIBC_TUNABLES` setting of the user's own.
 
@@ -74,7 +79,8 @@ mod tests {
         )])));
     }
 
-    /// glibc takes both settings (mallopt returns 1); elsewhere nothing is applied.
+    /// glibc takes both settings (mallopt returns 1); elsewhere nothing is applied. (This sets
+    /// them for the whole unit-test process, which is harmless.)
     #[test]
     fn the_settings_are_accepted_where_glibc_is_the_allocator() {
         let glibc = cfg!(all(target_os = "linux", target_env = "gnu"));

@@ -366,3 +366,29 @@ fn helper_train_two_epochs() {
     )
     .unwrap();
 }
+
+/// Settings torch.optim.SGD refuses are refused too, naming the field.
+#[test]
+fn nesterov_without_momentum_is_refused() {
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 8,
+        sgd: SgdConfig {
+            lr: 0.1,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            nesterov: true,
+        },
+        schedule: LrSchedule::Constant,
+        augment: None,
+    };
+    assert!(cfg.validate().unwrap_err().contains("nesterov"));
+    let ok = TrainConfig {
+        sgd: SgdConfig {
+            momentum: 0.9,
+            ..cfg.sgd.clone()
+        },
+        ..cfg
+    };
+    assert!(ok.validate().is_ok());
+}

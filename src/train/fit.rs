@@ -45,6 +45,9 @@ impl TrainConfig {
                 self.sgd.momentum
             ));
         }
+        if self.sgd.nesterov && self.sgd.momentum == 0.0 {
+            return Err("nesterov needs momentum > 0 (as in torch.optim.SGD)".into());
+        }
         if self.sgd.weight_decay < 0.0 {
             return Err(format!(
                 "weight_decay {} is out of range: expected >= 0",

@@ -1,5 +1,7 @@
-//! SGD with momentum and weight decay, as PyTorch's `torch.optim.SGD` (dampening 0), with an
-//! optional 0/1 mask per parameter: masked coordinates are frozen synapses.
+//! SGD with momentum and weight decay, with the update rule of PyTorch's `torch.optim.SGD`
+//! (dampening 0), and an optional 0/1 mask per parameter: masked coordinates are frozen synapses.
+//! The arithmetic agrees with PyTorch's to float rounding (a multiply-add may round once where
+//! PyTorch rounds twice, or the reverse); factors are held in the parameter's own precision.
 //!
 //! Pruning libraries that zero the gradient of a frozen weight still let weight decay and the
 //! momentum buffer move it ("weights coming back to life"). Here the masked coordinates of the
@@ -62,7 +64,8 @@ struct Factor {
 impl Factor {
     fn get(&mut self, value: f64, like: &Tensor) -> &Tensor {
         match &mut self.tensor {
-            Some(t) if self.value == value => {}
+            // Bits, so that a change between 0.0 and -0.0 is not missed.
+            Some(_) if self.value.to_bits() == value.to_bits() => {}
             Some(t) => {
                 let _ = t.fill_(value);
             }
@@ -249,19 +252,17 @@ impl MaskedSgd {
         });
     }
 
-    /// Momentum buffers by parameter name (for resumable checkpoints).
+    /// Copies of the momentum buffers by parameter name (for resumable checkpoints); later
+    /// steps do not change them.
     pub fn buffers(&self) -> Vec<(String, Tensor)> {
         self.slots
             .iter()
-            .filter_map(|s| {
-                s.buffer
-                    .as_ref()
-                    .map(|b| (s.name.clone(), b.shallow_clone()))
-            })
+            .filter_map(|s| s.buffer.as_ref().map(|b| (s.name.clone(), b.copy())))
             .collect()
     }
 
-    /// Restores momentum buffers saved by [`MaskedSgd::buffers`].
+    /// Restores momentum buffers saved by [`MaskedSgd::buffers`] (copied: the optimizer updates
+    /// its buffers in place), cleared at the coordinates of any mask already set.
     pub fn load_buffers(&mut self, named: Vec<(String, Tensor)>) -> Result<(), String> {
         for (name, t) in named {
             let slot = self
@@ -276,7 +277,14 @@ impl MaskedSgd {
                     slot.param.size()
                 ));
             }
-            slot.buffer = Some(t.to_device(slot.param.device()).to_kind(slot.param.kind()));
+            let buf = t
+                .to_device(slot.param.device())
+                .to_kind(slot.param.kind())
+                .copy();
+            if let Some(mask) = &slot.mask {
+                tch::no_grad(|| mask.clear_frozen(&buf));
+            }
+            slot.buffer = Some(buf);
         }
         Ok(())
     }
@@ -317,5 +325,28 @@ mod tests {
         assert!(got[0] < 1.0 && got[3] > 4.0, "{got:?}");
         let buf = Vec::<f32>::try_from(&opt.buffers()[0].1).unwrap();
         assert_eq!(&buf[1..3], &[0.0, 0.0], "momentum at frozen synapses");
+    }
+
+    /// Momentum restored from a checkpoint is a copy, and cleared where a mask already freezes
+    /// synapses; the buffers handed out are snapshots that later steps leave alone.
+    #[test]
+    fn restored_momentum_respects_masks_and_snapshots_stay_put() {
+        let vs = nn::VarStore::new(Device::Cpu);
+        let w = vs
+            .root()
+            .var_copy("w", &Tensor::from_slice(&[1.0f32, 2.0, 3.0]));
+        let mut opt = MaskedSgd::new(&vs, SgdConfig::default());
+        opt.set_mask("w", Some(&Tensor::from_slice(&[1.0f32, 0.0, 1.0])))
+            .unwrap();
+        let saved = Tensor::from_slice(&[0.5f32, 0.5, 0.5]);
+        opt.load_buffers(vec![("w".into(), saved.shallow_clone())])
+            .unwrap();
+        let snapshot = opt.buffers().remove(0).1;
+        assert_eq!(Vec::<f32>::try_from(&snapshot).unwrap(), [0.5, 0.0, 0.5]);
+        opt.zero_grad();
+        (&w * &w).sum(Kind::Float).backward();
+        opt.step(0.1);
+        assert_eq!(Vec::<f32>::try_from(&snapshot).unwrap(), [0.5, 0.0, 0.5]);
+        assert_eq!(Vec::<f32>::try_from(&saved).unwrap(), [0.5, 0.5, 0.5]);
     }
 }
