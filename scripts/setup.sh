@@ -12,7 +12,7 @@ PY=${PYTHON:-python3}
 command -v "$PY" >/dev/null || { echo "setup: $PY not found; install Python 3.9+ (or set PYTHON=...)" >&2; exit 1; }
 echo "setup: creating .venv with torch==$TORCH_VERSION (about 5 GB, CUDA libraries included) ..." >&2
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/pip install --disable-pip-version-check -q "torch==$TORCH_VERSION"
+.venv/bin/pip install --disable-pip-version-check --no-cache-dir -q "torch==$TORCH_VERSION"
 torch_dir=$(.venv/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null)
 ln -sfn "$torch_dir" .venv/libtorch
 touch .venv/.torch-$TORCH_VERSION
