@@ -5,18 +5,14 @@
 //! it through bench/train_bench.sh, which runs torch.optim.SGD (bench/sgd_bench.py) beside it.
 //!
 //!     cargo run --release --example sgd_bench -- full 2 20
-use atrophy::model::{Architecture, Network, BENCH_WIDTHS, VGG19_WIDTHS};
+use atrophy::model::{widths_by_name, Architecture, Network};
 use atrophy::train::{MaskedSgd, SgdConfig};
 use tch::{nn, Device, Kind, Tensor};
 
 fn main() {
     atrophy::malloc::tune();
     let args: Vec<String> = std::env::args().collect();
-    let widths = match args.get(1).map(|s| s.as_str()).unwrap_or("full") {
-        "bench" => BENCH_WIDTHS.to_string(),
-        "full" => VGG19_WIDTHS.to_string(),
-        w => w.to_string(),
-    };
+    let widths = widths_by_name(args.get(1).map(|s| s.as_str()).unwrap_or("full")).to_string();
     let threads: i32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
     let steps: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     tch::set_num_threads(threads);

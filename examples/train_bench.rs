@@ -7,7 +7,7 @@
 //!
 //!     cargo run --release --example train_bench -- bench 2 20
 use atrophy::data::{synthetic, Augment, Normalization, SyntheticSpec};
-use atrophy::model::{Architecture, Network, BENCH_WIDTHS, VGG19_WIDTHS};
+use atrophy::model::{widths_by_name, Architecture, Network};
 use atrophy::train::{evaluate, train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
 use tch::{nn, Device, Kind, Tensor};
 
@@ -15,11 +15,7 @@ fn main() {
     // As the atrophy binary does at start-up (src/malloc.rs).
     let tuned = atrophy::malloc::tune();
     let args: Vec<String> = std::env::args().collect();
-    let widths = match args.get(1).map(|s| s.as_str()).unwrap_or("bench") {
-        "bench" => BENCH_WIDTHS.to_string(),
-        "full" => VGG19_WIDTHS.to_string(),
-        w => w.to_string(),
-    };
+    let widths = widths_by_name(args.get(1).map(|s| s.as_str()).unwrap_or("bench")).to_string();
     let threads: i32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(2);
     let steps: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     let device = match args.get(4).map(|s| s.as_str()) {

@@ -12,7 +12,7 @@ pub struct InfoArgs {
     /// Describe a model preset instead: vgg19_bn, vgg19 or small_cnn.
     #[arg(long, conflicts_with = "checkpoint")]
     pub model: Option<String>,
-    /// Conv widths of the preset, e.g. 22,22,M,44,44,M,...
+    /// Conv widths of the preset: a list such as 22,22,M,44,44,M,... or the name `bench` or `full`.
     #[arg(long, requires = "model")]
     pub widths: Option<String>,
 }

@@ -18,7 +18,8 @@ pub struct TrainArgs {
     /// Network: small_cnn (28x28 inputs), vgg19_bn (CIFAR variant) or vgg19 (paper 001).
     #[arg(long, default_value = "small_cnn")]
     pub model: String,
-    /// Conv widths and pools, e.g. the benchmark width `bench` or 22,22,M,44,44,M,...
+    /// Conv widths and pools: a list such as 22,22,M,44,44,M,... (M = 2x2 max-pool), or a name:
+    /// `bench` (the benchmark widths, about 1/3 of VGG19's) or `full` (VGG19's 64,64,M,...,512,M).
     #[arg(long)]
     pub widths: Option<String>,
     /// Epochs.

@@ -19,6 +19,16 @@ pub const VGG19_WIDTHS: &str =
 /// The benchmark widths (about 1/3 of VGG19's, issue 2).
 pub const BENCH_WIDTHS: &str = "22,22,M,44,44,M,88,88,88,88,M,176,176,176,176,M,176,176,176,176,M";
 
+/// The widths a name stands for: `bench` is [`BENCH_WIDTHS`], `full` is [`VGG19_WIDTHS`]; any
+/// other string is returned as given (a width list such as `32,M,64,M`).
+pub fn widths_by_name(name: &str) -> &str {
+    match name.trim() {
+        "bench" => BENCH_WIDTHS,
+        "full" => VGG19_WIDTHS,
+        _ => name,
+    }
+}
+
 /// Parses `64,64,M,...` into stages.
 pub fn parse_widths(s: &str) -> Result<Vec<Stage>, String> {
     s.split(',')
@@ -159,7 +169,8 @@ impl Architecture {
         }
     }
 
-    /// A preset by name: `vgg19_bn`, `vgg19`, `small_cnn`; `widths` overrides the conv widths.
+    /// A preset by name: `vgg19_bn`, `vgg19`, `small_cnn`; `widths` overrides the conv widths,
+    /// either as a list or as a name [`widths_by_name`] knows (`bench`, `full`).
     pub fn preset(
         name: &str,
         widths: Option<&str>,
@@ -177,7 +188,7 @@ impl Architecture {
                 ))
             }
         };
-        if let Some(w) = widths {
+        if let Some(w) = widths.map(widths_by_name) {
             parse_widths(w)?;
             a.widths = w.into();
         }
@@ -433,5 +444,16 @@ mod tests {
             format_widths(&parse_widths(BENCH_WIDTHS).unwrap()),
             BENCH_WIDTHS
         );
+    }
+
+    #[test]
+    fn widths_names_resolve_to_the_presets_and_are_stored_resolved() {
+        let bench = Architecture::preset("vgg19_bn", Some("bench"), 3, 32, 10).unwrap();
+        assert_eq!(bench.widths, BENCH_WIDTHS);
+        let full = Architecture::preset("vgg19_bn", Some("full"), 3, 32, 10).unwrap();
+        assert_eq!(full.widths, VGG19_WIDTHS);
+        assert_eq!(widths_by_name("8,M"), "8,M");
+        let e = Architecture::preset("vgg19_bn", Some("half"), 3, 32, 10).unwrap_err();
+        assert!(e.contains("`half`"), "{e}");
     }
 }

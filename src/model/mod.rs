@@ -5,6 +5,6 @@ pub mod arch;
 #[cfg(feature = "torch")]
 pub mod network;
 
-pub use arch::{Architecture, LayerSpec, Op, Stage, BENCH_WIDTHS, VGG19_WIDTHS};
+pub use arch::{widths_by_name, Architecture, LayerSpec, Op, Stage, BENCH_WIDTHS, VGG19_WIDTHS};
 #[cfg(feature = "torch")]
 pub use network::Network;

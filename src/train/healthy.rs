@@ -99,16 +99,14 @@ impl HealthyOptions {
         use crate::data::Augment;
         use crate::train::{LrSchedule, SgdConfig};
         let t = &split.train;
-        let widths = self.widths.as_deref().map(|w| {
-            if w == "bench" {
-                crate::model::BENCH_WIDTHS
-            } else {
-                w
-            }
-        });
-        let architecture =
-            Architecture::preset(&self.model, widths, t.channels, t.height, t.num_classes())
-                .map_err(|e| format!("model/widths: {e}"))?;
+        let architecture = Architecture::preset(
+            &self.model,
+            self.widths.as_deref(),
+            t.channels,
+            t.height,
+            t.num_classes(),
+        )
+        .map_err(|e| format!("model/widths: {e}"))?;
         let augment = match self.augment.as_str() {
             "auto" => (split.name == "cifar10").then_some(Augment::CIFAR),
             "on" => Some(Augment::CIFAR),
