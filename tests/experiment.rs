@@ -268,6 +268,82 @@ fn run_resume_shard_and_merge() {
 }
 
 #[test]
+fn runs_with_different_regimes_merge_into_the_full_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    // R100 first, so R200 is the second regime of the full run but the only one of its own run:
+    // its retraining draws must not depend on its position.
+    let text = CONFIG.replacen(
+        "[[regime]]",
+        "[[regime]]\nname = \"R100\"\nimages = 100\nepochs = 1\nbatch_size = 50\nlr = 0.01\n\n[[regime]]",
+        1,
+    );
+    let cfg = write_config(tmp.path(), "three.toml", &text);
+    let run = |dir: &str, extra: &[&str]| {
+        let d = tmp.path().join(dir);
+        let mut args = vec!["run", &cfg, "--out", d.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        common::ok(&atrophy(&args).output().unwrap());
+        d
+    };
+    let full = run("full", &[]);
+    let r200 = run("r200", &["--regimes", "R200"]);
+    let rest = run("rest", &["--regimes", "R100,static"]);
+    let merged = tmp.path().join("merged");
+    let merge = |dirs: &[&Path], out: &Path| {
+        let mut args = vec!["merge"];
+        args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+        args.extend(["--out", out.to_str().unwrap()]);
+        atrophy(&args).output().unwrap()
+    };
+    common::ok(&merge(&[&r200, &rest], &merged));
+    let sorted = |d: &Path| {
+        let mut r = metrics_without_seconds(d);
+        r.sort();
+        r
+    };
+    let full_rows = sorted(&full);
+    assert_eq!(full_rows.len(), 1 + 3 * 2 * 4 + 2 * 2 * 3);
+    assert_eq!(sorted(&merged), full_rows);
+    let rdm_tau = |d: &Path| {
+        let mut l: Vec<String> = std::fs::read_to_string(d.join("rdm_tau.csv"))
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(rdm_tau(&merged), rdm_tau(&full));
+    // The merged folder holds the regimes in the order the folders named them.
+    let order: Vec<String> = std::fs::read_to_string(merged.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .fold(Vec::new(), |mut v, r| {
+            if !v.contains(&r) {
+                v.push(r)
+            }
+            v
+        });
+    assert_eq!(order, ["R200", "R100", "static"]);
+
+    // The same regime twice, a missing regime cycle, or another injury are refused.
+    let err = |o: std::process::Output| {
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = err(merge(&[&r200, &full], &tmp.path().join("m1")));
+    assert!(e.contains("cycle 0 of regime R200"), "{e}");
+    let other = run(
+        "other",
+        &["--regimes", "R100", "--set", "injury.gamma=0.25"],
+    );
+    let e = err(merge(&[&r200, &other], &tmp.path().join("m2")));
+    assert!(e.contains("different configs"), "{e}");
+}
+
+#[test]
 fn invalid_configs_name_the_field() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [

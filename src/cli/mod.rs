@@ -63,10 +63,15 @@ pub enum Command {
     #[cfg(feature = "torch")]
     #[command(verbatim_doc_comment)]
     Run(run::RunArgs),
-    /// Merge the folders of `run --shard i/n` into one results folder.
+    /// Merge finished results folders of one experiment into one: the shards of `run --shard i/n`,
+    /// and runs of the same config with different `--regimes` (each regime draws its retraining
+    /// images by name, so the merge equals the run that has them all).
     ///
-    /// Example: atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x
+    /// Examples:
+    ///   atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x
+    ///   atrophy merge results/moore-r5000 results/moore-r1000 --out results/moore-all
     #[cfg(feature = "torch")]
+    #[command(verbatim_doc_comment)]
     Merge(run::MergeArgs),
     /// Turn a results folder into figures (PNG + SVG) and one HTML page (DIR/report.html).
     ///

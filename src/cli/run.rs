@@ -47,7 +47,7 @@ pub struct RunArgs {
 /// Arguments of `merge`.
 #[derive(Args, Debug)]
 pub struct MergeArgs {
-    /// Finished shard folders of one experiment.
+    /// Finished results folders of one experiment (shards, or runs with different regimes).
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
     /// Folder for the merged results.

@@ -538,7 +538,10 @@ fn retrain(
     } else {
         0
     };
-    let mut rng = seed::rng(cfg.seed, &[20, step.regime as u64, step.cycle as u64, draw]);
+    let mut rng = seed::rng(
+        cfg.seed,
+        &[20, seed::name_key(&r.name), step.cycle as u64, draw],
+    );
     let subset = match r.images {
         None => None,
         Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
@@ -579,7 +582,7 @@ fn retrain(
         cfg.seed,
         &[
             22,
-            step.regime as u64,
+            seed::name_key(&r.name),
             step.cycle as u64,
             step.iteration as u64,
         ],
@@ -589,7 +592,7 @@ fn retrain(
             cfg.seed,
             &[
                 21,
-                step.regime as u64,
+                seed::name_key(&r.name),
                 step.cycle as u64,
                 step.iteration as u64,
                 e as u64,

@@ -19,7 +19,11 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     Ok((i, n))
 }
 
-/// Merges finished shard folders into `out`: same config, every cycle exactly once.
+/// Merges finished folders into `out`: shards of one experiment, or runs of the same experiment
+/// with different `--regimes` (or both). Their configs must agree in everything but their
+/// regimes; every (regime, cycle) must come from exactly one folder. The merged config has the
+/// regimes in the order the folders first name them. As regimes draw their retraining images by
+/// name ([`crate::seed::name_key`]), the result equals the run of the merged config.
 pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     let mut parts = Vec::new();
     for d in dirs {
@@ -43,34 +47,66 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     let Some((first_dir, first)) = parts.first() else {
         bail!("nothing to merge: give at least one results folder")
     };
-    let mut seen_cycles = std::collections::BTreeSet::new();
+    let without_regimes = |c: &super::config::ExperimentConfig| {
+        let mut c = c.clone();
+        c.regimes.clear();
+        c
+    };
+    let base = without_regimes(&first.config);
+    let mut config = base.clone();
+    let mut seen = std::collections::BTreeSet::new();
     for (d, p) in &parts {
-        if p.config != first.config {
+        if without_regimes(&p.config) != base {
             bail!(
-                "{} and {} were made by different configs",
+                "{} and {} were made by different configs (they may differ only in their regimes)",
                 first_dir.display(),
                 d.display()
             );
         }
-        for c in (0..p.config.cycles).filter(|c| p.shard.is_none_or(|(i, n)| c % n == i)) {
-            if !seen_cycles.insert(c) {
-                bail!(
-                    "cycle {c} appears in more than one folder ({})",
+        if p.healthy != first.healthy {
+            bail!(
+                "{} and {} start from different healthy models (their evaluations differ: another \
+                 checkpoint, binary or device?)",
+                first_dir.display(),
+                d.display()
+            );
+        }
+        for r in &p.config.regimes {
+            match config.regimes.iter().find(|x| x.name == r.name) {
+                Some(x) if x != r => bail!(
+                    "regime {} has different settings in {} and {}",
+                    r.name,
+                    first_dir.display(),
                     d.display()
-                );
+                ),
+                Some(_) => {}
+                None => config.regimes.push(r.clone()),
+            }
+            for c in (0..p.config.cycles).filter(|c| p.shard.is_none_or(|(i, n)| c % n == i)) {
+                if !seen.insert((r.name.clone(), c)) {
+                    bail!(
+                        "cycle {c} of regime {} appears in more than one folder ({})",
+                        r.name,
+                        d.display()
+                    );
+                }
             }
         }
     }
-    let missing: Vec<usize> = (0..first.config.cycles)
-        .filter(|c| !seen_cycles.contains(c))
-        .collect();
-    if !missing.is_empty() {
-        bail!("cycles {missing:?} are in none of the folders");
+    for r in &config.regimes {
+        let missing: Vec<usize> = (0..config.cycles)
+            .filter(|c| !seen.contains(&(r.name.clone(), *c)))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "regime {}: cycles {missing:?} are in none of the folders",
+                r.name
+            );
+        }
     }
     // Run order: regime (as configured), cycle, iteration, then healthy < injured < retrained.
     let order = |regime: &str, cycle: usize, iteration: usize, state: &str| {
-        let r = first
-            .config
+        let r = config
             .regimes
             .iter()
             .position(|x| x.name == regime)
@@ -91,9 +127,9 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
         .collect();
     pathway_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
     let merged = Progress {
-        config: first.config.clone(),
+        completed: steps(&config, None).len(),
+        config,
         shard: None,
-        completed: steps(&first.config, None).len(),
         healthy: first.healthy.clone(),
         rows,
         tau_rows,
