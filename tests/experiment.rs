@@ -340,7 +340,10 @@ fn runs_with_different_regimes_merge_into_the_full_run() {
         &["--regimes", "R100", "--set", "injury.gamma=0.25"],
     );
     let e = err(merge(&[&r200, &other], &tmp.path().join("m2")));
-    assert!(e.contains("different configs"), "{e}");
+    assert!(
+        e.contains("different configs") && e.contains("`injury`"),
+        "{e}"
+    );
 }
 
 #[test]

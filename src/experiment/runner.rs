@@ -81,7 +81,7 @@ pub fn steps(cfg: &ExperimentConfig, shard: Option<(usize, usize)>) -> Vec<Step>
 }
 
 /// The first top-level field in which two configs differ.
-fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> String {
+pub(crate) fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> String {
     let (va, vb) = (
         serde_json::to_value(a).unwrap_or_default(),
         serde_json::to_value(b).unwrap_or_default(),

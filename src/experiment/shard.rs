@@ -1,7 +1,7 @@
 //! Cycles are independent, so an experiment can be split into shards (`--shard i/n` runs the
 //! cycles c with c mod n = i, e.g. one per Slurm array task) and the shards merged afterwards.
 use super::records::MetricRow;
-use super::runner::{steps, write_tables, Progress};
+use super::runner::{first_difference, steps, write_tables, Progress};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
@@ -54,13 +54,18 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     };
     let base = without_regimes(&first.config);
     let mut config = base.clone();
+    // Where each regime was first seen, to name both folders when its settings differ.
+    let mut regime_dirs: Vec<&Path> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (d, p) in &parts {
-        if without_regimes(&p.config) != base {
+        let theirs = without_regimes(&p.config);
+        if theirs != base {
             bail!(
-                "{} and {} were made by different configs (they may differ only in their regimes)",
+                "{} and {} were made by different configs (field `{}` differs; they may differ \
+                 only in their regimes)",
                 first_dir.display(),
-                d.display()
+                d.display(),
+                first_difference(&base, &theirs)
             );
         }
         if p.healthy != first.healthy {
@@ -72,15 +77,18 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
             );
         }
         for r in &p.config.regimes {
-            match config.regimes.iter().find(|x| x.name == r.name) {
-                Some(x) if x != r => bail!(
+            match config.regimes.iter().position(|x| x.name == r.name) {
+                Some(k) if config.regimes[k] != *r => bail!(
                     "regime {} has different settings in {} and {}",
                     r.name,
-                    first_dir.display(),
+                    regime_dirs[k].display(),
                     d.display()
                 ),
                 Some(_) => {}
-                None => config.regimes.push(r.clone()),
+                None => {
+                    config.regimes.push(r.clone());
+                    regime_dirs.push(d);
+                }
             }
             for c in (0..p.config.cycles).filter(|c| p.shard.is_none_or(|(i, n)| c % n == i)) {
                 if !seen.insert((r.name.clone(), c)) {
