@@ -538,10 +538,9 @@ fn retrain(
     } else {
         0
     };
-    let mut rng = seed::rng(
-        cfg.seed,
-        &[20, seed::name_key(&r.name), step.cycle as u64, draw],
-    );
+    // Keyed by name, not position: `--regimes` subsets and merges reproduce the full run.
+    let regime_key = seed::name_key(&r.name);
+    let mut rng = seed::rng(cfg.seed, &[20, regime_key, step.cycle as u64, draw]);
     let subset = match r.images {
         None => None,
         Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
@@ -580,19 +579,14 @@ fn retrain(
     let spe = n.div_ceil(tc.batch_size);
     tch::manual_seed(seed::derive(
         cfg.seed,
-        &[
-            22,
-            seed::name_key(&r.name),
-            step.cycle as u64,
-            step.iteration as u64,
-        ],
+        &[22, regime_key, step.cycle as u64, step.iteration as u64],
     ) as i64);
     for e in 0..tc.epochs {
         let mut erng = seed::rng(
             cfg.seed,
             &[
                 21,
-                seed::name_key(&r.name),
+                regime_key,
                 step.cycle as u64,
                 step.iteration as u64,
                 e as u64,

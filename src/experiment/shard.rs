@@ -54,8 +54,6 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     };
     let base = without_regimes(&first.config);
     let mut config = base.clone();
-    // Where each regime was first seen, to name both folders when its settings differ.
-    let mut regime_dirs: Vec<&Path> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (d, p) in &parts {
         let theirs = without_regimes(&p.config);
@@ -77,21 +75,24 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
             );
         }
         for r in &p.config.regimes {
-            match config.regimes.iter().position(|x| x.name == r.name) {
-                Some(k) if config.regimes[k] != *r => bail!(
-                    "regime {} has different settings in {} and {}",
-                    r.name,
-                    regime_dirs[k].display(),
-                    d.display()
-                ),
-                Some(_) => {}
-                None => {
-                    config.regimes.push(r.clone());
-                    regime_dirs.push(d);
+            match config.regimes.iter().find(|x| x.name == r.name) {
+                Some(x) if x != r => {
+                    let (other, _) = parts
+                        .iter()
+                        .find(|(_, q)| q.config.regimes.contains(x))
+                        .expect("every known regime came from a folder");
+                    bail!(
+                        "regime {} has different settings in {} and {}",
+                        r.name,
+                        other.display(),
+                        d.display()
+                    )
                 }
+                Some(_) => {}
+                None => config.regimes.push(r.clone()),
             }
             for c in (0..p.config.cycles).filter(|c| p.shard.is_none_or(|(i, n)| c % n == i)) {
-                if !seen.insert((r.name.clone(), c)) {
+                if !seen.insert((r.name.as_str(), c)) {
                     bail!(
                         "cycle {c} of regime {} appears in more than one folder ({})",
                         r.name,
@@ -103,7 +104,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     }
     for r in &config.regimes {
         let missing: Vec<usize> = (0..config.cycles)
-            .filter(|c| !seen.contains(&(r.name.clone(), *c)))
+            .filter(|c| !seen.contains(&(r.name.as_str(), *c)))
             .collect();
         if !missing.is_empty() {
             bail!(
