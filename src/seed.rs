@@ -36,6 +36,76 @@ pub fn name_key(name: &str) -> u64 {
     })
 }
 
+/// The random streams: the first coordinate of every derived seed says what the draw is for, so
+/// two purposes never share a stream. The numbers are part of the results (changing one changes
+/// every figure drawn from it); [`tests::streams_are_distinct`] checks that no two are equal.
+pub mod stream {
+    /// Healthy training: libtorch's generator before the network is built (initial weights).
+    pub const HEALTHY_INIT: u64 = 0;
+    /// Healthy training: the subset of the training set when `train_subset` is set.
+    pub const HEALTHY_SUBSET: u64 = 1;
+    /// Healthy training: libtorch's generator for each epoch (dropout), with the epoch.
+    pub const HEALTHY_EPOCH_TORCH: u64 = 2;
+    /// Healthy training: batch order and augmentation of each epoch, with the epoch.
+    pub const HEALTHY_EPOCH_ORDER: u64 = 3;
+    /// The fixed evaluation subset of the test set (`data.eval_images`).
+    pub const EVAL_SUBSET: u64 = 5;
+    /// Which synapses an injury hits, with cycle and iteration (shared by all regimes).
+    pub const INJURY: u64 = 10;
+    /// The training batches of OBD / Taylor saliency, with cycle and iteration.
+    pub const SALIENCY: u64 = 11;
+    /// A regime's retraining images, with the regime's name key, cycle and draw.
+    pub const RETRAIN_IMAGES: u64 = 20;
+    /// A retraining epoch's batch order and augmentation, with regime key, cycle, iteration, epoch.
+    pub const RETRAIN_EPOCH_ORDER: u64 = 21;
+    /// libtorch's generator during a retraining (dropout), with regime key, cycle, iteration.
+    pub const RETRAIN_TORCH: u64 = 22;
+    /// Fine-tuning after compression: libtorch's generator.
+    pub const COMPRESS_TORCH: u64 = 30;
+    /// Fine-tuning after compression: each epoch's batch order, with the epoch.
+    pub const COMPRESS_EPOCH_ORDER: u64 = 31;
+    /// The plasticity demos (Hopfield, Oja, RBM, DBN): patterns, noise and initial weights.
+    pub const PLASTICITY_DEMO: u64 = 40;
+    /// Differentiable plasticity, pattern memory: libtorch's generator, with the plastic flag.
+    pub const PATTERN_TORCH: u64 = 80;
+    /// Differentiable plasticity, pattern memory: the patterns and their corruption.
+    pub const PATTERN_DATA: u64 = 81;
+    /// Differentiable plasticity, image denoising: libtorch's generator, with the plastic flag.
+    pub const DENOISE_TORCH: u64 = 82;
+    /// Differentiable plasticity, image denoising: images and corruption.
+    pub const DENOISE_DATA: u64 = 83;
+    /// Differentiable plasticity, one-shot classification: libtorch's generator, with the flag.
+    pub const CLASSIFY_TORCH: u64 = 84;
+    /// Differentiable plasticity, one-shot classification: the episodes.
+    pub const CLASSIFY_DATA: u64 = 85;
+    /// The differentiable-plasticity demos' command-line data draws.
+    pub const DIFFERENTIABLE_DEMO: u64 = 86;
+
+    /// Every stream, for the distinctness test.
+    pub const ALL: [u64; 20] = [
+        HEALTHY_INIT,
+        HEALTHY_SUBSET,
+        HEALTHY_EPOCH_TORCH,
+        HEALTHY_EPOCH_ORDER,
+        EVAL_SUBSET,
+        INJURY,
+        SALIENCY,
+        RETRAIN_IMAGES,
+        RETRAIN_EPOCH_ORDER,
+        RETRAIN_TORCH,
+        COMPRESS_TORCH,
+        COMPRESS_EPOCH_ORDER,
+        PLASTICITY_DEMO,
+        PATTERN_TORCH,
+        PATTERN_DATA,
+        DENOISE_TORCH,
+        DENOISE_DATA,
+        CLASSIFY_TORCH,
+        CLASSIFY_DATA,
+        DIFFERENTIABLE_DEMO,
+    ];
+}
+
 /// A ChaCha generator for `seed` at coordinates `path`.
 pub fn rng(seed: u64, path: &[u64]) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(derive(seed, path))
@@ -50,6 +120,14 @@ mod tests {
         assert_eq!(name_key(""), 0xCBF2_9CE4_8422_2325);
         assert_eq!(name_key("a"), 0xAF63_DC4C_8601_EC8C);
         assert_ne!(name_key("R1000"), name_key("R100"));
+    }
+
+    #[test]
+    fn streams_are_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for s in stream::ALL {
+            assert!(seen.insert(s), "stream {s} is used twice");
+        }
     }
 
     #[test]
