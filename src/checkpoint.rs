@@ -3,7 +3,7 @@
 //! atrophy version. `model.safetensors` goes with `model.json`.
 use crate::data::Normalization;
 use crate::model::{Architecture, Network};
-use crate::train::Evaluation;
+use crate::results::Evaluation;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tch::{nn, Device, Tensor};

@@ -19,6 +19,7 @@ pub mod model;
 pub mod plasticity;
 pub mod progress;
 pub mod report;
+pub mod results;
 pub mod seed;
 pub mod stats;
 pub mod train;

@@ -21,14 +21,25 @@ use rayon::prelude::*;
 use super::error::{AnalysisError, Result};
 use super::inversions::sort_counting_inversions;
 
-/// Which tau.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which tau; in configs and tables `"a"` or `"b"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TauVariant {
     /// `S / n0`: ties count as neither concordant nor discordant and shrink tau towards 0.
     A,
     /// `S / sqrt((n0 - n1)(n0 - n2))`: corrected for ties; undefined if x or y is constant.
     #[default]
     B,
+}
+
+impl TauVariant {
+    /// `a` or `b`, as configs and tables write it.
+    pub fn letter(self) -> &'static str {
+        match self {
+            TauVariant::A => "a",
+            TauVariant::B => "b",
+        }
+    }
 }
 
 impl std::fmt::Display for TauVariant {

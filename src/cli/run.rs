@@ -69,7 +69,7 @@ pub fn load_config_with(spec: &str, o: &Overrides) -> Result<ExperimentConfig> {
     } else {
         format!("{origin} with the command-line changes")
     };
-    ExperimentConfig::from_toml(&text, &origin).map_err(anyhow::Error::msg)
+    Ok(ExperimentConfig::from_toml(&text, &origin)?)
 }
 
 /// The text of a config file or preset, and where it came from.
@@ -148,23 +148,20 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(p: &experiment::Progress) {
-    let csv = experiment::summary_csv(&p.rows);
+fn print_summary(p: &experiment::RunRecord) {
     println!(
         "{:<10} {:>4} {:<10} {:>9} {:>16}",
         "regime", "iter", "state", "injured", "top-1 mean+-sd"
     );
-    for line in csv.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let num = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+    for r in p.summary() {
         println!(
             "{:<10} {:>4} {:<10} {:>8.1}% {:>8.4} +- {:.4}",
-            f[0],
-            f[1],
-            f[2],
-            100.0 * num(4),
-            num(5),
-            num(6)
+            r.regime,
+            r.iteration,
+            r.state.as_str(),
+            100.0 * r.fraction_injured,
+            r.top1_mean,
+            r.top1_sd
         );
     }
 }

@@ -1,10 +1,70 @@
 //! The experiment config: one TOML file says everything (data, healthy model, injury, regimes,
 //! cycles, seed, evaluation set, analyses, output). Every invalid value is an error naming the
 //! field and the allowed range.
+use crate::analysis::TauVariant;
 use crate::injury::InjuryConfig;
 use crate::train::HealthyOptions;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+
+/// Why an experiment config is invalid; every message names the field, its value and what was
+/// expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not valid TOML, or a field has the wrong type or an unknown name.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file (or preset) the text came from.
+        origin: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A value is outside its range.
+    #[error("{field} = {value} is out of range: expected {expected}")]
+    OutOfRange {
+        /// The field, e.g. `regime[0] (R1000).lr`.
+        field: String,
+        /// The value given.
+        value: String,
+        /// The allowed range, in words.
+        expected: String,
+    },
+    /// A value or combination of values that cannot work, with what to do instead.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// The `[injury]` section is invalid.
+    #[error("{0}")]
+    Injury(String),
+    /// The file named in the message has an invalid value.
+    #[error("{origin}: {source}")]
+    In {
+        /// The file (or preset).
+        origin: String,
+        /// What is wrong.
+        #[source]
+        source: Box<ConfigError>,
+    },
+}
+
+fn out_of_range(field: impl Into<String>, value: impl ToString, expected: &str) -> ConfigError {
+    ConfigError::OutOfRange {
+        field: field.into(),
+        value: value.to_string(),
+        expected: expected.into(),
+    }
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
 
 /// A whole experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -30,10 +90,10 @@ pub struct ExperimentConfig {
     pub regimes: Vec<RegimeConfig>,
     /// Analyses after every evaluated state: accuracy (always), cka, rdm, pathways.
     #[serde(default = "d_analyses")]
-    pub analyses: Vec<String>,
+    pub analyses: Vec<Analysis>,
     /// Settings of the representation analyses.
     #[serde(default)]
-    pub analysis: super::analyses::AnalysisSettings,
+    pub analysis: AnalysisSettings,
     /// Output folder (the command line's `--out` wins).
     #[serde(default)]
     pub out: Option<PathBuf>,
@@ -106,8 +166,8 @@ pub struct RegimeConfig {
 fn d_cycles() -> usize {
     3
 }
-fn d_analyses() -> Vec<String> {
-    vec!["accuracy".into()]
+fn d_analyses() -> Vec<Analysis> {
+    vec![Analysis::Accuracy]
 }
 fn d_epochs() -> usize {
     1
@@ -125,105 +185,179 @@ fn d_true() -> bool {
     true
 }
 
-/// The analyses an experiment can name.
-pub const ANALYSES: [&str; 4] = ["accuracy", "cka", "rdm", "pathways"];
+/// The analyses an experiment can name (`analyses = [...]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Analysis {
+    /// Top-1, mean class-wise and per-class accuracy, and the loss (always measured).
+    Accuracy,
+    /// Layer x layer linear CKA against the healthy model (P5).
+    Cka,
+    /// The RDM of one layer and its Kendall tau against the healthy RDM (P6).
+    Rdm,
+    /// Overlap of each layer's top-k synapses with the healthy model's (P7).
+    Pathways,
+}
+
+/// Settings of the representation analyses (`[analysis]` in the config).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSettings {
+    /// Images of the evaluation set used (its first n).
+    #[serde(default = "d_n")]
+    pub images: usize,
+    /// Layers of the CKA matrix (names); empty = every layer.
+    #[serde(default)]
+    pub cka_layers: Vec<String>,
+    /// Layer whose RDM is compared; default: the penultimate layer (the input of the last linear).
+    #[serde(default)]
+    pub rdm_layer: Option<String>,
+    /// Kendall variant for RDMs: "a" (RSA toolboxes' choice) or "b".
+    #[serde(default = "d_variant")]
+    pub kendall: TauVariant,
+    /// Top-k of each layer, as a fraction of its synapses.
+    #[serde(default = "d_k")]
+    pub pathways_fraction: f64,
+}
+
+fn d_n() -> usize {
+    500
+}
+fn d_variant() -> TauVariant {
+    TauVariant::A
+}
+fn d_k() -> f64 {
+    0.01
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        AnalysisSettings {
+            images: d_n(),
+            cka_layers: vec![],
+            rdm_layer: None,
+            kendall: d_variant(),
+            pathways_fraction: d_k(),
+        }
+    }
+}
+
+impl AnalysisSettings {
+    /// Checks the values, naming the field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.images < 4 {
+            return Err(out_of_range("analysis.images", self.images, "at least 4"));
+        }
+        if !(self.pathways_fraction > 0.0 && self.pathways_fraction <= 1.0) {
+            return Err(out_of_range(
+                "analysis.pathways_fraction",
+                self.pathways_fraction,
+                "0 < f <= 1",
+            ));
+        }
+        Ok(())
+    }
+}
 
 impl ExperimentConfig {
     /// Parses TOML; `origin` names the file in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<ExperimentConfig, String> {
-        let c: ExperimentConfig = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
-        c.validate().map_err(|e| format!("{origin}: {e}"))?;
+    pub fn from_toml(text: &str, origin: &str) -> Result<ExperimentConfig, ConfigError> {
+        let c: ExperimentConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
+        c.validate().map_err(|e| ConfigError::In {
+            origin: origin.into(),
+            source: Box::new(e),
+        })?;
         Ok(c)
     }
 
     /// Checks every value.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.name.is_empty() || self.name.contains(['/', '\\']) {
-            return Err(format!(
-                "name = {:?}: expected a non-empty name without slashes",
-                self.name
+            return Err(invalid(
+                format!("name = {:?}", self.name),
+                "expected a non-empty name without slashes",
             ));
         }
         if self.cycles == 0 || self.cycles > 100_000 {
-            return Err(format!(
-                "cycles = {} is out of range: expected 1..=100000",
-                self.cycles
-            ));
+            return Err(out_of_range("cycles", self.cycles, "1..=100000"));
         }
         crate::data::canonical_name(&self.data.dataset)
-            .map_err(|e| format!("data.dataset: {e}"))?;
+            .map_err(|e| invalid("data.dataset", e.to_string()))?;
         if self.data.eval_images == Some(0) {
-            return Err("data.eval_images = 0 is out of range: expected at least 1 (or leave it out for the whole test set)".into());
+            return Err(out_of_range(
+                "data.eval_images",
+                0,
+                "at least 1 (or leave it out for the whole test set)",
+            ));
         }
         if self.healthy.checkpoint.is_some() == self.healthy.train.is_some() {
-            return Err(
-                "healthy: give exactly one of healthy.checkpoint or [healthy.train]".into(),
-            );
+            return Err(invalid(
+                "healthy",
+                "give exactly one of healthy.checkpoint or [healthy.train]",
+            ));
         }
-        self.injury.validate()?;
+        self.injury.validate().map_err(ConfigError::Injury)?;
         if self.regimes.is_empty() {
-            return Err(
-                "no [[regime]]: expected at least one (e.g. name = \"static\", static = true)"
-                    .into(),
-            );
+            return Err(invalid(
+                "no [[regime]]",
+                "expected at least one (e.g. name = \"static\", static = true)",
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);
             if !names.insert(r.name.as_str()) {
-                return Err(format!("{at}: the name is used twice"));
+                return Err(invalid(at, "the name is used twice"));
             }
-            if r.name.is_empty() || r.name.contains([',', '/', '"']) {
-                return Err(format!(
-                    "{at}: name must be non-empty without commas, slashes or quotes"
-                ));
+            // Names become file names (`cka/NAME_c0_i1_injured.npy`); the tables quote any comma
+            // or quote they hold.
+            if r.name.is_empty() || r.name.contains('/') {
+                return Err(invalid(at, "name must be non-empty without slashes"));
             }
-            if r.is_static {
-                continue;
-            }
-            if r.images == Some(0) {
-                return Err(format!(
-                    "{at}.images = 0 is out of range: expected at least 1 (or static = true)"
-                ));
-            }
-            if r.epochs == 0 {
-                return Err(format!(
-                    "{at}.epochs = 0 is out of range: expected at least 1"
-                ));
-            }
-            if r.batch_size == 0 {
-                return Err(format!(
-                    "{at}.batch_size = 0 is out of range: expected at least 1"
-                ));
-            }
-            if !(r.lr > 0.0 && r.lr.is_finite()) {
-                return Err(format!(
-                    "{at}.lr = {} is out of range: expected a positive number",
-                    r.lr
-                ));
-            }
-            if !(0.0..1.0).contains(&r.momentum) {
-                return Err(format!(
-                    "{at}.momentum = {} is out of range: expected 0 <= momentum < 1",
-                    r.momentum
-                ));
-            }
-            if r.weight_decay < 0.0 {
-                return Err(format!(
-                    "{at}.weight_decay = {} is out of range: expected >= 0",
-                    r.weight_decay
-                ));
+            if !r.is_static {
+                r.validate(&at)?;
             }
         }
-        for a in &self.analyses {
-            if !ANALYSES.contains(&a.as_str()) {
-                return Err(format!(
-                    "analyses: unknown analysis `{a}`: expected any of {}",
-                    ANALYSES.join(", ")
-                ));
-            }
+        self.analysis.validate()
+    }
+}
+
+impl RegimeConfig {
+    fn validate(&self, at: &str) -> Result<(), ConfigError> {
+        let field = |f: &str| format!("{at}.{f}");
+        if self.images == Some(0) {
+            return Err(out_of_range(
+                field("images"),
+                0,
+                "at least 1 (or static = true)",
+            ));
         }
-        self.analysis.validate()?;
+        if self.epochs == 0 {
+            return Err(out_of_range(field("epochs"), 0, "at least 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(out_of_range(field("batch_size"), 0, "at least 1"));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(out_of_range(field("lr"), self.lr, "a positive number"));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(out_of_range(
+                field("momentum"),
+                self.momentum,
+                "0 <= momentum < 1",
+            ));
+        }
+        if self.weight_decay < 0.0 {
+            return Err(out_of_range(
+                field("weight_decay"),
+                self.weight_decay,
+                ">= 0",
+            ));
+        }
         Ok(())
     }
 }

@@ -1,16 +1,21 @@
 //! Experiments: the config schema and its validation, the runner (regimes x cycles x iterations)
-//! with checkpoint and resume, sharding and merging, and the results tables.
-#[cfg(feature = "torch")]
+//! with its run record and resume, sharding and merging.
+//!
+//! Read `runner.rs` first: its loop is the algorithm. The files around it each hold one part:
+//! `subject.rs` (the model under study), `retrain.rs` (retraining and saliency), `analyses.rs`
+//! (CKA, RDM and pathways of each state), `record.rs` (the run record and the tables),
+//! `step_state.rs` (the state between steps on disk), `weights.rs` (tensors by name).
 pub mod analyses;
 pub mod config;
 pub mod overrides;
-pub mod records;
-#[cfg(feature = "torch")]
+pub mod record;
+pub mod retrain;
 pub mod runner;
-#[cfg(feature = "torch")]
 pub mod shard;
+pub mod step_state;
+pub mod subject;
+pub mod weights;
 
-pub use config::{ExperimentConfig, RegimeConfig};
-pub use records::{mean_sd, metrics_csv, summary_csv, MetricRow};
-#[cfg(feature = "torch")]
-pub use runner::{run, steps, Progress, RunOptions, Step};
+pub use config::{Analysis, AnalysisSettings, ConfigError, ExperimentConfig, RegimeConfig};
+pub use record::{steps, RunRecord, Step};
+pub use runner::{run, RunOptions};

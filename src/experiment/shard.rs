@@ -1,8 +1,9 @@
 //! Cycles are independent, so an experiment can be split into shards (`--shard i/n` runs the
 //! cycles c with c mod n = i, e.g. one per Slurm array task) and the shards merged afterwards.
-use super::records::MetricRow;
-use super::runner::{first_difference, steps, write_tables, Progress};
-use anyhow::{bail, Context, Result};
+use super::config::ExperimentConfig;
+use super::record::{first_difference, steps, RunRecord};
+use crate::results::{State, StateKey};
+use anyhow::{bail, Result};
 use std::path::Path;
 
 /// Parses `i/n` with 0 <= i < n.
@@ -24,14 +25,10 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 /// regimes; every (regime, cycle) must come from exactly one folder. The merged config has the
 /// regimes in the order the folders first name them. As regimes draw their retraining images by
 /// name ([`crate::seed::name_key`]), the result equals the run of the merged config.
-pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
+pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
     let mut parts = Vec::new();
     for d in dirs {
-        let f = d.join("progress.json");
-        let p: Progress = serde_json::from_slice(&std::fs::read(&f).with_context(|| {
-            format!("{}: not a results folder (no progress.json)", d.display())
-        })?)
-        .with_context(|| format!("{}: unreadable", f.display()))?;
+        let p = RunRecord::read(d)?;
         let total = steps(&p.config, p.shard).len();
         if p.completed != total {
             bail!(
@@ -47,7 +44,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     let Some((first_dir, first)) = parts.first() else {
         bail!("nothing to merge: give at least one results folder")
     };
-    let without_regimes = |c: &super::config::ExperimentConfig| {
+    let without_regimes = |c: &ExperimentConfig| {
         let mut c = c.clone();
         c.regimes.clear();
         c
@@ -114,28 +111,20 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
         }
     }
     // Run order: regime (as configured), cycle, iteration, then healthy < injured < retrained.
-    let order = |regime: &str, cycle: usize, iteration: usize, state: &str| {
-        let r = config
-            .regimes
-            .iter()
-            .position(|x| x.name == regime)
-            .unwrap_or(usize::MAX);
-        let s = ["healthy", "injured", "retrained"]
-            .iter()
-            .position(|x| *x == state)
-            .unwrap_or(9);
-        (r, cycle, iteration, s)
+    let order = |k: &StateKey| -> (usize, usize, usize, State) {
+        let r = config.regimes.iter().position(|x| x.name == k.regime);
+        (r.unwrap_or(usize::MAX), k.cycle, k.iteration, k.state)
     };
-    let mut rows: Vec<MetricRow> = parts.iter().flat_map(|(_, p)| p.rows.clone()).collect();
-    rows.sort_by_key(|r| order(&r.regime, r.cycle, r.iteration, &r.state));
+    let mut rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.rows.clone()).collect();
+    rows.sort_by_key(|r| order(&r.key));
     let mut tau_rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.tau_rows.clone()).collect();
-    tau_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
+    tau_rows.sort_by_key(|r| order(&r.key));
     let mut pathway_rows: Vec<_> = parts
         .iter()
         .flat_map(|(_, p)| p.pathway_rows.clone())
         .collect();
-    pathway_rows.sort_by_key(|r| order(&r.tag.regime, r.tag.cycle, r.tag.iteration, &r.tag.state));
-    let merged = Progress {
+    pathway_rows.sort_by_key(|r| order(&r.key));
+    let merged = RunRecord {
         completed: steps(&config, None).len(),
         config,
         shard: None,
@@ -146,17 +135,10 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
     };
     std::fs::create_dir_all(out)?;
     for (d, _) in &parts {
-        let cka = d.join("cka");
-        if cka.is_dir() {
-            std::fs::create_dir_all(out.join("cka"))?;
-            for e in std::fs::read_dir(&cka)? {
-                let e = e?;
-                std::fs::copy(e.path(), out.join("cka").join(e.file_name()))?;
-            }
-        }
+        copy_pictures(d, out)?;
     }
-    crate::fsio::write_atomic(&out.join("progress.json"), &serde_json::to_vec(&merged)?)?;
-    write_tables(out, &merged)?;
+    merged.save(out)?;
+    merged.write_tables(out)?;
     let v = serde_json::json!({
         "atrophy_version": env!("CARGO_PKG_VERSION"),
         "config": merged.config,
@@ -171,4 +153,28 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<Progress> {
         serde_json::to_string_pretty(&v)?.as_bytes(),
     )?;
     Ok(merged)
+}
+
+/// Copies what the report draws besides the tables: the CKA matrices and layer names, the RDMs
+/// (cycle 0, the healthy one and the images' labels) and the healthy model's training log.
+fn copy_pictures(from: &Path, out: &Path) -> Result<()> {
+    for sub in ["cka", "rdm"] {
+        let dir = from.join(sub);
+        if dir.is_dir() {
+            std::fs::create_dir_all(out.join(sub))?;
+            for e in std::fs::read_dir(&dir)? {
+                let e = e?;
+                if e.file_type()?.is_file() {
+                    std::fs::copy(e.path(), out.join(sub).join(e.file_name()))?;
+                }
+            }
+        }
+    }
+    let log = from.join("healthy").join("train_log.csv");
+    let to = out.join("healthy").join("train_log.csv");
+    if log.is_file() && !to.exists() {
+        std::fs::create_dir_all(out.join("healthy"))?;
+        std::fs::copy(&log, &to)?;
+    }
+    Ok(())
 }

@@ -3,13 +3,13 @@
 //! sorted by class (paper 001 Fig. 3), Kendall's tau (paper 001 Fig. 2B), pathway overlap.
 //! Colours come from viridis; text uses the DejaVu Sans font built into the program, so figures
 //! render on machines without fontconfig or system fonts.
-use super::results::{curves, Curves, Results};
+use super::results::{pathways_by_state, Results};
+use crate::results::{curves, Curves, State};
 use anyhow::{anyhow, Result};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 static FONT: std::sync::Once = std::sync::Once::new();
@@ -158,12 +158,13 @@ fn draw_curves<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15))))
             .map_err(pe)?;
-        let label = if state == "retrained" {
+        let retrained = *state == State::Retrained;
+        let label = if retrained {
             format!("{regime} retrained (solid)")
         } else {
             format!("{regime} {state} (dashed)")
         };
-        line(&mut chart, &xy, colour, &label, state != "retrained")?;
+        line(&mut chart, &xy, colour, &label, !retrained)?;
     }
     draw_marks(&mut chart, marks, regimes)?;
     legend(&mut chart, SeriesLabelPosition::LowerLeft)
@@ -332,7 +333,7 @@ fn mean_cka(
     r: &Results,
     regime: &str,
     iteration: usize,
-    state: &str,
+    state: State,
 ) -> Option<(ndarray::Array2<f64>, usize)> {
     let ms: Vec<&ndarray::Array2<f64>> = r
         .cka
@@ -352,17 +353,10 @@ fn mean_cka(
 
 /// The iteration whose mean fraction injured is closest to `target` (paper 000 shows 60 %).
 fn iteration_near(r: &Results, regime: &str, target: f64) -> Option<(usize, f64)> {
-    let t = &r.metrics;
-    let (cr, ci, cf) = (
-        t.col("regime").ok()?,
-        t.col("iteration").ok()?,
-        t.col("fraction_injured").ok()?,
-    );
-    t.rows
+    r.metrics
         .iter()
-        .enumerate()
-        .filter(|(_, row)| row[cr] == regime && row[ci] != "0")
-        .map(|(i, row)| (row[ci].parse::<usize>().unwrap_or(0), t.num(i, cf)))
+        .filter(|row| row.key.regime == regime && row.key.iteration != 0)
+        .map(|row| (row.key.iteration, row.key.fraction_injured))
         .min_by(|a, b| (a.1 - target).abs().total_cmp(&(b.1 - target).abs()))
 }
 
@@ -395,7 +389,11 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
         ("top1", "top-1 accuracy"),
         ("mean_class", "mean class-wise accuracy"),
     ] {
-        let c = curves(&r.metrics, col)?;
+        let c = curves(
+            r.metrics
+                .iter()
+                .map(|m| (&m.key, if col == "top1" { m.top1 } else { m.mean_class })),
+        );
         if c.is_empty() {
             continue;
         }
@@ -423,12 +421,11 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
         });
     }
     if let Some(t) = &r.taus {
-        let c = curves(t, "tau")?;
+        let c = curves(t.iter().map(|row| (&row.key, row.tau)));
         if !c.is_empty() {
             let variant = t
-                .rows
                 .first()
-                .map(|row| row[t.col("variant").unwrap_or(0)].clone())
+                .map(|row| row.variant.letter())
                 .unwrap_or_default();
             let png = both!(dir, "rdm_tau", size, |root| draw_curves(
                 root,
@@ -444,50 +441,8 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
     }
     if let Some(p) = &r.pathways {
         // Mean Jaccard over layers per state, then curves over cycles.
-        let (cr, cc, ci, cf, cs, cj) = (
-            p.col("regime")?,
-            p.col("cycle")?,
-            p.col("iteration")?,
-            p.col("fraction_injured")?,
-            p.col("state")?,
-            p.col("jaccard")?,
-        );
-        // (regime, cycle, iteration, state) -> (fraction injured, Jaccard of each layer)
-        type StateKey = (String, String, String, String);
-        let mut per_state: BTreeMap<StateKey, (f64, Vec<f64>)> = BTreeMap::new();
-        for (i, row) in p.rows.iter().enumerate() {
-            let e = per_state
-                .entry((
-                    row[cr].clone(),
-                    row[cc].clone(),
-                    row[ci].clone(),
-                    row[cs].clone(),
-                ))
-                .or_insert((p.num(i, cf), vec![]));
-            e.1.push(p.num(i, cj));
-        }
-        let mut t = super::results::Table {
-            header: [
-                "regime",
-                "iteration",
-                "fraction_injured",
-                "state",
-                "jaccard",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: vec![],
-        };
-        for ((regime, _, it, state), (f, js)) in per_state {
-            t.rows.push(vec![
-                regime,
-                it,
-                f.to_string(),
-                state,
-                (js.iter().sum::<f64>() / js.len() as f64).to_string(),
-            ]);
-        }
-        let c = curves(&t, "jaccard")?;
+        let per_state = pathways_by_state(p);
+        let c = curves(per_state.iter().map(|(k, j)| (k, *j)));
         if !c.is_empty() {
             let png = both!(dir, "pathways", size, |root| draw_curves(
                 root,
@@ -521,8 +476,8 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
             }
             seen.push(it);
             let pct = (100.0 * frac).round() as i64;
-            let inj = mean_cka(r, regime, it, "injured");
-            let ret = mean_cka(r, regime, it, "retrained");
+            let inj = mean_cka(r, regime, it, State::Injured);
+            let ret = mean_cka(r, regime, it, State::Retrained);
             if let Some((inj, cycles)) = &inj {
                 let ret = ret.map(|r| r.0);
                 let png = both!(
@@ -650,13 +605,9 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
         }
     }
     if let Some(t) = &r.train_log {
-        let (ce, ct, cl) = (
-            t.col("epoch")?,
-            t.col("test_top1")?,
-            t.col("train_accuracy")?,
-        );
-        let pts: Vec<(f64, f64, f64)> = (0..t.rows.len())
-            .map(|i| (t.num(i, ce), t.num(i, ct), t.num(i, cl)))
+        let pts: Vec<(f64, f64, f64)> = t
+            .iter()
+            .map(|e| (e.epoch as f64, e.test_top1, e.train_accuracy))
             .collect();
         if !pts.is_empty() {
             let max_e = pts.iter().map(|p| p.0).fold(1.0, f64::max);

@@ -17,7 +17,7 @@ fn esc(s: &str) -> String {
 fn paper_tables(
     h: &mut String,
     r: &Results,
-    summary: &super::results::Table,
+    summary: &[crate::results::SummaryRow],
     p: super::paper::Paper,
 ) -> Result<()> {
     use super::paper::{cell, tables, Published};
@@ -80,23 +80,11 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
     }
     h.push_str("<h2>Summary (mean &plusmn; sample sd over cycles)</h2>\n");
     if let Some(s) = &r.summary {
-        let c = |n: &str| s.col(n);
-        let (cr, ci, cs, cn, cf, tm, ts, mm, ms) = (
-            c("regime")?,
-            c("iteration")?,
-            c("state")?,
-            c("cycles")?,
-            c("fraction_injured")?,
-            c("top1_mean")?,
-            c("top1_sd")?,
-            c("mean_class_mean")?,
-            c("mean_class_sd")?,
-        );
         h.push_str("<table id=\"summary\"><tr><th>regime</th><th>iteration</th><th>state</th><th>cycles</th><th>injured</th><th>top-1</th><th>mean class-wise</th></tr>\n");
-        for (i, row) in s.rows.iter().enumerate() {
+        for row in s {
             h.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1} %</td><td>{:.2} &plusmn; {:.2} %</td><td>{:.2} &plusmn; {:.2} %</td></tr>\n",
-                esc(&row[cr]), row[ci], esc(&row[cs]), row[cn], 100.0 * s.num(i, cf), 100.0 * s.num(i, tm), 100.0 * s.num(i, ts), 100.0 * s.num(i, mm), 100.0 * s.num(i, ms)
+                esc(&row.regime), row.iteration, row.state, row.cycles, 100.0 * row.fraction_injured, 100.0 * row.top1_mean, 100.0 * row.top1_sd, 100.0 * row.mean_class_mean, 100.0 * row.mean_class_sd
             ));
         }
         h.push_str("</table>\n");
@@ -122,26 +110,51 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             esc(&f.title), esc(&f.title), esc(&f.caption), esc(&svg_name)
         ));
     }
+    if let Some(t) = &r.taus {
+        let undefined: Vec<&crate::results::TauRow> =
+            t.iter().filter(|row| !row.note.is_empty()).collect();
+        if !undefined.is_empty() {
+            h.push_str(&format!(
+                "<h2 id=\"undefined\">Undefined values</h2>\n<p>Kendall's tau is undefined (NaN in <code>rdm_tau.csv</code>, left out of the figure) for {} state(s):</p>\n<ul>\n",
+                undefined.len()
+            ));
+            for row in undefined {
+                h.push_str(&format!(
+                    "<li>{}: {}</li>\n",
+                    esc(&row.key.file_stem()),
+                    esc(&row.note)
+                ));
+            }
+            h.push_str("</ul>\n");
+        }
+    }
     if let Some(t) = &r.train_log {
         h.push_str("<h2>Healthy model training</h2>\n<table><tr>");
-        for c in &t.header {
-            h.push_str(&format!("<th>{}</th>", esc(c)));
+        for c in crate::results::EpochRow::header() {
+            h.push_str(&format!("<th>{}</th>", esc(&c)));
         }
         h.push_str("</tr>\n");
-        for row in &t.rows {
+        // Whole numbers as they are, the others to four decimals.
+        let shown = |x: f64| {
+            if x.fract() == 0.0 {
+                format!("{x}")
+            } else {
+                format!("{x:.4}")
+            }
+        };
+        for e in t {
             h.push_str("<tr>");
-            for v in row {
-                let shown = v
-                    .parse::<f64>()
-                    .map(|x| {
-                        if x.fract() == 0.0 {
-                            format!("{x}")
-                        } else {
-                            format!("{x:.4}")
-                        }
-                    })
-                    .unwrap_or_else(|_| esc(v));
-                h.push_str(&format!("<td>{shown}</td>"));
+            for v in [
+                e.epoch as f64,
+                e.lr,
+                e.train_loss,
+                e.train_accuracy,
+                e.test_loss,
+                e.test_top1,
+                e.test_mean_class,
+                e.seconds,
+            ] {
+                h.push_str(&format!("<td>{}</td>", shown(v)));
             }
             h.push_str("</tr>\n");
         }

@@ -4,7 +4,7 @@
 //!
 //! The papers print only a few numbers in their text (the rest is in figures that did not survive
 //! extraction); those are all that is listed here, and nothing is interpolated.
-use super::results::Table;
+use crate::results::{State, SummaryRow};
 use anyhow::Result;
 
 /// A published figure, in percent.
@@ -172,27 +172,19 @@ pub struct RegimeTable {
 /// order of first appearance, with `paper`'s figures where `config` (run.json's `config`) names
 /// the regimes' settings.
 pub fn tables(
-    summary: &Table,
+    summary: &[SummaryRow],
     metric: &str,
     config: Option<&serde_json::Value>,
     paper: Option<Paper>,
 ) -> Result<Vec<RegimeTable>> {
-    let (cr, ci, cs, cn, cf) = (
-        summary.col("regime")?,
-        summary.col("iteration")?,
-        summary.col("state")?,
-        summary.col("cycles")?,
-        summary.col("fraction_injured")?,
-    );
-    let (cm, csd) = (
-        summary.col(&format!("{metric}_mean"))?,
-        summary.col(&format!("{metric}_sd"))?,
-    );
     let mut out: Vec<RegimeTable> = Vec::new();
-    for (i, r) in summary.rows.iter().enumerate() {
-        let regime = &r[cr];
-        let iteration: usize = r[ci].parse().unwrap_or(0);
-        let value = (100.0 * summary.num(i, cm), 100.0 * summary.num(i, csd));
+    for r in summary {
+        let regime = &r.regime;
+        let iteration = r.iteration;
+        let (m, sd) = r
+            .metric(metric)
+            .ok_or_else(|| anyhow::anyhow!("summary.csv has no metric `{metric}`"))?;
+        let value = (100.0 * m, 100.0 * sd);
         let settings = config.and_then(|c| {
             c["regime"]
                 .as_array()?
@@ -222,8 +214,8 @@ pub fn tables(
             None => {
                 t.rows.push(Row {
                     iteration,
-                    fraction: summary.num(i, cf),
-                    cycles: r[cn].parse().unwrap_or(0),
+                    fraction: r.fraction_injured,
+                    cycles: r.cycles,
                     injured: None,
                     retrained: None,
                     paper_injured: None,
@@ -232,16 +224,15 @@ pub fn tables(
                 t.rows.last_mut().unwrap()
             }
         };
-        match r[cs].as_str() {
-            "healthy" | "injured" => {
+        match r.state {
+            State::Healthy | State::Injured => {
                 row.injured = Some(value);
-                row.paper_injured = published(&r[cs]);
+                row.paper_injured = published(r.state.as_str());
             }
-            "retrained" => {
+            State::Retrained => {
                 row.retrained = Some(value);
                 row.paper_retrained = published("retrained");
             }
-            _ => {}
         }
     }
     for t in &mut out {
@@ -262,7 +253,7 @@ pub fn cell(v: Option<(f64, f64)>) -> String {
 /// figures beside the run's where the run follows a paper's protocol.
 pub fn markdown(
     name: &str,
-    summary: &Table,
+    summary: &[SummaryRow],
     run: Option<&serde_json::Value>,
     finished: bool,
 ) -> Result<String> {
@@ -362,7 +353,7 @@ mod tests {
         })
     }
 
-    fn summary() -> Table {
+    fn summary() -> Vec<SummaryRow> {
         let text = "regime,iteration,state,cycles,fraction_injured,top1_mean,top1_sd,mean_class_mean,mean_class_sd\n\
             R1000,0,healthy,3,0,0.9,0,0.89,0\n\
             R1000,1,injured,3,0.1,0.6,0.05,0.59,0.05\n\
@@ -371,19 +362,21 @@ mod tests {
             R1000,6,retrained,3,0.6,0.7,0.02,0.69,0.02\n\
             static,0,healthy,3,0,0.9,0,0.89,0\n\
             static,1,injured,3,0.1,0.6,0.05,0.59,0.05\n";
-        let header = text
+        // The loss columns the tables do not show.
+        let with_loss: String = text
             .lines()
-            .next()
+            .enumerate()
+            .map(|(i, l)| {
+                let extra = if i == 0 { ",loss_mean,loss_sd" } else { ",1,0" };
+                format!("{}{extra}\n", l.trim())
+            })
+            .collect();
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("summary.csv");
+        std::fs::write(&p, with_loss).unwrap();
+        crate::results::read_table(&p, |_| SummaryRow::header())
             .unwrap()
-            .split(',')
-            .map(String::from)
-            .collect();
-        let rows = text
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').map(String::from).collect())
-            .collect();
-        Table { header, rows }
+            .unwrap()
     }
 
     #[test]

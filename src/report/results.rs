@@ -1,66 +1,9 @@
 //! Reading a results directory (the report knows nothing else of the project): the tables,
 //! the CKA matrices, the RDMs and the run record. A partial directory reads as what exists.
-use anyhow::{bail, Context, Result};
+use crate::results::{read_table, EpochRow, MetricRow, PathwayRow, StateKey, SummaryRow, TauRow};
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// A CSV table as header and rows of strings.
-#[derive(Clone, Debug, Default)]
-pub struct Table {
-    /// Column names.
-    pub header: Vec<String>,
-    /// Rows.
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    /// Reads a CSV file without quoting (atrophy writes none); `None` when it does not exist.
-    pub fn read(path: &Path) -> Result<Option<Table>> {
-        if !path.is_file() {
-            return Ok(None);
-        }
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let mut lines = text.lines();
-        let header: Vec<String> = lines
-            .next()
-            .unwrap_or_default()
-            .split(',')
-            .map(String::from)
-            .collect();
-        let rows: Vec<Vec<String>> = lines
-            .filter(|l| !l.is_empty())
-            .map(|l| l.split(',').map(String::from).collect())
-            .collect();
-        if let Some((i, r)) = rows
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.len() != header.len())
-        {
-            bail!(
-                "{}: row {} has {} fields, the header {}",
-                path.display(),
-                i + 2,
-                r.len(),
-                header.len()
-            );
-        }
-        Ok(Some(Table { header, rows }))
-    }
-
-    /// Index of a column.
-    pub fn col(&self, name: &str) -> Result<usize> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .with_context(|| format!("no column `{name}` (columns: {})", self.header.join(", ")))
-    }
-
-    /// A numeric cell.
-    pub fn num(&self, row: usize, col: usize) -> f64 {
-        self.rows[row][col].parse().unwrap_or(f64::NAN)
-    }
-}
 
 /// Everything a report shows.
 pub struct Results {
@@ -69,15 +12,17 @@ pub struct Results {
     /// `run.json`, if present.
     pub run: Option<serde_json::Value>,
     /// `metrics.csv`.
-    pub metrics: Table,
+    pub metrics: Vec<MetricRow>,
+    /// Per-class columns of `metrics.csv`.
+    pub classes: usize,
     /// `summary.csv`.
-    pub summary: Option<Table>,
+    pub summary: Option<Vec<SummaryRow>>,
     /// `rdm_tau.csv`.
-    pub taus: Option<Table>,
+    pub taus: Option<Vec<TauRow>>,
     /// `pathways.csv`.
-    pub pathways: Option<Table>,
+    pub pathways: Option<Vec<PathwayRow>>,
     /// `healthy/train_log.csv`.
-    pub train_log: Option<Table>,
+    pub train_log: Option<Vec<EpochRow>>,
     /// CKA matrices by file stem (`REGIME_cC_iI_STATE`).
     pub cka: BTreeMap<String, ndarray::Array2<f64>>,
     /// Names of the CKA matrices' layers.
@@ -110,22 +55,15 @@ fn read_npy_dir(dir: &Path) -> Result<BTreeMap<String, ndarray::Array2<f64>>> {
 impl Results {
     /// Reads `dir`; an error when it is not a results directory.
     pub fn read(dir: &Path) -> Result<Results> {
-        let metrics = Table::read(&dir.join("metrics.csv"))?.with_context(|| {
+        let fixed = MetricRow::header(0).len();
+        let mut classes = 0;
+        let metrics = read_table(&dir.join("metrics.csv"), |n| {
+            classes = n.saturating_sub(fixed);
+            MetricRow::header(classes)
+        })?
+        .with_context(|| {
             format!("{} is not an atrophy results directory: it has no metrics.csv (make one with `atrophy run`)", dir.display())
         })?;
-        for c in [
-            "regime",
-            "cycle",
-            "iteration",
-            "fraction_injured",
-            "state",
-            "top1",
-            "mean_class",
-        ] {
-            metrics
-                .col(c)
-                .with_context(|| format!("{}", dir.join("metrics.csv").display()))?;
-        }
         let run: Option<serde_json::Value> =
             match std::fs::read(dir.join("run.json")) {
                 Ok(b) => Some(serde_json::from_slice(&b).with_context(|| {
@@ -148,15 +86,16 @@ impl Results {
         Ok(Results {
             dir: dir.to_path_buf(),
             run,
-            summary: Table::read(&dir.join("summary.csv"))?,
-            taus: Table::read(&dir.join("rdm_tau.csv"))?,
-            pathways: Table::read(&dir.join("pathways.csv"))?,
-            train_log: Table::read(&dir.join("healthy/train_log.csv"))?,
+            summary: read_table(&dir.join("summary.csv"), |_| SummaryRow::header())?,
+            taus: read_table(&dir.join("rdm_tau.csv"), TauRow::header_for)?,
+            pathways: read_table(&dir.join("pathways.csv"), |_| PathwayRow::header())?,
+            train_log: read_table(&dir.join("healthy/train_log.csv"), |_| EpochRow::header())?,
             cka: read_npy_dir(&dir.join("cka"))?,
             cka_layers,
             rdms: read_npy_dir(&dir.join("rdm"))?,
             rdm_labels,
             metrics,
+            classes,
             finished,
         })
     }
@@ -171,11 +110,10 @@ impl Results {
 
     /// Regime names in run order.
     pub fn regimes(&self) -> Vec<String> {
-        let c = self.metrics.col("regime").unwrap_or(0);
         let mut out: Vec<String> = Vec::new();
-        for r in &self.metrics.rows {
-            if !out.contains(&r[c]) {
-                out.push(r[c].clone());
+        for r in &self.metrics {
+            if !out.contains(&r.key.regime) {
+                out.push(r.key.regime.clone());
             }
         }
         out
@@ -183,58 +121,23 @@ impl Results {
 
     /// Number of classes (from the per-class columns).
     pub fn classes(&self) -> usize {
-        self.metrics
-            .header
-            .iter()
-            .filter(|h| h.starts_with("class_"))
-            .count()
+        self.classes
     }
 }
 
-/// Lines of a figure: (regime, state) -> points (x, mean, sd).
-pub type Curves = BTreeMap<(String, String), Vec<(f64, f64, f64)>>;
-
-/// Mean and sample sd of groups of `value` by (regime, state, iteration), with the mean fraction
-/// injured as x: `(regime, state) -> [(x, mean, sd)]` sorted by iteration. Healthy rows start
-/// every line of their regime.
-pub fn curves(t: &Table, value: &str) -> Result<Curves> {
-    let (cr, cs, ci, cf, cv) = (
-        t.col("regime")?,
-        t.col("state")?,
-        t.col("iteration")?,
-        t.col("fraction_injured")?,
-        t.col(value)?,
-    );
-    let mut groups: BTreeMap<(String, String, usize), Vec<(f64, f64)>> = BTreeMap::new();
-    for (i, r) in t.rows.iter().enumerate() {
-        let it: usize = r[ci].parse().unwrap_or(0);
-        groups
-            .entry((r[cr].clone(), r[cs].clone(), it))
-            .or_default()
-            .push((t.num(i, cf), t.num(i, cv)));
-    }
-    let mut out: Curves = BTreeMap::new();
-    for ((regime, state, _), v) in &groups {
-        let xs: Vec<f64> = v.iter().map(|p| p.0).collect();
-        let ys: Vec<f64> = v.iter().map(|p| p.1).filter(|y| y.is_finite()).collect();
-        if ys.is_empty() {
-            continue;
-        }
-        let (m, sd) = crate::stats::mean_sd(&ys);
-        let x = xs.iter().sum::<f64>() / xs.len() as f64;
-        let states: Vec<String> = if state == "healthy" {
-            vec!["injured".into(), "retrained".into()]
-        } else {
-            vec![state.clone()]
-        };
-        for s in states {
-            out.entry((regime.clone(), s)).or_default().push((x, m, sd));
+/// Mean Jaccard overlap over layers of each state in `pathways.csv`, in the order first seen.
+pub fn pathways_by_state(rows: &[PathwayRow]) -> Vec<(StateKey, f64)> {
+    let mut out: Vec<(StateKey, Vec<f64>)> = Vec::new();
+    for r in rows {
+        match out.iter_mut().find(|(k, _)| *k == r.key) {
+            Some((_, js)) => js.push(r.jaccard),
+            None => out.push((r.key.clone(), vec![r.jaccard])),
         }
     }
-    for v in out.values_mut() {
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
-    }
-    // A regime without retraining has no retrained line: drop lines that hold only the healthy point.
-    out.retain(|_, v| v.len() > 1);
-    Ok(out)
+    out.into_iter()
+        .map(|(k, js)| {
+            let mean = js.iter().sum::<f64>() / js.len() as f64;
+            (k, mean)
+        })
+        .collect()
 }

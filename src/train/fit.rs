@@ -1,9 +1,9 @@
 //! The training loop (one epoch over a set of images, masks respected) and evaluation.
-use super::metrics::Evaluation;
 use super::optim::MaskedSgd;
 use super::schedule::LrSchedule;
 use crate::data::{fill_batch, Augment, Dataset, Normalization};
 use crate::model::Network;
+use crate::results::Evaluation;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@ use super::optim::MaskedSgd;
 use crate::checkpoint::{self, CheckpointMeta};
 use crate::data::{Normalization, Split};
 use crate::model::{Architecture, Network};
+pub use crate::results::EpochRow;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -144,53 +145,18 @@ impl HealthyOptions {
     }
 }
 
-/// One row of `train_log.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochRow {
-    /// Epoch, from 1.
-    pub epoch: usize,
-    /// Learning rate at the epoch's last step.
-    pub lr: f64,
-    /// Mean training loss.
-    pub train_loss: f64,
-    /// Training accuracy.
-    pub train_accuracy: f64,
-    /// Test loss.
-    pub test_loss: f64,
-    /// Test top-1 accuracy.
-    pub test_top1: f64,
-    /// Test mean class-wise accuracy.
-    pub test_mean_class: f64,
-    /// Wall seconds of the epoch (training and evaluation).
-    pub seconds: f64,
-}
-
 #[derive(Serialize, Deserialize)]
 struct Progress {
     spec: HealthySpec,
     rows: Vec<EpochRow>,
 }
 
-const HEADER: &str =
-    "epoch,lr,train_loss,train_accuracy,test_loss,test_top1,test_mean_class,seconds";
-
-fn write_log(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
-    let mut s = String::from(HEADER);
-    s.push('\n');
-    for r in rows {
-        s.push_str(&format!(
-            "{},{},{},{},{},{},{},{:.3}\n",
-            r.epoch,
-            r.lr,
-            r.train_loss,
-            r.train_accuracy,
-            r.test_loss,
-            r.test_top1,
-            r.test_mean_class,
-            r.seconds
-        ));
-    }
-    crate::fsio::write_atomic(path, s.as_bytes())
+fn write_log(path: &Path, rows: &[EpochRow]) -> Result<()> {
+    Ok(crate::results::write_table(
+        path,
+        &EpochRow::header(),
+        rows,
+    )?)
 }
 
 /// Trains (or continues training) the healthy model described by `spec` into `out`, and returns

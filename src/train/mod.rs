@@ -2,17 +2,17 @@
 //! bitwise frozen, learning-rate schedules, the epoch loop, and classification metrics.
 #[cfg(feature = "torch")]
 pub mod fit;
-pub mod metrics;
 #[cfg(feature = "torch")]
 pub mod optim;
 pub mod schedule;
 
+/// The plain evaluation record lives with the other results rows.
+pub use crate::results::Evaluation;
 #[cfg(feature = "torch")]
 pub use fit::{
     capture_activations, channels_last, evaluate, make_batch, to_channels_last, train_epoch,
     EpochStats, TrainConfig,
 };
-pub use metrics::Evaluation;
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
 pub use schedule::LrSchedule;

@@ -1,0 +1,164 @@
+//! The run record (`progress.json`): the config that made a results folder, how many steps are
+//! done and every row so far. It is written atomically after each step, so a stopped run
+//! continues where it stopped and ends with the numbers an uninterrupted run gives; the tables
+//! are written from it.
+use super::config::{Analysis, ExperimentConfig};
+use crate::results::{
+    summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, TauRow,
+};
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The record's file in a results folder.
+pub const RECORD_FILE: &str = "progress.json";
+
+/// One unit of work: an injury (and its retraining) of one regime's cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Index into the config's regimes.
+    pub regime: usize,
+    /// Cycle.
+    pub cycle: usize,
+    /// Iteration, from 1.
+    pub iteration: usize,
+}
+
+/// The steps of an experiment (or of one shard), in run order: regime, then cycle, then iteration.
+pub fn steps(cfg: &ExperimentConfig, shard: Option<(usize, usize)>) -> Vec<Step> {
+    let mut out = Vec::new();
+    for regime in 0..cfg.regimes.len() {
+        for cycle in (0..cfg.cycles).filter(|c| shard.is_none_or(|(i, n)| c % n == i)) {
+            for iteration in 1..=cfg.injury.iterations {
+                out.push(Step {
+                    regime,
+                    cycle,
+                    iteration,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What a results folder holds: enough to continue a run, and to refuse another config.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The config that made this folder.
+    pub config: ExperimentConfig,
+    /// The shard `(i, n)` this folder holds, if any.
+    pub shard: Option<(usize, usize)>,
+    /// Steps finished, in the order of [`steps`].
+    pub completed: usize,
+    /// The healthy model's evaluation.
+    pub healthy: Option<Evaluation>,
+    /// Every row of `metrics.csv` so far.
+    pub rows: Vec<MetricRow>,
+    /// Kendall tau of each state's RDM against the healthy RDM.
+    #[serde(default)]
+    pub tau_rows: Vec<TauRow>,
+    /// Pathway overlaps of each state.
+    #[serde(default)]
+    pub pathway_rows: Vec<PathwayRow>,
+}
+
+/// The first top-level field in which two configs differ.
+pub(crate) fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> String {
+    let (va, vb) = (
+        serde_json::to_value(a).unwrap_or_default(),
+        serde_json::to_value(b).unwrap_or_default(),
+    );
+    if let (Some(ma), Some(mb)) = (va.as_object(), vb.as_object()) {
+        for (k, x) in ma {
+            if mb.get(k) != Some(x) {
+                return k.clone();
+            }
+        }
+    }
+    "?".into()
+}
+
+impl RunRecord {
+    /// The record of `out`, or a new one; an error when `out` holds another config or shard.
+    pub fn open(out: &Path, cfg: &ExperimentConfig, shard: Option<(usize, usize)>) -> Result<Self> {
+        let mut config = cfg.clone();
+        config.out = None;
+        let file = out.join(RECORD_FILE);
+        if !file.is_file() {
+            return Ok(RunRecord {
+                config,
+                shard,
+                completed: 0,
+                healthy: None,
+                rows: Vec::new(),
+                tau_rows: Vec::new(),
+                pathway_rows: Vec::new(),
+            });
+        }
+        let r = Self::read(out)?;
+        if r.config != config {
+            bail!(
+                "{} holds results of a different config (field `{}` differs); use another --out, or remove the folder to start over",
+                out.display(),
+                first_difference(&r.config, &config)
+            );
+        }
+        if r.shard != shard {
+            bail!(
+                "{} holds shard {:?}, not {:?}",
+                out.display(),
+                r.shard,
+                shard
+            );
+        }
+        Ok(r)
+    }
+
+    /// Reads the record of the results folder `dir`.
+    pub fn read(dir: &Path) -> Result<Self> {
+        let f = dir.join(RECORD_FILE);
+        let bytes = std::fs::read(&f).with_context(|| {
+            format!("{}: not a results folder (no {RECORD_FILE})", dir.display())
+        })?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{}: unreadable run record", f.display()))
+    }
+
+    /// Writes the record into `out`, atomically.
+    pub fn save(&self, out: &Path) -> Result<()> {
+        crate::fsio::write_atomic(&out.join(RECORD_FILE), &serde_json::to_vec(self)?)?;
+        Ok(())
+    }
+
+    /// The rows of `summary.csv`.
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        summarize(&self.rows)
+    }
+
+    /// Writes `metrics.csv` and `summary.csv` (and `rdm_tau.csv`, `pathways.csv` when those
+    /// analyses run).
+    pub fn write_tables(&self, out: &Path) -> Result<()> {
+        let classes = self.rows.first().map_or(0, |r| r.per_class.len());
+        write_table(
+            &out.join("metrics.csv"),
+            &MetricRow::header(classes),
+            &self.rows,
+        )?;
+        write_table(
+            &out.join("summary.csv"),
+            &SummaryRow::header(),
+            &self.summary(),
+        )?;
+        if self.config.analyses.contains(&Analysis::Rdm) {
+            write_table(&out.join("rdm_tau.csv"), &TauRow::header(), &self.tau_rows)?;
+        }
+        if self.config.analyses.contains(&Analysis::Pathways) {
+            write_table(
+                &out.join("pathways.csv"),
+                &PathwayRow::header(),
+                &self.pathway_rows,
+            )?;
+        }
+        Ok(())
+    }
+}

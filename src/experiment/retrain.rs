@@ -1,0 +1,162 @@
+//! The two steps that use gradients: saliency scores for OBD / Taylor selection of the synapses
+//! to injure, and the retraining of the healthy synapses (P3: R images, E epochs, frozen
+//! synapses stay bitwise frozen; biases and BatchNorm stay trainable).
+use super::config::RegimeConfig;
+use super::record::Step;
+use super::subject::Subject;
+use crate::data::{self, Dataset};
+use crate::injury::Selection;
+use crate::seed::{self, stream};
+use crate::train::{train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use anyhow::{Context, Result};
+use tch::{Device, Kind, Tensor};
+
+/// Images per saliency batch.
+const SALIENCY_BATCH: usize = 128;
+
+/// OBD (0.5 E[g^2] w^2) or Taylor (|E[g] w|) saliency of every synapse, from `batches` batches
+/// of training images drawn for `step`.
+pub fn saliency(
+    s: &Subject,
+    train: &Dataset,
+    selection: Selection,
+    batches: usize,
+    seed: u64,
+    step: Step,
+) -> Vec<Vec<f32>> {
+    let vars = s.vs.variables();
+    let names = &s.synapse_names;
+    let mut rng = seed::rng(
+        seed,
+        &[stream::SALIENCY, step.cycle as u64, step.iteration as u64],
+    );
+    let ix = data::random_subset(
+        train.len(),
+        (batches * SALIENCY_BATCH).min(train.len()),
+        &mut rng,
+    )
+    .expect("subset within the set");
+    let mut g1: Vec<Tensor> = names.iter().map(|n| vars[n].zeros_like()).collect();
+    let mut g2: Vec<Tensor> = names.iter().map(|n| vars[n].zeros_like()).collect();
+    let chunks: Vec<&[usize]> = ix.chunks(SALIENCY_BATCH).collect();
+    for chunk in &chunks {
+        for v in vars.values() {
+            let mut g = v.grad();
+            if g.defined() {
+                let _ = g.zero_();
+            }
+        }
+        let (x, y) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(
+            train, chunk, &s.norm, None, s.device,
+        );
+        s.net
+            .forward_t(&x, false)
+            .cross_entropy_for_logits(&y)
+            .backward();
+        tch::no_grad(|| {
+            for (i, n) in names.iter().enumerate() {
+                let g = vars[n].grad();
+                g1[i] += &g;
+                g2[i] += &g * &g;
+            }
+        });
+    }
+    let nb = chunks.len() as f64;
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let w = &vars[n];
+            let score = tch::no_grad(|| match selection {
+                Selection::Obd => (&g2[i] / nb) * w * w * 0.5,
+                _ => ((&g1[i] / nb) * w).abs(),
+            });
+            Vec::<f32>::try_from(
+                score
+                    .to_device(Device::Cpu)
+                    .to_kind(Kind::Float)
+                    .flatten(0, -1),
+            )
+            .expect("float scores")
+        })
+        .collect()
+}
+
+/// Retrains the healthy synapses of `s` as regime `r` says, for `step` of an experiment seeded
+/// with `seed`. Its images, their order and libtorch's generator are keyed by the regime's name,
+/// not its position, so `--regimes` subsets and merges reproduce the full run.
+pub fn retrain(
+    s: &Subject,
+    train: &Dataset,
+    r: &RegimeConfig,
+    seed: u64,
+    step: Step,
+) -> Result<()> {
+    let draw = if r.fresh_draw {
+        step.iteration as u64
+    } else {
+        0
+    };
+    let regime_key = seed::name_key(&r.name);
+    let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
+    let mut rng = seed::rng(seed, &[stream::RETRAIN_IMAGES, regime_key, cycle, draw]);
+    let subset = match r.images {
+        None => None,
+        Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
+        Some(n) => Some(
+            data::random_subset(train.len(), n, &mut rng)
+                .with_context(|| format!("regime {}: images", r.name))?,
+        ),
+    };
+    let tc = TrainConfig {
+        epochs: r.epochs,
+        batch_size: r.batch_size,
+        sgd: SgdConfig {
+            lr: r.lr,
+            momentum: r.momentum,
+            weight_decay: r.weight_decay,
+            nesterov: false,
+        },
+        schedule: LrSchedule::Constant,
+        augment: r.augment.then_some(crate::data::Augment::CIFAR),
+    };
+    let mut opt = MaskedSgd::new(&s.vs, tc.sgd.clone());
+    for (layer, name) in s.states.layers.iter().zip(&s.synapse_names) {
+        if layer.healthy() < layer.len() {
+            let shape: Vec<i64> = layer.shape.iter().map(|&d| d as i64).collect();
+            let m = Tensor::from_slice(&layer.healthy_mask()).view(shape.as_slice());
+            opt.set_mask(name, Some(&m)).map_err(anyhow::Error::msg)?;
+        }
+    }
+    let n = subset.as_ref().map_or(train.len(), |s| s.len());
+    let steps_per_epoch = n.div_ceil(tc.batch_size);
+    tch::manual_seed(
+        seed::derive(seed, &[stream::RETRAIN_TORCH, regime_key, cycle, iteration]) as i64,
+    );
+    for e in 0..tc.epochs {
+        let mut order = seed::rng(
+            seed,
+            &[
+                stream::RETRAIN_EPOCH_ORDER,
+                regime_key,
+                cycle,
+                iteration,
+                e as u64,
+            ],
+        );
+        train_epoch(
+            &s.net,
+            &mut opt,
+            train,
+            subset.as_deref(),
+            &s.norm,
+            &tc,
+            e * steps_per_epoch,
+            steps_per_epoch * tc.epochs,
+            s.device,
+            &mut order,
+            |_, _, _| {},
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! The state between two steps of a cycle, on disk: the network's variables and the synapse
+//! states after step k, in `state/step-k.*.safetensors`. Only the state the next step starts
+//! from is kept; a resumed run loads it.
+use super::subject::Subject;
+use super::weights::restore;
+use crate::checkpoint;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use tch::{Device, Tensor};
+
+fn paths(out: &Path, k: usize) -> (PathBuf, PathBuf) {
+    let dir = out.join("state");
+    (
+        dir.join(format!("step-{k}.weights.safetensors")),
+        dir.join(format!("step-{k}.synapses.safetensors")),
+    )
+}
+
+/// Writes the state that step `k` starts from.
+pub fn save(out: &Path, k: usize, s: &Subject) -> Result<()> {
+    let (w, st) = paths(out, k);
+    let named: Vec<(String, Tensor)> =
+        s.vs.variables()
+            .into_iter()
+            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+            .collect();
+    checkpoint::write_tensors(&w, &named)?;
+    let states: Vec<(String, Tensor)> = s
+        .states
+        .layers
+        .iter()
+        .map(|l| (l.name.clone(), Tensor::from_slice(&l.state)))
+        .collect();
+    checkpoint::write_tensors(&st, &states)?;
+    Ok(())
+}
+
+/// Loads the state that step `k` starts from into `s`.
+pub fn load(out: &Path, k: usize, s: &mut Subject) -> Result<()> {
+    let (w, st) = paths(out, k);
+    restore(&s.vs, &checkpoint::read_tensors(&w)?);
+    let states = checkpoint::read_tensors(&st)?;
+    for layer in &mut s.states.layers {
+        let t = states
+            .iter()
+            .find(|(n, _)| *n == layer.name)
+            .with_context(|| format!("{}: no synapse states for {}", st.display(), layer.name))?;
+        layer.state = Vec::<i32>::try_from(&t.1)
+            .with_context(|| format!("{}: synapse states of {}", st.display(), layer.name))?;
+    }
+    Ok(())
+}
+
+/// Removes every file of `out/state` but the state of step `keep` (and the folder when empty).
+pub fn clean(out: &Path, keep: Option<usize>) {
+    let dir = out.join("state");
+    let kept: Vec<PathBuf> = keep
+        .map(|k| {
+            let (w, s) = paths(out, k);
+            vec![w, s]
+        })
+        .unwrap_or_default();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if !kept.contains(&e.path()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(&dir);
+}
+
+/// Removes the state of step `k`.
+pub fn remove(out: &Path, k: usize) {
+    let (w, s) = paths(out, k);
+    let _ = std::fs::remove_file(w);
+    let _ = std::fs::remove_file(s);
+}

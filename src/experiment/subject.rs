@@ -1,0 +1,139 @@
+//! The model under study: the network with its VarStore, the names of its synapse tensors, the
+//! input normalisation and the device, with the healthy weights and synapse states it returns
+//! to at the start of every cycle. Every step of an experiment works on one of these.
+use super::weights::{read_weights, restore, snapshot, write_weights};
+use crate::checkpoint;
+use crate::data::{Dataset, Normalization, Split};
+use crate::injury::{injure, InjuryConfig, SynapseStates};
+use crate::model::Network;
+use crate::results::Evaluation;
+use anyhow::{bail, Result};
+use rand_chacha::ChaCha8Rng;
+use std::path::Path;
+use tch::{nn, Device, Tensor};
+
+/// The network being injured and retrained, and what every step needs to handle it.
+pub struct Subject {
+    /// Its variables.
+    pub vs: nn::VarStore,
+    /// The network.
+    pub net: Network,
+    /// The synapse tensors (`conv1.weight`, ..., `linearN.weight`), in forward order.
+    pub synapse_names: Vec<String>,
+    /// Input normalisation of the healthy model.
+    pub norm: Normalization,
+    /// Where it computes.
+    pub device: Device,
+    /// Which synapses are healthy, decaying or removed.
+    pub states: SynapseStates,
+    healthy_vars: Vec<(String, Tensor)>,
+    healthy_states: SynapseStates,
+}
+
+impl Subject {
+    /// Loads the healthy checkpoint, checks that it takes the images of `split` and that every
+    /// entry of `injury.layers` names one of its layers.
+    pub fn load(
+        checkpoint: &Path,
+        split: &Split,
+        injury: &InjuryConfig,
+        device: Device,
+    ) -> Result<Subject> {
+        let (vs, net, meta) = checkpoint::load(checkpoint, device)?;
+        let arch = &meta.architecture;
+        let t = &split.train;
+        if (t.channels, t.height, t.num_classes())
+            != (arch.in_channels, arch.image_size, arch.num_classes)
+        {
+            bail!(
+                "healthy model {} does not take {} images ({}x{}x{}, {} classes)",
+                checkpoint.display(),
+                split.name,
+                t.channels,
+                t.height,
+                t.width,
+                t.num_classes()
+            );
+        }
+        let synapse_layers = arch.synapse_layers();
+        for p in &injury.layers {
+            let one = InjuryConfig {
+                layers: vec![p.clone()],
+                ..injury.clone()
+            };
+            if !synapse_layers.iter().any(|l| one.injurable(l)) {
+                bail!(
+                    "injury.layers: `{p}` matches no conv or linear layer of the model; they are {}",
+                    synapse_layers.join(", ")
+                );
+            }
+        }
+        let synapse_names: Vec<String> = synapse_layers
+            .iter()
+            .map(|l| format!("{l}.weight"))
+            .collect();
+        let vars = vs.variables();
+        let healthy_states = SynapseStates::healthy(
+            synapse_layers
+                .iter()
+                .zip(&synapse_names)
+                .map(|(l, n)| {
+                    (
+                        n.clone(),
+                        vars[n].size().iter().map(|&d| d as usize).collect(),
+                        injury.injurable(l),
+                    )
+                })
+                .collect(),
+        );
+        Ok(Subject {
+            healthy_vars: snapshot(&vs),
+            states: healthy_states.clone(),
+            healthy_states,
+            norm: meta.normalization.clone(),
+            vs,
+            net,
+            synapse_names,
+            device,
+        })
+    }
+
+    /// Back to the healthy weights and synapse states (the start of a cycle).
+    pub fn reset(&mut self) {
+        restore(&self.vs, &self.healthy_vars);
+        self.states = self.healthy_states.clone();
+    }
+
+    /// Injures the synapses for `iteration` of the schedule (P3 decay, P4 ablation); `scores`
+    /// ranks them for saliency-based selection.
+    pub fn injure(
+        &mut self,
+        injury: &InjuryConfig,
+        iteration: usize,
+        scores: Option<&[Vec<f32>]>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<()> {
+        let mut weights = self.synapses();
+        injure(
+            &mut self.states,
+            &mut weights,
+            scores,
+            injury,
+            iteration,
+            rng,
+        )
+        .map_err(anyhow::Error::msg)?;
+        write_weights(&self.vs, &self.synapse_names, &weights);
+        Ok(())
+    }
+
+    /// The synapse tensors as flat host vectors.
+    pub fn synapses(&self) -> Vec<Vec<f32>> {
+        read_weights(&self.vs, &self.synapse_names)
+    }
+
+    /// Top-1, mean class-wise and per-class accuracy and the loss on `set`, in eval mode.
+    pub fn evaluate(&self, set: &Dataset) -> Evaluation {
+        crate::train::evaluate(&self.net, set, &self.norm, self.device, 500)
+    }
+}

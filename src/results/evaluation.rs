@@ -1,0 +1,93 @@
+//! Classification metrics from a confusion matrix: top-1, mean class-wise accuracy (paper 001's
+//! metric: the mean over classes of per-class recall), per-class accuracy.
+use serde::{Deserialize, Serialize};
+
+/// The outcome of evaluating a model on a labelled set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Images evaluated.
+    pub n: usize,
+    /// Mean cross-entropy loss.
+    pub loss: f64,
+    /// Fraction of images whose top prediction is the label.
+    pub top1: f64,
+    /// Mean over classes of per-class recall.
+    pub mean_class: f64,
+    /// Recall of each class.
+    pub per_class: Vec<f64>,
+    /// confusion[true][predicted] counts.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+impl Evaluation {
+    /// Metrics from a confusion matrix and the summed loss.
+    pub fn from_confusion(confusion: Vec<Vec<u64>>, loss_sum: f64) -> Evaluation {
+        let n: u64 = confusion.iter().flatten().sum();
+        let correct: u64 = (0..confusion.len()).map(|i| confusion[i][i]).sum();
+        let per_class: Vec<f64> = confusion
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let t: u64 = row.iter().sum();
+                if t == 0 {
+                    0.0
+                } else {
+                    row[i] as f64 / t as f64
+                }
+            })
+            .collect();
+        // Classes absent from the evaluated set do not count towards the mean.
+        let present: Vec<f64> = confusion
+            .iter()
+            .zip(&per_class)
+            .filter(|(row, _)| row.iter().sum::<u64>() > 0)
+            .map(|(_, &r)| r)
+            .collect();
+        Evaluation {
+            n: n as usize,
+            loss: if n > 0 { loss_sum / n as f64 } else { f64::NAN },
+            top1: if n > 0 {
+                correct as f64 / n as f64
+            } else {
+                0.0
+            },
+            mean_class: if present.is_empty() {
+                0.0
+            } else {
+                present.iter().sum::<f64>() / present.len() as f64
+            },
+            per_class,
+            confusion,
+        }
+    }
+
+    /// Metrics from labels and predictions.
+    pub fn from_predictions(
+        labels: &[i64],
+        predictions: &[i64],
+        classes: usize,
+        loss_sum: f64,
+    ) -> Evaluation {
+        let mut confusion = vec![vec![0u64; classes]; classes];
+        for (&t, &p) in labels.iter().zip(predictions) {
+            confusion[t as usize][p as usize] += 1;
+        }
+        Self::from_confusion(confusion, loss_sum)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn hand_worked_confusion() {
+        // Class 0: 3 of 4 right; class 1: 1 of 1; class 2: 0 of 1.
+        let e = Evaluation::from_predictions(&[0, 0, 0, 0, 1, 2], &[0, 0, 0, 1, 1, 0], 3, 6.0);
+        assert_eq!(e.n, 6);
+        assert!((e.top1 - 4.0 / 6.0).abs() < 1e-12);
+        assert_eq!(e.per_class, vec![0.75, 1.0, 0.0]);
+        assert!((e.mean_class - 1.75 / 3.0).abs() < 1e-12);
+        assert_eq!(e.confusion[2][0], 1);
+        assert_eq!(e.loss, 1.0);
+    }
+}

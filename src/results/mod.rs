@@ -1,0 +1,24 @@
+//! The results schema: every table an experiment writes and a report reads, as typed rows
+//! (serde structs) written and read with the `csv` crate. It needs no libtorch, so the
+//! experiment (which writes), the report (which reads) and merging all share one definition.
+//!
+//! | file | row |
+//! |---|---|
+//! | `metrics.csv` | [`MetricRow`]: one evaluated state of one (regime, cycle, iteration) |
+//! | `summary.csv` | [`SummaryRow`]: mean and sample sd over cycles |
+//! | `rdm_tau.csv` | [`TauRow`]: Kendall's tau of a state's RDM against the healthy RDM |
+//! | `pathways.csv` | [`PathwayRow`]: top-k pathway overlap of a layer with the healthy model |
+//! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
+//!
+//! Column names and order, and the number formats (Rust's shortest round-trip form; wall
+//! seconds to the millisecond), are those atrophy has always written, so older results folders
+//! read unchanged.
+pub mod evaluation;
+pub mod rows;
+pub mod summary;
+pub mod table;
+
+pub use evaluation::Evaluation;
+pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauRow};
+pub use summary::{curves, summarize, Curves};
+pub use table::{read_table, table_bytes, write_table, TableError};

@@ -1,0 +1,413 @@
+//! The rows of the results tables. Field order is column order: the `csv` crate writes and reads
+//! them by position, under the headers in [`MetricRow::header`] and its siblings.
+use crate::analysis::TauVariant;
+use serde::{Deserialize, Serialize};
+
+/// Which state of the network a row measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// The healthy model (iteration 0).
+    Healthy,
+    /// Right after an injury.
+    Injured,
+    /// After the regime's retraining.
+    Retrained,
+}
+
+impl State {
+    /// The word written in the tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Healthy => "healthy",
+            State::Injured => "injured",
+            State::Retrained => "retrained",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The coordinates of an evaluated state: the first five columns of `metrics.csv`,
+/// `rdm_tau.csv` and `pathways.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateKey {
+    /// Regime name.
+    pub regime: String,
+    /// Cycle, from 0.
+    pub cycle: usize,
+    /// Iteration, from 1 (0 = the healthy model).
+    pub iteration: usize,
+    /// Fraction of all synapses injured.
+    #[serde(with = "num")]
+    pub fraction_injured: f64,
+    /// Which state.
+    pub state: State,
+}
+
+impl StateKey {
+    /// `REGIME_cC_iI_STATE`: the file stem of this state's CKA matrix and RDM.
+    pub fn file_stem(&self) -> String {
+        format!(
+            "{}_c{}_i{}_{}",
+            self.regime, self.cycle, self.iteration, self.state
+        )
+    }
+}
+
+const KEY_COLUMNS: [&str; 5] = ["regime", "cycle", "iteration", "fraction_injured", "state"];
+
+fn with_key(rest: &[&str]) -> Vec<String> {
+    KEY_COLUMNS
+        .iter()
+        .chain(rest)
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// One row of `metrics.csv`: one evaluated state of one (regime, cycle, iteration).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricRow {
+    /// Which state.
+    pub key: StateKey,
+    /// Top-1 accuracy.
+    #[serde(with = "num")]
+    pub top1: f64,
+    /// Mean class-wise accuracy.
+    #[serde(with = "num")]
+    pub mean_class: f64,
+    /// Mean cross-entropy.
+    #[serde(with = "num")]
+    pub loss: f64,
+    /// Wall seconds of the work that led to this state (injury or retraining, and evaluation),
+    /// kept to the millisecond.
+    #[serde(with = "num::millis")]
+    pub seconds: f64,
+    /// Per-class accuracy (`class_0`, `class_1`, ...).
+    #[serde(with = "num::vec")]
+    pub per_class: Vec<f64>,
+}
+
+impl MetricRow {
+    /// The row of state `key` evaluated as `e`, after `seconds` of work.
+    pub fn new(key: StateKey, e: &super::Evaluation, seconds: f64) -> MetricRow {
+        MetricRow {
+            key,
+            top1: e.top1,
+            mean_class: e.mean_class,
+            loss: e.loss,
+            seconds,
+            per_class: e.per_class.clone(),
+        }
+    }
+
+    /// The header for `classes` per-class columns.
+    pub fn header(classes: usize) -> Vec<String> {
+        let mut h = with_key(&["top1", "mean_class", "loss", "seconds"]);
+        h.extend((0..classes).map(|c| format!("class_{c}")));
+        h
+    }
+}
+
+/// One row of `summary.csv`: mean and sample sd over the cycles of one (regime, iteration,
+/// state).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    /// Regime name.
+    pub regime: String,
+    /// Iteration (0 = healthy).
+    pub iteration: usize,
+    /// Which state.
+    pub state: State,
+    /// Cycles averaged.
+    pub cycles: usize,
+    /// Mean fraction of synapses injured.
+    #[serde(with = "num")]
+    pub fraction_injured: f64,
+    /// Mean top-1.
+    #[serde(with = "num")]
+    pub top1_mean: f64,
+    /// Sample sd of top-1.
+    #[serde(with = "num")]
+    pub top1_sd: f64,
+    /// Mean of the mean class-wise accuracy.
+    #[serde(with = "num")]
+    pub mean_class_mean: f64,
+    /// Its sample sd.
+    #[serde(with = "num")]
+    pub mean_class_sd: f64,
+    /// Mean loss.
+    #[serde(with = "num")]
+    pub loss_mean: f64,
+    /// Its sample sd.
+    #[serde(with = "num")]
+    pub loss_sd: f64,
+}
+
+impl SummaryRow {
+    /// The header of `summary.csv`.
+    pub fn header() -> Vec<String> {
+        [
+            "regime",
+            "iteration",
+            "state",
+            "cycles",
+            "fraction_injured",
+            "top1_mean",
+            "top1_sd",
+            "mean_class_mean",
+            "mean_class_sd",
+            "loss_mean",
+            "loss_sd",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// Mean and sd of a metric by its summary name (`top1`, `mean_class`, `loss`).
+    pub fn metric(&self, name: &str) -> Option<(f64, f64)> {
+        match name {
+            "top1" => Some((self.top1_mean, self.top1_sd)),
+            "mean_class" => Some((self.mean_class_mean, self.mean_class_sd)),
+            "loss" => Some((self.loss_mean, self.loss_sd)),
+            _ => None,
+        }
+    }
+}
+
+/// One row of `rdm_tau.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TauRow {
+    /// Which state.
+    pub key: StateKey,
+    /// Kendall variant (`a` or `b`).
+    pub variant: TauVariant,
+    /// tau between this state's RDM and the healthy RDM (NaN when undefined).
+    #[serde(with = "num")]
+    pub tau: f64,
+    /// Why tau is undefined (a layer made constant by injury has no RDM), else empty. Tables
+    /// written before this column existed read with an empty note.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl TauRow {
+    /// The header of `rdm_tau.csv`.
+    pub fn header() -> Vec<String> {
+        with_key(&["variant", "tau", "note"])
+    }
+
+    /// The header for a table with `columns` columns: today's, or the one before the `note`
+    /// column was added.
+    pub fn header_for(columns: usize) -> Vec<String> {
+        let mut h = Self::header();
+        if columns == h.len() - 1 {
+            h.pop();
+        }
+        h
+    }
+}
+
+/// One row of `pathways.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PathwayRow {
+    /// Which state.
+    pub key: StateKey,
+    /// Synapse layer.
+    pub layer: String,
+    /// Top-k size.
+    pub k: usize,
+    /// Jaccard overlap with the healthy top-k.
+    #[serde(with = "num")]
+    pub jaccard: f64,
+    /// Indices new to the top-k.
+    pub new_pathway: usize,
+    /// Same index, different value.
+    pub rescaled: usize,
+}
+
+impl PathwayRow {
+    /// The header of `pathways.csv`.
+    pub fn header() -> Vec<String> {
+        with_key(&["layer", "k", "jaccard", "new_pathway", "rescaled"])
+    }
+}
+
+/// One row of `train_log.csv` (the healthy training, one row per epoch).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochRow {
+    /// Epoch, from 1.
+    pub epoch: usize,
+    /// Learning rate at the epoch's last step.
+    #[serde(with = "num")]
+    pub lr: f64,
+    /// Mean training loss.
+    #[serde(with = "num")]
+    pub train_loss: f64,
+    /// Training accuracy.
+    #[serde(with = "num")]
+    pub train_accuracy: f64,
+    /// Test loss.
+    #[serde(with = "num")]
+    pub test_loss: f64,
+    /// Test top-1 accuracy.
+    #[serde(with = "num")]
+    pub test_top1: f64,
+    /// Test mean class-wise accuracy.
+    #[serde(with = "num")]
+    pub test_mean_class: f64,
+    /// Wall seconds of the epoch (training and evaluation), kept to the millisecond.
+    #[serde(with = "num::millis")]
+    pub seconds: f64,
+}
+
+impl EpochRow {
+    /// The header of `train_log.csv`.
+    pub fn header() -> Vec<String> {
+        [
+            "epoch",
+            "lr",
+            "train_loss",
+            "train_accuracy",
+            "test_loss",
+            "test_top1",
+            "test_mean_class",
+            "seconds",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+}
+
+/// Numbers as the tables have always shown them: Rust's shortest form that reads back to the
+/// same f64 (`0.5`, `1`, `NaN`), not the `csv` crate's (`1.0`). Read back from text or from a
+/// JSON number alike, so the run record (JSON) and the tables share the rows.
+pub(crate) mod num {
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    struct Number;
+
+    impl Visitor<'_> for Number {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::custom(format!("`{v}` is not a number")))
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        d.deserialize_any(Number)
+    }
+
+    /// Wall seconds, to the millisecond.
+    pub mod millis {
+        use serde::{Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&format_args!("{v:.3}"))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            super::deserialize(d)
+        }
+    }
+
+    /// A trailing run of numbers (the per-class columns).
+    pub mod vec {
+        use super::*;
+
+        struct Num(f64);
+
+        impl serde::Serialize for Num {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                super::serialize(&self.0, s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for Num {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+                super::deserialize(d).map(Num)
+            }
+        }
+
+        pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(v.iter().map(|&x| Num(x)))
+        }
+
+        struct Numbers;
+
+        impl<'de> Visitor<'de> for Numbers {
+            type Value = Vec<f64>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("numbers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Vec<f64>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Num(x)) = a.next_element()? {
+                    out.push(x);
+                }
+                Ok(out)
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+            d.deserialize_seq(Numbers)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_the_shortest_round_trip_form() {
+        let row = TauRow {
+            key: StateKey {
+                regime: "R1000, \"balanced\"".into(),
+                cycle: 1,
+                iteration: 0,
+                fraction_injured: 1.0,
+                state: State::Healthy,
+            },
+            variant: TauVariant::A,
+            tau: f64::NAN,
+            note: "constant".into(),
+        };
+        let bytes =
+            crate::results::table_bytes(&TauRow::header(), std::slice::from_ref(&row)).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            text,
+            "regime,cycle,iteration,fraction_injured,state,variant,tau,note\n\
+             \"R1000, \"\"balanced\"\"\",1,0,1,healthy,a,NaN,constant\n"
+        );
+        // JSON (the run record) reads the same rows back.
+        let json = serde_json::to_string(&row).unwrap();
+        let back: TauRow = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.key, row.key);
+        assert!(back.tau.is_nan());
+    }
+}

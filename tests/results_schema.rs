@@ -1,0 +1,198 @@
+//! The results tables through the typed schema, end to end: older folders still report, regime
+//! names with commas and quotes, merged reports as complete as unmerged ones, and a layer that
+//! injury makes constant recorded instead of stopping the run.
+#![cfg(feature = "torch")]
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::{atrophy, ok};
+
+const CONFIG: &str = r#"
+name = "schema"
+seed = 3
+cycles = 2
+analyses = ["accuracy", "cka", "rdm", "pathways"]
+
+[data]
+dataset = "synthetic"
+eval_images = 100
+
+[healthy.train]
+model = "small_cnn"
+widths = "8,M,16,M"
+epochs = 1
+batch_size = 64
+lr = 0.02
+
+[injury]
+kind = "decay"
+iterations = 2
+gamma = 0.5
+
+[[regime]]
+name = 'R200, "balanced"'
+images = 200
+batch_size = 50
+lr = 0.01
+balanced = true
+
+[[regime]]
+name = "static"
+static = true
+
+[analysis]
+images = 16
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn figures(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A folder written by atrophy before the typed schema (commit 22d8c6b, config beside it) gives
+/// the report it gave then: every figure, the summary tables, no error.
+#[test]
+fn a_results_folder_written_by_an_older_atrophy_still_reports() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results_v0");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v0");
+    copy_dir(&fixture, &dir);
+    ok(&atrophy(&["report", dir.to_str().unwrap()]));
+    let want: Vec<String> = std::fs::read_to_string(fixture.join("figures.txt"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(figures(&dir), want);
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("id=\"summary\"") && html.contains("R200"));
+    let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(md.contains("R200") && md.contains("static"), "{md}");
+}
+
+/// A regime name with a comma and quotes is written quoted, read back, summarised, drawn and
+/// merged like any other.
+#[test]
+fn regime_names_with_commas_and_quotes_run_merge_and_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write(tmp.path(), "exp.toml", CONFIG);
+    let full = tmp.path().join("full");
+    ok(&atrophy(&["run", &cfg, "--out", full.to_str().unwrap()]));
+    let metrics = std::fs::read_to_string(full.join("metrics.csv")).unwrap();
+    assert!(
+        metrics
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("\"R200, \"\"balanced\"\"\",0,0,0,healthy,"),
+        "{metrics}"
+    );
+    let summary = std::fs::read_to_string(full.join("summary.csv")).unwrap();
+    assert!(
+        summary.contains("\"R200, \"\"balanced\"\"\",2,retrained,2,"),
+        "{summary}"
+    );
+    let html = std::fs::read_to_string(full.join("report.html")).unwrap();
+    assert!(html.contains("R200, &quot;balanced&quot;"));
+    assert!(full
+        .join("cka")
+        .join("R200, \"balanced\"_c1_i2_retrained.npy")
+        .is_file());
+
+    // Shards merged: the same tables, and every figure of the unmerged report.
+    let mut parts = Vec::new();
+    for s in ["0/2", "1/2"] {
+        let d = tmp.path().join(format!("shard{}", &s[..1]));
+        ok(&atrophy(&[
+            "run",
+            &cfg,
+            "--shard",
+            s,
+            "--out",
+            d.to_str().unwrap(),
+        ]));
+        parts.push(d);
+    }
+    let merged = tmp.path().join("merged");
+    ok(&atrophy(&[
+        "merge",
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]));
+    for f in ["summary.csv", "rdm_tau.csv", "pathways.csv"] {
+        assert_eq!(
+            std::fs::read(merged.join(f)).unwrap(),
+            std::fs::read(full.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    ok(&atrophy(&["report", merged.to_str().unwrap()]));
+    let unmerged = figures(&full);
+    assert!(
+        unmerged.iter().any(|f| f.starts_with("rdms_")),
+        "{unmerged:?}"
+    );
+    assert!(unmerged.contains(&"healthy_training.png".to_string()));
+    assert_eq!(figures(&merged), unmerged);
+}
+
+/// Ablating every synapse makes the penultimate layer constant: its RDM is undefined. The run
+/// goes on, the tau row holds NaN and the reason, and the report lists it.
+#[test]
+fn a_layer_made_constant_by_injury_is_recorded_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = CONFIG
+        .replace(
+            "kind = \"decay\"\niterations = 2\ngamma = 0.5",
+            "kind = \"ablation\"\niterations = 2\nfraction = 1.0",
+        )
+        .replace("cycles = 2", "cycles = 1");
+    let cfg = write(tmp.path(), "exp.toml", &text);
+    let out = tmp.path().join("out");
+    let o = atrophy(&[
+        "run",
+        &cfg,
+        "--out",
+        out.to_str().unwrap(),
+        "--regimes",
+        "static",
+    ]);
+    ok(&o);
+    let tau = std::fs::read_to_string(out.join("rdm_tau.csv")).unwrap();
+    let rows: Vec<&str> = tau.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{tau}");
+    for r in rows {
+        assert!(
+            r.starts_with("static,0,") && r.contains(",a,NaN,") && r.contains("zero variance"),
+            "{tau}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"undefined\""), "no note in the report");
+}
