@@ -3,12 +3,14 @@
 //! continues where it stopped and ends with the numbers an uninterrupted run gives; the tables
 //! are written from it.
 use super::config::{Analysis, ExperimentConfig};
+use super::runner::RunOptions;
 use crate::results::{
     summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, TauRow,
 };
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::time::Instant;
 
 /// The record's file in a results folder.
 pub const RECORD_FILE: &str = "progress.json";
@@ -159,6 +161,39 @@ impl RunRecord {
                 &self.pathway_rows,
             )?;
         }
+        Ok(())
+    }
+
+    /// Writes `run.json`: the config as given, seed, shard, backend, progress and timings of this
+    /// session (`healthy_seconds` spent training the healthy model, the session since `session`).
+    pub fn write_run_json(
+        &self,
+        cfg: &ExperimentConfig,
+        opts: &RunOptions,
+        healthy_seconds: f64,
+        session: Instant,
+        finished: bool,
+    ) -> Result<()> {
+        let all = steps(cfg, opts.shard).len();
+        let v = serde_json::json!({
+            "atrophy_version": env!("CARGO_PKG_VERSION"),
+            "config": cfg,
+            "seed": cfg.seed,
+            "shard": opts.shard,
+            "backend": { "library": "libtorch 2.13.0 via tch 0.26", "device": crate::device::describe(opts.device) },
+            "steps_total": all,
+            "steps_completed": self.completed,
+            "finished": finished && self.completed == all,
+            "timings": {
+                "healthy_seconds_this_session": healthy_seconds,
+                "session_seconds": session.elapsed().as_secs_f64(),
+                "step_seconds_sum": self.rows.iter().map(|r| r.seconds).sum::<f64>(),
+            },
+        });
+        crate::fsio::write_atomic(
+            &opts.out.join("run.json"),
+            serde_json::to_string_pretty(&v)?.as_bytes(),
+        )?;
         Ok(())
     }
 }

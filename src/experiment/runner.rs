@@ -57,7 +57,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     bar.set_position(record.completed as u64);
     resume(out, &record, &all, &mut subject)?;
     record.write_tables(out)?;
-    write_run_json(out, cfg, opts, &record, healthy_seconds, clock, false)?;
+    record.write_run_json(cfg, opts, healthy_seconds, clock, false)?;
     for (k, &step) in all.iter().enumerate().skip(record.completed) {
         let regime = &cfg.regimes[step.regime];
         if step.iteration == 1 {
@@ -114,7 +114,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     }
     bar.finish_and_clear();
     step_state::clean(out, None);
-    write_run_json(out, cfg, opts, &record, healthy_seconds, clock, true)?;
+    record.write_run_json(cfg, opts, healthy_seconds, clock, true)?;
     Ok(record)
 }
 
@@ -244,36 +244,4 @@ fn commit(
         step_state::remove(out, k + 1);
     }
     record.write_tables(out)
-}
-
-fn write_run_json(
-    out: &Path,
-    cfg: &ExperimentConfig,
-    opts: &RunOptions,
-    record: &RunRecord,
-    healthy_seconds: f64,
-    session: Instant,
-    finished: bool,
-) -> Result<()> {
-    let all = steps(cfg, opts.shard).len();
-    let v = serde_json::json!({
-        "atrophy_version": env!("CARGO_PKG_VERSION"),
-        "config": cfg,
-        "seed": cfg.seed,
-        "shard": opts.shard,
-        "backend": { "library": "libtorch 2.13.0 via tch 0.26", "device": crate::device::describe(opts.device) },
-        "steps_total": all,
-        "steps_completed": record.completed,
-        "finished": finished && record.completed == all,
-        "timings": {
-            "healthy_seconds_this_session": healthy_seconds,
-            "session_seconds": session.elapsed().as_secs_f64(),
-            "step_seconds_sum": record.rows.iter().map(|r| r.seconds).sum::<f64>(),
-        },
-    });
-    crate::fsio::write_atomic(
-        &out.join("run.json"),
-        serde_json::to_string_pretty(&v)?.as_bytes(),
-    )?;
-    Ok(())
 }
