@@ -2,7 +2,7 @@
 //!
 //! Train a healthy vision network, injure its synapses step by step (decay, ablation), let the
 //! surviving synapses re-learn, and measure what is lost and what comes back. See
-//! `PROTOCOLS.md` for the exact algorithms and the README for the command line.
+//! `docs/PROTOCOLS.md` for the exact algorithms and the README for the command line.
 //!
 //! Modules that need libtorch sit behind the `torch` feature (on by default); `analysis`, `data`
 //! and the architecture descriptions build and test without it.

@@ -1,4 +1,4 @@
-//! Injury semantics of PROTOCOLS.md P3 (decay) and P4 (ablation), on plain arrays.
+//! Injury semantics of docs/PROTOCOLS.md P3 (decay) and P4 (ablation), on plain arrays.
 use atrophy::injury::*;
 use rand::SeedableRng;
 

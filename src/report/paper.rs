@@ -1,4 +1,4 @@
-//! The source papers' published accuracies (PROTOCOLS.md P3, P4), so that a run of their
+//! The source papers' published accuracies (docs/PROTOCOLS.md P3, P4), so that a run of their
 //! protocol can be read beside them: `summary.md` and the report page put each published figure
 //! next to the run's value at the same iteration, regime and state.
 //!
