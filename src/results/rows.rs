@@ -87,8 +87,8 @@ pub struct MetricRow {
     /// kept to the millisecond.
     #[serde(with = "num::millis")]
     pub seconds: f64,
-    /// Per-class accuracy (`class_0`, `class_1`, ...).
-    #[serde(with = "num::vec")]
+    /// Per-class accuracy (`class_0`, `class_1`, ...); none in tables written without them.
+    #[serde(with = "num::vec", default)]
     pub per_class: Vec<f64>,
 }
 

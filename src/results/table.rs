@@ -174,7 +174,7 @@ mod tests {
             "regime,cycle,iteration,fraction_injured,state,variant,tau\nx,1,2,0.5,melted,a,0.1\n",
         )
         .unwrap();
-        let e = read_table::<crate::results::TauRow>(&p, |_| crate::results::TauRow::header())
+        let e = read_table::<crate::results::TauRow>(&p, crate::results::TauRow::header_for)
             .unwrap_err()
             .to_string();
         assert!(e.contains("rdm_tau.csv: line 2"), "{e}");
