@@ -208,7 +208,7 @@ impl Analyzer {
                 ));
             }
         }
-        let layers = net.arch.layers()?;
+        let layers = net.arch.layers().map_err(|e| e.to_string())?;
         let last_linear = layers
             .iter()
             .rposition(|l| matches!(l.op, Op::Linear { .. }))

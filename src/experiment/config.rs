@@ -160,7 +160,7 @@ impl ExperimentConfig {
                 "healthy: give exactly one of healthy.checkpoint or [healthy.train]".into(),
             );
         }
-        self.injury.validate()?;
+        self.injury.validate().map_err(|e| e.to_string())?;
         if self.regimes.is_empty() {
             return Err(
                 "no [[regime]]: expected at least one (e.g. name = \"static\", static = true)"
