@@ -248,16 +248,25 @@ fn validation_names_fields() {
         gamma: 1.5,
         ..decay(10)
     };
-    assert!(bad.validate().unwrap_err().contains("injury.gamma"));
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("injury.gamma"));
     let bad = InjuryConfig {
         kind: InjuryKind::Ablation,
         fraction: 0.0,
         ..decay(10)
     };
-    assert!(bad.validate().unwrap_err().contains("injury.fraction"));
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("injury.fraction"));
     assert!(decay(0)
         .validate()
         .unwrap_err()
+        .to_string()
         .contains("injury.iterations"));
     assert_eq!(decay_quota(10, 0, 1, 3), 3);
     assert_eq!(decay_quota(10, 3, 2, 3), 3);

@@ -28,7 +28,8 @@ fn forward_capture_returns_named_activations_with_the_declared_shapes() {
     assert!(acts.last().unwrap().equal(&logits));
     let e = net
         .forward_capture_checked(&x, false, &["conv99".into()])
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("conv99") && e.contains("conv1"), "{e}");
     // Parameter count of the var store agrees with the architecture's count.
     let trainable: i64 = vs
@@ -382,7 +383,7 @@ fn nesterov_without_momentum_is_refused() {
         schedule: LrSchedule::Constant,
         augment: None,
     };
-    assert!(cfg.validate().unwrap_err().contains("nesterov"));
+    assert!(cfg.validate().unwrap_err().to_string().contains("nesterov"));
     let ok = TrainConfig {
         sgd: SgdConfig {
             momentum: 0.9,

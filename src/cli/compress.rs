@@ -66,7 +66,7 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
             schedule: LrSchedule::Cosine,
             augment: (split.name == "cifar10").then_some(Augment::CIFAR),
         };
-        cfg.validate().map_err(anyhow::Error::msg)?;
+        cfg.validate()?;
         let mut opt = MaskedSgd::new(&vs2, cfg.sgd.clone());
         let spe = split.train.len().div_ceil(cfg.batch_size);
         let bar = if progress {

@@ -28,14 +28,13 @@ pub fn run(a: &InfoArgs) -> Result<()> {
                 (3, 32)
             };
             (
-                Architecture::preset(m, a.widths.as_deref(), ch, size, 10)
-                    .map_err(anyhow::Error::msg)?,
+                Architecture::preset(m, a.widths.as_deref(), ch, size, 10)?,
                 None,
             )
         }
         (None, None) => bail!("give a CHECKPOINT or --model NAME"),
     };
-    let layers = arch.layers().map_err(anyhow::Error::msg)?;
+    let layers = arch.layers()?;
     println!("model     {}  widths {}", arch.kind, arch.widths);
     println!(
         "input     {} x {} x {}, {} classes",

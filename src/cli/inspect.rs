@@ -82,8 +82,7 @@ pub fn run_activations(a: &ActivationsArgs, device: Device) -> Result<()> {
     };
     let images = set.select(&(0..a.n).collect::<Vec<_>>());
     let acts =
-        crate::train::capture_activations(&net, &images, &meta.normalization, &names, device)
-            .map_err(anyhow::Error::msg)?;
+        crate::train::capture_activations(&net, &images, &meta.normalization, &names, device)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     for (k, (name, t)) in names.iter().zip(acts).enumerate() {
         let t = t.to_device(Device::Cpu).to_kind(Kind::Float);

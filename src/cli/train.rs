@@ -1,6 +1,6 @@
 //! `atrophy train` and `atrophy eval`.
 use crate::data::{self, Normalization};
-use crate::train::{evaluate, train_healthy, HealthyOptions};
+use crate::train::{evaluate, train_healthy, AugmentSetting, HealthyOptions};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -40,9 +40,9 @@ pub struct TrainArgs {
     /// constant, step:EVERY:GAMMA, cosine or onecycle[:PCT].
     #[arg(long, default_value = "constant")]
     pub schedule: String,
-    /// Augmentation: auto (padded crop + flip for CIFAR-10, none otherwise), on or off.
-    #[arg(long, default_value = "auto")]
-    pub augment: String,
+    /// Augmentation (4-pixel padded random crop + horizontal flip).
+    #[arg(long, value_enum, default_value_t = AugmentSetting::Auto)]
+    pub augment: AugmentSetting,
     /// Train on this many images drawn at random from the training set.
     #[arg(long)]
     pub subset: Option<usize>,
@@ -84,7 +84,7 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
         momentum: a.momentum,
         weight_decay: a.weight_decay,
         schedule: a.schedule.clone(),
-        augment: a.augment.clone(),
+        augment: a.augment,
         subset: a.subset,
         seed: a.seed,
     }
@@ -93,9 +93,7 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
 /// Runs `train`.
 pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
     let split = data::load_or_fetch(&a.dataset, a.data.as_deref(), progress)?;
-    let spec = options_from(a)
-        .to_spec(&split)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let spec = options_from(a).to_spec(&split)?;
     let out = a.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "runs/healthy-{}-{}",

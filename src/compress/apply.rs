@@ -8,7 +8,7 @@ use tch::{nn, Kind, Tensor};
 pub fn filter_l1(vs: &nn::VarStore, arch: &Architecture) -> Result<Vec<Vec<f64>>, String> {
     let vars = vs.variables();
     let mut out = Vec::new();
-    for l in arch.layers()? {
+    for l in arch.layers().map_err(|e| e.to_string())? {
         if let Op::Conv { .. } = l.op {
             let w = vars
                 .get(&format!("{}.weight", l.name))
@@ -39,7 +39,7 @@ pub fn prune(
 ) -> Result<(nn::VarStore, Network), String> {
     let device = src.device();
     let dst = nn::VarStore::new(device);
-    let net = Network::new(&dst.root(), &plan.arch)?;
+    let net = Network::new(&dst.root(), &plan.arch).map_err(|e| e.to_string())?;
     let from = src.variables();
     let to = dst.variables();
     let mut conv = 0usize;
@@ -71,7 +71,7 @@ pub fn prune(
         tch::no_grad(|| d.copy_(&t));
         Ok(())
     };
-    for l in arch.layers()? {
+    for l in arch.layers().map_err(|e| e.to_string())? {
         let n = &l.name;
         match l.op {
             Op::Conv { .. } => {
@@ -90,7 +90,8 @@ pub fn prune(
                 let cols: Option<Vec<usize>> = if first_linear {
                     // Flattening C x H x W puts channel c at features c*HW .. (c+1)*HW.
                     let c_all = arch
-                        .stages()?
+                        .stages()
+                        .map_err(|e| e.to_string())?
                         .iter()
                         .rev()
                         .find_map(|s| {

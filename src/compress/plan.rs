@@ -33,7 +33,7 @@ pub fn plan(
             "--flops-keep {flops_keep} is out of range: expected 0 < F <= 1"
         ));
     }
-    let stages = arch.stages()?;
+    let stages = arch.stages().map_err(|e| e.to_string())?;
     let convs: Vec<usize> = stages
         .iter()
         .filter_map(|s| {

@@ -82,7 +82,7 @@ impl Analyzer {
                 all.join(", ")
             );
         }
-        let layers = s.net.arch.layers().map_err(anyhow::Error::msg)?;
+        let layers = s.net.arch.layers()?;
         let rdm_layer = match &settings.rdm_layer {
             Some(l) if all.contains(l) => l.clone(),
             Some(l) => bail!(

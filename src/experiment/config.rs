@@ -38,8 +38,8 @@ pub enum ConfigError {
         message: String,
     },
     /// The `[injury]` section is invalid.
-    #[error("{0}")]
-    Injury(String),
+    #[error(transparent)]
+    Injury(#[from] crate::injury::InjuryError),
     /// The file named in the message has an invalid value.
     #[error("{origin}: {source}")]
     In {
@@ -299,7 +299,7 @@ impl ExperimentConfig {
                 "give exactly one of healthy.checkpoint or [healthy.train]",
             ));
         }
-        self.injury.validate().map_err(ConfigError::Injury)?;
+        self.injury.validate()?;
         if self.regimes.is_empty() {
             return Err(invalid(
                 "no [[regime]]",

@@ -125,7 +125,7 @@ pub fn retrain(
         if layer.healthy() < layer.len() {
             let shape: Vec<i64> = layer.shape.iter().map(|&d| d as i64).collect();
             let m = Tensor::from_slice(&layer.healthy_mask()).view(shape.as_slice());
-            opt.set_mask(name, Some(&m)).map_err(anyhow::Error::msg)?;
+            opt.set_mask(name, Some(&m))?;
         }
     }
     let n = subset.as_ref().map_or(train.len(), |s| s.len());

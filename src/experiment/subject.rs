@@ -121,8 +121,7 @@ impl Subject {
             injury,
             iteration,
             rng,
-        )
-        .map_err(anyhow::Error::msg)?;
+        )?;
         write_weights(&self.vs, &self.synapse_names, &weights);
         Ok(())
     }

@@ -1,4 +1,5 @@
 //! What injury to inflict: kind, schedule and how synapses are chosen.
+use super::error::InjuryError;
 use serde::{Deserialize, Serialize};
 
 /// The injury kinds of the papers.
@@ -88,35 +89,39 @@ fn default_saliency_batches() -> usize {
 
 impl InjuryConfig {
     /// Checks every value; errors name the field (as `injury.FIELD`) and the allowed range.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InjuryError> {
         if self.iterations == 0 || self.iterations > 10_000 {
-            return Err(format!(
-                "injury.iterations = {} is out of range: expected 1..=10000",
-                self.iterations
+            return Err(InjuryError::out_of_range(
+                "injury.iterations",
+                self.iterations,
+                "1..=10000",
             ));
         }
         if self.kind == InjuryKind::Decay && !(self.gamma > 0.0 && self.gamma < 1.0) {
-            return Err(format!(
-                "injury.gamma = {} is out of range: expected 0 < gamma < 1",
-                self.gamma
+            return Err(InjuryError::out_of_range(
+                "injury.gamma",
+                self.gamma,
+                "0 < gamma < 1",
             ));
         }
         if self.kind == InjuryKind::Ablation && !(self.fraction > 0.0 && self.fraction <= 1.0) {
-            return Err(format!(
-                "injury.fraction = {} is out of range: expected 0 < fraction <= 1",
-                self.fraction
+            return Err(InjuryError::out_of_range(
+                "injury.fraction",
+                self.fraction,
+                "0 < fraction <= 1",
             ));
         }
         if self.units && self.kind == InjuryKind::Decay {
-            return Err("injury.units = true needs injury.kind = \"ablation\" (whole units are ablated, not decayed)".into());
+            return Err(InjuryError::UnitsNeedAblation);
         }
         if self.units && self.scope == Scope::Global {
-            return Err(
-                "injury.units = true works per layer: set injury.scope = \"per_layer\"".into(),
-            );
+            return Err(InjuryError::UnitsNeedPerLayer);
         }
         if self.saliency_batches == 0 {
-            return Err("injury.saliency_batches must be at least 1".into());
+            return Err(InjuryError::TooSmall {
+                field: "injury.saliency_batches".into(),
+                min: 1,
+            });
         }
         Ok(())
     }

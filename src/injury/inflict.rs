@@ -1,6 +1,7 @@
 //! One injury iteration: choose the synapses (P3 quotas for decay, P4 fractions for ablation),
 //! update their states, and change the weights accordingly.
 use super::config::{InjuryConfig, InjuryKind, Scope, Selection};
+use super::error::InjuryError;
 use super::state::{SynapseStates, ABLATED, HEALTHY};
 use rand::Rng;
 
@@ -77,30 +78,27 @@ pub fn injure<R: Rng>(
     cfg: &InjuryConfig,
     n: usize,
     rng: &mut R,
-) -> Result<InjuryReport, String> {
+) -> Result<InjuryReport, InjuryError> {
     if weights.len() != states.layers.len() {
-        return Err(format!(
-            "{} weight tensors for {} synapse layers",
-            weights.len(),
-            states.layers.len()
-        ));
+        return Err(InjuryError::LayerCount {
+            weights: weights.len(),
+            layers: states.layers.len(),
+        });
     }
     for (l, w) in states.layers.iter().zip(weights.iter()) {
         if l.len() != w.len() {
-            return Err(format!(
-                "{}: {} weights for {} synapse states",
-                l.name,
-                w.len(),
-                l.len()
-            ));
+            return Err(InjuryError::LayerSize {
+                layer: l.name.clone(),
+                weights: w.len(),
+                states: l.len(),
+            });
         }
     }
     let need_scores = matches!(cfg.selection, Selection::Obd | Selection::Taylor);
     if need_scores && scores.is_none() {
-        return Err(format!(
-            "selection {:?} needs saliency scores",
-            cfg.selection
-        ));
+        return Err(InjuryError::NeedsScores {
+            selection: cfg.selection,
+        });
     }
     let magnitude: Vec<&Vec<f32>> = weights.iter().collect();
     let score_of = |c: u64| -> f32 {

@@ -5,9 +5,11 @@
 //! Everything here works on plain `f32` slices; `experiment` moves weights between libtorch and
 //! these functions.
 pub mod config;
+pub mod error;
 pub mod inflict;
 pub mod state;
 
 pub use config::{InjuryConfig, InjuryKind, Scope, Selection};
+pub use error::InjuryError;
 pub use inflict::{ablation_quota, decay_quota, injure, InjuryReport};
 pub use state::{LayerSynapses, SynapseStates, ABLATED, HEALTHY};

@@ -2,6 +2,7 @@
 //! other widths) and a small CNN for 28x28 inputs. Every module output gets a stable name (conv,
 //! bn, relu, pool, linear, dropout, each numbered from 1 in order), and parameter and FLOP counts
 //! follow from the description alone, without building the network.
+use super::error::ModelError;
 use serde::{Deserialize, Serialize};
 
 /// One stage of the convolutional part: a 3x3 convolution of the given width, or a 2x2 max-pool.
@@ -30,7 +31,7 @@ pub fn widths_by_name(name: &str) -> &str {
 }
 
 /// Parses `64,64,M,...` into stages.
-pub fn parse_widths(s: &str) -> Result<Vec<Stage>, String> {
+pub fn parse_widths(s: &str) -> Result<Vec<Stage>, ModelError> {
     s.split(',')
         .map(|t| t.trim())
         .filter(|t| !t.is_empty())
@@ -41,8 +42,9 @@ pub fn parse_widths(s: &str) -> Result<Vec<Stage>, String> {
                 .ok()
                 .filter(|&w| w > 0)
                 .map(Stage::Conv)
-                .ok_or_else(|| {
-                    format!("bad width `{t}` in `{s}`: expected a positive integer or M (max-pool)")
+                .ok_or_else(|| ModelError::BadWidth {
+                    token: t.into(),
+                    widths: s.into(),
                 }),
         })
         .collect()
@@ -177,16 +179,12 @@ impl Architecture {
         in_channels: usize,
         image_size: usize,
         num_classes: usize,
-    ) -> Result<Architecture, String> {
+    ) -> Result<Architecture, ModelError> {
         let mut a = match name.replace('-', "_").as_str() {
             "vgg19_bn" => Architecture::vgg19_bn(VGG19_WIDTHS, num_classes),
             "vgg19" => Architecture::vgg19(num_classes),
             "small_cnn" => Architecture::small_cnn(num_classes),
-            _ => {
-                return Err(format!(
-                    "unknown model `{name}`: expected vgg19_bn, vgg19 or small_cnn"
-                ))
-            }
+            _ => return Err(ModelError::UnknownModel { name: name.into() }),
         };
         if let Some(w) = widths.map(widths_by_name) {
             parse_widths(w)?;
@@ -199,23 +197,25 @@ impl Architecture {
     }
 
     /// The stages parsed from `widths`.
-    pub fn stages(&self) -> Result<Vec<Stage>, String> {
+    pub fn stages(&self) -> Result<Vec<Stage>, ModelError> {
         parse_widths(&self.widths)
     }
 
     /// Every named layer in forward order, with output shapes; an error when the input size does
     /// not survive the pools or a width is invalid.
-    pub fn layers(&self) -> Result<Vec<LayerSpec>, String> {
+    pub fn layers(&self) -> Result<Vec<LayerSpec>, ModelError> {
         if !(0.0..1.0).contains(&self.dropout) {
-            return Err(format!(
-                "dropout {} is out of range: expected 0 <= p < 1",
-                self.dropout
+            return Err(ModelError::out_of_range(
+                "dropout",
+                self.dropout,
+                "0 <= p < 1",
             ));
         }
         if self.num_classes < 2 {
-            return Err(format!(
-                "num_classes {} is out of range: expected at least 2",
-                self.num_classes
+            return Err(ModelError::out_of_range(
+                "num_classes",
+                self.num_classes,
+                "at least 2",
             ));
         }
         let mut out = Vec::new();
@@ -250,10 +250,11 @@ impl Architecture {
                 }
                 Stage::Pool => {
                     if hw < 2 {
-                        return Err(format!(
-                            "widths `{}`: a max-pool meets a {hw}x{hw} map; input size {} does not survive that many pools",
-                            self.widths, self.image_size
-                        ));
+                        return Err(ModelError::TooManyPools {
+                            widths: self.widths.clone(),
+                            map: hw,
+                            image_size: self.image_size,
+                        });
                     }
                     hw /= 2;
                     out.push(LayerSpec {
@@ -436,9 +437,11 @@ mod tests {
                 fout: 128
             }
         );
-        let e = Architecture::preset("vgg19_bn", None, 1, 28, 10).unwrap_err();
+        let e = Architecture::preset("vgg19_bn", None, 1, 28, 10)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("does not survive"), "{e}");
-        let e = parse_widths("64,x,M").unwrap_err();
+        let e = parse_widths("64,x,M").unwrap_err().to_string();
         assert!(e.contains("`x`"), "{e}");
         assert_eq!(
             format_widths(&parse_widths(BENCH_WIDTHS).unwrap()),
@@ -453,7 +456,9 @@ mod tests {
         let full = Architecture::preset("vgg19_bn", Some("full"), 3, 32, 10).unwrap();
         assert_eq!(full.widths, VGG19_WIDTHS);
         assert_eq!(widths_by_name("8,M"), "8,M");
-        let e = Architecture::preset("vgg19_bn", Some("half"), 3, 32, 10).unwrap_err();
+        let e = Architecture::preset("vgg19_bn", Some("half"), 3, 32, 10)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`half`"), "{e}");
     }
 }

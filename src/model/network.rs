@@ -1,5 +1,6 @@
 //! The network built from an [`Architecture`] on libtorch, with activation capture by layer name.
 use super::arch::{Architecture, Op};
+use super::error::ModelError;
 use tch::nn::{self, ModuleT};
 use tch::Tensor;
 
@@ -24,7 +25,7 @@ impl Network {
     /// Builds the network's parameters under `root`, initialised as PyTorch initialises
     /// `nn.Conv2d`, `nn.BatchNorm2d` and `nn.Linear` (Kaiming-uniform weights with a = sqrt(5),
     /// biases uniform in +-1/sqrt(fan_in), BatchNorm scale 1 and shift 0).
-    pub fn new(root: &nn::Path, arch: &Architecture) -> Result<Network, String> {
+    pub fn new(root: &nn::Path, arch: &Architecture) -> Result<Network, ModelError> {
         let mut modules = Vec::new();
         for l in arch.layers()? {
             let p = root / l.name.as_str();
@@ -76,13 +77,13 @@ impl Network {
         x: &Tensor,
         train: bool,
         capture: &[String],
-    ) -> Result<(Tensor, Vec<Tensor>), String> {
+    ) -> Result<(Tensor, Vec<Tensor>), ModelError> {
         let names = self.layer_names();
         if let Some(bad) = capture.iter().find(|c| !names.contains(c)) {
-            return Err(format!(
-                "no layer named `{bad}`; the layers are: {}",
-                names.join(", ")
-            ));
+            return Err(ModelError::UnknownLayer {
+                name: bad.clone(),
+                layers: names,
+            });
         }
         Ok(self.forward_capture(x, train, capture))
     }

@@ -1,8 +1,9 @@
 //! The training loop (one epoch over a set of images, masks respected) and evaluation.
+use super::error::TrainError;
 use super::optim::MaskedSgd;
 use super::schedule::LrSchedule;
 use crate::data::{fill_batch, Augment, Dataset, Normalization};
-use crate::model::Network;
+use crate::model::{ModelError, Network};
 use crate::results::Evaluation;
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -26,32 +27,39 @@ pub struct TrainConfig {
 
 impl TrainConfig {
     /// Checks every value, naming the field and the allowed range.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let at_least_one = |field: &str| TrainError::TooSmall {
+            field: field.into(),
+            min: 1,
+        };
         if self.epochs == 0 {
-            return Err("epochs must be at least 1".into());
+            return Err(at_least_one("epochs"));
         }
         if self.batch_size == 0 {
-            return Err("batch_size must be at least 1".into());
+            return Err(at_least_one("batch_size"));
         }
         if !(self.sgd.lr > 0.0 && self.sgd.lr.is_finite()) {
-            return Err(format!(
-                "lr {} is out of range: expected a positive number",
-                self.sgd.lr
+            return Err(TrainError::out_of_range(
+                "lr",
+                self.sgd.lr,
+                "a positive number",
             ));
         }
         if !(0.0..1.0).contains(&self.sgd.momentum) {
-            return Err(format!(
-                "momentum {} is out of range: expected 0 <= momentum < 1",
-                self.sgd.momentum
+            return Err(TrainError::out_of_range(
+                "momentum",
+                self.sgd.momentum,
+                "0 <= momentum < 1",
             ));
         }
         if self.sgd.nesterov && self.sgd.momentum == 0.0 {
-            return Err("nesterov needs momentum > 0 (as in torch.optim.SGD)".into());
+            return Err(TrainError::NesterovWithoutMomentum);
         }
         if self.sgd.weight_decay < 0.0 {
-            return Err(format!(
-                "weight_decay {} is out of range: expected >= 0",
-                self.sgd.weight_decay
+            return Err(TrainError::out_of_range(
+                "weight_decay",
+                self.sgd.weight_decay,
+                ">= 0",
             ));
         }
         Ok(())
@@ -216,7 +224,7 @@ pub fn capture_activations(
     norm: &Normalization,
     names: &[String],
     device: Device,
-) -> Result<Vec<Tensor>, String> {
+) -> Result<Vec<Tensor>, ModelError> {
     let mut parts: Vec<Vec<Tensor>> = names.iter().map(|_| Vec::new()).collect();
     tch::no_grad(|| {
         let all: Vec<usize> = (0..data.len()).collect();

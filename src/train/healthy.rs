@@ -2,6 +2,7 @@
 //! buffers and the log are checkpointed, so a stopped run loses at most one epoch and its
 //! continuation gives the numbers an uninterrupted run gives (every random draw is derived from
 //! the seed and the epoch).
+use super::error::TrainError;
 use super::fit::{evaluate, train_epoch, TrainConfig};
 use super::optim::MaskedSgd;
 use crate::checkpoint::{self, CheckpointMeta};
@@ -27,6 +28,31 @@ pub struct HealthySpec {
     /// Train on this many images drawn at random (None = all).
     #[serde(default)]
     pub train_subset: Option<usize>,
+}
+
+/// Whether healthy training augments its batches (4-pixel padded random crop and horizontal
+/// flip); written `auto`, `on` or `off` in configs and on the command line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AugmentSetting {
+    /// Augment on CIFAR-10, not on the other data sets.
+    #[default]
+    Auto,
+    /// Augment on every data set.
+    On,
+    /// Never augment.
+    Off,
+}
+
+impl AugmentSetting {
+    /// The augmentation for the data set named `dataset` (`None` = none).
+    pub fn resolve(self, dataset: &str) -> Option<crate::data::Augment> {
+        match self {
+            AugmentSetting::Auto => (dataset == "cifar10").then_some(crate::data::Augment::CIFAR),
+            AugmentSetting::On => Some(crate::data::Augment::CIFAR),
+            AugmentSetting::Off => None,
+        }
+    }
 }
 
 /// How to make a healthy model, as the command line and experiment configs say it; becomes a
@@ -59,8 +85,8 @@ pub struct HealthyOptions {
     #[serde(default = "d_schedule")]
     pub schedule: String,
     /// auto, on or off.
-    #[serde(default = "d_augment")]
-    pub augment: String,
+    #[serde(default)]
+    pub augment: AugmentSetting,
     /// Train on this many random images.
     #[serde(default)]
     pub subset: Option<usize>,
@@ -90,14 +116,13 @@ fn d_wd() -> f64 {
 fn d_schedule() -> String {
     "constant".into()
 }
-fn d_augment() -> String {
-    "auto".into()
-}
 
 impl HealthyOptions {
     /// The spec for `split`; errors name the option.
-    pub fn to_spec(&self, split: &crate::data::Split) -> std::result::Result<HealthySpec, String> {
-        use crate::data::Augment;
+    pub fn to_spec(
+        &self,
+        split: &crate::data::Split,
+    ) -> std::result::Result<HealthySpec, TrainError> {
         use crate::train::{LrSchedule, SgdConfig};
         let t = &split.train;
         let architecture = Architecture::preset(
@@ -107,13 +132,8 @@ impl HealthyOptions {
             t.height,
             t.num_classes(),
         )
-        .map_err(|e| format!("model/widths: {e}"))?;
-        let augment = match self.augment.as_str() {
-            "auto" => (split.name == "cifar10").then_some(Augment::CIFAR),
-            "on" => Some(Augment::CIFAR),
-            "off" => None,
-            other => return Err(format!("augment = `{other}`: expected auto, on or off")),
-        };
+        .map_err(TrainError::Architecture)?;
+        let augment = self.augment.resolve(&split.name);
         let train = TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
@@ -123,16 +143,16 @@ impl HealthyOptions {
                 weight_decay: self.weight_decay,
                 nesterov: false,
             },
-            schedule: LrSchedule::parse(&self.schedule).map_err(|e| format!("schedule: {e}"))?,
+            schedule: LrSchedule::parse(&self.schedule).map_err(TrainError::Schedule)?,
             augment,
         };
         train.validate()?;
         if let Some(r) = self.subset {
             if r == 0 || r > t.len() {
-                return Err(format!(
-                    "subset = {r} is out of range: expected 1..={}",
-                    t.len()
-                ));
+                return Err(TrainError::SubsetOutOfRange {
+                    subset: r,
+                    images: t.len(),
+                });
             }
         }
         Ok(HealthySpec {
@@ -295,4 +315,42 @@ pub fn train_healthy(
     };
     checkpoint::save(&final_weights, &vs, &meta)?;
     Ok(final_weights)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `augment` takes the config words it took as a string, defaults to `auto`, and names the
+    /// allowed values for any other word.
+    #[test]
+    fn augment_parses_the_config_words() {
+        let parse = |text: &str| toml::from_str::<HealthyOptions>(text);
+        assert_eq!(parse("").unwrap().augment, AugmentSetting::Auto);
+        for (word, want) in [
+            ("auto", AugmentSetting::Auto),
+            ("on", AugmentSetting::On),
+            ("off", AugmentSetting::Off),
+        ] {
+            let o = parse(&format!("augment = \"{word}\"")).unwrap();
+            assert_eq!(o.augment, want);
+            assert!(toml::to_string(&o)
+                .unwrap()
+                .contains(&format!("augment = \"{word}\"")));
+        }
+        let e = parse("augment = \"maybe\"").unwrap_err().to_string();
+        assert!(
+            e.contains("augment")
+                && e.contains("unknown variant `maybe`, expected one of `auto`, `on`, `off`"),
+            "{e}"
+        );
+        use crate::data::Augment;
+        assert_eq!(
+            AugmentSetting::Auto.resolve("cifar10"),
+            Some(Augment::CIFAR)
+        );
+        assert_eq!(AugmentSetting::Auto.resolve("mnist"), None);
+        assert_eq!(AugmentSetting::On.resolve("mnist"), Some(Augment::CIFAR));
+        assert_eq!(AugmentSetting::Off.resolve("cifar10"), None);
+    }
 }

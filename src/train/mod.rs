@@ -1,5 +1,6 @@
 //! Training and evaluation: SGD with momentum and weight decay that keeps frozen synapses
 //! bitwise frozen, learning-rate schedules, the epoch loop, and classification metrics.
+pub mod error;
 #[cfg(feature = "torch")]
 pub mod fit;
 #[cfg(feature = "torch")]
@@ -8,6 +9,7 @@ pub mod schedule;
 
 /// The plain evaluation record lives with the other results rows.
 pub use crate::results::Evaluation;
+pub use error::{ScheduleError, TrainError};
 #[cfg(feature = "torch")]
 pub use fit::{
     capture_activations, channels_last, evaluate, make_batch, to_channels_last, train_epoch,
@@ -19,4 +21,4 @@ pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]
-pub use healthy::{train_healthy, HealthyOptions, HealthySpec};
+pub use healthy::{train_healthy, AugmentSetting, HealthyOptions, HealthySpec};

@@ -13,6 +13,7 @@
 //! Every operation runs in place or into a scratch tensor kept between steps: on the CPU a
 //! fresh 80 MB temporary costs as much as several passes over it, and the masked step of the
 //! full-width vgg19_bn went from about 115 ms to about 40 ms this way (bench/RESULTS.md).
+use super::error::TrainError;
 use serde::{Deserialize, Serialize};
 use tch::{nn, Kind, Tensor};
 
@@ -99,16 +100,17 @@ fn bits(t: &Tensor) -> Tensor {
 }
 
 impl Mask {
-    fn new(trainable: &Tensor, like: &Tensor) -> Result<Mask, String> {
-        let kind = bits_kind(like.kind())
-            .ok_or_else(|| format!("cannot mask a parameter of kind {:?}", like.kind()))?;
+    /// The masks for `trainable`, shaped and placed as `like`; `None` when `like` is not a
+    /// float tensor.
+    fn new(trainable: &Tensor, like: &Tensor) -> Option<Mask> {
+        let kind = bits_kind(like.kind())?;
         // true -> 1 -> -1, whose two's complement is all ones.
         let keep = -trainable
             .to_device(like.device())
             .to_kind(Kind::Bool)
             .to_kind(kind);
         let drop = keep.bitwise_not();
-        Ok(Mask { keep, drop })
+        Some(Mask { keep, drop })
     }
 
     /// Sets the frozen coordinates of `t` to +0.0.
@@ -162,23 +164,26 @@ impl MaskedSgd {
 
     /// Freezes the coordinates of parameter `name` where `trainable` is 0 (or false); `None`
     /// makes the whole parameter trainable again. Momentum at frozen coordinates is cleared.
-    pub fn set_mask(&mut self, name: &str, trainable: Option<&Tensor>) -> Result<(), String> {
+    pub fn set_mask(&mut self, name: &str, trainable: Option<&Tensor>) -> Result<(), TrainError> {
         let slot = self
             .slots
             .iter_mut()
             .find(|s| s.name == name)
-            .ok_or_else(|| format!("no trainable parameter `{name}`"))?;
+            .ok_or_else(|| TrainError::UnknownParameter { name: name.into() })?;
         slot.mask = match trainable {
             None => None,
             Some(m) => {
                 if m.size() != slot.param.size() {
-                    return Err(format!(
-                        "mask for `{name}` has shape {:?}, expected {:?}",
-                        m.size(),
-                        slot.param.size()
-                    ));
+                    return Err(TrainError::MaskShape {
+                        name: name.into(),
+                        shape: m.size(),
+                        expected: slot.param.size(),
+                    });
                 }
-                let mask = Mask::new(m, &slot.param).map_err(|e| format!("`{name}`: {e}"))?;
+                let mask = Mask::new(m, &slot.param).ok_or_else(|| TrainError::MaskKind {
+                    name: name.into(),
+                    kind: format!("{:?}", slot.param.kind()),
+                })?;
                 if let Some(buf) = &slot.buffer {
                     tch::no_grad(|| mask.clear_frozen(buf));
                 }
@@ -263,19 +268,19 @@ impl MaskedSgd {
 
     /// Restores momentum buffers saved by [`MaskedSgd::buffers`] (copied: the optimizer updates
     /// its buffers in place), cleared at the coordinates of any mask already set.
-    pub fn load_buffers(&mut self, named: Vec<(String, Tensor)>) -> Result<(), String> {
+    pub fn load_buffers(&mut self, named: Vec<(String, Tensor)>) -> Result<(), TrainError> {
         for (name, t) in named {
             let slot = self
                 .slots
                 .iter_mut()
                 .find(|s| s.name == name)
-                .ok_or_else(|| format!("optimizer state names unknown parameter `{name}`"))?;
+                .ok_or_else(|| TrainError::UnknownBuffer { name: name.clone() })?;
             if t.size() != slot.param.size() {
-                return Err(format!(
-                    "optimizer state for `{name}` has shape {:?}, expected {:?}",
-                    t.size(),
-                    slot.param.size()
-                ));
+                return Err(TrainError::BufferShape {
+                    shape: t.size(),
+                    expected: slot.param.size(),
+                    name,
+                });
             }
             let buf = t
                 .to_device(slot.param.device())

@@ -1,4 +1,5 @@
 //! Learning-rate schedules, evaluated per optimizer step.
+use super::error::ScheduleError;
 use serde::{Deserialize, Serialize};
 
 /// How the learning rate moves over training.
@@ -57,11 +58,13 @@ impl LrSchedule {
     }
 
     /// Parses `constant`, `step:EVERY:GAMMA`, `cosine`, `onecycle[:PCT]`.
-    pub fn parse(s: &str) -> Result<LrSchedule, String> {
+    pub fn parse(s: &str) -> Result<LrSchedule, ScheduleError> {
         let parts: Vec<&str> = s.split(':').collect();
         let num = |t: &str| {
-            t.parse::<f64>()
-                .map_err(|_| format!("schedule `{s}`: `{t}` is not a number"))
+            t.parse::<f64>().map_err(|_| ScheduleError::NotANumber {
+                spec: s.into(),
+                token: t.into(),
+            })
         };
         match parts.as_slice() {
             ["constant"] => Ok(LrSchedule::Constant),
@@ -70,15 +73,18 @@ impl LrSchedule {
             ["onecycle", p] => {
                 let p = num(p)?;
                 if !(0.0..1.0).contains(&p) || p == 0.0 {
-                    return Err(format!("schedule `{s}`: pct_start must be in (0, 1)"));
+                    return Err(ScheduleError::PctStart { spec: s.into() });
                 }
                 Ok(LrSchedule::OneCycle { pct_start: p })
             }
             ["step", e, g] => Ok(LrSchedule::Step {
-                every: e.parse().map_err(|_| format!("schedule `{s}`: `{e}` is not a whole number of epochs"))?,
+                every: e.parse().map_err(|_| ScheduleError::NotWholeEpochs {
+                    spec: s.into(),
+                    token: (*e).into(),
+                })?,
                 gamma: num(g)?,
             }),
-            _ => Err(format!("unknown schedule `{s}`: expected constant, step:EVERY:GAMMA, cosine or onecycle[:PCT]")),
+            _ => Err(ScheduleError::Unknown { spec: s.into() }),
         }
     }
 }
@@ -110,6 +116,7 @@ mod tests {
         );
         assert!(LrSchedule::parse("linear")
             .unwrap_err()
+            .to_string()
             .contains("unknown schedule"));
     }
 }
