@@ -78,7 +78,7 @@ pub mod stream {
     pub const CLASSIFY_TORCH: u64 = 84;
     /// Differentiable plasticity, one-shot classification: the episodes.
     pub const CLASSIFY_DATA: u64 = 85;
-    /// The differentiable-plasticity demos' command-line data draws.
+    /// Differentiable plasticity, image denoising: the demo's fixed test episodes.
     pub const DIFFERENTIABLE_DEMO: u64 = 86;
 
     /// Every stream, for the distinctness test.

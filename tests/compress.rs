@@ -113,3 +113,88 @@ fn compress_command_writes_a_checkpoint_with_the_new_widths() {
     ]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot be met"));
 }
+
+/// `compress::compress` end to end on synthetic data, as a library call: the fine-tuning runs
+/// the promised steps, recovers the accuracy, keeps the pruned shape, and repeats bit for bit.
+#[test]
+fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
+    use atrophy::compress::{CompressOptions, FinetuneOptions};
+    use atrophy::data::{Normalization, SyntheticSpec};
+    let split = atrophy::data::synthetic(&SyntheticSpec {
+        channels: 1,
+        size: 28,
+        classes: 4,
+        train: 320,
+        test: 200,
+        noise: 60,
+        seed: 3,
+    });
+    let norm = Normalization::for_dataset(&split.name, &split.train);
+    let mut arch = Architecture::small_cnn(4);
+    arch.widths = "12,M,16,M".into();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = Network::new(&vs.root(), &arch).unwrap();
+    let o = CompressOptions {
+        flops_keep: 0.5,
+        finetune: FinetuneOptions {
+            epochs: 2,
+            batch_size: 32,
+            lr: 0.05,
+            seed: 9,
+        },
+    };
+    let run = || {
+        let mut steps = 0;
+        let c = compress::compress(&vs, &net, &arch, &split, &norm, &o, || steps += 1).unwrap();
+        (c, steps)
+    };
+    let (a, steps) = run();
+    assert_eq!(steps, 2 * 10);
+    assert_eq!(o.finetune.steps(320), 20);
+    assert!(a.plan.flops.1 as f64 <= 0.5 * a.plan.flops.0 as f64);
+    let counted: usize = a.vs.trainable_variables().iter().map(|t| t.numel()).sum();
+    assert_eq!(counted, a.plan.params.1);
+    eprintln!(
+        "top-1: original {:.3}, pruned {:.3}, fine-tuned {:.3}",
+        a.original.top1, a.pruned.top1, a.finetuned.top1
+    );
+    assert!(
+        a.finetuned.top1 > 0.9 && a.finetuned.top1 >= a.pruned.top1,
+        "top-1: original {}, pruned {}, fine-tuned {}",
+        a.original.top1,
+        a.pruned.top1,
+        a.finetuned.top1
+    );
+    // The same seed gives the same weights, bit for bit.
+    let (b, _) = run();
+    let (va, vb) = (a.vs.variables(), b.vs.variables());
+    assert_eq!(va.len(), vb.len());
+    for (name, t) in &va {
+        assert!(t.equal(&vb[name]), "{name} differs between two runs");
+    }
+    assert_eq!(a.finetuned, b.finetuned);
+    // No epochs: no fine-tuning, the weights untouched; a bad setting names itself.
+    let before: std::collections::HashMap<String, Tensor> =
+        b.vs.variables()
+            .into_iter()
+            .map(|(n, t)| (n, t.copy()))
+            .collect();
+    let none = FinetuneOptions {
+        epochs: 0,
+        ..o.finetune.clone()
+    };
+    let stats = compress::finetune(&b.vs, &b.net, &split, &norm, &none, || {}).unwrap();
+    assert!(stats.is_empty());
+    for (name, t) in b.vs.variables() {
+        assert!(
+            t.equal(&before[&name]),
+            "{name} changed without fine-tuning"
+        );
+    }
+    let bad = FinetuneOptions {
+        lr: 0.0,
+        ..o.finetune.clone()
+    };
+    let e = compress::finetune(&b.vs, &b.net, &split, &norm, &bad, || {}).unwrap_err();
+    assert!(e.contains("lr"), "{e}");
+}

@@ -1,8 +1,8 @@
-//! `atrophy compress`: dependency-aware L1 filter pruning to a FLOPs target, then fine-tuning.
+//! `atrophy compress`: dependency-aware L1 filter pruning to a FLOPs target, then fine-tuning
+//! (the computation is [`crate::compress::compress`]; this module loads, shows and saves).
 use crate::checkpoint::{self, CheckpointMeta};
-use crate::compress;
-use crate::data::{self, Augment};
-use crate::train::{evaluate, train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use crate::compress::{self, CompressOptions, FinetuneOptions};
+use crate::data;
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -45,55 +45,27 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
     let (vs, net, meta) = checkpoint::load(&a.checkpoint, device)?;
     let split = data::load(&meta.dataset, a.data.as_deref())?;
     let norm = meta.normalization.clone();
-    let before = evaluate(&net, &split.test, &norm, device, 500);
-    let norms = compress::apply::filter_l1(&vs, &meta.architecture).map_err(anyhow::Error::msg)?;
-    let plan =
-        compress::plan(&meta.architecture, &norms, a.flops_keep).map_err(anyhow::Error::msg)?;
-    let (vs2, net2) =
-        compress::apply::prune(&vs, &meta.architecture, &plan).map_err(anyhow::Error::msg)?;
-    let pruned = evaluate(&net2, &split.test, &norm, device, 500);
-    let mut finetuned = pruned.clone();
-    if a.finetune_epochs > 0 {
-        let cfg = TrainConfig {
+    let o = CompressOptions {
+        flops_keep: a.flops_keep,
+        finetune: FinetuneOptions {
             epochs: a.finetune_epochs,
             batch_size: a.batch_size,
-            sgd: SgdConfig {
-                lr: a.lr,
-                momentum: 0.9,
-                weight_decay: 5e-4,
-                nesterov: false,
-            },
-            schedule: LrSchedule::Cosine,
-            augment: (split.name == "cifar10").then_some(Augment::CIFAR),
-        };
-        cfg.validate()?;
-        let mut opt = MaskedSgd::new(&vs2, cfg.sgd.clone());
-        let spe = split.train.len().div_ceil(cfg.batch_size);
-        let bar = if progress {
-            crate::progress::steps_bar((spe * cfg.epochs) as u64, "fine-tune")
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        tch::manual_seed(crate::seed::derive(a.seed, &[30]) as i64);
-        for e in 0..cfg.epochs {
-            let mut rng = crate::seed::rng(a.seed, &[31, e as u64]);
-            train_epoch(
-                &net2,
-                &mut opt,
-                &split.train,
-                None,
-                &norm,
-                &cfg,
-                e * spe,
-                spe * cfg.epochs,
-                device,
-                &mut rng,
-                |_, _, _| bar.inc(1),
-            );
-        }
-        bar.finish_and_clear();
-        finetuned = evaluate(&net2, &split.test, &norm, device, 500);
-    }
+            lr: a.lr,
+            seed: a.seed,
+        },
+    };
+    let bar = if progress && a.finetune_epochs > 0 {
+        crate::progress::steps_bar(o.finetune.steps(split.train.len()) as u64, "fine-tune")
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let done = compress::compress(&vs, &net, &meta.architecture, &split, &norm, &o, || {
+        bar.inc(1)
+    })
+    .map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    let (plan, before, pruned, finetuned) =
+        (&done.plan, &done.original, &done.pruned, &done.finetuned);
     let (f0, f1) = plan.flops;
     let (p0, p1) = plan.params;
     let out_meta = CheckpointMeta {
@@ -114,7 +86,7 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
         }),
     };
     let weights = a.out.join("model.safetensors");
-    checkpoint::save(&weights, &vs2, &out_meta)?;
+    checkpoint::save(&weights, &done.vs, &out_meta)?;
     println!(
         "widths      {} -> {}",
         meta.architecture.widths, plan.arch.widths

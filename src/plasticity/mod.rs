@@ -1,6 +1,9 @@
 //! Plasticity mechanisms borrowed from neuroscience (P8, P9): Hebbian-family rules on neurons and
-//! associative memories; with the `torch` feature, differentiable Hebbian plasticity. Plain arrays, seeded generators; no dependency on the rest of atrophy.
+//! associative memories; with the `torch` feature, differentiable Hebbian plasticity. The rules,
+//! memories and RBMs work on plain arrays and seeded generators; [`demos`] runs the command
+//! line's demonstrations of them, on images from [`crate::data`].
 pub mod dbn;
+pub mod demos;
 #[cfg(feature = "torch")]
 pub mod differentiable;
 pub mod hopfield;

@@ -1,104 +1,86 @@
 //! `atrophy plasticity dbn`: a deep belief network (greedy layer-wise RBMs, P9) fine-tuned to
-//! classify binarised MNIST, against the same network trained from random weights.
+//! classify binarised MNIST, against the same network trained from random weights (the
+//! computation is [`crate::plasticity::demos::dbn`]).
 use super::PlasticityArgs;
-use crate::plasticity::{Dbn, DbnClassifier};
+use crate::plasticity::demos::{self, DbnEvent};
 use anyhow::{anyhow, Result};
-use ndarray::Array2;
-use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
 
-fn binarise(set: &crate::data::Dataset, count: usize) -> (Array2<f64>, Vec<usize>) {
-    let x = Array2::from_shape_fn((count, set.image_size()), |(i, j)| {
-        if set.image(i)[j] > 127 {
-            1.0
-        } else {
-            0.0
-        }
-    });
-    (x, set.labels[..count].iter().map(|&l| l as usize).collect())
-}
-
 /// Pretrains, fine-tunes, trains the baseline, and writes the curves.
-pub fn run_dbn(a: &PlasticityArgs, progress: bool, rng: &mut ChaCha8Rng) -> Result<()> {
-    let epochs = a.epochs.unwrap_or(5);
-    let finetune = a.finetune_epochs;
-    let images = a.images.unwrap_or(10_000);
+pub fn run_dbn(a: &PlasticityArgs, progress: bool) -> Result<()> {
     let hidden: Vec<usize> = a
         .layers
         .split(',')
         .map(|s| s.trim().parse::<usize>())
         .collect::<Result<_, _>>()
         .map_err(|_| anyhow!("--layers {}: expected widths like 256,64", a.layers))?;
-    let lr = a.lr.unwrap_or(0.1);
-    let split = crate::data::load_or_fetch("mnist", a.data.as_deref(), progress)?;
-    let (x, y) = binarise(&split.train, images.min(split.train.len()));
-    let (tx, ty) = binarise(&split.test, split.test.len());
-    let mut sizes = vec![x.ncols()];
-    sizes.extend(&hidden);
-    let batches = x.nrows().div_ceil(100);
-    let total = hidden.len() * epochs * batches + 2 * finetune;
-    let bar = if progress {
-        crate::progress::steps_bar(total as u64, "dbn")
-    } else {
-        indicatif::ProgressBar::hidden()
+    let o = demos::DbnDemoOptions {
+        hidden,
+        epochs: a.epochs.unwrap_or(5),
+        k: a.k,
+        finetune_epochs: a.finetune_epochs,
+        lr: a.lr.unwrap_or(0.1),
+        ..Default::default()
     };
-    let mut csv = String::from("phase,layer,epoch,value\n");
-    let mut pretrain_pts: Vec<Vec<(f64, f64)>> = vec![Vec::new(); hidden.len()];
-    let dbn = Dbn::pretrain(
-        x.view(),
-        &sizes,
-        epochs,
-        100,
-        a.k,
-        0.05,
-        rng,
-        |layer, epoch, err| {
-            bar.inc(batches as u64);
-            bar.set_message(format!(
-                "layer {} epoch {epoch}: reconstruction {err:.4}",
-                layer + 1
-            ));
-            let _ = writeln!(
-                csv,
-                "pretrain_reconstruction_error,{},{epoch},{err}",
-                layer + 1
-            );
-            pretrain_pts[layer].push((epoch as f64, err));
-        },
-    )
-    .map_err(|e| anyhow!(e))?;
+    let split = crate::data::load_or_fetch("mnist", a.data.as_deref(), progress)?;
+    let train = demos::binarise(&split.train, a.images.unwrap_or(10_000));
+    let test = demos::binarise(&split.test, split.test.len());
     let classes = split.train.num_classes();
-    let mut nets = [
-        (
-            "DBN (pretrained)",
-            DbnClassifier::from_dbn(&dbn, classes, rng),
-        ),
-        ("random init", DbnClassifier::random(&sizes, classes, rng)),
-    ];
-    let mut series = Vec::new();
-    let mut summary = String::new();
-    for (label, net) in nets.iter_mut() {
-        let net = net.as_mut().map_err(|e| anyhow!(e.clone()))?;
-        let mut pts = vec![(0.0, net.accuracy(tx.view(), &ty).map_err(|e| anyhow!(e))?)];
-        for e in 1..=finetune {
-            let loss = net
-                .train_epoch(x.view(), &y, 32, lr, rng)
-                .map_err(|e| anyhow!(e))?;
-            let acc = net.accuracy(tx.view(), &ty).map_err(|e| anyhow!(e))?;
-            writeln!(csv, "finetune_train_loss,{label},{e},{loss}")?;
-            writeln!(csv, "finetune_test_accuracy,{label},{e},{acc}")?;
-            pts.push((e as f64, acc));
-            bar.inc(1);
-            bar.set_message(format!("{label}: test accuracy {acc:.4}"));
+    let bar = super::bar(progress, 0, "dbn");
+    let run = demos::dbn(&train, &test, classes, &o, a.seed, |event, done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(match event {
+            DbnEvent::Pretrained(p) => format!(
+                "layer {} epoch {}: reconstruction {:.4}",
+                p.layer + 1,
+                p.epoch,
+                p.error
+            ),
+            DbnEvent::Trained { label, point } => {
+                format!("{label}: test accuracy {:.4}", point.test_accuracy)
+            }
+        });
+    })
+    .map_err(|e| anyhow!(e))?;
+    bar.finish_and_clear();
+    let mut csv = String::from("phase,layer,epoch,value\n");
+    let mut pre: Vec<(String, Vec<(f64, f64)>)> = o
+        .hidden
+        .iter()
+        .enumerate()
+        .map(|(l, h)| (format!("RBM {} ({h} hidden)", l + 1), Vec::new()))
+        .collect();
+    for p in &run.pretraining {
+        let (layer, epoch, err) = (p.layer + 1, p.epoch, p.error);
+        writeln!(csv, "pretrain_reconstruction_error,{layer},{epoch},{err}")?;
+        pre[p.layer].1.push((epoch as f64, err));
+    }
+    let (mut series, mut summary) = (Vec::new(), String::new());
+    for net in &run.networks {
+        let label = net.label;
+        let mut pts = vec![(0.0, net.initial_accuracy)];
+        for p in &net.epochs {
+            writeln!(
+                csv,
+                "finetune_train_loss,{label},{},{}",
+                p.epoch, p.train_loss
+            )?;
+            writeln!(
+                csv,
+                "finetune_test_accuracy,{label},{},{}",
+                p.epoch, p.test_accuracy
+            )?;
+            pts.push((p.epoch as f64, p.test_accuracy));
         }
         writeln!(
             summary,
-            "{label}: test accuracy {:.4} after {finetune} epochs of fine-tuning",
-            pts.last().map_or(0.0, |p| p.1)
+            "{label}: test accuracy {:.4} after {} epochs of fine-tuning",
+            pts.last().map_or(0.0, |p| p.1),
+            o.finetune_epochs
         )?;
         series.push((label.to_string(), pts));
     }
-    bar.finish_and_clear();
     let path = a.out.join("dbn.csv");
     crate::fsio::write_atomic(&path, csv.as_bytes())?;
     let acc = crate::report::figures::line_chart(
@@ -106,18 +88,13 @@ pub fn run_dbn(a: &PlasticityArgs, progress: bool, rng: &mut ChaCha8Rng) -> Resu
         "dbn",
         &format!(
             "MNIST, {} images: sigmoid MLP {:?} with and without DBN pretraining",
-            x.nrows(),
-            sizes
+            train.x.nrows(),
+            run.sizes
         ),
         ("fine-tuning epoch", "test accuracy"),
         &series,
         (0.0, 1.0),
     )?;
-    let pre: Vec<(String, Vec<(f64, f64)>)> = pretrain_pts
-        .into_iter()
-        .enumerate()
-        .map(|(l, p)| (format!("RBM {} ({} hidden)", l + 1, hidden[l]), p))
-        .collect();
     let ymax = pre
         .iter()
         .flat_map(|s| s.1.iter().map(|p| p.1))

@@ -1,9 +1,10 @@
 //! `atrophy plasticity pattern|denoise|classify`: the differentiable-plasticity experiments of
-//! P8, each run for a plastic network and its non-plastic twin on the same data stream.
+//! P8, each run for a plastic network and its non-plastic twin on the same data stream (the
+//! training itself is [`crate::plasticity::differentiable`]'s).
+use super::bar;
 use super::PlasticityArgs;
 use crate::plasticity::differentiable::{classify, denoise, pattern, Eta};
 use anyhow::{anyhow, Result};
-use indicatif::ProgressBar;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -22,14 +23,6 @@ fn eta(a: &PlasticityArgs, default: f64) -> Result<Eta> {
     };
     eta.validate().map_err(|e| anyhow!("--eta: {e}"))?;
     Ok(eta)
-}
-
-fn bar(progress: bool, total: usize, label: &str) -> ProgressBar {
-    if progress {
-        crate::progress::steps_bar(total as u64, label)
-    } else {
-        ProgressBar::hidden()
-    }
 }
 
 /// Mean of the last `window` values at every point (the curves of single episodes are noisy).
@@ -145,24 +138,8 @@ pub fn run_denoise(a: &PlasticityArgs, progress: bool) -> Result<()> {
     };
     o.validate().map_err(|e| anyhow!(e))?;
     // A fixed test stream of 128 episodes from test images, the same for both networks.
-    let mut rng = crate::seed::rng(a.seed, &[86]);
-    let test: Vec<denoise::DenoiseEpisodes> = (0..8)
-        .map(|_| denoise::draw_episodes(&split.test, &o, 16, device, &mut rng))
-        .collect::<Result<_, String>>()
-        .map_err(|e| anyhow!(e))?;
-    let noisy_mse = {
-        let (mut s, mut c) = (0.0, 0.0);
-        for ep in &test {
-            let t = ep.frames.size()[0];
-            let noisy = ep.frames.get(t - 1).flatten(1, -1);
-            s += (&noisy - &ep.targets)
-                .square()
-                .sum(tch::Kind::Float)
-                .double_value(&[]);
-            c += ep.targets.numel() as f64;
-        }
-        s / c
-    };
+    let test = denoise::test_episodes(&split.test, &o, 8, 16, device).map_err(|e| anyhow!(e))?;
+    let noisy_mse = denoise::noisy_mse(&test);
     let eval_every = (o.episodes / 10).max(1);
     let pb = bar(progress, 2 * o.episodes, "denoise");
     let mut csv = String::from("network,episode,train_mse,test_mse\n");

@@ -1,9 +1,14 @@
 //! `atrophy plasticity DEMO`: runnable demonstrations of the plasticity library, each writing a
 //! CSV and a figure.
-use crate::plasticity::{hopfield, rules, Hopfield};
+//!
+//! The demos' computations live in [`crate::plasticity::demos`] and
+//! [`crate::plasticity::differentiable`]; this module turns options into their settings, shows
+//! progress, and writes what they return.
+use crate::plasticity::demos;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use rand::Rng;
+use indicatif::ProgressBar;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 mod dbn;
@@ -124,41 +129,26 @@ pub struct PlasticityArgs {
 
 /// Runs a demo.
 pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
-    let mut rng = crate::seed::rng(a.seed, &[40]);
     std::fs::create_dir_all(&a.out)?;
     let (csv, series, name, title, axes, yr) = match a.demo {
         Demo::HopfieldCapacity => {
-            let sizes = [100usize, 200, 500, 1000];
-            let loads: Vec<f64> = (1..=15).map(|k| 0.02 * k as f64).collect();
-            let bar = if progress {
-                crate::progress::steps_bar((sizes.len() * loads.len()) as u64, "hopfield")
-            } else {
-                indicatif::ProgressBar::hidden()
-            };
-            let mut csv = String::from("n,load,patterns,recall_rate\n");
-            let mut series = Vec::new();
-            for &n in &sizes {
-                let mut pts = Vec::new();
-                for &load in &loads {
-                    let p = ((load * n as f64).round() as usize).max(1);
-                    let patterns = hopfield::random_patterns(p, n, &mut rng);
-                    let net = Hopfield::store(&patterns).map_err(anyhow::Error::msg)?;
-                    let ok = patterns
-                        .iter()
-                        .filter(|pat| {
-                            let mut s = (*pat).clone();
-                            net.recall(&mut s, 30, &mut rng);
-                            hopfield::overlap(&s, pat) > 0.95
-                        })
-                        .count();
-                    let rate = ok as f64 / p as f64;
-                    csv.push_str(&format!("{n},{load},{p},{rate}\n"));
-                    pts.push((load, rate));
-                    bar.inc(1);
-                }
-                series.push((format!("N = {n}"), pts));
-            }
+            let o = demos::CapacityOptions::default();
+            let bar = bar(progress, o.sizes.len() * o.loads.len(), "hopfield");
+            let points =
+                demos::hopfield_capacity(&o, a.seed, |_| bar.inc(1)).map_err(anyhow::Error::msg)?;
             bar.finish_and_clear();
+            let mut csv = String::from("n,load,patterns,recall_rate\n");
+            for p in &points {
+                writeln!(csv, "{},{},{},{}", p.n, p.load, p.patterns, p.recall_rate)?;
+            }
+            // One curve per size: the points come size by size, every load in turn.
+            let series = points
+                .chunks(o.loads.len().max(1))
+                .map(|c| {
+                    let label = format!("N = {}", c[0].n);
+                    (label, c.iter().map(|p| (p.load, p.recall_rate)).collect())
+                })
+                .collect();
             (
                 csv,
                 series,
@@ -172,34 +162,20 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
             )
         }
         Demo::ModernHopfield => {
-            let d = 100;
+            let o = demos::ModernOptions {
+                beta: a.beta,
+                ..Default::default()
+            };
+            let points = demos::modern_hopfield(&o, a.seed).map_err(anyhow::Error::msg)?;
             let mut csv = String::from("d,load,patterns,beta,success_rate\n");
-            let mut pts = Vec::new();
-            for load in [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0] {
-                let p = (load * d as f64) as usize;
-                let stored: Vec<Vec<f64>> = hopfield::random_patterns(p, d, &mut rng)
-                    .into_iter()
-                    .map(|v| v.into_iter().map(f64::from).collect())
-                    .collect();
-                let ok = stored
-                    .iter()
-                    .filter(|x| {
-                        let q: Vec<f64> = x
-                            .iter()
-                            .enumerate()
-                            .map(|(i, &v)| if i < d / 2 { v } else { 0.0 })
-                            .collect();
-                        let out =
-                            hopfield::modern_retrieve(&stored, &q, a.beta).unwrap_or_default();
-                        out.iter()
-                            .zip(x.iter())
-                            .all(|(o, v)| o.signum() == v.signum())
-                    })
-                    .count();
-                let rate = ok as f64 / p as f64;
-                csv.push_str(&format!("{d},{load},{p},{},{rate}\n", a.beta));
-                pts.push((load, rate));
+            for p in &points {
+                writeln!(
+                    csv,
+                    "{},{},{},{},{}",
+                    p.d, p.load, p.patterns, p.beta, p.success_rate
+                )?;
             }
+            let pts = points.iter().map(|p| (p.load, p.success_rate)).collect();
             (
                 csv,
                 vec![(format!("beta = {}", a.beta), pts)],
@@ -210,33 +186,25 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
             )
         }
         Demo::Oja => {
-            let eta = a.eta.unwrap_or(0.002);
-            if !(eta > 0.0 && eta <= 1.0) {
-                anyhow::bail!("--eta {eta} is out of range: expected 0 < eta <= 1");
-            }
-            let (c, s) = (0.6f64, 0.8f64);
-            let pc = [c, s, 0.0];
-            let mut w: Vec<f64> = (0..3).map(|_| rng.random_range(-0.5..0.5)).collect();
+            let o = demos::OjaOptions {
+                eta: a.eta.unwrap_or(0.002),
+                ..Default::default()
+            };
+            // The library's message names the option; on the command line it is `--eta`.
+            o.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
+            let points = demos::oja(&o, a.seed).map_err(anyhow::Error::msg)?;
             let mut csv = String::from("step,abs_cos,norm\n");
-            let (mut cos_pts, mut norm_pts) = (Vec::new(), Vec::new());
-            for step in 0..=20_000 {
-                let g = crate::seed::standard_normal::<rand_chacha::ChaCha8Rng>;
-                let z = [2.0 * g(&mut rng), g(&mut rng), 0.5 * g(&mut rng)];
-                let u = [c * z[0] - s * z[1], s * z[0] + c * z[1], z[2]];
-                if step % 200 == 0 {
-                    let norm = rules::response(&w, &w).sqrt();
-                    let cos = rules::response(&w, &pc).abs() / norm.max(1e-300);
-                    csv.push_str(&format!("{step},{cos},{norm}\n"));
-                    cos_pts.push((step as f64, cos));
-                    norm_pts.push((step as f64, norm));
-                }
-                rules::oja(&mut w, &u, eta).map_err(anyhow::Error::msg)?;
+            for p in &points {
+                writeln!(csv, "{},{},{}", p.step, p.abs_cos, p.norm)?;
             }
+            let curve = |f: fn(&demos::OjaPoint) -> f64| {
+                points.iter().map(|p| (p.step as f64, f(p))).collect()
+            };
             (
                 csv,
                 vec![
-                    ("|cos(w, first PC)|".to_string(), cos_pts),
-                    ("|w|".to_string(), norm_pts),
+                    ("|cos(w, first PC)|".to_string(), curve(|p| p.abs_cos)),
+                    ("|w|".to_string(), curve(|p| p.norm)),
                 ],
                 "oja",
                 "Oja's rule on data with covariance diag(4, 1, 0.25), rotated",
@@ -244,8 +212,8 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
                 (0.0, 1.2),
             )
         }
-        Demo::Rbm => return rbm::run_rbm(a, progress, &mut rng),
-        Demo::Dbn => return dbn::run_dbn(a, progress, &mut rng),
+        Demo::Rbm => return rbm::run_rbm(a, progress),
+        Demo::Dbn => return dbn::run_dbn(a, progress),
         #[cfg(feature = "torch")]
         Demo::Pattern => return differentiable::run_pattern(a, progress),
         #[cfg(feature = "torch")]
@@ -263,4 +231,13 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
     let png = crate::report::figures::line_chart(&a.out, name, title, axes, &series, yr)?;
     println!("{}\n{}", csv_path.display(), png.display());
     Ok(())
+}
+
+/// A step-counting bar of `total` steps, hidden without `progress`.
+fn bar(progress: bool, total: usize, label: &str) -> ProgressBar {
+    if progress {
+        crate::progress::steps_bar(total as u64, label)
+    } else {
+        ProgressBar::hidden()
+    }
 }

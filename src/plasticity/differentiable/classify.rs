@@ -10,6 +10,7 @@
 //! shared by every test image.
 use super::layer::{Eta, PlasticLinear};
 use crate::data::Dataset;
+use crate::seed::stream;
 use rand::Rng;
 use tch::{nn, nn::Module, nn::OptimizerConfig, Device, Kind, Tensor};
 
@@ -182,14 +183,16 @@ pub fn train(
             train_set.channels, train_set.height, train_set.width
         ));
     }
-    tch::manual_seed(crate::seed::derive(o.seed, &[84, o.plastic as u64]) as i64);
+    tch::manual_seed(
+        crate::seed::derive(o.seed, &[stream::CLASSIFY_TORCH, o.plastic as u64]) as i64,
+    );
     let vs = nn::VarStore::new(device);
     let classes = train_set.num_classes();
     let net = PlasticClassifier::new(&vs.root(), train_set.width, classes, o.plastic, o.eta)?;
     let mut opt = nn::Adam::default()
         .build(&vs, o.lr)
         .map_err(|e| e.to_string())?;
-    let mut rng = crate::seed::rng(o.seed, &[85]);
+    let mut rng = crate::seed::rng(o.seed, &[stream::CLASSIFY_DATA]);
     let mut curve = Vec::with_capacity(o.epochs);
     for epoch in 1..=o.epochs {
         let mut hebb = net.last.zero_trace(1);

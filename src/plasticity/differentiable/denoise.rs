@@ -9,6 +9,7 @@
 //! the baseline has no memory and sees only the noisy image.
 use super::layer::{Activation, Eta, PlasticLinear};
 use crate::data::Dataset;
+use crate::seed::stream;
 use rand::seq::index::sample;
 use rand::Rng;
 use tch::{nn, nn::Module, nn::ModuleT, nn::OptimizerConfig, Device, Kind, Tensor};
@@ -304,6 +305,38 @@ pub fn test_mse(net: &DenoisingAutoencoder, episodes: &[DenoiseEpisodes]) -> f64
     sum / count
 }
 
+/// A fixed test stream: `batches` batches of `batch` episodes from `set`, drawn from `o.seed`
+/// on the stream [`stream::DIFFERENTIABLE_DEMO`]. It does not depend on `o.plastic`, so a plastic
+/// network and its non-plastic twin are measured on the same episodes.
+pub fn test_episodes(
+    set: &Dataset,
+    o: &DenoiseOptions,
+    batches: usize,
+    batch: usize,
+    device: Device,
+) -> Result<Vec<DenoiseEpisodes>, String> {
+    let mut rng = crate::seed::rng(o.seed, &[stream::DIFFERENTIABLE_DEMO]);
+    (0..batches)
+        .map(|_| draw_episodes(set, o, batch, device, &mut rng))
+        .collect()
+}
+
+/// Mean squared error per pixel of the noisy input (each episode's last frame) against the
+/// clean image: the error of a network that returns its input unchanged.
+pub fn noisy_mse(episodes: &[DenoiseEpisodes]) -> f64 {
+    let (mut sum, mut count) = (0.0, 0.0);
+    for ep in episodes {
+        let t = ep.frames.size()[0];
+        let noisy = ep.frames.get(t - 1).flatten(1, -1);
+        sum += (&noisy - &ep.targets)
+            .square()
+            .sum(Kind::Float)
+            .double_value(&[]);
+        count += ep.targets.numel() as f64;
+    }
+    sum / count
+}
+
 /// Trains an autoencoder on episodes from `train_set`, measuring the test error on `test`
 /// every `eval_every` episodes (and at the end); `on_point` sees every step.
 pub fn train(
@@ -321,13 +354,15 @@ pub fn train(
             train_set.height, train_set.width
         ));
     }
-    tch::manual_seed(crate::seed::derive(o.seed, &[82, o.plastic as u64]) as i64);
+    tch::manual_seed(
+        crate::seed::derive(o.seed, &[stream::DENOISE_TORCH, o.plastic as u64]) as i64,
+    );
     let vs = nn::VarStore::new(device);
     let net = DenoisingAutoencoder::new(&vs.root(), train_set.width, o)?;
     let mut opt = nn::Adam::default()
         .build(&vs, o.lr)
         .map_err(|e| e.to_string())?;
-    let mut rng = crate::seed::rng(o.seed, &[83]);
+    let mut rng = crate::seed::rng(o.seed, &[stream::DENOISE_DATA]);
     let mut curve = Vec::new();
     for episode in 1..=o.episodes {
         let ep = draw_episodes(train_set, o, o.batch, device, &mut rng)?;

@@ -5,6 +5,7 @@
 //! so only a network that learns *within* the episode, through its Hebbian trace, can succeed;
 //! the non-plastic network of the same shape stays at chance on the erased bits.
 use super::layer::{Eta, PlasticLinear};
+use crate::seed::stream;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
@@ -244,7 +245,9 @@ pub fn train(
             o.lr
         ));
     }
-    tch::manual_seed(crate::seed::derive(o.seed, &[80, o.plastic as u64]) as i64);
+    tch::manual_seed(
+        crate::seed::derive(o.seed, &[stream::PATTERN_TORCH, o.plastic as u64]) as i64,
+    );
     let vs = nn::VarStore::new(device);
     let n = o.task.size;
     let net = PlasticLinear::new(&vs.root(), n, n, o.eta, o.plastic, false, 0.01)?;
@@ -252,7 +255,7 @@ pub fn train(
         .build(&vs, o.lr)
         .map_err(|e| e.to_string())?;
     // Both networks see the same episodes: the stream does not depend on `plastic`.
-    let mut rng = crate::seed::rng(o.seed, &[81]);
+    let mut rng = crate::seed::rng(o.seed, &[stream::PATTERN_DATA]);
     let mut curve = Vec::with_capacity(o.episodes);
     for episode in 1..=o.episodes {
         let ep = o.task.episodes(o.batch, device, &mut rng);
