@@ -208,7 +208,7 @@ pub fn train_healthy(
         rows = p.rows;
     }
     let norm = Normalization::for_dataset(&split.name, &split.train);
-    tch::manual_seed(crate::seed::derive(spec.seed, &[0]) as i64);
+    tch::manual_seed(crate::seed::derive(spec.seed, &[crate::seed::stream::HEALTHY_INIT]) as i64);
     let vs = nn::VarStore::new(device);
     let net = Network::new(&vs.root(), &spec.architecture)
         .map_err(|e| anyhow::anyhow!("architecture: {e}"))?;
@@ -225,7 +225,7 @@ pub fn train_healthy(
         Some(r) => Some(crate::data::random_subset(
             split.train.len(),
             r,
-            &mut crate::seed::rng(spec.seed, &[1]),
+            &mut crate::seed::rng(spec.seed, &[crate::seed::stream::HEALTHY_SUBSET]),
         )?),
         None => None,
     };
@@ -240,8 +240,8 @@ pub fn train_healthy(
     bar.set_position((rows.len() * steps_per_epoch) as u64);
     for epoch in rows.len()..spec.train.epochs {
         let t0 = std::time::Instant::now();
-        tch::manual_seed(crate::seed::derive(spec.seed, &[2, epoch as u64]) as i64);
-        let mut rng = crate::seed::rng(spec.seed, &[3, epoch as u64]);
+        tch::manual_seed(crate::seed::derive(spec.seed, &[crate::seed::stream::HEALTHY_EPOCH_TORCH, epoch as u64]) as i64);
+        let mut rng = crate::seed::rng(spec.seed, &[crate::seed::stream::HEALTHY_EPOCH_ORDER, epoch as u64]);
         let stats = train_epoch(
             &net,
             &mut opt,
