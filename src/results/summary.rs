@@ -52,7 +52,9 @@ pub type Curves = BTreeMap<(String, State), Vec<(f64, f64, f64)>>;
 /// line of their regime; non-finite values are left out; a line that holds only the healthy
 /// point (a regime without retraining has no retrained line) is dropped.
 pub fn curves<'a>(points: impl IntoIterator<Item = (&'a StateKey, f64)>) -> Curves {
-    let mut groups: BTreeMap<(&str, State, usize), Vec<(f64, f64)>> = BTreeMap::new();
+    // (regime, state, iteration) -> (fraction injured, value) of each cycle
+    type Group<'k> = (&'k str, State, usize);
+    let mut groups: BTreeMap<Group, Vec<(f64, f64)>> = BTreeMap::new();
     for (k, v) in points {
         groups
             .entry((k.regime.as_str(), k.state, k.iteration))
