@@ -161,6 +161,98 @@ pub struct RegimeConfig {
     /// Augment retraining batches (as the healthy training did for CIFAR-10).
     #[serde(default)]
     pub augment: bool,
+    /// Homeostasis: re-estimate every BatchNorm layer's running statistics from this many
+    /// training images after each injury (measured as the state `recalibrated`) and again after
+    /// retraining, by forward passes in train mode without gradients and a cumulative average
+    /// over the batches, as `torch.optim.swa_utils.update_bn` does. No parameter changes.
+    #[serde(default)]
+    pub recalibrate_bn: Option<usize>,
+    /// Running-statistics momentum of BatchNorm while retraining: a number in (0, 1] or
+    /// `"cumulative"`; PyTorch's 0.1 when absent.
+    #[serde(default)]
+    pub bn_momentum: Option<BnMomentum>,
+    /// Whether BatchNorm updates its running statistics while retraining (`false`: they stay
+    /// frozen and normalise the batches, as in eval mode).
+    #[serde(default = "d_true")]
+    pub bn_train: bool,
+    /// Learning-rate schedule within one retraining: `constant` or `cosine` (to 0 over its steps).
+    #[serde(default)]
+    pub schedule: RetrainSchedule,
+    /// Nesterov momentum (needs momentum > 0).
+    #[serde(default)]
+    pub nesterov: bool,
+    /// Keep the optimizer (its momentum buffers) from one iteration's retraining to the next
+    /// within a cycle, instead of a fresh one each iteration.
+    #[serde(default)]
+    pub keep_optimizer: bool,
+}
+
+/// BatchNorm's running-statistics momentum: `0.1` or `"cumulative"` in a config.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MomentumWord", into = "MomentumWord")]
+pub enum BnMomentum {
+    /// `running = (1 - m) running + m batch`.
+    Fixed(f64),
+    /// The plain average over the batches of the retraining.
+    Cumulative,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum MomentumWord {
+    Number(f64),
+    Word(String),
+}
+
+impl TryFrom<MomentumWord> for BnMomentum {
+    type Error = String;
+    fn try_from(w: MomentumWord) -> Result<Self, String> {
+        match w {
+            MomentumWord::Number(m) => Ok(BnMomentum::Fixed(m)),
+            MomentumWord::Word(s) if s == "cumulative" => Ok(BnMomentum::Cumulative),
+            MomentumWord::Word(s) => Err(format!(
+                "bn_momentum = \"{s}\": expected a number in (0, 1] or \"cumulative\""
+            )),
+        }
+    }
+}
+
+impl From<BnMomentum> for MomentumWord {
+    fn from(m: BnMomentum) -> Self {
+        match m {
+            BnMomentum::Fixed(m) => MomentumWord::Number(m),
+            BnMomentum::Cumulative => MomentumWord::Word("cumulative".into()),
+        }
+    }
+}
+
+/// The learning-rate schedule within one retraining.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetrainSchedule {
+    /// The regime's rate throughout (the papers' setting).
+    #[default]
+    Constant,
+    /// Cosine annealing from the regime's rate to 0 over the retraining's steps.
+    Cosine,
+}
+
+impl RegimeConfig {
+    /// Whether the regime asks anything of BatchNorm layers.
+    pub fn uses_batch_norm(&self) -> bool {
+        self.recalibrate_bn.is_some() || self.bn_momentum.is_some() || !self.bn_train
+    }
+
+    /// The BatchNorm field a model without BatchNorm cannot honour.
+    pub fn batch_norm_field(&self) -> &'static str {
+        if self.recalibrate_bn.is_some() {
+            "recalibrate_bn"
+        } else if self.bn_momentum.is_some() {
+            "bn_momentum"
+        } else {
+            "bn_train"
+        }
+    }
 }
 
 fn d_cycles() -> usize {
@@ -316,6 +408,13 @@ impl ExperimentConfig {
             // or quote they hold.
             if r.name.is_empty() || r.name.contains('/') {
                 return Err(invalid(at, "name must be non-empty without slashes"));
+            }
+            if r.recalibrate_bn == Some(0) {
+                return Err(out_of_range(
+                    format!("{at}.recalibrate_bn"),
+                    0,
+                    "at least 1 image (or leave it out)",
+                ));
             }
             if !r.is_static {
                 r.validate(&at)?;

@@ -2,11 +2,15 @@
 //! variants, paper 001's `vgg19`) and a small CNN for 28x28 inputs; named layers; activation
 //! capture; parameter and FLOP counts.
 pub mod arch;
+#[cfg(feature = "torch")]
+pub mod batchnorm;
 pub mod error;
 #[cfg(feature = "torch")]
 pub mod network;
 
 pub use arch::{widths_by_name, Architecture, LayerSpec, Op, Stage, BENCH_WIDTHS, VGG19_WIDTHS};
+#[cfg(feature = "torch")]
+pub use batchnorm::BnMode;
 pub use error::ModelError;
 #[cfg(feature = "torch")]
 pub use network::Network;

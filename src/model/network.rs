@@ -1,7 +1,9 @@
 //! The network built from an [`Architecture`] on libtorch, with activation capture by layer name.
 use super::arch::{Architecture, Op};
+use super::batchnorm::{self, BnMode};
 use super::error::ModelError;
-use tch::nn::{self, ModuleT};
+use std::cell::Cell;
+use tch::nn;
 use tch::Tensor;
 
 enum Module {
@@ -19,36 +21,59 @@ pub struct Network {
     /// What it is.
     pub arch: Architecture,
     modules: Vec<(String, Module)>,
+    bn_mode: Cell<BnMode>,
+    bn_batches: Cell<u64>,
+}
+
+/// PyTorch's bound for `nn.Conv2d` and `nn.Linear`: weights by `kaiming_uniform_(a=sqrt(5))`,
+/// that is uniform in +-sqrt(6 / ((1 + 5) fan_in)) = +-1/sqrt(fan_in), and biases uniform in the
+/// same +-1/sqrt(fan_in).
+fn torch_uniform(fan_in: usize) -> nn::Init {
+    let bound = 1.0 / (fan_in as f64).sqrt();
+    nn::Init::Uniform {
+        lo: -bound,
+        up: bound,
+    }
 }
 
 impl Network {
-    /// Builds the network's parameters under `root`, initialised as PyTorch initialises
-    /// `nn.Conv2d`, `nn.BatchNorm2d` and `nn.Linear` (Kaiming-uniform weights with a = sqrt(5),
-    /// biases uniform in +-1/sqrt(fan_in), BatchNorm scale 1 and shift 0).
+    /// Builds the network's parameters under `root`, drawn from the distributions PyTorch draws
+    /// `nn.Conv2d`, `nn.BatchNorm2d` and `nn.Linear` from: weights Kaiming-uniform with
+    /// a = sqrt(5) (uniform in +-1/sqrt(fan_in)), biases uniform in +-1/sqrt(fan_in), BatchNorm
+    /// scale 1 and shift 0, running mean 0 and variance 1. BatchNorm starts in
+    /// [`BnMode::Momentum`] 0.1, PyTorch's default.
     pub fn new(root: &nn::Path, arch: &Architecture) -> Result<Network, ModelError> {
         let mut modules = Vec::new();
         for l in arch.layers()? {
             let p = root / l.name.as_str();
             let m = match l.op {
                 Op::Conv { cin, cout } => {
-                    let bound = 1.0 / ((cin * 9) as f64).sqrt();
                     let cfg = nn::ConvConfig {
                         padding: 1,
-                        bs_init: nn::Init::Uniform {
-                            lo: -bound,
-                            up: bound,
-                        },
+                        ws_init: torch_uniform(cin * 9),
+                        bs_init: torch_uniform(cin * 9),
                         ..Default::default()
                     };
                     Module::Conv(nn::conv2d(&p, cin as i64, cout as i64, 3, cfg))
                 }
                 Op::BatchNorm { channels } => {
-                    Module::BatchNorm(nn::batch_norm2d(&p, channels as i64, Default::default()))
+                    let cfg = nn::BatchNormConfig {
+                        ws_init: nn::Init::Const(1.0),
+                        bs_init: nn::Init::Const(0.0),
+                        momentum: batchnorm::DEFAULT_MOMENTUM,
+                        ..Default::default()
+                    };
+                    Module::BatchNorm(nn::batch_norm2d(&p, channels as i64, cfg))
                 }
                 Op::Relu => Module::Relu,
                 Op::MaxPool => Module::MaxPool,
                 Op::Linear { fin, fout } => {
-                    Module::Linear(nn::linear(&p, fin as i64, fout as i64, Default::default()))
+                    let cfg = nn::LinearConfig {
+                        ws_init: torch_uniform(fin),
+                        bs_init: Some(torch_uniform(fin)),
+                        bias: true,
+                    };
+                    Module::Linear(nn::linear(&p, fin as i64, fout as i64, cfg))
                 }
                 Op::Dropout { p } => Module::Dropout(p),
             };
@@ -57,7 +82,28 @@ impl Network {
         Ok(Network {
             arch: arch.clone(),
             modules,
+            bn_mode: Cell::new(BnMode::default()),
+            bn_batches: Cell::new(0),
         })
+    }
+
+    /// How BatchNorm treats its running statistics in train mode from now on; a cumulative
+    /// average starts afresh.
+    pub fn set_bn_mode(&self, mode: BnMode) {
+        self.bn_mode.set(mode);
+        self.bn_batches.set(0);
+    }
+
+    /// The current BatchNorm mode.
+    pub fn bn_mode(&self) -> BnMode {
+        self.bn_mode.get()
+    }
+
+    /// Whether the network has BatchNorm layers.
+    pub fn has_batch_norm(&self) -> bool {
+        self.modules
+            .iter()
+            .any(|(_, m)| matches!(m, Module::BatchNorm(_)))
     }
 
     /// Names of all layers in forward order.
@@ -101,7 +147,9 @@ impl Network {
         for (name, m) in &self.modules {
             h = match m {
                 Module::Conv(c) => h.apply(c),
-                Module::BatchNorm(b) => b.forward_t(&h, train),
+                Module::BatchNorm(b) => {
+                    batchnorm::forward(b, &h, train, self.bn_mode.get(), self.bn_batches.get())
+                }
                 // In place, as PyTorch's ReLU(inplace=True), unless the input is a captured
                 // activation, which must keep its values.
                 Module::Relu if !captured => h.relu_(),
@@ -123,6 +171,76 @@ impl Network {
                 }
             }
         }
+        if train {
+            self.bn_batches.set(self.bn_batches.get() + 1);
+        }
         (h, slots.into_iter().flatten().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind};
+
+    /// The drawn parameters follow PyTorch's `reset_parameters`: weights and biases uniform in
+    /// +-1/sqrt(fan_in) (so their variance is bound^2 / 3), BatchNorm scale exactly 1 and shift 0.
+    #[test]
+    fn parameters_are_drawn_as_pytorch_draws_them() {
+        tch::manual_seed(11);
+        let arch = Architecture::vgg19_bn("64,M,128,M", 10);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let _net = Network::new(&vs.root(), &arch).unwrap();
+        let vars = vs.variables();
+        let mut checked = 0;
+        for l in arch.layers().unwrap() {
+            let fan_in = match l.op {
+                Op::Conv { cin, .. } => cin * 9,
+                Op::Linear { fin, .. } => fin,
+                Op::BatchNorm { .. } => {
+                    let w = &vars[&format!("{}.weight", l.name)];
+                    let b = &vars[&format!("{}.bias", l.name)];
+                    assert_eq!(w.min().double_value(&[]), 1.0);
+                    assert_eq!(w.max().double_value(&[]), 1.0);
+                    assert_eq!(b.abs().max().double_value(&[]), 0.0);
+                    assert_eq!(
+                        vars[&format!("{}.running_var", l.name)]
+                            .mean(Kind::Double)
+                            .double_value(&[]),
+                        1.0
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            let bound = 1.0 / (fan_in as f64).sqrt();
+            for part in ["weight", "bias"] {
+                let t = vars[&format!("{}.{part}", l.name)].to_kind(Kind::Double);
+                let max = t.abs().max().double_value(&[]);
+                assert!(
+                    max <= bound,
+                    "{}.{part}: |w| up to {max}, bound {bound}",
+                    l.name
+                );
+                if t.numel() >= 4096 {
+                    // Uniform: variance bound^2 / 3; tch's default (Kaiming with the ReLU gain)
+                    // would give 6 times that.
+                    let var = t.var(false).double_value(&[]);
+                    let want = bound * bound / 3.0;
+                    assert!(
+                        (var / want - 1.0).abs() < 0.05,
+                        "{}.{part}: variance {var} vs {want}",
+                        l.name
+                    );
+                    assert!(
+                        max > 0.99 * bound,
+                        "{}.{part} does not fill its range",
+                        l.name
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 2, "too few large tensors checked");
     }
 }

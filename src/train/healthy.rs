@@ -240,8 +240,14 @@ pub fn train_healthy(
     bar.set_position((rows.len() * steps_per_epoch) as u64);
     for epoch in rows.len()..spec.train.epochs {
         let t0 = std::time::Instant::now();
-        tch::manual_seed(crate::seed::derive(spec.seed, &[crate::seed::stream::HEALTHY_EPOCH_TORCH, epoch as u64]) as i64);
-        let mut rng = crate::seed::rng(spec.seed, &[crate::seed::stream::HEALTHY_EPOCH_ORDER, epoch as u64]);
+        tch::manual_seed(crate::seed::derive(
+            spec.seed,
+            &[crate::seed::stream::HEALTHY_EPOCH_TORCH, epoch as u64],
+        ) as i64);
+        let mut rng = crate::seed::rng(
+            spec.seed,
+            &[crate::seed::stream::HEALTHY_EPOCH_ORDER, epoch as u64],
+        );
         let stats = train_epoch(
             &net,
             &mut opt,
