@@ -7,6 +7,7 @@ pub mod figures;
 pub mod html;
 pub mod paper;
 pub mod results;
+pub mod style;
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};

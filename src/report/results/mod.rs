@@ -1,6 +1,11 @@
 //! Reading a results directory (the report knows nothing else of the project): the tables,
 //! the CKA matrices, the RDMs and the run record. A partial directory reads as what exists.
-use crate::results::{read_table, EpochRow, MetricRow, PathwayRow, StateKey, SummaryRow, TauRow};
+//! What the figures draw is prepared from them in [`prepare`].
+pub mod prepare;
+
+pub use prepare::{pathways_by_state, Level};
+
+use crate::results::{read_table, EpochRow, MetricRow, PathwayRow, SummaryRow, TauRow};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -123,21 +128,4 @@ impl Results {
     pub fn classes(&self) -> usize {
         self.classes
     }
-}
-
-/// Mean Jaccard overlap over layers of each state in `pathways.csv`, in the order first seen.
-pub fn pathways_by_state(rows: &[PathwayRow]) -> Vec<(StateKey, f64)> {
-    let mut out: Vec<(StateKey, Vec<f64>)> = Vec::new();
-    for r in rows {
-        match out.iter_mut().find(|(k, _)| *k == r.key) {
-            Some((_, js)) => js.push(r.jaccard),
-            None => out.push((r.key.clone(), vec![r.jaccard])),
-        }
-    }
-    out.into_iter()
-        .map(|(k, js)| {
-            let mean = js.iter().sum::<f64>() / js.len() as f64;
-            (k, mean)
-        })
-        .collect()
 }

@@ -1,0 +1,127 @@
+//! Layer-wise CKA against the healthy model at one injury level (paper 000 Fig. 3): the mean
+//! matrices after the injury and after retraining, and their diagonals (each layer against the
+//! same layer of the healthy model).
+use super::Figure;
+use crate::report::results::{Level, Results};
+use crate::report::style::{
+    both, draw_colourbar, draw_heatmap, legend, line, pe, series_colour, SIZE,
+};
+use crate::results::State;
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The `cka_heatmaps_PCT` figure of `regime` at `at`: the injured and retrained matrices, mean
+/// over cycles, side by side; none without injured matrices there.
+pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
+    let Some((inj, cycles)) = r.mean_cka(regime, at.iteration, State::Injured) else {
+        return Ok(None);
+    };
+    let ret = r
+        .mean_cka(regime, at.iteration, State::Retrained)
+        .map(|r| r.0);
+    let frac = at.fraction;
+    let png = both!(
+        dir,
+        format!("cka_heatmaps_{}", at.percent()),
+        (1300, 600),
+        |root: &DrawingArea<_, Shift>| -> Result<()> {
+            let (left, bar) = root.split_horizontally(1170);
+            let panels = left.split_evenly((1, 2));
+            let axes = ("layer (model under test)", "layer (healthy)");
+            draw_heatmap(
+                &panels[0],
+                &format!(
+                    "{regime}: injured, {:.0} % (mean of {cycles} cycles)",
+                    100.0 * frac
+                ),
+                &inj,
+                axes,
+            )?;
+            if let Some(ret) = &ret {
+                draw_heatmap(
+                    &panels[1],
+                    &format!("{regime}: retrained, {:.0} %", 100.0 * frac),
+                    ret,
+                    axes,
+                )?;
+            }
+            draw_colourbar(&bar, "CKA")
+        }
+    );
+    Ok(Some(Figure {
+        png,
+        title: format!(
+            "Layer-wise CKA against the healthy model at {:.0} % injured",
+            100.0 * frac
+        ),
+        caption: "M[i][j] = linear CKA(layer i of the healthy model, layer j of the injured / retrained model), mean over cycles; grey: undefined (constant layer).".into(),
+    }))
+}
+
+/// The `cka_diagonal_PCT` figure of `regime` at `at`: the diagonals of the mean injured and
+/// retrained matrices against the layer; none without injured matrices there.
+pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
+    let Some((inj, _)) = r.mean_cka(regime, at.iteration, State::Injured) else {
+        return Ok(None);
+    };
+    let ret = r
+        .mean_cka(regime, at.iteration, State::Retrained)
+        .map(|r| r.0);
+    let frac = at.fraction;
+    let layers = &r.cka_layers;
+    let png = both!(
+        dir,
+        format!("cka_diagonal_{}", at.percent()),
+        SIZE,
+        |root: &DrawingArea<_, Shift>| -> Result<()> {
+            let l = inj.nrows();
+            let mut chart = ChartBuilder::on(root)
+                .caption(
+                    format!("1:1 layer CKA at {:.0} % injured ({regime})", 100.0 * frac),
+                    ("sans-serif", 22),
+                )
+                .margin(12)
+                .x_label_area_size(45)
+                .y_label_area_size(60)
+                .build_cartesian_2d(-0.5f64..l as f64 - 0.5, 0f64..1.05f64)
+                .map_err(pe)?;
+            chart
+                .configure_mesh()
+                .x_desc("layer")
+                .x_labels(l.min(20))
+                .y_desc("CKA(healthy, model)")
+                .x_label_formatter(&|x| {
+                    // Ticks fall on whole layer indices only.
+                    if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
+                        layers.get(x.round() as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .label_style(("sans-serif", 12))
+                .draw()
+                .map_err(pe)?;
+            for (k, (m, name)) in [(Some(&inj), "injured"), (ret.as_ref(), "retrained")]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(m) = m else { continue };
+                let colour = series_colour(k, 2);
+                let pts: Vec<(f64, f64)> = (0..l)
+                    .map(|i| (i as f64, m[[i, i]]))
+                    .filter(|p| p.1.is_finite())
+                    .collect();
+                line(&mut chart, &pts, colour, name, false)?;
+            }
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            Ok(())
+        }
+    );
+    Ok(Some(Figure {
+        png,
+        title: "1:1 layer CKA".into(),
+        caption: "The diagonal of the CKA matrices: each layer against the same layer of the healthy model.".into(),
+    }))
+}

@@ -1,0 +1,52 @@
+//! The papers' figures, as PNG and SVG, one function per family, drawn by [`draw_all`] in this
+//! order: accuracy against the fraction injured with +-1 sd bands (paper 000 Fig. 2, paper 001
+//! Fig. 2A; [`accuracy`]), Kendall's tau (paper 001 Fig. 2B; [`tau`]), pathway overlap
+//! ([`pathways`]), then at each injury level CKA heatmaps and diagonals (paper 000 Fig. 3;
+//! [`cka`]) and RDMs sorted by class (paper 001 Fig. 3; [`rdms`]), and last the healthy model's
+//! training ([`training`]). The shared style is in [`crate::report::style`]; what the figures
+//! draw is prepared by [`Results`]. [`line_chart`] and [`image_grid`] draw the plasticity
+//! demos' figures in the same style.
+pub mod accuracy;
+pub mod cka;
+mod demos;
+pub mod pathways;
+pub mod rdms;
+pub mod tau;
+pub mod training;
+
+pub use demos::{image_grid, line_chart};
+
+use super::results::Results;
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+/// One figure of the report: its file, title and caption.
+pub struct Figure {
+    /// The PNG (an SVG lies beside it).
+    pub png: PathBuf,
+    /// Title.
+    pub title: String,
+    /// What it shows.
+    pub caption: String,
+}
+
+/// Draws every figure the results allow into `dir`.
+///
+/// `levels` are the fractions injured (e.g. 0.6) at which CKA heatmaps, diagonals and RDMs are
+/// drawn (the nearest iteration of each, for the regime [`Results::cka_regime`] picks).
+pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> {
+    super::style::register_font();
+    std::fs::create_dir_all(dir)?;
+    let mut figs = accuracy::accuracy(r, dir)?;
+    figs.extend(tau::tau(r, dir)?);
+    figs.extend(pathways::pathways(r, dir)?);
+    if let Some(regime) = r.cka_regime() {
+        for at in r.levels_near(&regime, levels) {
+            figs.extend(cka::cka_heatmaps(r, dir, &regime, at)?);
+            figs.extend(cka::cka_diagonal(r, dir, &regime, at)?);
+            figs.extend(rdms::rdms(r, dir, &regime, at)?);
+        }
+    }
+    figs.extend(training::training(r, dir)?);
+    Ok(figs)
+}

@@ -1,0 +1,53 @@
+//! RDMs sorted by class (paper 001 Fig. 3): the healthy model's, and cycle 0's after the injury
+//! and after retraining at one injury level, on one colour scale.
+use super::Figure;
+use crate::report::results::{Level, Results};
+use crate::report::style::{both, draw_colourbar, draw_heatmap};
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The `rdms_PCT` figure of `regime` at `at`; none without the healthy RDM or the images'
+/// labels.
+pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
+    let Some(healthy) = r.rdm_by_class("healthy") else {
+        return Ok(None);
+    };
+    let (it, frac) = (at.iteration, at.fraction);
+    let mut panels = vec![("healthy".to_string(), healthy)];
+    for st in ["injured", "retrained"] {
+        if let Some(m) = r.rdm_by_class(&format!("{regime}_c0_i{it}_{st}")) {
+            panels.push((format!("{st}, {:.0} %", 100.0 * frac), m));
+        }
+    }
+    let vmax = panels
+        .iter()
+        .flat_map(|p| p.1.iter().copied())
+        .fold(0.0f64, f64::max)
+        .max(1e-12);
+    let png = both!(
+        dir,
+        format!("rdms_{}", at.percent()),
+        (1350, 470),
+        |root: &DrawingArea<_, Shift>| -> Result<()> {
+            let (left, bar) = root.split_horizontally(1220);
+            let areas = left.split_evenly((1, 3));
+            for (area, (title, m)) in areas.iter().zip(&panels) {
+                let scaled = m.mapv(|v| v / vmax);
+                draw_heatmap(
+                    area,
+                    &format!("RDM {title}"),
+                    &scaled,
+                    ("image (sorted by class)", "image (sorted by class)"),
+                )?;
+            }
+            draw_colourbar(&bar, &format!("1-r / {vmax:.2}"))
+        }
+    );
+    Ok(Some(Figure {
+        png,
+        title: "RDMs sorted by class".into(),
+        caption: format!("1 - Pearson r between the penultimate-layer activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}."),
+    }))
+}

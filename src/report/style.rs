@@ -1,0 +1,277 @@
+//! The figures' shared style: the font, the colours, the PNG + SVG renderer (`both!`) and the
+//! drawing blocks every figure family uses (legend, lines with dots, curves with +-1 sd bands,
+//! heatmaps and their colour bar). Colours come from viridis; text uses the DejaVu Sans font
+//! built into the program, so figures render on machines without fontconfig or system fonts.
+use crate::results::{Curves, State};
+use anyhow::{anyhow, Result};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
+
+static FONT: std::sync::Once = std::sync::Once::new();
+
+/// Registers the built-in DejaVu Sans as `sans-serif` in every style (once per process).
+pub fn register_font() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        for style in [
+            FontStyle::Normal,
+            FontStyle::Bold,
+            FontStyle::Italic,
+            FontStyle::Oblique,
+        ] {
+            let _ = plotters::style::register_font("sans-serif", style, bytes);
+        }
+    });
+}
+
+/// A plotters error as an `anyhow` one.
+pub fn pe<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing failed: {e:?}")
+}
+
+/// The viridis colour at `t` in [0, 1] (clamped).
+pub fn viridis(t: f64) -> RGBColor {
+    ViridisRGB::get_color(t.clamp(0.0, 1.0) as f32)
+}
+
+/// Colour of the i-th of n series: spread over viridis, avoiding its faint yellow end.
+pub fn series_colour(i: usize, n: usize) -> RGBColor {
+    viridis(if n <= 1 {
+        0.3
+    } else {
+        0.85 * i as f64 / (n - 1) as f64
+    })
+}
+
+/// Renders a figure to `NAME.png` and `NAME.svg` in `dir` and evaluates to the PNG's path;
+/// `$draw` (a closure taking the root drawing area and returning `anyhow::Result<()>`) is
+/// instantiated for each backend. Use it in a function returning `anyhow::Result`.
+macro_rules! both {
+    ($dir:expr, $name:expr, $size:expr, $draw:expr) => {{
+        use plotters::prelude::IntoDrawingArea as _;
+        let png: std::path::PathBuf = $dir.join(format!("{}.png", $name));
+        let svg: std::path::PathBuf = $dir.join(format!("{}.svg", $name));
+        {
+            let root = plotters::prelude::BitMapBackend::new(&png, $size).into_drawing_area();
+            root.fill(&plotters::prelude::WHITE)
+                .map_err($crate::report::style::pe)?;
+            $draw(&root)?;
+            root.present().map_err($crate::report::style::pe)?;
+        }
+        {
+            let root = plotters::prelude::SVGBackend::new(&svg, $size).into_drawing_area();
+            root.fill(&plotters::prelude::WHITE)
+                .map_err($crate::report::style::pe)?;
+            $draw(&root)?;
+            root.present().map_err($crate::report::style::pe)?;
+        }
+        png
+    }};
+}
+pub(crate) use both;
+
+/// The size of a single-chart figure, in pixels.
+pub const SIZE: (u32, u32) = (900, 600);
+
+/// A chart with f64 axes.
+pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The legend box, in the same style on every figure.
+pub fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font(("sans-serif", 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(pe)
+}
+
+/// A labelled line with a dot at every point; dashed when `dashed`.
+pub fn line<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    xy: &[(f64, f64)],
+    colour: RGBColor,
+    label: &str,
+    dashed: bool,
+) -> Result<()> {
+    let style = colour.stroke_width(2);
+    let series = if dashed {
+        chart
+            .draw_series(DashedLineSeries::new(xy.to_vec(), 8, 5, style))
+            .map_err(pe)?
+    } else {
+        chart
+            .draw_series(LineSeries::new(xy.to_vec(), style))
+            .map_err(pe)?
+    };
+    series
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+    chart
+        .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+        .map_err(pe)?;
+    Ok(())
+}
+
+/// What a curve chart shows: its caption, y axis and y range, and the curves (one colour per
+/// regime of `regimes`; x is the fraction injured, drawn in %).
+pub struct CurvePlot<'a> {
+    /// The caption.
+    pub title: &'a str,
+    /// The y axis' description.
+    pub y_desc: &'a str,
+    /// The curves: mean +- sd per (regime, state).
+    pub curves: &'a Curves,
+    /// Regime names in run order (they pick the colours).
+    pub regimes: &'a [String],
+    /// The y range.
+    pub y_range: (f64, f64),
+}
+
+/// Draws curves against the percentage of synapses injured, each with a +-1 sd band (solid:
+/// retrained, dashed: any other state), after an optional dashed grey horizontal reference line
+/// `(y, label)`; returns the chart, its legend not yet drawn, for more marks.
+pub fn curves_chart<'a, DB: DrawingBackend + 'a>(
+    root: &'a DrawingArea<DB, Shift>,
+    plot: &CurvePlot,
+    hline: Option<(f64, &str)>,
+) -> Result<Chart<'a, DB>> {
+    let CurvePlot {
+        title,
+        y_desc,
+        curves,
+        regimes,
+        y_range,
+    } = *plot;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..100f64, y_range.0..y_range.1)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .x_desc("synapses injured (%)")
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(pe)?;
+    if let Some((y, label)) = hline {
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, y), (100.0, y)],
+                6,
+                4,
+                BLACK.mix(0.6).stroke_width(1),
+            ))
+            .map_err(pe)?
+            .label(label)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.6)));
+    }
+    for ((regime, state), pts) in curves {
+        let i = regimes.iter().position(|r| r == regime).unwrap_or(0);
+        let colour = series_colour(i, regimes.len());
+        let xy: Vec<(f64, f64)> = pts.iter().map(|p| (100.0 * p.0, p.1)).collect();
+        let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (100.0 * p.0, p.1 + p.2)).collect();
+        band.extend(pts.iter().rev().map(|p| (100.0 * p.0, p.1 - p.2)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15))))
+            .map_err(pe)?;
+        let retrained = *state == State::Retrained;
+        let label = if retrained {
+            format!("{regime} retrained (solid)")
+        } else {
+            format!("{regime} {state} (dashed)")
+        };
+        line(&mut chart, &xy, colour, &label, !retrained)?;
+    }
+    Ok(chart)
+}
+
+/// A curve chart ([`curves_chart`]) with its legend in the lower left and nothing else.
+pub fn draw_curves<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    plot: &CurvePlot,
+) -> Result<()> {
+    let mut chart = curves_chart(root, plot, None)?;
+    legend(&mut chart, SeriesLabelPosition::LowerLeft)
+}
+
+/// A square heatmap of `m` (values in [0, 1] coloured by viridis, non-finite ones grey), row i
+/// at y = i, column j at x = j, with axis descriptions `axes` (x, y).
+pub fn draw_heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    m: &ndarray::Array2<f64>,
+    axes: (&str, &str),
+) -> Result<()> {
+    let l = m.nrows() as i32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(35)
+        .y_label_area_size(40)
+        .build_cartesian_2d(0..l, 0..l)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .label_style(("sans-serif", 11))
+        .draw()
+        .map_err(pe)?;
+    chart
+        .draw_series((0..l).flat_map(|i| {
+            (0..l).map(move |j| {
+                let v = m[[i as usize, j as usize]];
+                let c = if v.is_finite() {
+                    viridis(v)
+                } else {
+                    RGBColor(200, 200, 200)
+                };
+                Rectangle::new([(j, i), (j + 1, i + 1)], c.filled())
+            })
+        }))
+        .map_err(pe)?;
+    Ok(())
+}
+
+/// The viridis colour bar from 0 to 1 beside heatmaps, captioned `label`.
+pub fn draw_colourbar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+) -> Result<()> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(20)
+        .margin_right(45)
+        .y_label_area_size(40)
+        .caption(label, ("sans-serif", 13))
+        .build_cartesian_2d(0..1, 0f64..1f64)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .label_style(("sans-serif", 11))
+        .draw()
+        .map_err(pe)?;
+    chart
+        .draw_series((0..100).map(|k| {
+            Rectangle::new(
+                [(0, k as f64 / 100.0), (1, (k + 1) as f64 / 100.0)],
+                viridis(k as f64 / 100.0).filled(),
+            )
+        }))
+        .map_err(pe)?;
+    Ok(())
+}
