@@ -264,7 +264,15 @@ impl Architecture {
                 }
             }
         }
-        let mut f = c * hw * hw;
+        let mut f = c
+            .checked_mul(hw)
+            .and_then(|f| f.checked_mul(hw))
+            .ok_or_else(|| {
+                format!(
+                    "{c} channels of {hw}x{hw} (widths `{}`, input size {}) are too many features",
+                    self.widths, self.image_size
+                )
+            })?;
         for &h in &self.hidden {
             out.push(LayerSpec {
                 name: name("linear"),
