@@ -208,9 +208,9 @@ impl ExperimentConfig {
                     r.momentum
                 ));
             }
-            if r.weight_decay < 0.0 {
+            if !(r.weight_decay >= 0.0 && r.weight_decay.is_finite()) {
                 return Err(format!(
-                    "{at}.weight_decay = {} is out of range: expected >= 0",
+                    "{at}.weight_decay = {} is out of range: expected a finite number >= 0",
                     r.weight_decay
                 ));
             }

@@ -48,9 +48,9 @@ impl TrainConfig {
         if self.sgd.nesterov && self.sgd.momentum == 0.0 {
             return Err("nesterov needs momentum > 0 (as in torch.optim.SGD)".into());
         }
-        if self.sgd.weight_decay < 0.0 {
+        if !(self.sgd.weight_decay >= 0.0 && self.sgd.weight_decay.is_finite()) {
             return Err(format!(
-                "weight_decay {} is out of range: expected >= 0",
+                "weight_decay {} is out of range: expected a finite number >= 0",
                 self.sgd.weight_decay
             ));
         }
