@@ -2,7 +2,7 @@
 //! ...) plus a JSON sidecar with the architecture, data set, normalisation, accuracy and the
 //! atrophy version. `model.safetensors` goes with `model.json`.
 use crate::data::Normalization;
-use crate::model::{Architecture, Network};
+use crate::model::{Architecture, Network, Op};
 use crate::results::Evaluation;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -190,6 +190,7 @@ pub fn load(
 ) -> Result<(nn::VarStore, Network, CheckpointMeta), CheckpointError> {
     let meta = read_meta(checkpoint)?;
     let (weights, sidecar) = paths(checkpoint);
+    check_meta(&meta, &sidecar, &weights)?;
     let vs = nn::VarStore::new(device);
     let net = Network::new(&vs.root(), &meta.architecture).map_err(|m| CheckpointError::File {
         path: sidecar,
@@ -197,4 +198,62 @@ pub fn load(
     })?;
     load_into(&weights, &vs, &meta.architecture)?;
     Ok((vs, net, meta))
+}
+
+/// Checks what a sidecar says before a network is allocated from it: an architecture whose
+/// parameters fit in the weights file beside it (at least a byte each; a sidecar claiming 2^40
+/// weights is an error, not an allocation), with no empty input or layer, and one finite mean and
+/// one positive standard deviation per input channel.
+fn check_meta(
+    meta: &CheckpointMeta,
+    sidecar: &Path,
+    weights: &Path,
+) -> Result<(), CheckpointError> {
+    let err = |message: String| CheckpointError::File {
+        path: sidecar.into(),
+        message,
+    };
+    let a = &meta.architecture;
+    if a.in_channels == 0 || a.image_size == 0 || a.hidden.contains(&0) {
+        return Err(err(format!(
+            "invalid architecture: in_channels {}, image_size {}, hidden {:?}: expected each to be at least 1",
+            a.in_channels, a.image_size, a.hidden
+        )));
+    }
+    let layers = a
+        .layers()
+        .map_err(|m| err(format!("invalid architecture: {m}")))?;
+    let params = layers.iter().try_fold(0usize, |sum, l| {
+        let n = match l.op {
+            Op::Conv { cin, cout } => cin.checked_mul(9)?.checked_mul(cout)?.checked_add(cout)?,
+            Op::BatchNorm { channels } => channels.checked_mul(4)?,
+            Op::Linear { fin, fout } => fin.checked_mul(fout)?.checked_add(fout)?,
+            _ => 0,
+        };
+        sum.checked_add(n)
+    });
+    let bytes = std::fs::metadata(weights).map(|m| m.len()).unwrap_or(0);
+    if params.is_none_or(|p| p as u64 > bytes) {
+        return Err(err(format!(
+            "invalid architecture: {} (widths {}) has {}, more than {} of {bytes} bytes can hold",
+            a.kind,
+            a.widths,
+            params.map_or("more than 2^64 parameters".into(), |p| format!(
+                "{p} parameters"
+            )),
+            weights.display()
+        )));
+    }
+    let n = &meta.normalization;
+    if n.mean.len() != a.in_channels
+        || n.std.len() != a.in_channels
+        || !n.mean.iter().all(|m| m.is_finite())
+        || !n.std.iter().all(|s| s.is_finite() && *s > 0.0)
+    {
+        return Err(err(format!(
+            "invalid normalization: mean {:?}, std {:?}: expected a finite mean and a positive std for each of the {} input channels",
+            n.mean, n.std, a.in_channels
+        )));
+    }
+    Ok(())
 }

@@ -91,6 +91,7 @@ impl NpyFile {
         let path = path.as_ref().to_path_buf();
         let err = |m: String| AnalysisError::io(&path, m);
         let mut f = File::open(&path).map_err(|e| err(format!("cannot open: {e}")))?;
+        let file_len = f.metadata().map_err(|e| err(e.to_string()))?.len();
         let mut pre = [0u8; 10];
         f.read_exact(&mut pre)
             .map_err(|e| err(format!("not a .npy file (too short): {e}")))?;
@@ -109,6 +110,11 @@ impl NpyFile {
             }
             v => return Err(err(format!("unsupported .npy format version {v}"))),
         };
+        if start + len as u64 > file_len {
+            return Err(err(format!(
+                "truncated header: it claims {len} bytes, the file has {file_len}"
+            )));
+        }
         let mut h = vec![0u8; len];
         f.read_exact(&mut h)
             .map_err(|e| err(format!("truncated header: {e}")))?;
@@ -129,15 +135,29 @@ impl NpyFile {
         let fortran_order = field(&h, "fortran_order")
             .ok_or_else(|| bad("fortran_order"))?
             .starts_with("True");
-        let shape_txt = field(&h, "shape").ok_or_else(|| bad("shape"))?;
+        let shape_txt = field(&h, "shape")
+            .and_then(|s| s.strip_prefix('('))
+            .ok_or_else(|| bad("shape"))?;
         let close = shape_txt.find(')').ok_or_else(|| bad("shape"))?;
-        let shape = shape_txt[1..close]
+        let shape = shape_txt[..close]
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| s.trim_end_matches('L').parse::<usize>())
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|_| bad("shape"))?;
+        // Every size computed from the shape (rows x row length x element size) must fit in
+        // memory's address range; empty axes aside, a larger shape cannot be in any file.
+        let bytes = shape
+            .iter()
+            .filter(|&&d| d > 0)
+            .try_fold(dtype.size(), |b, &d| b.checked_mul(d))
+            .filter(|&b| b <= isize::MAX as usize);
+        if bytes.is_none() {
+            return Err(err(format!(
+                "shape {shape:?} is too large: expected one whose data fits in a file"
+            )));
+        }
         Ok(Self {
             path,
             dtype,
@@ -165,6 +185,15 @@ impl NpyFile {
     fn read_elems<T: Real>(&self, start: usize, count: usize) -> Result<Vec<T>> {
         let mut f = File::open(&self.path).map_err(|e| self.err(e))?;
         let size = self.dtype.size();
+        // Check the length before allocating: a header may claim more than the file holds.
+        let file_len = f.metadata().map_err(|e| self.err(e))?.len();
+        let end = self.data_offset + ((start + count) * size) as u64;
+        if end > file_len {
+            return Err(self.err(format!(
+                "data shorter than the header's shape {:?}: {} bytes, expected at least {end}",
+                self.shape, file_len
+            )));
+        }
         f.seek(SeekFrom::Start(self.data_offset + (start * size) as u64))
             .map_err(|e| self.err(e))?;
         let mut bytes = vec![0u8; count * size];

@@ -50,7 +50,7 @@ pub fn read_cifar10_with(path: &Path, records_per_batch: usize) -> Result<Split>
             batches[slot] = Some(bytes);
         }
     } else {
-        read_archive(path, &mut batches)?;
+        read_archive(path, records_per_batch, &mut batches)?;
     }
     let mut train = empty();
     let mut test = empty();
@@ -90,8 +90,8 @@ fn empty() -> Dataset {
     }
 }
 
-/// Streams the gzipped tar and keeps the batch files' bytes.
-fn read_archive(path: &Path, batches: &mut [Option<Vec<u8>>]) -> Result<()> {
+/// Streams the gzipped tar and keeps the batch files' bytes (each `records` records long).
+fn read_archive(path: &Path, records: usize, batches: &mut [Option<Vec<u8>>]) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
     let mut archive = tar::Archive::new(gz);
@@ -114,6 +114,17 @@ fn read_archive(path: &Path, batches: &mut [Option<Vec<u8>>]) -> Result<()> {
             .chain([&TEST_FILE])
             .position(|f| *f == name);
         if let Some(slot) = slot {
+            // The size comes from the tar header: check it before allocating that much.
+            let expected = records.saturating_mul(RECORD_BYTES);
+            if entry.size() > expected as u64 {
+                return Err(DataError::format(
+                    path.join(&name),
+                    format!(
+                        "wrong size: {} bytes, expected {expected} ({records} records of {RECORD_BYTES} bytes)",
+                        entry.size()
+                    ),
+                ));
+            }
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             entry.read_to_end(&mut bytes).map_err(corrupt)?;
             batches[slot] = Some(bytes);

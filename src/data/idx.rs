@@ -81,8 +81,15 @@ fn header(bytes: &[u8], path: &Path, magic: u32, dims: usize) -> Result<Vec<usiz
         ));
     }
     let sizes: Vec<usize> = (1..=dims).map(|i| word(i) as usize).collect();
-    let expected = need + sizes.iter().product::<usize>();
-    if bytes.len() != expected {
+    if sizes.contains(&0) {
+        return Err(DataError::format(
+            path,
+            format!("empty: dimensions {sizes:?}, expected every dimension to be at least 1"),
+        ));
+    }
+    // In u128: three u32 sizes may multiply past u64.
+    let expected = need as u128 + sizes.iter().map(|&s| s as u128).product::<u128>();
+    if bytes.len() as u128 != expected {
         return Err(DataError::format(
             path,
             format!(

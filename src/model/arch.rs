@@ -265,7 +265,15 @@ impl Architecture {
                 }
             }
         }
-        let mut f = c * hw * hw;
+        let mut f = c
+            .checked_mul(hw)
+            .and_then(|f| f.checked_mul(hw))
+            .ok_or_else(|| ModelError::TooManyFeatures {
+                channels: c,
+                map: hw,
+                widths: self.widths.clone(),
+                image_size: self.image_size,
+            })?;
         for &h in &self.hidden {
             out.push(LayerSpec {
                 name: name("linear"),

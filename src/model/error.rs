@@ -28,6 +28,18 @@ pub enum ModelError {
         /// The allowed range, e.g. `0 <= p < 1`.
         expected: String,
     },
+    /// The last feature map holds more features than the machine can count.
+    #[error("{channels} channels of {map}x{map} (widths `{widths}`, input size {image_size}) are too many features")]
+    TooManyFeatures {
+        /// Channels of the last map.
+        channels: usize,
+        /// Its side.
+        map: usize,
+        /// The widths.
+        widths: String,
+        /// The input size.
+        image_size: usize,
+    },
     /// The input is too small for the number of max-pools in the widths.
     #[error(
         "widths `{widths}`: a max-pool meets a {map}x{map} map; input size {image_size} does not survive that many pools"

@@ -55,11 +55,11 @@ impl TrainConfig {
         if self.sgd.nesterov && self.sgd.momentum == 0.0 {
             return Err(TrainError::NesterovWithoutMomentum);
         }
-        if self.sgd.weight_decay < 0.0 {
+        if !(self.sgd.weight_decay >= 0.0 && self.sgd.weight_decay.is_finite()) {
             return Err(TrainError::out_of_range(
                 "weight_decay",
                 self.sgd.weight_decay,
-                ">= 0",
+                "a finite number >= 0",
             ));
         }
         Ok(())

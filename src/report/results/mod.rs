@@ -48,8 +48,9 @@ fn read_npy_dir(dir: &Path) -> Result<BTreeMap<String, ndarray::Array2<f64>>> {
             if p.extension().is_some_and(|x| x == "npy")
                 && p.file_stem().is_some_and(|s| s != "labels")
             {
-                let m: ndarray::Array2<f64> = ndarray_npy::read_npy(&p)
-                    .with_context(|| format!("reading {}", p.display()))?;
+                // atrophy's reader: it names the file and checks the header against the file's
+                // length (ndarray_npy allocates whatever the header claims, then aborts).
+                let m = crate::analysis::npy::read_matrix(&p)?.into_f64();
                 out.insert(p.file_stem().unwrap().to_string_lossy().into_owned(), m);
             }
         }
@@ -83,11 +84,9 @@ impl Results {
         let cka_layers = std::fs::read_to_string(dir.join("cka/layers.txt"))
             .map(|s| s.lines().map(String::from).collect())
             .unwrap_or_default();
-        let rdm_labels =
-            match ndarray_npy::read_npy::<_, ndarray::Array1<f64>>(dir.join("rdm/labels.npy")) {
-                Ok(l) => Some(l.iter().map(|&v| v as usize).collect()),
-                Err(_) => None,
-            };
+        let rdm_labels = crate::analysis::npy::read_vector(dir.join("rdm/labels.npy"))
+            .ok()
+            .map(|l| l.iter().map(|&v| v as usize).collect());
         Ok(Results {
             dir: dir.to_path_buf(),
             run,
