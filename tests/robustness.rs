@@ -761,7 +761,7 @@ fn huge_claims_are_errors_not_allocations() {
     std::fs::create_dir_all(res.join("cka")).unwrap();
     std::fs::write(
         res.join("metrics.csv"),
-        "regime,cycle,iteration,fraction_injured,state,top1,mean_class\n",
+        "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n",
     )
     .unwrap();
     let dict =

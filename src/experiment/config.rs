@@ -450,11 +450,11 @@ impl RegimeConfig {
                 "0 <= momentum < 1",
             ));
         }
-        if self.weight_decay < 0.0 {
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
             return Err(out_of_range(
                 field("weight_decay"),
                 self.weight_decay,
-                ">= 0",
+                "a finite number >= 0",
             ));
         }
         Ok(())

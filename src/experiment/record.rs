@@ -152,7 +152,8 @@ impl RunRecord {
             &self.summary(),
         )?;
         if self.config.analyses.contains(&Analysis::Rdm) {
-            write_table(&out.join("rdm_tau.csv"), &TauRow::header(), &self.tau_rows)?;
+            let (header, cells) = TauRow::table(&self.tau_rows);
+            write_table(&out.join("rdm_tau.csv"), &header, &cells)?;
         }
         if self.config.analyses.contains(&Analysis::Pathways) {
             write_table(

@@ -19,6 +19,6 @@ pub mod summary;
 pub mod table;
 
 pub use evaluation::Evaluation;
-pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauRow};
+pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauCells, TauRow};
 pub use summary::{curves, summarize, Curves};
 pub use table::{read_table, table_bytes, write_table, TableError};

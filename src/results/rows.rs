@@ -190,7 +190,7 @@ pub struct TauRow {
     #[serde(with = "num")]
     pub tau: f64,
     /// Why tau is undefined (a layer made constant by injury has no RDM), else empty. Tables
-    /// written before this column existed read with an empty note.
+    /// without the column (no undefined value, or written before it existed) read as empty.
     #[serde(default)]
     pub note: String,
 }
@@ -201,8 +201,24 @@ impl TauRow {
         with_key(&["variant", "tau", "note"])
     }
 
-    /// The header for a table with `columns` columns: today's, or the one before the `note`
-    /// column was added.
+    /// The rows as `rdm_tau.csv` holds them: with the `note` column only when some tau is
+    /// undefined, so that a table without undefined values keeps its seven columns.
+    pub fn table(rows: &[TauRow]) -> (Vec<String>, Vec<TauCells<'_>>) {
+        let noted = rows.iter().any(|r| !r.note.is_empty());
+        let header = Self::header_for(if noted { 8 } else { 7 });
+        let cells = rows
+            .iter()
+            .map(|r| TauCells {
+                key: &r.key,
+                variant: r.variant,
+                tau: r.tau,
+                note: noted.then_some(r.note.as_str()),
+            })
+            .collect();
+        (header, cells)
+    }
+
+    /// The header for a table with `columns` columns: with the `note` column, or without.
     pub fn header_for(columns: usize) -> Vec<String> {
         let mut h = Self::header();
         if columns == h.len() - 1 {
@@ -210,6 +226,17 @@ impl TauRow {
         }
         h
     }
+}
+
+/// A [`TauRow`] as written, the note left out when no row has one.
+#[derive(Serialize)]
+pub struct TauCells<'a> {
+    key: &'a StateKey,
+    variant: TauVariant,
+    #[serde(with = "num")]
+    tau: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 /// One row of `pathways.csv`.
@@ -409,5 +436,35 @@ mod tests {
         let back: TauRow = serde_json::from_str(&json).unwrap();
         assert_eq!(back.key, row.key);
         assert!(back.tau.is_nan());
+    }
+
+    #[test]
+    fn the_note_column_appears_only_when_a_tau_is_undefined() {
+        let key = StateKey {
+            regime: "R".into(),
+            cycle: 0,
+            iteration: 1,
+            fraction_injured: 0.5,
+            state: State::Injured,
+        };
+        let row = |tau: f64, note: &str| TauRow {
+            key: key.clone(),
+            variant: TauVariant::B,
+            tau,
+            note: note.into(),
+        };
+        let text = |rows: &[TauRow]| {
+            let (h, cells) = TauRow::table(rows);
+            String::from_utf8(crate::results::table_bytes(&h, &cells).unwrap()).unwrap()
+        };
+        assert_eq!(
+            text(&[row(0.25, "")]),
+            "regime,cycle,iteration,fraction_injured,state,variant,tau\nR,0,1,0.5,injured,b,0.25\n"
+        );
+        assert_eq!(
+            text(&[row(0.25, ""), row(f64::NAN, "constant")]),
+            "regime,cycle,iteration,fraction_injured,state,variant,tau,note\n\
+             R,0,1,0.5,injured,b,0.25,\nR,0,1,0.5,injured,b,NaN,constant\n"
+        );
     }
 }

@@ -264,7 +264,7 @@ mod tests {
         );
         assert_eq!(
             message(&|c| c.sgd.weight_decay = -0.5),
-            "weight_decay -0.5 is out of range: expected >= 0"
+            "weight_decay -0.5 is out of range: expected a finite number >= 0"
         );
     }
 }
