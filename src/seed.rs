@@ -60,6 +60,9 @@ pub mod stream {
     pub const RETRAIN_EPOCH_ORDER: u64 = 21;
     /// libtorch's generator during a retraining (dropout), with regime key, cycle, iteration.
     pub const RETRAIN_TORCH: u64 = 22;
+    /// BatchNorm recalibration images not taken from the retraining draw, with regime key,
+    /// cycle and draw.
+    pub const RECALIBRATE_IMAGES: u64 = 23;
     /// Fine-tuning after compression: libtorch's generator.
     pub const COMPRESS_TORCH: u64 = 30;
     /// Fine-tuning after compression: each epoch's batch order, with the epoch.
@@ -82,7 +85,7 @@ pub mod stream {
     pub const DIFFERENTIABLE_DEMO: u64 = 86;
 
     /// Every stream, for the distinctness test.
-    pub const ALL: [u64; 20] = [
+    pub const ALL: [u64; 21] = [
         HEALTHY_INIT,
         HEALTHY_SUBSET,
         HEALTHY_EPOCH_TORCH,
@@ -93,6 +96,7 @@ pub mod stream {
         RETRAIN_IMAGES,
         RETRAIN_EPOCH_ORDER,
         RETRAIN_TORCH,
+        RECALIBRATE_IMAGES,
         COMPRESS_TORCH,
         COMPRESS_EPOCH_ORDER,
         PLASTICITY_DEMO,

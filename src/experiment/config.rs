@@ -424,6 +424,35 @@ impl ExperimentConfig {
     }
 }
 
+impl ExperimentConfig {
+    /// Checks the regimes against the model and data they meet: BatchNorm settings need a
+    /// model with BatchNorm layers, and `recalibrate_bn` at most `train_images` images.
+    pub fn check_against(
+        &self,
+        has_batch_norm: bool,
+        train_images: usize,
+    ) -> Result<(), ConfigError> {
+        for (i, r) in self.regimes.iter().enumerate() {
+            let at = format!("regime[{i}] ({})", r.name);
+            if r.uses_batch_norm() && !has_batch_norm {
+                return Err(invalid(
+                    format!("{at}.{}", r.batch_norm_field()),
+                    "the model has no BatchNorm layers (vgg19 has none: use vgg19_bn, or leave \
+                     recalibrate_bn, bn_momentum and bn_train out)",
+                ));
+            }
+            if let Some(n) = r.recalibrate_bn.filter(|&n| n > train_images) {
+                return Err(out_of_range(
+                    format!("{at}.recalibrate_bn"),
+                    n,
+                    &format!("at most the {train_images} training images"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl RegimeConfig {
     fn validate(&self, at: &str) -> Result<(), ConfigError> {
         let field = |f: &str| format!("{at}.{f}");
@@ -457,6 +486,83 @@ impl RegimeConfig {
                 "a finite number >= 0",
             ));
         }
+        if let Some(BnMomentum::Fixed(m)) = self.bn_momentum {
+            if !(m > 0.0 && m <= 1.0) {
+                return Err(out_of_range(
+                    field("bn_momentum"),
+                    m,
+                    "0 < momentum <= 1, or \"cumulative\"",
+                ));
+            }
+        }
+        if self.nesterov && self.momentum == 0.0 {
+            return Err(invalid(
+                field("nesterov"),
+                "Nesterov momentum needs momentum > 0 (as torch.optim.SGD)",
+            ));
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(regime: &str) -> Result<ExperimentConfig, ConfigError> {
+        let text = format!(
+            "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
+             [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"R\"\n{regime}"
+        );
+        ExperimentConfig::from_toml(&text, "t.toml")
+    }
+
+    #[test]
+    fn homeostasis_settings_parse_and_bad_values_name_the_regime_and_field() {
+        let c = config("recalibrate_bn = 500\nbn_momentum = \"cumulative\"\nschedule = \"cosine\"")
+            .unwrap();
+        let r = &c.regimes[0];
+        assert_eq!(r.recalibrate_bn, Some(500));
+        assert_eq!(r.bn_momentum, Some(BnMomentum::Cumulative));
+        assert_eq!(r.schedule, RetrainSchedule::Cosine);
+        assert!(r.bn_train && !r.keep_optimizer && !r.nesterov);
+        assert_eq!(
+            config("bn_momentum = 0.3").unwrap().regimes[0].bn_momentum,
+            Some(BnMomentum::Fixed(0.3))
+        );
+        let err = |regime: &str| config(regime).unwrap_err().to_string();
+        let e = err("bn_momentum = 1.5");
+        assert!(
+            e.contains("t.toml") && e.contains("regime[0] (R).bn_momentum = 1.5 is out of range"),
+            "{e}"
+        );
+        let e = err("bn_momentum = \"fast\"");
+        assert!(e.contains("t.toml") && e.contains("cumulative"), "{e}");
+        let e = err("recalibrate_bn = 0");
+        assert!(
+            e.contains("regime[0] (R).recalibrate_bn = 0 is out of range"),
+            "{e}"
+        );
+        let e = err("momentum = 0.0\nnesterov = true");
+        assert!(e.contains("regime[0] (R).nesterov"), "{e}");
+        let e = err("static = true\nrecalibrate_bn = 0");
+        assert!(e.contains("recalibrate_bn = 0"), "{e}");
+
+        let c = config("recalibrate_bn = 500").unwrap();
+        let e = c.check_against(false, 60_000).unwrap_err().to_string();
+        assert!(
+            e.contains("regime[0] (R).recalibrate_bn: the model has no BatchNorm"),
+            "{e}"
+        );
+        let e = c.check_against(true, 400).unwrap_err().to_string();
+        assert!(e.contains("regime[0] (R).recalibrate_bn = 500 is out of range: expected at most the 400 training images"), "{e}");
+        assert!(c.check_against(true, 500).is_ok());
+        let e = config("bn_train = false")
+            .unwrap()
+            .check_against(false, 10)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("regime[0] (R).bn_train"), "{e}");
+        assert!(config("").unwrap().check_against(false, 10).is_ok());
     }
 }

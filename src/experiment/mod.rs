@@ -7,6 +7,7 @@
 //! `step_state.rs` (the state between steps on disk), `weights.rs` (tensors by name).
 pub mod analyses;
 pub mod config;
+pub mod homeostasis;
 pub mod overrides;
 pub mod record;
 pub mod retrain;

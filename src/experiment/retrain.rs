@@ -1,11 +1,12 @@
 //! The two steps that use gradients: saliency scores for OBD / Taylor selection of the synapses
 //! to injure, and the retraining of the healthy synapses (P3: R images, E epochs, frozen
 //! synapses stay bitwise frozen; biases and BatchNorm stay trainable).
-use super::config::RegimeConfig;
+use super::config::{BnMomentum, RegimeConfig, RetrainSchedule};
 use super::record::Step;
 use super::subject::Subject;
 use crate::data::{self, Dataset};
 use crate::injury::Selection;
+use crate::model::BnMode;
 use crate::seed::{self, stream};
 use crate::train::{train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
 use anyhow::{Context, Result};
@@ -82,45 +83,89 @@ pub fn saliency(
         .collect()
 }
 
-/// Retrains the healthy synapses of `s` as regime `r` says, for `step` of an experiment seeded
-/// with `seed`. Its images, their order and libtorch's generator are keyed by the regime's name,
-/// not its position, so `--regimes` subsets and merges reproduce the full run.
-pub fn retrain(
-    s: &Subject,
+/// The images regime `r` retrains on at `step` (`None`: the whole training set), drawn by
+/// name, cycle and draw (a fresh draw per iteration, or one per cycle).
+pub fn retraining_images(
     train: &Dataset,
     r: &RegimeConfig,
     seed: u64,
     step: Step,
-) -> Result<()> {
+) -> Result<Option<Vec<usize>>> {
     let draw = if r.fresh_draw {
         step.iteration as u64
     } else {
         0
     };
-    let regime_key = seed::name_key(&r.name);
-    let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
-    let mut rng = seed::rng(seed, &[stream::RETRAIN_IMAGES, regime_key, cycle, draw]);
-    let subset = match r.images {
+    let key = seed::name_key(&r.name);
+    let mut rng = seed::rng(
+        seed,
+        &[stream::RETRAIN_IMAGES, key, step.cycle as u64, draw],
+    );
+    Ok(match r.images {
         None => None,
         Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
         Some(n) => Some(
             data::random_subset(train.len(), n, &mut rng)
                 .with_context(|| format!("regime {}: images", r.name))?,
         ),
-    };
+    })
+}
+
+/// A fresh optimizer for regime `r` over the variables of `s`.
+pub fn optimizer(s: &Subject, r: &RegimeConfig) -> MaskedSgd {
+    MaskedSgd::new(&s.vs, sgd(r))
+}
+
+fn sgd(r: &RegimeConfig) -> SgdConfig {
+    SgdConfig {
+        lr: r.lr,
+        momentum: r.momentum,
+        weight_decay: r.weight_decay,
+        nesterov: r.nesterov,
+    }
+}
+
+/// What BatchNorm does while regime `r` retrains.
+fn bn_mode(r: &RegimeConfig) -> BnMode {
+    match (r.bn_train, r.bn_momentum) {
+        (false, _) => BnMode::Frozen,
+        (true, None) => BnMode::default(),
+        (true, Some(BnMomentum::Fixed(m))) => BnMode::Momentum(m),
+        (true, Some(BnMomentum::Cumulative)) => BnMode::Cumulative,
+    }
+}
+
+/// Retrains the healthy synapses of `s` as regime `r` says, for `step` of an experiment seeded
+/// with `seed`. Its images, their order and libtorch's generator are keyed by the regime's name,
+/// not its position, so `--regimes` subsets and merges reproduce the full run. `kept` is the
+/// optimizer a regime with `keep_optimizer` carries from one iteration to the next (created
+/// here when empty); without it every retraining starts with a fresh one.
+pub fn retrain(
+    s: &Subject,
+    train: &Dataset,
+    r: &RegimeConfig,
+    seed: u64,
+    step: Step,
+    kept: &mut Option<MaskedSgd>,
+) -> Result<()> {
+    let regime_key = seed::name_key(&r.name);
+    let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
+    let subset = retraining_images(train, r, seed, step)?;
     let tc = TrainConfig {
         epochs: r.epochs,
         batch_size: r.batch_size,
-        sgd: SgdConfig {
-            lr: r.lr,
-            momentum: r.momentum,
-            weight_decay: r.weight_decay,
-            nesterov: false,
+        sgd: sgd(r),
+        schedule: match r.schedule {
+            RetrainSchedule::Constant => LrSchedule::Constant,
+            RetrainSchedule::Cosine => LrSchedule::Cosine,
         },
-        schedule: LrSchedule::Constant,
         augment: r.augment.then_some(crate::data::Augment::CIFAR),
     };
-    let mut opt = MaskedSgd::new(&s.vs, tc.sgd.clone());
+    let mut fresh = None;
+    let opt = match (r.keep_optimizer, kept) {
+        (true, kept) => kept.get_or_insert_with(|| optimizer(s, r)),
+        (false, _) => fresh.insert(optimizer(s, r)),
+    };
     for (layer, name) in s.states.layers.iter().zip(&s.synapse_names) {
         if layer.healthy() < layer.len() {
             let shape: Vec<i64> = layer.shape.iter().map(|&d| d as i64).collect();
@@ -133,6 +178,7 @@ pub fn retrain(
     tch::manual_seed(
         seed::derive(seed, &[stream::RETRAIN_TORCH, regime_key, cycle, iteration]) as i64,
     );
+    s.net.set_bn_mode(bn_mode(r));
     for e in 0..tc.epochs {
         let mut order = seed::rng(
             seed,
@@ -146,7 +192,7 @@ pub fn retrain(
         );
         train_epoch(
             &s.net,
-            &mut opt,
+            opt,
             train,
             subset.as_deref(),
             &s.norm,
@@ -158,5 +204,6 @@ pub fn retrain(
             |_, _, _| {},
         );
     }
+    s.net.set_bn_mode(BnMode::default());
     Ok(())
 }

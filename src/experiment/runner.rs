@@ -4,14 +4,16 @@
 //! the numbers an uninterrupted run gives.
 use super::analyses::Analyzer;
 use super::config::ExperimentConfig;
+use super::homeostasis::homeostasis;
 use super::record::{steps, RunRecord, Step};
-use super::retrain::{retrain, saliency};
+use super::retrain::{optimizer, retrain, saliency};
 use super::step_state;
 use super::subject::Subject;
 use crate::data::{self, Dataset, Split};
 use crate::injury::Selection;
 use crate::results::{Evaluation, MetricRow, State, StateKey};
 use crate::seed::{self, stream};
+use crate::train::MaskedSgd;
 use anyhow::{bail, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,6 +42,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
     let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, &split, opts)?;
     let mut subject = Subject::load(&checkpoint, &split, &cfg.injury, opts.device)?;
+    cfg.check_against(subject.net.has_batch_norm(), split.train.len())?;
     let eval_set = evaluation_set(&split, cfg)?;
     let healthy = record
         .healthy
@@ -55,56 +58,37 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         indicatif::ProgressBar::hidden()
     };
     bar.set_position(record.completed as u64);
-    resume(out, &record, &all, &mut subject)?;
+    let mut kept = resume(out, &record, &all, cfg, &mut subject)?;
     record.write_tables(out)?;
     record.write_run_json(cfg, opts, healthy_seconds, clock, false)?;
     for (k, &step) in all.iter().enumerate().skip(record.completed) {
         let regime = &cfg.regimes[step.regime];
         if step.iteration == 1 {
             subject.reset();
+            kept = None;
             let key = state_key(cfg, step, 0, 0.0, State::Healthy);
             record.rows.push(MetricRow::new(key, &healthy, 0.0));
         }
         let t = Instant::now();
         injure(&mut subject, cfg, &split.train, step)?;
         let at = |state| {
-            state_key(
-                cfg,
-                step,
-                step.iteration,
-                subject.states.fraction_injured(),
-                state,
-            )
+            let fraction = subject.states.fraction_injured();
+            state_key(cfg, step, step.iteration, fraction, state)
         };
-        measure(
-            &mut record,
-            &subject,
-            &analyzer,
-            &eval_set,
-            at(State::Injured),
-            t,
-            out,
-        )?;
+        let m = Measure::new(&subject, &analyzer, &eval_set, out);
+        m.record(&mut record, at(State::Injured), t)?;
+        let t = Instant::now();
+        if homeostasis(&subject, &split.train, regime, cfg.seed, step)? {
+            m.record(&mut record, at(State::Recalibrated), t)?;
+        }
         if !regime.is_static {
             let t = Instant::now();
-            retrain(&subject, &split.train, regime, cfg.seed, step)?;
-            measure(
-                &mut record,
-                &subject,
-                &analyzer,
-                &eval_set,
-                at(State::Retrained),
-                t,
-                out,
-            )?;
+            retrain(&subject, &split.train, regime, cfg.seed, step, &mut kept)?;
+            homeostasis(&subject, &split.train, regime, cfg.seed, step)?;
+            m.record(&mut record, at(State::Retrained), t)?;
         }
-        commit(
-            out,
-            &mut record,
-            &subject,
-            k,
-            step.iteration == cfg.injury.iterations,
-        )?;
+        let last_of_cycle = step.iteration == cfg.injury.iterations;
+        commit(out, &mut record, &subject, kept.as_ref(), k, last_of_cycle)?;
         let last = record.rows.last().expect("a step adds rows");
         bar.set_message(format!(
             "{} cycle {} iteration {}: {} top-1 {:.3}",
@@ -158,16 +142,30 @@ fn evaluation_set(split: &Split, cfg: &ExperimentConfig) -> Result<Dataset> {
     Ok(split.test.select(&ix))
 }
 
-/// A stopped run continues mid-cycle from the state its last step left.
-fn resume(out: &Path, record: &RunRecord, all: &[Step], s: &mut Subject) -> Result<()> {
+/// A stopped run continues mid-cycle from the state its last step left (with the optimizer a
+/// regime keeps across iterations).
+fn resume(
+    out: &Path,
+    record: &RunRecord,
+    all: &[Step],
+    cfg: &ExperimentConfig,
+    s: &mut Subject,
+) -> Result<Option<MaskedSgd>> {
     let next = record.completed;
+    let mut kept = None;
     if next > 0 && next < all.len() && all[next].iteration > 1 {
-        step_state::load(out, next, s)?;
+        let buffers = step_state::load(out, next, s)?;
+        let regime = &cfg.regimes[all[next].regime];
+        if let (true, Some(b)) = (regime.keep_optimizer, buffers) {
+            let mut opt = optimizer(s, regime);
+            opt.load_buffers(b)?;
+            kept = Some(opt);
+        }
     }
     // A run killed mid-step can leave the state of a step already recorded, or a half-written
     // temporary file: only the state of the step to run next is still wanted.
     step_state::clean(out, Some(next));
-    Ok(())
+    Ok(kept)
 }
 
 fn state_key(
@@ -205,24 +203,40 @@ fn injure(s: &mut Subject, cfg: &ExperimentConfig, train: &Dataset, step: Step) 
     s.injure(&cfg.injury, step.iteration, scores.as_deref(), &mut rng)
 }
 
-/// Evaluates the current state, runs the analyses and records their rows; `since` is when the
-/// work that led to this state began.
-fn measure(
-    record: &mut RunRecord,
-    s: &Subject,
-    analyzer: &Analyzer,
-    eval_set: &Dataset,
-    key: StateKey,
-    since: Instant,
-    out: &Path,
-) -> Result<()> {
-    let e: Evaluation = s.evaluate(eval_set);
-    let seconds = since.elapsed().as_secs_f64();
-    let m = analyzer.measure(s, &key, out)?;
-    record.rows.push(MetricRow::new(key, &e, seconds));
-    record.tau_rows.extend(m.taus);
-    record.pathway_rows.extend(m.pathways);
-    Ok(())
+/// What measuring a state needs: the model, the analyses, the evaluation set, the folder.
+struct Measure<'a> {
+    subject: &'a Subject,
+    analyzer: &'a Analyzer,
+    eval_set: &'a Dataset,
+    out: &'a Path,
+}
+
+impl<'a> Measure<'a> {
+    fn new(
+        subject: &'a Subject,
+        analyzer: &'a Analyzer,
+        eval_set: &'a Dataset,
+        out: &'a Path,
+    ) -> Self {
+        Measure {
+            subject,
+            analyzer,
+            eval_set,
+            out,
+        }
+    }
+
+    /// Evaluates the current state, runs the analyses and records their rows; `since` is when
+    /// the work that led to this state began.
+    fn record(&self, record: &mut RunRecord, key: StateKey, since: Instant) -> Result<()> {
+        let e: Evaluation = self.subject.evaluate(self.eval_set);
+        let seconds = since.elapsed().as_secs_f64();
+        let m = self.analyzer.measure(self.subject, &key, self.out)?;
+        record.rows.push(MetricRow::new(key, &e, seconds));
+        record.tau_rows.extend(m.taus);
+        record.pathway_rows.extend(m.pathways);
+        Ok(())
+    }
 }
 
 /// Ends step `k`: the state step k+1 starts from first, then the record that points at it, then
@@ -231,11 +245,12 @@ fn commit(
     out: &Path,
     record: &mut RunRecord,
     s: &Subject,
+    kept: Option<&MaskedSgd>,
     k: usize,
     last_of_cycle: bool,
 ) -> Result<()> {
     if !last_of_cycle {
-        step_state::save(out, k + 1, s)?;
+        step_state::save(out, k + 1, s, kept)?;
     }
     record.completed = k + 1;
     record.save(out)?;

@@ -4,21 +4,32 @@
 use super::subject::Subject;
 use super::weights::restore;
 use crate::checkpoint;
+use crate::train::MaskedSgd;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};
 
-fn paths(out: &Path, k: usize) -> (PathBuf, PathBuf) {
+fn paths(out: &Path, k: usize) -> (PathBuf, PathBuf, PathBuf) {
     let dir = out.join("state");
     (
         dir.join(format!("step-{k}.weights.safetensors")),
         dir.join(format!("step-{k}.synapses.safetensors")),
+        dir.join(format!("step-{k}.momentum.safetensors")),
     )
 }
 
-/// Writes the state that step `k` starts from.
-pub fn save(out: &Path, k: usize, s: &Subject) -> Result<()> {
-    let (w, st) = paths(out, k);
+/// Writes the state that step `k` starts from, with the momentum buffers of the optimizer a
+/// regime keeps across iterations.
+pub fn save(out: &Path, k: usize, s: &Subject, kept: Option<&MaskedSgd>) -> Result<()> {
+    let (w, st, mo) = paths(out, k);
+    if let Some(opt) = kept {
+        let buffers: Vec<(String, Tensor)> = opt
+            .buffers()
+            .into_iter()
+            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+            .collect();
+        checkpoint::write_tensors(&mo, &buffers)?;
+    }
     let named: Vec<(String, Tensor)> =
         s.vs.variables()
             .into_iter()
@@ -35,9 +46,10 @@ pub fn save(out: &Path, k: usize, s: &Subject) -> Result<()> {
     Ok(())
 }
 
-/// Loads the state that step `k` starts from into `s`.
-pub fn load(out: &Path, k: usize, s: &mut Subject) -> Result<()> {
-    let (w, st) = paths(out, k);
+/// Loads the state that step `k` starts from into `s`; returns the kept optimizer's momentum
+/// buffers, if they were saved.
+pub fn load(out: &Path, k: usize, s: &mut Subject) -> Result<Option<Vec<(String, Tensor)>>> {
+    let (w, st, mo) = paths(out, k);
     restore(&s.vs, &checkpoint::read_tensors(&w)?);
     let states = checkpoint::read_tensors(&st)?;
     for layer in &mut s.states.layers {
@@ -48,7 +60,11 @@ pub fn load(out: &Path, k: usize, s: &mut Subject) -> Result<()> {
         layer.state = Vec::<i32>::try_from(&t.1)
             .with_context(|| format!("{}: synapse states of {}", st.display(), layer.name))?;
     }
-    Ok(())
+    Ok(if mo.is_file() {
+        Some(checkpoint::read_tensors(&mo)?)
+    } else {
+        None
+    })
 }
 
 /// Removes every file of `out/state` but the state of step `keep` (and the folder when empty).
@@ -56,8 +72,8 @@ pub fn clean(out: &Path, keep: Option<usize>) {
     let dir = out.join("state");
     let kept: Vec<PathBuf> = keep
         .map(|k| {
-            let (w, s) = paths(out, k);
-            vec![w, s]
+            let (w, s, m) = paths(out, k);
+            vec![w, s, m]
         })
         .unwrap_or_default();
     if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -72,7 +88,8 @@ pub fn clean(out: &Path, keep: Option<usize>) {
 
 /// Removes the state of step `k`.
 pub fn remove(out: &Path, k: usize) {
-    let (w, s) = paths(out, k);
+    let (w, s, m) = paths(out, k);
     let _ = std::fs::remove_file(w);
     let _ = std::fs::remove_file(s);
+    let _ = std::fs::remove_file(m);
 }

@@ -32,14 +32,25 @@ fn paper_tables(
         esc(p.title())
     ));
     for t in tables(summary, p.metric(), config, Some(p))? {
+        let recalibrated = t.rows.iter().any(|w| w.recalibrated.is_some());
+        let recal_head = if recalibrated {
+            "<th>after recalibration</th>"
+        } else {
+            ""
+        };
         h.push_str(&format!(
-            "<h3>{}</h3>\n<table class=\"paper\"><tr><th>iteration</th><th>injured</th><th>after injury</th><th>paper</th><th>after retraining</th><th>paper</th></tr>\n",
+            "<h3>{}</h3>\n<table class=\"paper\"><tr><th>iteration</th><th>injured</th><th>after injury</th><th>paper</th>{recal_head}<th>after retraining</th><th>paper</th></tr>\n",
             esc(&t.regime)
         ));
         let pc = |v: &Option<Published>| v.as_ref().map_or(String::new(), |x| esc(&x.cell()));
         for w in &t.rows {
+            let recal = if recalibrated {
+                format!("<td>{}</td>", esc(&cell(w.recalibrated)))
+            } else {
+                String::new()
+            };
             h.push_str(&format!(
-                "<tr><td>{}</td><td>{:.1} %</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                "<tr><td>{}</td><td>{:.1} %</td><td>{}</td><td>{}</td>{recal}<td>{}</td><td>{}</td></tr>\n",
                 w.iteration,
                 100.0 * w.fraction,
                 esc(&cell(w.injured)),

@@ -151,6 +151,8 @@ pub struct Row {
     pub cycles: usize,
     /// Value after the injury (the healthy value at iteration 0).
     pub injured: Option<(f64, f64)>,
+    /// Value after the injury and BatchNorm recalibration (homeostasis), if the regime has it.
+    pub recalibrated: Option<(f64, f64)>,
     /// Value after retraining.
     pub retrained: Option<(f64, f64)>,
     /// Published value after the injury (healthy at iteration 0).
@@ -217,6 +219,7 @@ pub fn tables(
                     fraction: r.fraction_injured,
                     cycles: r.cycles,
                     injured: None,
+                    recalibrated: None,
                     retrained: None,
                     paper_injured: None,
                     paper_retrained: None,
@@ -229,6 +232,7 @@ pub fn tables(
                 row.injured = Some(value);
                 row.paper_injured = published(r.state.as_str());
             }
+            State::Recalibrated => row.recalibrated = Some(value),
             State::Retrained => {
                 row.retrained = Some(value);
                 row.paper_retrained = published("retrained");
@@ -293,7 +297,11 @@ pub fn markdown(
                     .iter()
                     .any(|r| r.paper_injured.is_some() || r.paper_retrained.is_some());
             let retrained = t.rows.iter().any(|r| r.retrained.is_some());
+            let recalibrated = t.rows.iter().any(|r| r.recalibrated.is_some());
             let mut head = vec!["iteration", "injured synapses", "after injury"];
+            if recalibrated {
+                head.push("after recalibration");
+            }
             if retrained {
                 head.push("after retraining");
             }
@@ -319,6 +327,13 @@ pub fn markdown(
                     format!("{:.1} %", 100.0 * r.fraction),
                     cell(r.injured),
                 ];
+                if recalibrated {
+                    cells.push(if r.iteration == 0 {
+                        cell(r.injured)
+                    } else {
+                        cell(r.recalibrated)
+                    });
+                }
                 if retrained {
                     cells.push(cell(r.retrained));
                 }

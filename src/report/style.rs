@@ -93,23 +93,56 @@ pub fn legend<'a, DB: DrawingBackend + 'a>(
         .map_err(pe)
 }
 
-/// A labelled line with a dot at every point; dashed when `dashed`.
+/// How a line is drawn: the state it shows, in every figure the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stroke {
+    /// After retraining, and plain series.
+    Solid,
+    /// Right after the injury.
+    Dashed,
+    /// After BatchNorm recalibration (homeostasis).
+    Dotted,
+}
+
+impl Stroke {
+    /// The stroke of a state's line.
+    pub fn of(state: State) -> Stroke {
+        match state {
+            State::Retrained => Stroke::Solid,
+            State::Recalibrated => Stroke::Dotted,
+            State::Healthy | State::Injured => Stroke::Dashed,
+        }
+    }
+
+    /// Its name in legends and captions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stroke::Solid => "solid",
+            Stroke::Dashed => "dashed",
+            Stroke::Dotted => "dotted",
+        }
+    }
+}
+
+/// A labelled line with a dot at every point, drawn with `stroke`.
 pub fn line<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     xy: &[(f64, f64)],
     colour: RGBColor,
     label: &str,
-    dashed: bool,
+    stroke: Stroke,
 ) -> Result<()> {
     let style = colour.stroke_width(2);
-    let series = if dashed {
-        chart
+    let series = match stroke {
+        Stroke::Dashed => chart
             .draw_series(DashedLineSeries::new(xy.to_vec(), 8, 5, style))
-            .map_err(pe)?
-    } else {
-        chart
+            .map_err(pe)?,
+        Stroke::Dotted => chart
+            .draw_series(DashedLineSeries::new(xy.to_vec(), 2, 4, style))
+            .map_err(pe)?,
+        Stroke::Solid => chart
             .draw_series(LineSeries::new(xy.to_vec(), style))
-            .map_err(pe)?
+            .map_err(pe)?,
     };
     series
         .label(label)
@@ -186,13 +219,9 @@ pub fn curves_chart<'a, DB: DrawingBackend + 'a>(
         chart
             .draw_series(std::iter::once(Polygon::new(band, colour.mix(0.15))))
             .map_err(pe)?;
-        let retrained = *state == State::Retrained;
-        let label = if retrained {
-            format!("{regime} retrained (solid)")
-        } else {
-            format!("{regime} {state} (dashed)")
-        };
-        line(&mut chart, &xy, colour, &label, !retrained)?;
+        let stroke = Stroke::of(*state);
+        let label = format!("{regime} {state} ({})", stroke.name());
+        line(&mut chart, &xy, colour, &label, stroke)?;
     }
     Ok(chart)
 }

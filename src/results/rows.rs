@@ -11,7 +11,10 @@ pub enum State {
     Healthy,
     /// Right after an injury.
     Injured,
-    /// After the regime's retraining.
+    /// After the injury and a re-estimation of BatchNorm's running statistics (homeostasis),
+    /// before any synapse relearns.
+    Recalibrated,
+    /// After the regime's retraining (and, with `recalibrate_bn`, a re-estimation after it).
     Retrained,
 }
 
@@ -21,6 +24,7 @@ impl State {
         match self {
             State::Healthy => "healthy",
             State::Injured => "injured",
+            State::Recalibrated => "recalibrated",
             State::Retrained => "retrained",
         }
     }

@@ -49,7 +49,7 @@ pub type Curves = BTreeMap<(String, State), Vec<(f64, f64, f64)>>;
 
 /// Mean and sample sd of `points` grouped by (regime, state, iteration), with the mean fraction
 /// injured as x: `(regime, state) -> [(x, mean, sd)]` sorted by x. Healthy points start every
-/// line of their regime; non-finite values are left out; a line that holds only the healthy
+/// line of their regime (injured, recalibrated, retrained); non-finite values are left out; a line that holds only the healthy
 /// point (a regime without retraining has no retrained line) is dropped.
 pub fn curves<'a>(points: impl IntoIterator<Item = (&'a StateKey, f64)>) -> Curves {
     // (regime, state, iteration) -> (fraction injured, value) of each cycle
@@ -70,7 +70,7 @@ pub fn curves<'a>(points: impl IntoIterator<Item = (&'a StateKey, f64)>) -> Curv
         let (m, sd) = mean_sd(&ys);
         let x = v.iter().map(|p| p.0).sum::<f64>() / v.len() as f64;
         let lines: &[State] = if *state == State::Healthy {
-            &[State::Injured, State::Retrained]
+            &[State::Injured, State::Recalibrated, State::Retrained]
         } else {
             std::slice::from_ref(state)
         };

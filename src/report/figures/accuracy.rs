@@ -4,6 +4,7 @@ use super::Figure;
 use crate::report::results::Results;
 use crate::report::style::{both, curves_chart, legend, pe, series_colour, Chart, CurvePlot, SIZE};
 use crate::results::MetricRow;
+use crate::results::State;
 use anyhow::Result;
 use plotters::prelude::*;
 use std::path::Path;
@@ -45,6 +46,9 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
             }
         );
         let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.");
+        if r.metrics.iter().any(|m| m.key.state == State::Recalibrated) {
+            caption.push_str(" Dotted: after the injury and a re-estimation of BatchNorm's running statistics (homeostasis), before any synapse relearns.");
+        }
         if let Some(p) = paper {
             caption.push_str(&format!(" Diamonds: the figures {p} prints in its text, in the regime's colour, with +-1 sd bars where given (hollow: given only roughly)."));
         }

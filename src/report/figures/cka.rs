@@ -4,7 +4,7 @@
 use super::Figure;
 use crate::report::results::{Level, Results};
 use crate::report::style::{
-    both, draw_colourbar, draw_heatmap, legend, line, pe, series_colour, SIZE,
+    both, draw_colourbar, draw_heatmap, legend, line, pe, series_colour, Stroke, SIZE,
 };
 use crate::results::State;
 use anyhow::Result;
@@ -12,23 +12,30 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// The `cka_heatmaps_PCT` figure of `regime` at `at`: the injured and retrained matrices, mean
-/// over cycles, side by side; none without injured matrices there.
+/// The `cka_heatmaps_PCT` figure of `regime` at `at`: the injured, recalibrated (when the regime
+/// recalibrates BatchNorm) and retrained matrices, mean over cycles, side by side; none without
+/// injured matrices there.
 pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
     let Some((inj, cycles)) = r.mean_cka(regime, at.iteration, State::Injured) else {
         return Ok(None);
     };
+    let rec = r
+        .mean_cka(regime, at.iteration, State::Recalibrated)
+        .map(|r| r.0);
     let ret = r
         .mean_cka(regime, at.iteration, State::Retrained)
         .map(|r| r.0);
     let frac = at.fraction;
+    // Two panels as always; a third for the recalibrated state, 565 pixels wide like the others.
+    let panels_n = if rec.is_some() { 3 } else { 2 };
+    let width = 1170 + 565 * (panels_n - 2);
     let png = both!(
         dir,
         format!("cka_heatmaps_{}", at.percent()),
-        (1300, 600),
+        (width + 130, 600),
         |root: &DrawingArea<_, Shift>| -> Result<()> {
-            let (left, bar) = root.split_horizontally(1170);
-            let panels = left.split_evenly((1, 2));
+            let (left, bar) = root.split_horizontally(width);
+            let panels = left.split_evenly((1, panels_n as usize));
             let axes = ("layer (model under test)", "layer (healthy)");
             draw_heatmap(
                 &panels[0],
@@ -39,13 +46,13 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
                 &inj,
                 axes,
             )?;
-            if let Some(ret) = &ret {
-                draw_heatmap(
-                    &panels[1],
-                    &format!("{regime}: retrained, {:.0} %", 100.0 * frac),
-                    ret,
-                    axes,
-                )?;
+            let later = [("recalibrated", &rec), ("retrained", &ret)];
+            let shown = later.iter().filter(|(_, m)| rec.is_some() || m.is_some());
+            for (panel, (name, m)) in panels[1..].iter().zip(shown) {
+                if let Some(m) = m {
+                    let title = format!("{regime}: {name}, {:.0} %", 100.0 * frac);
+                    draw_heatmap(panel, &title, m, axes)?;
+                }
             }
             draw_colourbar(&bar, "CKA")
         }
@@ -66,6 +73,9 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
     let Some((inj, _)) = r.mean_cka(regime, at.iteration, State::Injured) else {
         return Ok(None);
     };
+    let rec = r
+        .mean_cka(regime, at.iteration, State::Recalibrated)
+        .map(|r| r.0);
     let ret = r
         .mean_cka(regime, at.iteration, State::Retrained)
         .map(|r| r.0);
@@ -103,17 +113,20 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
                 .label_style(("sans-serif", 12))
                 .draw()
                 .map_err(pe)?;
-            for (k, (m, name)) in [(Some(&inj), "injured"), (ret.as_ref(), "retrained")]
-                .into_iter()
-                .enumerate()
-            {
+            let states = [
+                (Some(&inj), "injured"),
+                (rec.as_ref(), "recalibrated"),
+                (ret.as_ref(), "retrained"),
+            ];
+            let n = states.iter().filter(|(m, _)| m.is_some()).count();
+            for (k, (m, name)) in states.into_iter().filter(|(m, _)| m.is_some()).enumerate() {
                 let Some(m) = m else { continue };
-                let colour = series_colour(k, 2);
+                let colour = series_colour(k, n);
                 let pts: Vec<(f64, f64)> = (0..l)
                     .map(|i| (i as f64, m[[i, i]]))
                     .filter(|p| p.1.is_finite())
                     .collect();
-                line(&mut chart, &pts, colour, name, false)?;
+                line(&mut chart, &pts, colour, name, Stroke::Solid)?;
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
             Ok(())

@@ -1,6 +1,6 @@
 //! One-off figures outside the report: a plain line chart and a grid of grey images, for the
 //! plasticity demos.
-use crate::report::style::{both, legend, line, pe, register_font, series_colour, SIZE};
+use crate::report::style::{both, legend, line, pe, register_font, series_colour, Stroke, SIZE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -53,7 +53,7 @@ pub fn line_chart(
                     pts,
                     series_colour(i, series.len()),
                     label,
-                    false,
+                    Stroke::Solid,
                 )?;
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)

@@ -1,7 +1,7 @@
 //! The healthy model's training: test and training accuracy per epoch.
 use super::Figure;
 use crate::report::results::Results;
-use crate::report::style::{both, legend, line, pe, series_colour, SIZE};
+use crate::report::style::{both, legend, line, pe, series_colour, Stroke, SIZE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -45,7 +45,7 @@ pub fn training(r: &Results, dir: &Path) -> Result<Option<Figure>> {
                 .iter()
                 .map(|p| (p.0, if k == 0 { p.1 } else { p.2 }))
                 .collect();
-            line(&mut chart, &xy, colour, name, false)?;
+            line(&mut chart, &xy, colour, name, Stroke::Solid)?;
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)
     });

@@ -1,0 +1,78 @@
+//! Homeostasis: after an injury shrinks the activations, BatchNorm's running statistics no
+//! longer match them, and a network normalised with stale statistics can look far worse than its
+//! synapses are. Re-estimating the statistics, with no synapse changing, is the in-silico
+//! analogue of homeostatic synaptic scaling; measured on its own (the state `recalibrated`) it
+//! separates that recovery from synaptic relearning.
+use super::config::RegimeConfig;
+use super::record::Step;
+use super::retrain::retraining_images;
+use super::subject::Subject;
+use crate::data::{self, Dataset};
+use crate::model::BnMode;
+use crate::seed::{self, stream};
+use anyhow::Result;
+
+/// The `n` images regime `r` recalibrates with at `step`: the first `n` of its retraining draw
+/// when that draw holds at least `n`, else `n` images drawn for the purpose, keyed like the
+/// retraining draw by the regime's name, the cycle and the draw.
+pub fn recalibration_images(
+    train: &Dataset,
+    r: &RegimeConfig,
+    seed: u64,
+    step: Step,
+    n: usize,
+) -> Result<Vec<usize>> {
+    if !r.is_static {
+        if let Some(ix) = retraining_images(train, r, seed, step)? {
+            if ix.len() >= n {
+                return Ok(ix[..n].to_vec());
+            }
+        }
+    }
+    let draw = if r.fresh_draw {
+        step.iteration as u64
+    } else {
+        0
+    };
+    let key = seed::name_key(&r.name);
+    let mut rng = seed::rng(
+        seed,
+        &[stream::RECALIBRATE_IMAGES, key, step.cycle as u64, draw],
+    );
+    Ok(data::random_subset(train.len(), n, &mut rng)?)
+}
+
+/// Homeostasis as regime `r` asks for it at `step` (`recalibrate_bn = N`): BatchNorm's running
+/// statistics re-estimated from N training images. False when the regime does not ask.
+pub fn homeostasis(
+    s: &Subject,
+    train: &Dataset,
+    r: &RegimeConfig,
+    seed: u64,
+    step: Step,
+) -> Result<bool> {
+    let Some(n) = r.recalibrate_bn else {
+        return Ok(false);
+    };
+    let images = recalibration_images(train, r, seed, step, n)?;
+    recalibrate(s, train, &images, r.batch_size);
+    Ok(true)
+}
+
+/// Re-estimates every BatchNorm layer's running statistics from `images` of `train`, in batches
+/// of `batch_size`: forward passes in train mode without gradients, the running statistics the
+/// plain average of the batches' (mean and unbiased variance), as
+/// `torch.optim.swa_utils.update_bn` computes them. No parameter changes; the images are not
+/// augmented.
+pub fn recalibrate(s: &Subject, train: &Dataset, images: &[usize], batch_size: usize) {
+    s.net.set_bn_mode(BnMode::Cumulative);
+    tch::no_grad(|| {
+        for chunk in images.chunks(batch_size.max(1)) {
+            let (x, _) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(
+                train, chunk, &s.norm, None, s.device,
+            );
+            let _ = s.net.forward_t(&x, true);
+        }
+    });
+    s.net.set_bn_mode(BnMode::default());
+}
