@@ -1,70 +1,14 @@
 //! The experiment config: one TOML file says everything (data, healthy model, injury, regimes,
 //! cycles, seed, evaluation set, analyses, output). Every invalid value is an error naming the
 //! field and the allowed range.
+pub use super::error::ConfigError;
+use super::error::{invalid, out_of_range};
+pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule};
 use crate::analysis::TauVariant;
 use crate::injury::InjuryConfig;
 use crate::train::HealthyOptions;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-
-/// Why an experiment config is invalid; every message names the field, its value and what was
-/// expected.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigError {
-    /// The file is not valid TOML, or a field has the wrong type or an unknown name.
-    #[error("{origin}: {message}")]
-    Parse {
-        /// The file (or preset) the text came from.
-        origin: String,
-        /// The parser's message, with line and column.
-        message: String,
-    },
-    /// A value is outside its range.
-    #[error("{field} = {value} is out of range: expected {expected}")]
-    OutOfRange {
-        /// The field, e.g. `regime[0] (R1000).lr`.
-        field: String,
-        /// The value given.
-        value: String,
-        /// The allowed range, in words.
-        expected: String,
-    },
-    /// A value or combination of values that cannot work, with what to do instead.
-    #[error("{field}: {message}")]
-    Invalid {
-        /// The field.
-        field: String,
-        /// What is wrong and what is expected.
-        message: String,
-    },
-    /// The `[injury]` section is invalid.
-    #[error(transparent)]
-    Injury(#[from] crate::injury::InjuryError),
-    /// The file named in the message has an invalid value.
-    #[error("{origin}: {source}")]
-    In {
-        /// The file (or preset).
-        origin: String,
-        /// What is wrong.
-        #[source]
-        source: Box<ConfigError>,
-    },
-}
-
-fn out_of_range(field: impl Into<String>, value: impl ToString, expected: &str) -> ConfigError {
-    ConfigError::OutOfRange {
-        field: field.into(),
-        value: value.to_string(),
-        expected: expected.into(),
-    }
-}
-
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        field: field.into(),
-        message: message.into(),
-    }
-}
 
 /// A whole experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,156 +69,11 @@ pub struct HealthyConfig {
     pub train: Option<HealthyOptions>,
 }
 
-/// One retraining regime (P3: R images, E epochs, its own optimizer settings).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegimeConfig {
-    /// Name in the results (e.g. `R1000`, `static`).
-    pub name: String,
-    /// No retraining at all (the static-injury paradigm).
-    #[serde(default, rename = "static")]
-    pub is_static: bool,
-    /// Retrain on R images drawn without replacement; the whole training set when absent.
-    #[serde(default)]
-    pub images: Option<usize>,
-    /// Epochs of retraining per iteration (E).
-    #[serde(default = "d_epochs")]
-    pub epochs: usize,
-    /// Images per step.
-    #[serde(default = "d_batch")]
-    pub batch_size: usize,
-    /// Learning rate.
-    #[serde(default = "d_lr")]
-    pub lr: f64,
-    /// SGD momentum.
-    #[serde(default = "d_momentum")]
-    pub momentum: f64,
-    /// Weight decay.
-    #[serde(default)]
-    pub weight_decay: f64,
-    /// Draw a class-balanced subset instead of a uniform one.
-    #[serde(default)]
-    pub balanced: bool,
-    /// Draw a fresh subset every iteration (else one draw per cycle).
-    #[serde(default = "d_true")]
-    pub fresh_draw: bool,
-    /// Augment retraining batches (as the healthy training did for CIFAR-10).
-    #[serde(default)]
-    pub augment: bool,
-    /// Homeostasis: re-estimate every BatchNorm layer's running statistics from this many
-    /// training images after each injury (measured as the state `recalibrated`) and again after
-    /// retraining, by forward passes in train mode without gradients and a cumulative average
-    /// over the batches, as `torch.optim.swa_utils.update_bn` does. No parameter changes.
-    #[serde(default)]
-    pub recalibrate_bn: Option<usize>,
-    /// Running-statistics momentum of BatchNorm while retraining: a number in (0, 1] or
-    /// `"cumulative"`; PyTorch's 0.1 when absent.
-    #[serde(default)]
-    pub bn_momentum: Option<BnMomentum>,
-    /// Whether BatchNorm updates its running statistics while retraining (`false`: they stay
-    /// frozen and normalise the batches, as in eval mode).
-    #[serde(default = "d_true")]
-    pub bn_train: bool,
-    /// Learning-rate schedule within one retraining: `constant` or `cosine` (to 0 over its steps).
-    #[serde(default)]
-    pub schedule: RetrainSchedule,
-    /// Nesterov momentum (needs momentum > 0).
-    #[serde(default)]
-    pub nesterov: bool,
-    /// Keep the optimizer (its momentum buffers) from one iteration's retraining to the next
-    /// within a cycle, instead of a fresh one each iteration.
-    #[serde(default)]
-    pub keep_optimizer: bool,
-}
-
-/// BatchNorm's running-statistics momentum: `0.1` or `"cumulative"` in a config.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "MomentumWord", into = "MomentumWord")]
-pub enum BnMomentum {
-    /// `running = (1 - m) running + m batch`.
-    Fixed(f64),
-    /// The plain average over the batches of the retraining.
-    Cumulative,
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-enum MomentumWord {
-    Number(f64),
-    Word(String),
-}
-
-impl TryFrom<MomentumWord> for BnMomentum {
-    type Error = String;
-    fn try_from(w: MomentumWord) -> Result<Self, String> {
-        match w {
-            MomentumWord::Number(m) => Ok(BnMomentum::Fixed(m)),
-            MomentumWord::Word(s) if s == "cumulative" => Ok(BnMomentum::Cumulative),
-            MomentumWord::Word(s) => Err(format!(
-                "bn_momentum = \"{s}\": expected a number in (0, 1] or \"cumulative\""
-            )),
-        }
-    }
-}
-
-impl From<BnMomentum> for MomentumWord {
-    fn from(m: BnMomentum) -> Self {
-        match m {
-            BnMomentum::Fixed(m) => MomentumWord::Number(m),
-            BnMomentum::Cumulative => MomentumWord::Word("cumulative".into()),
-        }
-    }
-}
-
-/// The learning-rate schedule within one retraining.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RetrainSchedule {
-    /// The regime's rate throughout (the papers' setting).
-    #[default]
-    Constant,
-    /// Cosine annealing from the regime's rate to 0 over the retraining's steps.
-    Cosine,
-}
-
-impl RegimeConfig {
-    /// Whether the regime asks anything of BatchNorm layers.
-    pub fn uses_batch_norm(&self) -> bool {
-        self.recalibrate_bn.is_some() || self.bn_momentum.is_some() || !self.bn_train
-    }
-
-    /// The BatchNorm field a model without BatchNorm cannot honour.
-    pub fn batch_norm_field(&self) -> &'static str {
-        if self.recalibrate_bn.is_some() {
-            "recalibrate_bn"
-        } else if self.bn_momentum.is_some() {
-            "bn_momentum"
-        } else {
-            "bn_train"
-        }
-    }
-}
-
 fn d_cycles() -> usize {
     3
 }
 fn d_analyses() -> Vec<Analysis> {
     vec![Analysis::Accuracy]
-}
-fn d_epochs() -> usize {
-    1
-}
-fn d_batch() -> usize {
-    128
-}
-fn d_lr() -> f64 {
-    0.001
-}
-fn d_momentum() -> f64 {
-    0.9
-}
-fn d_true() -> bool {
-    true
 }
 
 /// The analyses an experiment can name (`analyses = [...]`).
@@ -448,58 +247,6 @@ impl ExperimentConfig {
                     &format!("at most the {train_images} training images"),
                 ));
             }
-        }
-        Ok(())
-    }
-}
-
-impl RegimeConfig {
-    fn validate(&self, at: &str) -> Result<(), ConfigError> {
-        let field = |f: &str| format!("{at}.{f}");
-        if self.images == Some(0) {
-            return Err(out_of_range(
-                field("images"),
-                0,
-                "at least 1 (or static = true)",
-            ));
-        }
-        if self.epochs == 0 {
-            return Err(out_of_range(field("epochs"), 0, "at least 1"));
-        }
-        if self.batch_size == 0 {
-            return Err(out_of_range(field("batch_size"), 0, "at least 1"));
-        }
-        if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return Err(out_of_range(field("lr"), self.lr, "a positive number"));
-        }
-        if !(0.0..1.0).contains(&self.momentum) {
-            return Err(out_of_range(
-                field("momentum"),
-                self.momentum,
-                "0 <= momentum < 1",
-            ));
-        }
-        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return Err(out_of_range(
-                field("weight_decay"),
-                self.weight_decay,
-                "a finite number >= 0",
-            ));
-        }
-        if let Some(BnMomentum::Fixed(m)) = self.bn_momentum {
-            if !(m > 0.0 && m <= 1.0) {
-                return Err(out_of_range(
-                    field("bn_momentum"),
-                    m,
-                    "0 < momentum <= 1, or \"cumulative\"",
-                ));
-            }
-        }
-        if self.nesterov && self.momentum == 0.0 {
-            return Err(invalid(
-                field("nesterov"),
-                "Nesterov momentum needs momentum > 0 (as torch.optim.SGD)",
-            ));
         }
         Ok(())
     }

@@ -7,9 +7,11 @@
 //! `step_state.rs` (the state between steps on disk), `weights.rs` (tensors by name).
 pub mod analyses;
 pub mod config;
+pub mod error;
 pub mod homeostasis;
 pub mod overrides;
 pub mod record;
+pub mod regime;
 pub mod retrain;
 pub mod runner;
 pub mod shard;

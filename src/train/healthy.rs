@@ -166,7 +166,7 @@ impl HealthyOptions {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Progress {
+struct TrainingRecord {
     spec: HealthySpec,
     rows: Vec<EpochRow>,
 }
@@ -196,7 +196,7 @@ pub fn train_healthy(
     let final_weights = out.join("model.safetensors");
     let mut rows = Vec::new();
     if progress_file.is_file() {
-        let p: Progress = serde_json::from_slice(&std::fs::read(&progress_file)?)
+        let p: TrainingRecord = serde_json::from_slice(&std::fs::read(&progress_file)?)
             .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
         if p.spec != spec.clone() {
             bail!(
@@ -302,7 +302,7 @@ pub fn train_healthy(
         if !momentum.is_empty() {
             checkpoint::write_tensors(&state.join("momentum.safetensors"), &momentum)?;
         }
-        let p = Progress {
+        let p = TrainingRecord {
             spec: spec.clone(),
             rows: rows.clone(),
         };

@@ -1,0 +1,65 @@
+//! Why an experiment config is invalid: one error type whose messages name the field, its value
+//! and what was expected.
+
+/// Why an experiment config is invalid; every message names the field, its value and what was
+/// expected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not valid TOML, or a field has the wrong type or an unknown name.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file (or preset) the text came from.
+        origin: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A value is outside its range.
+    #[error("{field} = {value} is out of range: expected {expected}")]
+    OutOfRange {
+        /// The field, e.g. `regime[0] (R1000).lr`.
+        field: String,
+        /// The value given.
+        value: String,
+        /// The allowed range, in words.
+        expected: String,
+    },
+    /// A value or combination of values that cannot work, with what to do instead.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// The `[injury]` section is invalid.
+    #[error(transparent)]
+    Injury(#[from] crate::injury::InjuryError),
+    /// The file named in the message has an invalid value.
+    #[error("{origin}: {source}")]
+    In {
+        /// The file (or preset).
+        origin: String,
+        /// What is wrong.
+        #[source]
+        source: Box<ConfigError>,
+    },
+}
+
+pub(super) fn out_of_range(
+    field: impl Into<String>,
+    value: impl ToString,
+    expected: &str,
+) -> ConfigError {
+    ConfigError::OutOfRange {
+        field: field.into(),
+        value: value.to_string(),
+        expected: expected.into(),
+    }
+}
+
+pub(super) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}

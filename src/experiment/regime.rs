@@ -1,0 +1,202 @@
+//! One retraining regime (`[[regime]]`): how many images, epochs and which optimizer settings
+//! the surviving synapses relearn with (P3), and what BatchNorm does meanwhile (homeostasis).
+use super::error::{invalid, out_of_range, ConfigError};
+use serde::{Deserialize, Serialize};
+
+/// One retraining regime (P3: R images, E epochs, its own optimizer settings).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimeConfig {
+    /// Name in the results (e.g. `R1000`, `static`).
+    pub name: String,
+    /// No retraining at all (the static-injury paradigm).
+    #[serde(default, rename = "static")]
+    pub is_static: bool,
+    /// Retrain on R images drawn without replacement; the whole training set when absent.
+    #[serde(default)]
+    pub images: Option<usize>,
+    /// Epochs of retraining per iteration (E).
+    #[serde(default = "d_epochs")]
+    pub epochs: usize,
+    /// Images per step.
+    #[serde(default = "d_batch")]
+    pub batch_size: usize,
+    /// Learning rate.
+    #[serde(default = "d_lr")]
+    pub lr: f64,
+    /// SGD momentum.
+    #[serde(default = "d_momentum")]
+    pub momentum: f64,
+    /// Weight decay.
+    #[serde(default)]
+    pub weight_decay: f64,
+    /// Draw a class-balanced subset instead of a uniform one.
+    #[serde(default)]
+    pub balanced: bool,
+    /// Draw a fresh subset every iteration (else one draw per cycle).
+    #[serde(default = "d_true")]
+    pub fresh_draw: bool,
+    /// Augment retraining batches (as the healthy training did for CIFAR-10).
+    #[serde(default)]
+    pub augment: bool,
+    /// Homeostasis: re-estimate every BatchNorm layer's running statistics from this many
+    /// training images after each injury (measured as the state `recalibrated`) and again after
+    /// retraining, by forward passes in train mode without gradients and a cumulative average
+    /// over the batches, as `torch.optim.swa_utils.update_bn` does. No parameter changes.
+    #[serde(default)]
+    pub recalibrate_bn: Option<usize>,
+    /// Running-statistics momentum of BatchNorm while retraining: a number in (0, 1] or
+    /// `"cumulative"`; PyTorch's 0.1 when absent.
+    #[serde(default)]
+    pub bn_momentum: Option<BnMomentum>,
+    /// Whether BatchNorm updates its running statistics while retraining (`false`: they stay
+    /// frozen and normalise the batches, as in eval mode).
+    #[serde(default = "d_true")]
+    pub bn_train: bool,
+    /// Learning-rate schedule within one retraining: `constant` or `cosine` (to 0 over its steps).
+    #[serde(default)]
+    pub schedule: RetrainSchedule,
+    /// Nesterov momentum (needs momentum > 0).
+    #[serde(default)]
+    pub nesterov: bool,
+    /// Keep the optimizer (its momentum buffers) from one iteration's retraining to the next
+    /// within a cycle, instead of a fresh one each iteration.
+    #[serde(default)]
+    pub keep_optimizer: bool,
+}
+
+/// BatchNorm's running-statistics momentum: `0.1` or `"cumulative"` in a config.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MomentumWord", into = "MomentumWord")]
+pub enum BnMomentum {
+    /// `running = (1 - m) running + m batch`.
+    Fixed(f64),
+    /// The plain average over the batches of the retraining.
+    Cumulative,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum MomentumWord {
+    Number(f64),
+    Word(String),
+}
+
+impl TryFrom<MomentumWord> for BnMomentum {
+    type Error = String;
+    fn try_from(w: MomentumWord) -> Result<Self, String> {
+        match w {
+            MomentumWord::Number(m) => Ok(BnMomentum::Fixed(m)),
+            MomentumWord::Word(s) if s == "cumulative" => Ok(BnMomentum::Cumulative),
+            MomentumWord::Word(s) => Err(format!(
+                "bn_momentum = \"{s}\": expected a number in (0, 1] or \"cumulative\""
+            )),
+        }
+    }
+}
+
+impl From<BnMomentum> for MomentumWord {
+    fn from(m: BnMomentum) -> Self {
+        match m {
+            BnMomentum::Fixed(m) => MomentumWord::Number(m),
+            BnMomentum::Cumulative => MomentumWord::Word("cumulative".into()),
+        }
+    }
+}
+
+/// The learning-rate schedule within one retraining.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetrainSchedule {
+    /// The regime's rate throughout (the papers' setting).
+    #[default]
+    Constant,
+    /// Cosine annealing from the regime's rate to 0 over the retraining's steps.
+    Cosine,
+}
+
+impl RegimeConfig {
+    /// Whether the regime asks anything of BatchNorm layers.
+    pub fn uses_batch_norm(&self) -> bool {
+        self.recalibrate_bn.is_some() || self.bn_momentum.is_some() || !self.bn_train
+    }
+
+    /// The BatchNorm field a model without BatchNorm cannot honour.
+    pub fn batch_norm_field(&self) -> &'static str {
+        if self.recalibrate_bn.is_some() {
+            "recalibrate_bn"
+        } else if self.bn_momentum.is_some() {
+            "bn_momentum"
+        } else {
+            "bn_train"
+        }
+    }
+}
+
+impl RegimeConfig {
+    pub(super) fn validate(&self, at: &str) -> Result<(), ConfigError> {
+        let field = |f: &str| format!("{at}.{f}");
+        if self.images == Some(0) {
+            return Err(out_of_range(
+                field("images"),
+                0,
+                "at least 1 (or static = true)",
+            ));
+        }
+        if self.epochs == 0 {
+            return Err(out_of_range(field("epochs"), 0, "at least 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(out_of_range(field("batch_size"), 0, "at least 1"));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(out_of_range(field("lr"), self.lr, "a positive number"));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(out_of_range(
+                field("momentum"),
+                self.momentum,
+                "0 <= momentum < 1",
+            ));
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return Err(out_of_range(
+                field("weight_decay"),
+                self.weight_decay,
+                "a finite number >= 0",
+            ));
+        }
+        if let Some(BnMomentum::Fixed(m)) = self.bn_momentum {
+            if !(m > 0.0 && m <= 1.0) {
+                return Err(out_of_range(
+                    field("bn_momentum"),
+                    m,
+                    "0 < momentum <= 1, or \"cumulative\"",
+                ));
+            }
+        }
+        if self.nesterov && self.momentum == 0.0 {
+            return Err(invalid(
+                field("nesterov"),
+                "Nesterov momentum needs momentum > 0 (as torch.optim.SGD)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn d_epochs() -> usize {
+    1
+}
+fn d_batch() -> usize {
+    128
+}
+fn d_lr() -> f64 {
+    0.001
+}
+fn d_momentum() -> f64 {
+    0.9
+}
+fn d_true() -> bool {
+    true
+}
