@@ -1,7 +1,6 @@
 //! The injury and plasticity loop end to end on synthetic data: semantics, resume after SIGKILL,
 //! config errors, shards.
 #![cfg(feature = "torch")]
-use rand::{Rng, SeedableRng};
 use std::path::Path;
 
 const CONFIG: &str = r#"
@@ -157,37 +156,12 @@ fn run_resume_shard_and_merge() {
     // Killed with SIGKILL at random moments, and started again each time, it ends with the same
     // files (all but the wall-time column).
     let resumed = tmp.path().join("resumed");
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
-    let mut kills = 0;
-    for attempt in 0..40 {
-        let mut child = atrophy(&["run", &cfg, "--out", resumed.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Kill points spread over the run, the healthy training included.
-        let wait_ms = rng.random_range(full_ms / 8..full_ms / 3).max(20) as u128;
-        let t0 = std::time::Instant::now();
-        let mut done = None;
-        while t0.elapsed().as_millis() < wait_ms {
-            if let Some(s) = child.try_wait().unwrap() {
-                done = Some(s);
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        match done {
-            Some(s) => {
-                assert!(s.success(), "attempt {attempt} failed");
-                break;
-            }
-            None => {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-            }
-        }
-    }
+    let kills = common::run_with_kills(
+        &["run", &cfg, "--out", resumed.to_str().unwrap()],
+        full_ms,
+        42,
+        40,
+    );
     assert!(
         kills >= 2,
         "the run was never interrupted ({kills} kills): make the waits shorter"

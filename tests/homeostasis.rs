@@ -5,7 +5,6 @@ use atrophy::data::{synthetic, SyntheticSpec};
 use atrophy::experiment::homeostasis::recalibrate;
 use atrophy::experiment::subject::Subject;
 use atrophy::injury::InjuryConfig;
-use rand::{Rng, SeedableRng};
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
@@ -216,36 +215,12 @@ fn recalibrated_states_are_recorded_in_order_and_survive_sigkill() {
 
     // Killed with SIGKILL at random moments and started again, it ends with the same tables.
     let resumed = tmp.path().join("resumed");
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-    let mut kills = 0;
-    for _ in 0..40 {
-        let mut child = common::atrophy_cmd(&["run", cfg, "--out", resumed.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let wait_ms = rng.random_range(full_ms / 8..full_ms / 3).max(20) as u128;
-        let t0 = std::time::Instant::now();
-        let mut done = None;
-        while t0.elapsed().as_millis() < wait_ms {
-            if let Some(s) = child.try_wait().unwrap() {
-                done = Some(s);
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        match done {
-            Some(s) => {
-                assert!(s.success());
-                break;
-            }
-            None => {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-            }
-        }
-    }
+    let kills = common::run_with_kills(
+        &["run", cfg, "--out", resumed.to_str().unwrap()],
+        full_ms,
+        9,
+        40,
+    );
     assert!(kills >= 2, "never interrupted");
     assert_eq!(metrics_without_seconds(&resumed), rows);
     assert_eq!(

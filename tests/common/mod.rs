@@ -45,3 +45,34 @@ pub fn train_synthetic(dir: &Path, widths: &str) -> String {
         dir.to_str().unwrap(),
     ]))
 }
+
+/// Runs `atrophy args` again and again, killing it with SIGKILL after a random wait between
+/// `full_ms / 8` and `full_ms / 3` (`full_ms`: how long an uninterrupted run took), until a run
+/// finishes; at most `attempts` starts. Returns how many times it was killed; a run that ends
+/// with an error fails the test.
+pub fn run_with_kills(args: &[&str], full_ms: u64, seed: u64, attempts: usize) -> usize {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut kills = 0;
+    for attempt in 0..attempts {
+        let mut child = atrophy_cmd(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill points spread over the run, the healthy training included.
+        let wait_ms = rng.random_range(full_ms / 8..full_ms / 3).max(20) as u128;
+        let t0 = std::time::Instant::now();
+        while t0.elapsed().as_millis() < wait_ms {
+            if let Some(s) = child.try_wait().unwrap() {
+                assert!(s.success(), "attempt {attempt} failed");
+                return kills;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+    }
+    kills
+}

@@ -12,19 +12,41 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// The mean CKA matrices of one regime at one level: after the injury (over `cycles` cycles),
+/// after recalibration and after retraining when the regime has them.
+struct Matrices {
+    inj: ndarray::Array2<f64>,
+    cycles: usize,
+    rec: Option<ndarray::Array2<f64>>,
+    ret: Option<ndarray::Array2<f64>>,
+}
+
+impl Matrices {
+    fn at(r: &Results, regime: &str, at: Level) -> Option<Matrices> {
+        let (inj, cycles) = r.mean_cka(regime, at.iteration, State::Injured)?;
+        let later = |s| r.mean_cka(regime, at.iteration, s).map(|m| m.0);
+        Some(Matrices {
+            inj,
+            cycles,
+            rec: later(State::Recalibrated),
+            ret: later(State::Retrained),
+        })
+    }
+}
+
 /// The `cka_heatmaps_PCT` figure of `regime` at `at`: the injured, recalibrated (when the regime
 /// recalibrates BatchNorm) and retrained matrices, mean over cycles, side by side; none without
 /// injured matrices there.
 pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
-    let Some((inj, cycles)) = r.mean_cka(regime, at.iteration, State::Injured) else {
+    let Some(Matrices {
+        inj,
+        cycles,
+        rec,
+        ret,
+    }) = Matrices::at(r, regime, at)
+    else {
         return Ok(None);
     };
-    let rec = r
-        .mean_cka(regime, at.iteration, State::Recalibrated)
-        .map(|r| r.0);
-    let ret = r
-        .mean_cka(regime, at.iteration, State::Retrained)
-        .map(|r| r.0);
     let frac = at.fraction;
     // Two panels as always; a third for the recalibrated state, 565 pixels wide like the others.
     let panels_n = if rec.is_some() { 3 } else { 2 };
@@ -70,15 +92,9 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
 /// The `cka_diagonal_PCT` figure of `regime` at `at`: the diagonals of the mean injured and
 /// retrained matrices against the layer; none without injured matrices there.
 pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
-    let Some((inj, _)) = r.mean_cka(regime, at.iteration, State::Injured) else {
+    let Some(Matrices { inj, rec, ret, .. }) = Matrices::at(r, regime, at) else {
         return Ok(None);
     };
-    let rec = r
-        .mean_cka(regime, at.iteration, State::Recalibrated)
-        .map(|r| r.0);
-    let ret = r
-        .mean_cka(regime, at.iteration, State::Retrained)
-        .map(|r| r.0);
     let frac = at.fraction;
     let layers = &r.cka_layers;
     let png = both!(
