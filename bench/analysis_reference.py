@@ -9,6 +9,8 @@ into tests/fixtures/analysis/; tests/analysis_reference.rs checks that atrophy a
 The implementations below follow Kornblith et al. 2019's reference code (linear and RBF CKA,
 debiased HSIC) and use scipy.stats.kendalltau for tau-b. tau-a has no scipy variant, so it is
 computed by an O(m^2) vectorised count of concordant and discordant pairs (fixtures are small).
+RDM cases also carry tau over the whole flattened matrices (`*_full`), as paper 001's authors'
+code computed it.
 """
 import argparse
 import json
@@ -80,6 +82,12 @@ def rdm(a):
     return 1 - np.corrcoef(a)
 
 
+def exact(r):
+    """The RDM mirrored from its strict upper triangle, with a zero diagonal."""
+    u = np.triu(r, 1)
+    return u + u.T
+
+
 def tau_counts(x, y):
     dx = np.sign(x[:, None] - x[None, :])
     dy = np.sign(y[:, None] - y[None, :])
@@ -148,6 +156,12 @@ def main():
             "rdm_a": f"{name}_rdm_a.npy",
             "tau_b": float(scipy.stats.kendalltau(ra[iu], rb[iu], variant="b").statistic),
             "tau_a": float(tau_a(ra[iu], rb[iu])),
+            # Paper 001's authors' reading: the whole matrices, diagonal and both triangles, of
+            # the RDMs as atrophy holds them (exactly symmetric, diagonal exactly 0; numpy's
+            # 1 - corrcoef is both only up to rounding, which would break their ties).
+            "tau_b_full": float(scipy.stats.kendalltau(
+                exact(ra).ravel(), exact(rb).ravel(), variant="b").statistic),
+            "tau_a_full": float(tau_a(exact(ra).ravel(), exact(rb).ravel())),
         })
 
     # Kendall's tau between vectors with many ties (x, y and joint).

@@ -145,6 +145,17 @@ fn rdm_and_tau_match_numpy_scipy() {
             &c["tau_a"],
             name,
         );
+        // Over the whole matrices, as paper 001's authors' code (scipy on the flattened RDMs).
+        for (variant, key) in [(TauVariant::B, "tau_b_full"), (TauVariant::A, "tau_a_full")] {
+            close(
+                analysis::rdm_kendall_counts_over(ra.view(), rb.view(), analysis::RdmPairs::Full)
+                    .unwrap()
+                    .tau(variant)
+                    .unwrap(),
+                &c[key],
+                name,
+            );
+        }
         // The same through the vector interface.
         let (ua, ub) = (
             upper_triangle(ra.view()).unwrap(),

@@ -198,3 +198,57 @@ fn a_layer_made_constant_by_injury_is_recorded_not_fatal() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"undefined\""), "no note in the report");
 }
+
+/// Paper 001's authors' RDM reading: the first K test images of each class, grouped by class,
+/// and tau over the whole matrices.
+#[test]
+fn rdm_images_per_class_and_whole_matrix_tau() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = CONFIG
+        .replace("cycles = 2", "cycles = 1")
+        .replace("analyses = [\"accuracy\", \"cka\", \"rdm\", \"pathways\"]", "analyses = [\"accuracy\", \"rdm\"]")
+        .replace(
+            "images = 16",
+            "images = 16\nrdm_images_per_class = 3\nkendall_pairs = \"full\"\nrdm_layer = \"pool2\"",
+        );
+    let cfg = write(tmp.path(), "exp.toml", &text);
+    let out = tmp.path().join("out");
+    ok(&atrophy(&[
+        "run",
+        &cfg,
+        "--out",
+        out.to_str().unwrap(),
+        "--regimes",
+        "static",
+    ]));
+    let labels = atrophy::analysis::npy::read_vector(out.join("rdm/labels.npy")).unwrap();
+    let want: Vec<f64> = (0..10).flat_map(|c| [c as f64; 3]).collect();
+    assert_eq!(labels.to_vec(), want);
+    let healthy = atrophy::analysis::npy::read_matrix(out.join("rdm/healthy.npy"))
+        .unwrap()
+        .into_f64();
+    assert_eq!(healthy.dim(), (30, 30));
+    // tau recomputed from the saved RDMs over the whole matrices equals the table's.
+    let injured = atrophy::analysis::npy::read_matrix(out.join("rdm/static_c0_i1_injured.npy"))
+        .unwrap()
+        .into_f64();
+    let full = atrophy::analysis::rdm_kendall_counts_over(
+        healthy.view(),
+        injured.view(),
+        atrophy::analysis::RdmPairs::Full,
+    )
+    .unwrap()
+    .tau(atrophy::analysis::TauVariant::A)
+    .unwrap();
+    let tau = std::fs::read_to_string(out.join("rdm_tau.csv")).unwrap();
+    let first: f64 = tau
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(first, full, "{tau}");
+}

@@ -35,7 +35,8 @@ pub use cka_matrix::{cka_matrix, minibatch_cka_matrix, LayerSource, ViewSource};
 pub use error::{AnalysisError, Result};
 pub use hsic::{hsic_biased, hsic_unbiased, linear_gram, rbf_gram, UnbiasedGram};
 pub use kendall::{
-    kendall_counts, kendall_tau, rdm_kendall_counts, rdm_kendall_tau, KendallCounts, TauVariant,
+    kendall_counts, kendall_tau, rdm_kendall_counts, rdm_kendall_counts_over, rdm_kendall_tau,
+    KendallCounts, RdmPairs, TauVariant,
 };
 pub use linalg::Real;
 pub use pathways::{pathway_change, top_k_indices, PathwayChange};

@@ -123,7 +123,8 @@ pub struct RdmArgs {
 /// Kendall's rank correlation tau between two RDMs or two vectors, exact, in O(m log m).
 ///
 /// Two square 2-D arrays of the same shape are RDMs: their strict upper triangles (k = 1,
-/// n(n-1)/2 values) are compared. Two 1-D arrays of the same length are compared as they are.
+/// n(n-1)/2 values) are compared, or with `--pairs full` the whole matrices flattened (n^2
+/// values, diagonal and both triangles: what paper 001's authors' code computed). Two 1-D arrays of the same length are compared as they are.
 /// Ties in either input and joint ties are counted exactly (Knight 1966). Prints tau; the pair
 /// counts go to stderr.
 #[derive(Args, Debug, Clone)]
@@ -132,8 +133,10 @@ Examples:
   atrophy kendall healthy_rdm.npy injured_rdm.npy              # tau-b
   atrophy kendall healthy_rdm.npy injured_rdm.npy --variant a  # tau-a, as RSA toolboxes
   atrophy kendall x.npy y.npy                                  # two 1-D vectors
+  atrophy kendall healthy_rdm.npy injured_rdm.npy --pairs full # whole matrices, as paper 001's code
 
-scipy check (tau-b): scipy.stats.kendalltau(a[np.triu_indices(n, 1)], b[np.triu_indices(n, 1)])")]
+scipy check (tau-b): scipy.stats.kendalltau(a[np.triu_indices(n, 1)], b[np.triu_indices(n, 1)])
+  with --pairs full:  scipy.stats.kendalltau(a.ravel(), b.ravel())")]
 pub struct KendallArgs {
     /// First RDM (n x n) or vector (m).
     pub a: PathBuf,
@@ -142,6 +145,19 @@ pub struct KendallArgs {
     /// tau-a or tau-b.
     #[arg(long, value_enum, default_value = "b")]
     pub variant: VariantArg,
+    /// Which entries of two RDMs: `upper` (each pair of images once) or `full` (the whole
+    /// matrices, as paper 001's authors' code); RDMs only.
+    #[arg(long, value_enum, default_value = "upper")]
+    pub pairs: PairsArg,
+}
+
+/// The entries of two RDMs Kendall's tau runs over, on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairsArg {
+    /// The strict upper triangles: each pair of images once.
+    Upper,
+    /// The whole matrices flattened: diagonal and both triangles.
+    Full,
 }
 
 fn with_csv_extension(path: &Path) -> PathBuf {
@@ -301,8 +317,16 @@ pub fn run_kendall(args: &KendallArgs) -> Result<()> {
         [n, m] if n == m => {
             let a = fa.read_matrix::<f64>()?;
             let b = fb.read_matrix::<f64>()?;
-            analysis::rdm_kendall_counts(a.view(), b.view())?
+            let pairs = match args.pairs {
+                PairsArg::Upper => analysis::RdmPairs::Upper,
+                PairsArg::Full => analysis::RdmPairs::Full,
+            };
+            analysis::rdm_kendall_counts_over(a.view(), b.view(), pairs)?
         }
+        [_] if args.pairs == PairsArg::Full => bail!(
+            "--pairs full compares whole RDMs; {} is a vector (drop --pairs)",
+            args.a.display()
+        ),
         [_] => {
             let a = fa.read_matrix::<f64>()?;
             let b = fb.read_matrix::<f64>()?;
@@ -413,9 +437,12 @@ mod tests {
         run(&["rdm", &p("a/l1.npy"), "--out", &p("r1.npy")]).unwrap();
         assert!(std::path::Path::new(&p("r0.csv")).exists());
         run(&["kendall", &p("r0.npy"), &p("r1.npy"), "--variant", "a"]).unwrap();
+        run(&["kendall", &p("r0.npy"), &p("r1.npy"), "--pairs", "full"]).unwrap();
         ndarray_npy::write_npy(p("v0.npy"), &array![1.0, 2.0, 3.0]).unwrap();
         ndarray_npy::write_npy(p("v1.npy"), &array![1.0, 3.0, 2.0]).unwrap();
         run(&["kendall", &p("v0.npy"), &p("v1.npy")]).unwrap();
+        let e = run(&["kendall", &p("v0.npy"), &p("v0.npy"), "--pairs", "full"]).unwrap_err();
+        assert!(format!("{e:#}").contains("--pairs full"), "{e:#}");
         let e = run(&["kendall", &p("v0.npy"), &p("r0.npy")]).unwrap_err();
         assert!(format!("{e:#}").contains("[3]"), "{e:#}");
         let e = run(&["cka", &p("a/l0.npy"), &p("v0.npy")]).unwrap_err();

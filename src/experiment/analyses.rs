@@ -7,7 +7,7 @@
 //! product of the two stacks. Its agreement with `analysis::linear_cka` is tested.
 use super::config::{Analysis, AnalysisSettings};
 use super::subject::Subject;
-use crate::analysis;
+use crate::analysis::{self, RdmPairs};
 use crate::data::Dataset;
 use crate::model::Op;
 use crate::results::{PathwayRow, StateKey, TauRow};
@@ -21,6 +21,7 @@ use tch::{Device, Kind, Tensor};
 pub struct Analyzer {
     settings: AnalysisSettings,
     images: Dataset,
+    rdm_images: Dataset,
     cka_layers: Vec<String>,
     rdm_layer: String,
     healthy_grams: Option<Tensor>,
@@ -61,15 +62,22 @@ pub fn normalised_grams(acts: &[Tensor]) -> (Tensor, Vec<bool>) {
 
 impl Analyzer {
     /// Prepares the analyses named in `analyses` for the healthy model `s`, on the first
-    /// `settings.images` images of `eval`; an error names a layer the model does not have.
+    /// `settings.images` images of `eval` (the RDM on the first K images of each class of
+    /// `test` with `rdm_images_per_class = K`); an error names a layer the model does not have,
+    /// or a class with fewer than K test images.
     pub fn new(
         s: &Subject,
         eval: &Dataset,
+        test: &Dataset,
         settings: &AnalysisSettings,
         analyses: &[Analysis],
     ) -> Result<Analyzer> {
         let n = settings.images.min(eval.len());
         let images = eval.select(&(0..n).collect::<Vec<_>>());
+        let rdm_images = match settings.rdm_images_per_class {
+            None => images.clone(),
+            Some(k) => test.select(&first_per_class(&test.labels, test.num_classes(), k)?),
+        };
         let all = s.net.layer_names();
         let cka_layers = if settings.cka_layers.is_empty() {
             all.clone()
@@ -101,6 +109,7 @@ impl Analyzer {
         let mut a = Analyzer {
             settings: settings.clone(),
             images,
+            rdm_images,
             cka_layers,
             rdm_layer,
             healthy_grams: None,
@@ -114,8 +123,8 @@ impl Analyzer {
             let rdm = a
                 .rdm(s)
                 .map_err(|e| anyhow::anyhow!("the healthy model's {e}"))?;
-            let upper = analysis::upper_triangle(rdm.view())?;
-            a.healthy_rdm = Some((rdm, upper));
+            let entries = a.entries(&rdm).map_err(anyhow::Error::msg)?;
+            a.healthy_rdm = Some((rdm, entries));
         }
         if analyses.contains(&Analysis::Pathways) {
             for (name, w) in s.synapse_names.iter().zip(s.synapses()) {
@@ -128,19 +137,32 @@ impl Analyzer {
         Ok(a)
     }
 
-    /// Activations of `names` for the analysis images, each n x features, on the device.
-    fn capture(&self, s: &Subject, names: &[String]) -> Vec<Tensor> {
+    /// Activations of `names` for `images`, each n x features, on the device.
+    fn capture_on(&self, s: &Subject, images: &Dataset, names: &[String]) -> Vec<Tensor> {
         // Names were checked against the network when the analyzer was made.
-        crate::train::capture_activations(&s.net, &self.images, &s.norm, names, s.device)
+        crate::train::capture_activations(&s.net, images, &s.norm, names, s.device)
             .expect("analysis layers exist")
             .into_iter()
             .map(|a| a.flatten(1, -1))
             .collect()
     }
 
+    /// Activations of `names` for the CKA images.
+    fn capture(&self, s: &Subject, names: &[String]) -> Vec<Tensor> {
+        self.capture_on(s, &self.images, names)
+    }
+
+    /// The RDM entries tau compares, as the settings say.
+    fn entries(&self, rdm: &Array2<f64>) -> Result<Vec<f64>, String> {
+        match self.settings.kendall_pairs {
+            RdmPairs::Upper => analysis::upper_triangle(rdm.view()).map_err(|e| e.to_string()),
+            RdmPairs::Full => Ok(rdm.iter().copied().collect()),
+        }
+    }
+
     /// The RDM of the compared layer; an error says why it is undefined (e.g. a constant layer).
     fn rdm(&self, s: &Subject) -> Result<Array2<f64>, String> {
-        let a = &self.capture(s, std::slice::from_ref(&self.rdm_layer))[0];
+        let a = &self.capture_on(s, &self.rdm_images, std::slice::from_ref(&self.rdm_layer))[0];
         let (n, p) = (a.size()[0] as usize, a.size()[1] as usize);
         let flat =
             Vec::<f32>::try_from(a.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))
@@ -161,7 +183,8 @@ impl Analyzer {
         if let Some((rdm, _)) = &self.healthy_rdm {
             std::fs::create_dir_all(out.join("rdm"))?;
             analysis::npy::write_npy(out.join("rdm").join("healthy.npy"), rdm)?;
-            let labels = ndarray::Array1::from_iter(self.images.labels.iter().map(|&l| l as f64));
+            let labels =
+                ndarray::Array1::from_iter(self.rdm_images.labels.iter().map(|&l| l as f64));
             analysis::npy::write_npy(out.join("rdm").join("labels.npy"), &labels)?;
         }
         Ok(())
@@ -231,8 +254,8 @@ impl Analyzer {
             )?;
         }
         let tau = rdm.and_then(|rdm| {
-            let upper = analysis::upper_triangle(rdm.view()).map_err(|e| e.to_string())?;
-            analysis::kendall_tau(healthy, &upper, variant)
+            let entries = self.entries(&rdm)?;
+            analysis::kendall_tau(healthy, &entries, variant)
                 .map_err(|e| format!("Kendall {variant} of {}: {e}", self.rdm_layer))
         });
         let (tau, note) = match tau {
@@ -253,5 +276,41 @@ impl Analyzer {
     /// Layer names of the CKA matrices.
     pub fn cka_layers(&self) -> &[String] {
         &self.cka_layers
+    }
+}
+
+/// Indices of the first `k` images of each class in `labels` (in their order), class by class:
+/// paper 001's authors' RDM images. An error names a class with fewer than `k`.
+pub fn first_per_class(labels: &[u8], classes: usize, k: usize) -> Result<Vec<usize>> {
+    let mut out = Vec::with_capacity(classes * k);
+    for c in 0..classes {
+        let of_c: Vec<usize> = (0..labels.len())
+            .filter(|&i| labels[i] as usize == c)
+            .take(k)
+            .collect();
+        if of_c.len() < k {
+            bail!(
+                "analysis.rdm_images_per_class = {k} is out of range: class {c} has {} test images",
+                of_c.len()
+            );
+        }
+        out.extend(of_c);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_images_of_each_class_grouped_by_class() {
+        let labels = [2, 0, 1, 0, 2, 1, 0, 2];
+        assert_eq!(
+            first_per_class(&labels, 3, 2).unwrap(),
+            vec![1, 3, 2, 5, 0, 4]
+        );
+        let e = first_per_class(&labels, 3, 4).unwrap_err().to_string();
+        assert!(e.contains("class 0 has 3 test images"), "{e}");
     }
 }

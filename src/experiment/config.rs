@@ -4,7 +4,7 @@
 pub use super::error::ConfigError;
 use super::error::{invalid, out_of_range};
 pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule};
-use crate::analysis::TauVariant;
+use crate::analysis::{RdmPairs, TauVariant};
 use crate::injury::InjuryConfig;
 use crate::train::HealthyOptions;
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,14 @@ pub struct AnalysisSettings {
     /// Kendall variant for RDMs: "a" (RSA toolboxes' choice) or "b".
     #[serde(default = "d_variant")]
     pub kendall: TauVariant,
+    /// Which RDM entries tau compares: `upper` (each pair of images once; the default) or
+    /// `full` (the whole matrices flattened, as paper 001's authors' code did).
+    #[serde(default)]
+    pub kendall_pairs: RdmPairs,
+    /// RDM images: the first K test images of each class, in test-set order, grouped by class
+    /// (paper 001's authors' choice); absent: the first `images` evaluation images.
+    #[serde(default)]
+    pub rdm_images_per_class: Option<usize>,
     /// Top-k of each layer, as a fraction of its synapses.
     #[serde(default = "d_k")]
     pub pathways_fraction: f64,
@@ -128,6 +136,8 @@ impl Default for AnalysisSettings {
             cka_layers: vec![],
             rdm_layer: None,
             kendall: d_variant(),
+            kendall_pairs: RdmPairs::default(),
+            rdm_images_per_class: None,
             pathways_fraction: d_k(),
         }
     }
@@ -138,6 +148,13 @@ impl AnalysisSettings {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.images < 4 {
             return Err(out_of_range("analysis.images", self.images, "at least 4"));
+        }
+        if self.rdm_images_per_class == Some(0) {
+            return Err(out_of_range(
+                "analysis.rdm_images_per_class",
+                0,
+                "at least 1 (or leave it out for the first `images` evaluation images)",
+            ));
         }
         if !(self.pathways_fraction > 0.0 && self.pathways_fraction <= 1.0) {
             return Err(out_of_range(

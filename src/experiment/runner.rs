@@ -48,7 +48,13 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         .healthy
         .get_or_insert_with(|| subject.evaluate(&eval_set))
         .clone();
-    let analyzer = Analyzer::new(&subject, &eval_set, &cfg.analysis, &cfg.analyses)?;
+    let analyzer = Analyzer::new(
+        &subject,
+        &eval_set,
+        &split.test,
+        &cfg.analysis,
+        &cfg.analyses,
+    )?;
     analyzer.write_healthy(out)?;
 
     let all = steps(cfg, opts.shard);
