@@ -383,6 +383,26 @@ fn shipped_presets_are_valid() {
         ),
         (15, 0.2, 3, 40)
     );
+    // The authors' code: momentum, weight decay, augmentation, their RDM reading.
+    let r = &abl.regimes[0];
+    assert_eq!((r.momentum, r.weight_decay, r.augment), (0.9, 5e-4, true));
+    let a = &abl.analysis;
+    assert_eq!(
+        (
+            a.rdm_images_per_class,
+            a.rdm_layer.as_deref(),
+            a.kendall,
+            a.kendall_pairs
+        ),
+        (
+            Some(100),
+            Some("pool3"),
+            atrophy::analysis::TauVariant::B,
+            atrophy::analysis::RdmPairs::Full
+        )
+    );
+    let text = atrophy::cli::run::load_config("moore-ablation-text").unwrap();
+    assert_eq!(text.regimes[0].momentum, 0.0);
 }
 
 /// The experiment's Gram-form CKA on libtorch agrees with the analysis kernel on plain arrays.

@@ -48,7 +48,7 @@ pub struct Cli {
 pub enum Command {
     /// Run an experiment: injure, evaluate, retrain, evaluate, over regimes and cycles.
     ///
-    /// CONFIG is a TOML file or a preset (quick, moore-decay, moore-ablation); --set, --regimes
+    /// CONFIG is a TOML file or a preset (quick, moore-decay, moore-ablation, moore-ablation-text); --set, --regimes
     /// and --healthy change it without editing the file. Writes OUT/metrics.csv (one row per
     /// evaluated state), OUT/summary.csv (mean and sample sd over cycles), OUT/run.json (config,
     /// version, seeds, backend, timings). Progress is checkpointed after every step: run the same command

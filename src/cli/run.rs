@@ -7,11 +7,15 @@ use std::path::PathBuf;
 use tch::Device;
 
 /// Presets shipped inside the binary, so `atrophy run quick` works from any folder.
-pub const PRESETS: [(&str, &str); 3] = [
+pub const PRESETS: [(&str, &str); 4] = [
     ("quick", include_str!("../../configs/quick.toml")),
     (
         "moore-decay",
         include_str!("../../configs/moore-decay.toml"),
+    ),
+    (
+        "moore-ablation-text",
+        include_str!("../../configs/moore-ablation-text.toml"),
     ),
     (
         "moore-ablation",
