@@ -138,4 +138,50 @@ mod tests {
         let html = std::fs::read_to_string(&ro.html).unwrap();
         assert!(!html.contains("id=\"paper\""));
     }
+
+    /// Paper 001's tau after the first ablation (0.18) and its retraining (0.71) stand on the
+    /// tau figure of a run of its protocol, as diamonds.
+    #[test]
+    fn paper_001_tau_values_are_marked() {
+        let d = tempfile::tempdir().unwrap();
+        let mut metrics = String::from(
+            "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n",
+        );
+        let mut tau = String::from("regime,cycle,iteration,fraction_injured,state,variant,tau\n");
+        for it in 0..=2usize {
+            let f = 1.0 - 0.8f64.powi(it as i32);
+            let states: &[&str] = if it == 0 {
+                &["healthy"]
+            } else {
+                &["injured", "retrained"]
+            };
+            for st in states {
+                metrics.push_str(&format!("retrained,0,{it},{f},{st},0.5,0.5,1,1\n"));
+                if it > 0 {
+                    tau.push_str(&format!("retrained,0,{it},{f},{st},b,0.5\n"));
+                }
+            }
+        }
+        std::fs::write(d.path().join("metrics.csv"), metrics).unwrap();
+        std::fs::write(d.path().join("rdm_tau.csv"), tau).unwrap();
+        let config = |epochs: u64| {
+            serde_json::json!({"finished": true, "config": {
+                "name": "moore-ablation", "data": {"dataset": "cifar10"},
+                "injury": {"kind": "ablation", "fraction": 0.2, "iterations": 15,
+                           "selection": "random", "units": false},
+                "analysis": {"kendall_pairs": "full", "rdm_layer": "pool3"},
+                "regime": [{"name": "retrained", "epochs": epochs, "static": false}]}})
+        };
+        let svg = |epochs: u64| {
+            std::fs::write(d.path().join("run.json"), config(epochs).to_string()).unwrap();
+            let r = report(d.path(), &DEFAULT_LEVELS).unwrap();
+            let html = std::fs::read_to_string(r.html).unwrap();
+            assert!(html.contains("the whole matrices") && html.contains("layer pool3"));
+            std::fs::read_to_string(d.path().join("figures/rdm_tau.svg")).unwrap()
+        };
+        assert!(svg(3).contains("paper (text figures"));
+        // 0.18 after injury is shared by every regime; 0.71 only by the paper's retraining.
+        assert!(svg(1).contains("paper (text figures"));
+        assert_ne!(svg(1), svg(3));
+    }
 }

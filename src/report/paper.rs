@@ -93,6 +93,28 @@ impl Paper {
         }
     }
 
+    /// Kendall's tau between the injured (or retrained) RDM and the healthy one that the paper
+    /// prints for a regime (as [`Paper::published`] takes it): paper 001 gives 0.18 after the
+    /// first ablation and 0.71 after its retraining (3 epochs on the full training set).
+    pub fn published_tau(
+        self,
+        images: Option<u64>,
+        epochs: u64,
+        is_static: bool,
+        iteration: usize,
+        state: &str,
+    ) -> Option<Published> {
+        match (self, iteration, state) {
+            (Paper::MooreAblation, 1, "injured") => Some(Published::exact(0.18, None)),
+            (Paper::MooreAblation, 1, "retrained")
+                if !is_static && images.is_none() && epochs == 3 =>
+            {
+                Some(Published::exact(0.71, None))
+            }
+            _ => None,
+        }
+    }
+
     /// What the paper published for a regime retraining on `images` images for `epochs` epochs
     /// (`images` None = the whole training set; `static` regimes have no retraining) at
     /// `iteration` (0 = healthy) in `state` (`healthy`, `injured`, `retrained`).

@@ -9,6 +9,7 @@
 pub mod accuracy;
 pub mod cka;
 mod demos;
+mod marks;
 pub mod pathways;
 pub mod rdms;
 pub mod tau;

@@ -1,8 +1,10 @@
 //! Kendall's tau of each state's RDM against the healthy RDM (paper 001 Fig. 2B).
+use super::marks::{draw_marks, tau_marks};
 use super::Figure;
 use crate::report::results::Results;
-use crate::report::style::{both, draw_curves, CurvePlot, SIZE};
+use crate::report::style::{both, curves_chart, legend, CurvePlot, SIZE};
 use anyhow::Result;
+use plotters::prelude::*;
 use std::path::Path;
 
 /// The `rdm_tau` figure, when `rdm_tau.csv` gives at least one line.
@@ -18,10 +20,32 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
         regimes: &regimes,
         y_range: (-0.1, 1.0),
     };
-    let png = both!(dir, "rdm_tau", SIZE, |root| draw_curves(root, &plot));
+    let marks = tau_marks(r);
+    let png = both!(
+        dir,
+        "rdm_tau",
+        SIZE,
+        |root: &DrawingArea<_, _>| -> Result<()> {
+            let mut chart = curves_chart(root, &plot, None)?;
+            draw_marks(&mut chart, &marks, &regimes)?;
+            legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        }
+    );
+    let analysis = r.run.as_ref().map(|v| &v["config"]["analysis"]);
+    let pairs = match analysis.and_then(|a| a["kendall_pairs"].as_str()) {
+        Some("full") => "the whole matrices (diagonal and both triangles)",
+        _ => "the upper triangles",
+    };
+    let layer = analysis
+        .and_then(|a| a["rdm_layer"].as_str())
+        .map_or("penultimate layer".to_string(), |l| format!("layer {l}"));
+    let mut caption = format!("Kendall's tau-{variant} between {pairs} of each state's RDM and the healthy model's ({layer}).");
+    if !marks.is_empty() {
+        caption.push_str(" Diamonds: the values the paper prints in its text.");
+    }
     Ok(Some(Figure {
         png,
         title: "Representational similarity (RDM, Kendall's tau)".into(),
-        caption: format!("Kendall's tau-{variant} between the upper triangles of each state's RDM and the healthy model's (penultimate layer)."),
+        caption,
     }))
 }

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""The arms table of docs/RESULTS.md from a results folder's metrics.csv (standard library only).
+
+For every regime (arm) and the chosen iterations: top-1 (or another metric) after the injury,
+after BatchNorm recalibration when the arm has it, and after retraining, mean +- sample sd over
+cycles, in percent; with the mean wall seconds per step.
+
+    python3 bench/arms_table.py RESULTS_DIR [--iterations 1,3,6,8] [--metric top1]
+"""
+import argparse
+import csv
+import os
+import statistics
+from collections import OrderedDict, defaultdict
+
+
+def cell(values):
+    if not values:
+        return "—"
+    m = 100 * statistics.mean(values)
+    sd = 100 * statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{m:.1f} ± {sd:.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("results")
+    ap.add_argument("--iterations", default="1,3,6,8")
+    ap.add_argument("--metric", default="top1")
+    a = ap.parse_args()
+    its = [int(i) for i in a.iterations.split(",")]
+    rows = list(csv.DictReader(open(os.path.join(a.results, "metrics.csv"))))
+    values = defaultdict(list)
+    fraction = defaultdict(list)
+    seconds = defaultdict(list)
+    regimes = OrderedDict()
+    for r in rows:
+        key = (r["regime"], int(r["iteration"]), r["state"])
+        regimes[r["regime"]] = True
+        values[key].append(float(r[a.metric]))
+        fraction[int(r["iteration"])].append(float(r["fraction_injured"]))
+        if r["state"] != "healthy":
+            seconds[r["regime"]].append(float(r["seconds"]))
+    healthy = [v for (g, i, s), vs in values.items() if s == "healthy" for v in vs]
+    print(f"healthy: {cell(healthy)} ({a.metric}, %)\n")
+    head = ["arm"]
+    for i in its:
+        f = 100 * statistics.mean(fraction[i])
+        head.append(f"{f:.0f} % decayed: injured → recalibrated → retrained")
+    head.append("s / step")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for g in regimes:
+        cells = [g]
+        for i in its:
+            parts = [cell(values[(g, i, s)]) for s in ("injured", "recalibrated", "retrained")
+                     if values.get((g, i, s))]
+            cells.append(" → ".join(parts))
+        # A step: injury and its evaluation, plus recalibration and retraining with theirs.
+        steps = sum(len(v) for k, v in values.items() if k[0] == g and k[2] == "injured")
+        per_step = sum(seconds[g]) / max(1, steps)
+        cells.append(f"{per_step:.1f}")
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

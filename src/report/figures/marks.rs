@@ -1,0 +1,132 @@
+//! The figures a paper printed in its text, placed on the run's axes as diamonds in the regime's
+//! colour: accuracies (paper 000 Fig. 2, paper 001 Fig. 2A) and Kendall's tau (paper 001 Fig. 2B).
+use crate::report::paper::{tables, Paper};
+use crate::report::results::Results;
+use crate::report::style::{pe, series_colour, Chart};
+use anyhow::Result;
+use plotters::prelude::*;
+
+/// A figure the paper printed, placed on the run's axes: (regime, x, y, sd) as fractions, with
+/// `approximate` for numbers the paper gives only roughly.
+#[derive(Clone, Debug)]
+pub struct PaperMark {
+    regime: String,
+    x: f64,
+    y: f64,
+    sd: Option<f64>,
+    approximate: bool,
+}
+
+/// The published figures of the paper whose protocol the run follows, for summary column
+/// `metric`, and the paper's title; none when the run follows no paper or the paper reports
+/// another metric.
+pub fn paper_marks(r: &Results, metric: &str) -> Result<(Vec<PaperMark>, Option<&'static str>)> {
+    let config = r.run.as_ref().map(|v| &v["config"]);
+    let paper = config
+        .and_then(Paper::of_config)
+        .filter(|p| p.metric() == metric);
+    let (Some(p), Some(s)) = (paper, &r.summary) else {
+        return Ok((Vec::new(), None));
+    };
+    let mut marks = Vec::new();
+    for t in tables(s, metric, config, Some(p))? {
+        for row in &t.rows {
+            for v in [&row.paper_injured, &row.paper_retrained]
+                .into_iter()
+                .flatten()
+            {
+                marks.push(PaperMark {
+                    regime: t.regime.clone(),
+                    x: row.fraction,
+                    y: v.mean / 100.0,
+                    sd: v.sd.map(|sd| sd / 100.0),
+                    approximate: v.approximate,
+                });
+            }
+        }
+    }
+    Ok((marks, Some(p.title())))
+}
+
+/// Paper figures as diamonds in the regime's colour (hollow: given only roughly), with +-1 sd bars.
+pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    marks: &[PaperMark],
+    regimes: &[String],
+) -> Result<()> {
+    for (k, m) in marks.iter().enumerate() {
+        let i = regimes.iter().position(|r| r == &m.regime).unwrap_or(0);
+        let colour = series_colour(i, regimes.len());
+        let (x, y) = (100.0 * m.x, m.y);
+        if let Some(sd) = m.sd {
+            chart
+                .draw_series(std::iter::once(ErrorBar::new_vertical(
+                    x,
+                    y - sd,
+                    y,
+                    y + sd,
+                    colour.stroke_width(2),
+                    10,
+                )))
+                .map_err(pe)?;
+        }
+        let style = if m.approximate {
+            colour.stroke_width(2)
+        } else {
+            colour.filled()
+        };
+        let diamond = move |(x, y): (i32, i32), s: ShapeStyle| {
+            Polygon::new(vec![(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)], s)
+        };
+        let drawn = chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((x, y)) + diamond((0, 0), style),
+            ))
+            .map_err(pe)?;
+        if k == 0 {
+            drawn
+                .label("paper (text figures, +-1 sd)")
+                .legend(move |(x, y)| diamond((x + 10, y), BLACK.filled()));
+        }
+    }
+    Ok(())
+}
+
+/// Kendall's tau the paper prints for the run's protocol, on the tau figure's axes: one mark per
+/// regime whose settings the paper's figure belongs to.
+pub fn tau_marks(r: &Results) -> Vec<PaperMark> {
+    let config = r.run.as_ref().map(|v| &v["config"]);
+    let (Some(c), Some(p)) = (config, config.and_then(Paper::of_config)) else {
+        return Vec::new();
+    };
+    let mut marks = Vec::new();
+    for g in c["regime"].as_array().into_iter().flatten() {
+        let Some(name) = g["name"].as_str() else {
+            continue;
+        };
+        let images = g["images"].as_u64();
+        let epochs = g["epochs"].as_u64().unwrap_or(1);
+        let is_static = g["static"].as_bool() == Some(true);
+        for state in ["injured", "retrained"] {
+            let Some(v) = p.published_tau(images, epochs, is_static, 1, state) else {
+                continue;
+            };
+            // The fraction injured at iteration 1, as the run measured it.
+            let x = r
+                .metrics
+                .iter()
+                .find(|m| m.key.regime == name && m.key.iteration == 1)
+                .map(|m| m.key.fraction_injured);
+            if let Some(x) = x {
+                marks.push(PaperMark {
+                    regime: name.to_string(),
+                    x,
+                    y: v.mean,
+                    sd: v.sd,
+                    approximate: v.approximate,
+                });
+            }
+        }
+    }
+    marks
+}
