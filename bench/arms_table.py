@@ -46,16 +46,14 @@ def main():
     head = ["arm"]
     for i in its:
         f = 100 * statistics.mean(fraction[i])
-        head.append(f"{f:.0f} % decayed: injured → recalibrated → retrained")
+        head += [f"{f:.0f} %: injured", "recalibrated", "retrained"]
     head.append("s / step")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for g in regimes:
         cells = [g]
         for i in its:
-            parts = [cell(values[(g, i, s)]) for s in ("injured", "recalibrated", "retrained")
-                     if values.get((g, i, s))]
-            cells.append(" → ".join(parts))
+            cells += [cell(values.get((g, i, s), [])) for s in ("injured", "recalibrated", "retrained")]
         # A step: injury and its evaluation, plus recalibration and retraining with theirs.
         steps = sum(len(v) for k, v in values.items() if k[0] == g and k[2] == "injured")
         per_step = sum(seconds[g]) / max(1, steps)

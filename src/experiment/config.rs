@@ -225,13 +225,6 @@ impl ExperimentConfig {
             if r.name.is_empty() || r.name.contains('/') {
                 return Err(invalid(at, "name must be non-empty without slashes"));
             }
-            if r.recalibrate_bn == Some(0) {
-                return Err(out_of_range(
-                    format!("{at}.recalibrate_bn"),
-                    0,
-                    "at least 1 image (or leave it out)",
-                ));
-            }
             if !r.is_static {
                 r.validate(&at)?;
             }
@@ -302,15 +295,12 @@ mod tests {
         );
         let e = err("bn_momentum = \"fast\"");
         assert!(e.contains("t.toml") && e.contains("cumulative"), "{e}");
-        let e = err("recalibrate_bn = 0");
-        assert!(
-            e.contains("regime[0] (R).recalibrate_bn = 0 is out of range"),
-            "{e}"
-        );
+        // 0 images: no recalibration, so a preset's homeostasis is one `--set` away.
+        let off = config("recalibrate_bn = 0").unwrap();
+        assert_eq!(off.regimes[0].recalibrate_bn, None);
+        assert!(!off.regimes[0].uses_batch_norm());
         let e = err("momentum = 0.0\nnesterov = true");
         assert!(e.contains("regime[0] (R).nesterov"), "{e}");
-        let e = err("static = true\nrecalibrate_bn = 0");
-        assert!(e.contains("recalibrate_bn = 0"), "{e}");
 
         let c = config("recalibrate_bn = 500").unwrap();
         let e = c.check_against(false, 60_000).unwrap_err().to_string();

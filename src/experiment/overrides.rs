@@ -38,21 +38,56 @@ fn set_one(table: &mut toml::Table, assignment: &str) -> Result<(), String> {
     if path.iter().any(|p| p.is_empty()) {
         return Err(format!("--set {assignment}: empty part in the key `{key}`"));
     }
-    let (last, parents) = path.split_last().expect("split gives at least one part");
-    let mut here = table;
-    for (i, part) in parents.iter().enumerate() {
-        let entry = here
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        here = entry.as_table_mut().ok_or_else(|| {
-            format!(
-                "--set {assignment}: `{}` is a value, not a section",
-                path[..=i].join(".")
-            )
-        })?;
+    set_path(table, &path, 0, &parse_value(raw.trim()), assignment)
+}
+
+/// Sets `path[at..]` under `here` to `value`; a part `*` after an array of tables (`regime.*.lr`)
+/// sets the rest in every one of them.
+fn set_path(
+    here: &mut toml::Table,
+    path: &[&str],
+    at: usize,
+    value: &toml::Value,
+    assignment: &str,
+) -> Result<(), String> {
+    let part = path[at];
+    if at + 1 == path.len() {
+        here.insert(part.to_string(), value.clone());
+        return Ok(());
     }
-    here.insert(last.to_string(), parse_value(raw.trim()));
-    Ok(())
+    if path[at + 1] == "*" {
+        let entries = here
+            .get_mut(part)
+            .and_then(|v| v.as_array_mut())
+            .ok_or_else(|| {
+                format!(
+                    "--set {assignment}: `{}` is not a list of tables (like [[regime]])",
+                    path[..=at].join(".")
+                )
+            })?;
+        if at + 2 == path.len() {
+            return Err(format!(
+                "--set {assignment}: `*` needs a key after it, e.g. regime.*.lr"
+            ));
+        }
+        for e in entries.iter_mut() {
+            let t = e.as_table_mut().ok_or_else(|| {
+                format!("--set {assignment}: `{part}` holds a value that is not a table")
+            })?;
+            set_path(t, path, at + 2, value, assignment)?;
+        }
+        return Ok(());
+    }
+    let entry = here
+        .entry(part.to_string())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let next = entry.as_table_mut().ok_or_else(|| {
+        format!(
+            "--set {assignment}: `{}` is a value, not a section",
+            path[..=at].join(".")
+        )
+    })?;
+    set_path(next, path, at + 1, value, assignment)
 }
 
 /// Applies the changes to the config text `text` (from `origin`, for messages) and returns the
@@ -141,6 +176,25 @@ static = true
             Some("runs/a/model.safetensors")
         );
         assert!(t["healthy"].get("train").is_none());
+    }
+
+    #[test]
+    fn a_star_sets_a_key_in_every_regime() {
+        let o = Overrides {
+            set: vec!["regime.*.recalibrate_bn=0".into()],
+            ..Default::default()
+        };
+        let t: toml::Table = apply(TEXT, "test", &o).unwrap().parse().unwrap();
+        for r in t["regime"].as_array().unwrap() {
+            assert_eq!(r["recalibrate_bn"].as_integer(), Some(0));
+        }
+        let bad = Overrides {
+            set: vec!["cycles.*.x=1".into()],
+            ..Default::default()
+        };
+        assert!(apply(TEXT, "test", &bad)
+            .unwrap_err()
+            .contains("not a list of tables"));
     }
 
     #[test]

@@ -43,7 +43,9 @@ pub struct RegimeConfig {
     /// training images after each injury (measured as the state `recalibrated`) and again after
     /// retraining, by forward passes in train mode without gradients and a cumulative average
     /// over the batches, as `torch.optim.swa_utils.update_bn` does. No parameter changes.
-    #[serde(default)]
+    /// `0` means none, so that a preset's recalibration can be switched off with
+    /// `--set 'regime.*.recalibrate_bn=0'`.
+    #[serde(default, deserialize_with = "zero_is_none")]
     pub recalibrate_bn: Option<usize>,
     /// Running-statistics momentum of BatchNorm while retraining: a number in (0, 1] or
     /// `"cumulative"`; PyTorch's 0.1 when absent.
@@ -199,4 +201,8 @@ fn d_momentum() -> f64 {
 }
 fn d_true() -> bool {
     true
+}
+
+fn zero_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    Ok(Option::<usize>::deserialize(d)?.filter(|&n| n > 0))
 }
