@@ -3,7 +3,6 @@
 //! continues where it stopped and ends with the numbers an uninterrupted run gives; the tables
 //! are written from it.
 use super::config::{Analysis, ExperimentConfig};
-use super::runner::RunOptions;
 use crate::results::{
     summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, TauRow,
 };
@@ -170,18 +169,19 @@ impl RunRecord {
     pub fn write_run_json(
         &self,
         cfg: &ExperimentConfig,
-        opts: &RunOptions,
+        out: &Path,
+        device: tch::Device,
         healthy_seconds: f64,
         session: Instant,
         finished: bool,
     ) -> Result<()> {
-        let all = steps(cfg, opts.shard).len();
+        let all = steps(cfg, self.shard).len();
         let v = serde_json::json!({
             "atrophy_version": env!("CARGO_PKG_VERSION"),
             "config": cfg,
             "seed": cfg.seed,
-            "shard": opts.shard,
-            "backend": { "library": "libtorch 2.13.0 via tch 0.26", "device": crate::device::describe(opts.device) },
+            "shard": self.shard,
+            "backend": { "library": "libtorch 2.13.0 via tch 0.26", "device": crate::device::describe(device) },
             "steps_total": all,
             "steps_completed": self.completed,
             "finished": finished && self.completed == all,
@@ -192,7 +192,7 @@ impl RunRecord {
             },
         });
         crate::fsio::write_atomic(
-            &opts.out.join("run.json"),
+            &out.join("run.json"),
             serde_json::to_string_pretty(&v)?.as_bytes(),
         )?;
         Ok(())

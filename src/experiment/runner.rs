@@ -66,7 +66,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     bar.set_position(record.completed as u64);
     let mut kept = resume(out, &record, &all, cfg, &mut subject)?;
     record.write_tables(out)?;
-    record.write_run_json(cfg, opts, healthy_seconds, clock, false)?;
+    record.write_run_json(cfg, out, opts.device, healthy_seconds, clock, false)?;
     for (k, &step) in all.iter().enumerate().skip(record.completed) {
         let regime = &cfg.regimes[step.regime];
         if step.iteration == 1 {
@@ -104,7 +104,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     }
     bar.finish_and_clear();
     step_state::clean(out, None);
-    record.write_run_json(cfg, opts, healthy_seconds, clock, true)?;
+    record.write_run_json(cfg, out, opts.device, healthy_seconds, clock, true)?;
     Ok(record)
 }
 
