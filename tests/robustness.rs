@@ -16,6 +16,8 @@
 //! tries `ATROPHY_ROBUSTNESS_INPUTS` inputs per reader (default 20000) from seed
 //! `ATROPHY_ROBUSTNESS_SEED` (default 1) and prints how many inputs it tried.
 //! A failing input is kept under `$TMPDIR/atrophy-robustness/` to reproduce it.
+// The checkpoint and config readers need libtorch; the whole test runs with it.
+#![cfg(feature = "torch")]
 use atrophy::analysis::npy::{self, NpyFile};
 use atrophy::checkpoint::{self, CheckpointMeta};
 use atrophy::cli::run::load_config_with;
