@@ -5,11 +5,11 @@
 //! separates that recovery from synaptic relearning.
 use super::config::RegimeConfig;
 use super::record::Step;
-use super::retrain::retraining_images;
+use super::retrain::{draw_rng, retraining_images};
 use super::subject::Subject;
 use crate::data::{self, Dataset};
 use crate::model::BnMode;
-use crate::seed::{self, stream};
+use crate::seed::stream;
 use anyhow::Result;
 
 /// The `n` images regime `r` recalibrates with at `step`: the first `n` of its retraining draw
@@ -29,16 +29,7 @@ pub fn recalibration_images(
             }
         }
     }
-    let draw = if r.fresh_draw {
-        step.iteration as u64
-    } else {
-        0
-    };
-    let key = seed::name_key(&r.name);
-    let mut rng = seed::rng(
-        seed,
-        &[stream::RECALIBRATE_IMAGES, key, step.cycle as u64, draw],
-    );
+    let mut rng = draw_rng(stream::RECALIBRATE_IMAGES, r, seed, step);
     Ok(data::random_subset(train.len(), n, &mut rng)?)
 }
 

@@ -10,6 +10,7 @@ use crate::model::BnMode;
 use crate::seed::{self, stream};
 use crate::train::{train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
 use anyhow::{Context, Result};
+use rand_chacha::ChaCha8Rng;
 use tch::{Device, Kind, Tensor};
 
 /// Images per saliency batch.
@@ -83,6 +84,18 @@ pub fn saliency(
         .collect()
 }
 
+/// The generator of regime `r`'s image draw for `purpose` at `step`: keyed by the regime's name,
+/// the cycle and the draw (the iteration with a fresh draw every iteration, else 0).
+pub fn draw_rng(purpose: u64, r: &RegimeConfig, seed: u64, step: Step) -> ChaCha8Rng {
+    let draw = if r.fresh_draw {
+        step.iteration as u64
+    } else {
+        0
+    };
+    let key = seed::name_key(&r.name);
+    seed::rng(seed, &[purpose, key, step.cycle as u64, draw])
+}
+
 /// The images regime `r` retrains on at `step` (`None`: the whole training set), drawn by
 /// name, cycle and draw (a fresh draw per iteration, or one per cycle).
 pub fn retraining_images(
@@ -91,16 +104,7 @@ pub fn retraining_images(
     seed: u64,
     step: Step,
 ) -> Result<Option<Vec<usize>>> {
-    let draw = if r.fresh_draw {
-        step.iteration as u64
-    } else {
-        0
-    };
-    let key = seed::name_key(&r.name);
-    let mut rng = seed::rng(
-        seed,
-        &[stream::RETRAIN_IMAGES, key, step.cycle as u64, draw],
-    );
+    let mut rng = draw_rng(stream::RETRAIN_IMAGES, r, seed, step);
     Ok(match r.images {
         None => None,
         Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
