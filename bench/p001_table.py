@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Paper 001's table from a `moore-ablation` results folder (standard library and the atrophy
+binary): per iteration, the fraction ablated, mean class-wise accuracy after the ablation and
+after retraining (and of the static regime), and Kendall's tau-b of the injured and retrained
+RDMs against the healthy one under both readings: the whole matrices (the authors' code, as the
+run computed it) and the upper triangles (recomputed with `atrophy kendall --pairs upper` from
+the saved RDMs of cycle 0).
+
+    python3 bench/p001_table.py RESULTS_DIR [--atrophy target/release/atrophy]
+"""
+import argparse
+import csv
+import os
+import subprocess
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("results")
+    ap.add_argument("--atrophy", default="target/release/atrophy")
+    ap.add_argument("--retrained", default="retrained")
+    ap.add_argument("--static", default="static")
+    a = ap.parse_args()
+    m = {}
+    for r in csv.DictReader(open(os.path.join(a.results, "metrics.csv"))):
+        if r["cycle"] == "0":
+            m[(r["regime"], int(r["iteration"]), r["state"])] = r
+    tau = {}
+    path = os.path.join(a.results, "rdm_tau.csv")
+    if os.path.exists(path):
+        for r in csv.DictReader(open(path)):
+            if r["cycle"] == "0":
+                tau[(r["regime"], int(r["iteration"]), r["state"])] = float(r["tau"])
+
+    def upper(it, state):
+        f = os.path.join(a.results, "rdm", f"{a.retrained}_c0_i{it}_{state}.npy")
+        if not os.path.exists(f):
+            return None
+        out = subprocess.run([a.atrophy, "kendall", os.path.join(a.results, "rdm", "healthy.npy"), f,
+                              "--variant", "b", "--pairs", "upper"], capture_output=True, text=True)
+        return float(out.stdout) if out.returncode == 0 else None
+
+    def pct(r):
+        return f"{100 * float(r['mean_class']):.1f}" if r else "—"
+
+    def t(v):
+        return "—" if v is None else f"{v:.2f}"
+
+    h = m.get((a.retrained, 0, "healthy"))
+    print(f"healthy mean class-wise: {pct(h)} %\n")
+    print("| iteration | ablated | injured | retrained | static | tau-b full: injured | retrained | tau-b upper: injured | retrained |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    it = 1
+    while (a.retrained, it, "injured") in m:
+        inj = m[(a.retrained, it, "injured")]
+        f = 100 * float(inj["fraction_injured"])
+        print(f"| {it} | {f:.1f} % | {pct(inj)} | {pct(m.get((a.retrained, it, 'retrained')))} | "
+              f"{pct(m.get((a.static, it, 'injured')))} | {t(tau.get((a.retrained, it, 'injured')))} | "
+              f"{t(tau.get((a.retrained, it, 'retrained')))} | {t(upper(it, 'injured'))} | {t(upper(it, 'retrained'))} |")
+        it += 1
+
+
+if __name__ == "__main__":
+    main()
