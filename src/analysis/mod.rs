@@ -26,6 +26,7 @@ mod linalg;
 pub mod npy;
 pub mod pathways;
 pub mod rdm;
+pub mod rdm_pairs;
 
 pub use cka::{
     cka, cka_from_grams, linear_cka, linear_cka_feature, linear_cka_gram, linear_cka_unbiased,
@@ -35,9 +36,9 @@ pub use cka_matrix::{cka_matrix, minibatch_cka_matrix, LayerSource, ViewSource};
 pub use error::{AnalysisError, Result};
 pub use hsic::{hsic_biased, hsic_unbiased, linear_gram, rbf_gram, UnbiasedGram};
 pub use kendall::{
-    kendall_counts, kendall_tau, rdm_kendall_counts, rdm_kendall_counts_over, rdm_kendall_tau,
-    KendallCounts, RdmPairs, TauVariant,
+    kendall_counts, kendall_tau, rdm_kendall_counts, rdm_kendall_tau, KendallCounts, TauVariant,
 };
 pub use linalg::Real;
 pub use pathways::{pathway_change, top_k_indices, PathwayChange};
 pub use rdm::{rdm, upper_triangle};
+pub use rdm_pairs::{rdm_kendall_counts_over, RdmPairs};
