@@ -6,13 +6,15 @@
 //!
 //! Modules that need libtorch sit behind the `torch` feature (on by default); `analysis`, `data`
 //! and the architecture descriptions build and test without it.
-pub mod analysis;
+/// The representation analyses (PROTOCOLS P5-P7), a crate of their own so that they build
+/// without libtorch and under the Python package (`python/`).
+pub use atrophy_analysis as analysis;
 pub mod cli;
 pub mod compress;
 pub mod data;
 #[cfg(feature = "torch")]
 pub mod experiment;
-pub mod fsio;
+pub use atrophy_analysis::fsio;
 pub mod injury;
 pub mod malloc;
 pub mod model;

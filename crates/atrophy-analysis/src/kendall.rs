@@ -443,8 +443,8 @@ mod tests {
                 b[[j, i]] = 99.0; // the lower triangle must be ignored
             }
         }
-        let ua = crate::analysis::rdm::upper_triangle(a.view()).unwrap();
-        let ub = crate::analysis::rdm::upper_triangle(b.view()).unwrap();
+        let ua = crate::rdm::upper_triangle(a.view()).unwrap();
+        let ub = crate::rdm::upper_triangle(b.view()).unwrap();
         let got = rdm_kendall_counts(a.view(), b.view()).unwrap();
         assert_eq!(got, brute(&ua, &ub));
     }

@@ -282,7 +282,7 @@ pub fn rbf_cka<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::hsic::linear_gram;
+    use crate::hsic::linear_gram;
     use ndarray::{Array2, ArrayView2};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;

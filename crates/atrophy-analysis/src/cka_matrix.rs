@@ -372,7 +372,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::cka::{linear_cka, linear_cka_unbiased};
+    use crate::cka::{linear_cka, linear_cka_unbiased};
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;

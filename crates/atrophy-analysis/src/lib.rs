@@ -3,7 +3,9 @@
 //!
 //! Everything here works on plain arrays (`ndarray` views of f32 or f64, slices) and knows
 //! nothing of models or libtorch, so it can be checked against numpy/scipy
-//! (`bench/analysis_reference.py`) and used alone from the command line.
+//! (`bench/analysis_reference.py`) and used alone from the command line or from Python. It is a
+//! crate of its own, `atrophy-analysis`, so that it builds without libtorch: the `atrophy` crate
+//! re-exports it as `atrophy::analysis`, and the Python package (`python/`) wraps it.
 //!
 //! * [`cka`]: linear CKA (feature and Gram forms), RBF CKA, biased and unbiased HSIC ([`hsic`]),
 //!   layer x layer CKA matrices, exact or minibatch with bounded memory ([`cka_matrix`]), over
@@ -11,13 +13,14 @@
 //! * [`rdm`]: representational dissimilarity matrices (1 - Pearson r);
 //! * [`kendall`]: Kendall's tau-a and tau-b in O(m log m) (Knight 1966);
 //! * [`pathways`]: top-k magnitude synapses and how they move;
-//! * [`npy`]: .npy and CSV input/output.
+//! * [`npy`]: .npy and CSV input/output, written atomically ([`fsio`]).
 //!
 //! A value that cannot be computed is an [`AnalysisError`] that says why, never a silent NaN.
 
 pub mod cka;
 pub mod cka_matrix;
 pub mod error;
+pub mod fsio;
 pub mod hsic;
 mod inversions;
 pub mod kendall;

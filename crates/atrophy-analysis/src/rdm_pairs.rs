@@ -38,7 +38,7 @@ pub fn rdm_kendall_counts_over(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::TauVariant;
+    use crate::TauVariant;
 
     /// A 4 x 4 RDM and the same RDM with its two largest dissimilarities swapped, by hand.
     /// Upper triangles: 15 pairs, one discordant, no ties: tau = 13/15. Whole matrices (16
