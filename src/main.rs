@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CkaMatrix(a) => atrophy::cli::analysis::run_cka_matrix(a),
         Command::Rdm(a) => atrophy::cli::analysis::run_rdm(a),
         Command::Kendall(a) => atrophy::cli::analysis::run_kendall(a),
+        Command::Rsa(a) => atrophy::cli::analysis::run_rsa(a),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The torch-free analysis commands: `cka`, `cka-matrix`, `rdm`, `kendall`.
+//! The torch-free analysis commands: `cka`, `cka-matrix`, `rdm`, `kendall`, `rsa`.
 //!
 //! They read and write `.npy` so that numpy users can produce the inputs and check the outputs;
 //! values print with full precision (shortest decimal that round-trips to the same f64).
@@ -106,18 +106,70 @@ pub struct CkaMatrixArgs {
 #[command(after_help = "\
 Examples:
   atrophy rdm penultimate.npy --out rdm.npy
-  atrophy rdm penultimate.npy --out rdm.npy --csv     # also rdm.csv
+  atrophy rdm penultimate.npy --out rdm.npy --csv          # also rdm.csv
+  atrophy rdm penultimate.npy --out rdm.npy --dtype f32    # half the file
+  atrophy rdm penultimate.npy --out pairs.npy --upper      # the n(n-1)/2 pairs only
+  atrophy rsa healthy.npy injured.npy                      # RDMs and tau, no files between
 
-numpy check: np.allclose(np.load('rdm.npy'), 1 - np.corrcoef(acts))")]
+numpy check: np.allclose(np.load('rdm.npy'), 1 - np.corrcoef(acts))
+  with --upper: np.load('pairs.npy') == (1 - np.corrcoef(acts))[np.triu_indices(n, 1)]")]
 pub struct RdmArgs {
     /// Activations, one row per image (.npy).
     pub acts: PathBuf,
-    /// Where to write the RDM (.npy, float64).
+    /// Where to write the RDM (.npy).
     #[arg(long)]
     pub out: PathBuf,
     /// Also write the RDM as CSV beside OUT (same name, .csv).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "upper")]
     pub csv: bool,
+    /// Precision of the file: f64 (as computed) or f32 (half the size; each value rounded to
+    /// float32 after the float64 computation, which can tie or untie nearly equal entries for
+    /// Kendall's tau).
+    #[arg(long, value_enum, default_value = "f64")]
+    pub dtype: DtypeArg,
+    /// Write only the strict upper triangle, row by row (a 1-D array of n(n-1)/2 values, each
+    /// pair of images once): half the size, and `atrophy kendall` compares two such files as
+    /// it compares two RDMs.
+    #[arg(long)]
+    pub upper: bool,
+}
+
+/// Element type of a written array.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DtypeArg {
+    /// 32-bit floats.
+    F32,
+    /// 64-bit floats.
+    F64,
+}
+
+/// Representational similarity of two sets of activations: both RDMs (1 - Pearson r), then
+/// Kendall's tau between them, in one command and without writing the RDMs.
+///
+/// The same numbers as `atrophy rdm A.npy --out a.npy`, `atrophy rdm B.npy --out b.npy`,
+/// `atrophy kendall a.npy b.npy`, without the two n x n files (800 MB each at n = 10,000).
+/// Prints tau; the pair counts go to stderr.
+#[derive(Args, Debug, Clone)]
+#[command(after_help = "\
+Examples:
+  atrophy rsa healthy_pool3.npy injured_pool3.npy                 # tau-b over the RDM triangles
+  atrophy rsa healthy_pool3.npy injured_pool3.npy --variant a     # tau-a, as rsatoolbox
+  atrophy rsa healthy_pool3.npy injured_pool3.npy --pairs full    # as paper 001's authors' code
+
+numpy/scipy check: ra, rb = 1 - np.corrcoef(a), 1 - np.corrcoef(b)
+  scipy.stats.kendalltau(ra[np.triu_indices(n, 1)], rb[np.triu_indices(n, 1)])")]
+pub struct RsaArgs {
+    /// Activations of the first model or state, one row per image (.npy, n x p or n x C x H x W).
+    pub a: PathBuf,
+    /// Activations of the second, for the same images in the same order (any width).
+    pub b: PathBuf,
+    /// tau-a or tau-b.
+    #[arg(long, value_enum, default_value = "b")]
+    pub variant: VariantArg,
+    /// Which entries of the two RDMs: `upper` (each pair of images once) or `full` (the whole
+    /// matrices, as paper 001's authors' code).
+    #[arg(long, value_enum, default_value = "upper")]
+    pub pairs: PairsArg,
 }
 
 /// Kendall's rank correlation tau between two RDMs or two vectors, exact, in O(m log m).
@@ -278,30 +330,96 @@ pub fn run_cka_matrix(args: &CkaMatrixArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs `atrophy rdm`.
-pub fn run_rdm(args: &RdmArgs) -> Result<()> {
-    let r = match npy::read_matrix(&args.acts)? {
+/// The RDM of the activations in `path`, computed in float64.
+fn rdm_of_file(path: &Path) -> Result<Array2<f64>> {
+    match npy::read_matrix(path)? {
         Matrix::F32(a) => analysis::rdm(a.view()),
         Matrix::F64(a) => analysis::rdm(a.view()),
     }
-    .with_context(|| format!("RDM of {}", args.acts.display()))?;
-    npy::write_npy(&args.out, &r)?;
-    println!(
-        "{} x {} RDM written to {}",
-        r.nrows(),
-        r.ncols(),
-        args.out.display()
-    );
-    if args.csv {
-        let csv = with_csv_extension(&args.out);
-        npy::write_csv(&csv, &r)?;
-        println!("and {}", csv.display());
+    .with_context(|| format!("RDM of {}", path.display()))
+}
+
+/// Writes `a` to `path` as .npy in precision `dtype`.
+fn write_as<D: ndarray::Dimension>(
+    path: &Path,
+    a: ndarray::Array<f64, D>,
+    dtype: DtypeArg,
+) -> Result<()> {
+    match dtype {
+        DtypeArg::F64 => npy::write_npy(path, &a)?,
+        DtypeArg::F32 => npy::write_npy(path, &a.mapv(|v| v as f32))?,
     }
     Ok(())
 }
 
+/// Runs `atrophy rdm`.
+pub fn run_rdm(args: &RdmArgs) -> Result<()> {
+    let r = rdm_of_file(&args.acts)?;
+    let n = r.nrows();
+    if args.upper {
+        let pairs = ndarray::Array1::from(analysis::upper_triangle(r.view())?);
+        drop(r);
+        write_as(&args.out, pairs, args.dtype)?;
+        println!(
+            "upper triangle of the {n} x {n} RDM ({} pairs) written to {}",
+            n * (n - 1) / 2,
+            args.out.display()
+        );
+        return Ok(());
+    }
+    if args.csv {
+        let csv = with_csv_extension(&args.out);
+        npy::write_csv(&csv, &r)?;
+        println!("{n} x {n} RDM written as CSV to {}", csv.display());
+    }
+    write_as(&args.out, r, args.dtype)?;
+    println!("{n} x {n} RDM written to {}", args.out.display());
+    Ok(())
+}
+
+/// Runs `atrophy rsa`.
+pub fn run_rsa(args: &RsaArgs) -> Result<()> {
+    print_tau(&rsa_counts(args)?, args.variant, &args.a, &args.b)
+}
+
+/// The Kendall pair counts of `atrophy rsa`.
+pub fn rsa_counts(args: &RsaArgs) -> Result<analysis::KendallCounts> {
+    let (ra, rb) = (rdm_of_file(&args.a)?, rdm_of_file(&args.b)?);
+    if ra.dim() != rb.dim() {
+        bail!(
+            "{} has {} images but {} has {}; RSA compares the same images",
+            args.a.display(),
+            ra.nrows(),
+            args.b.display(),
+            rb.nrows()
+        );
+    }
+    Ok(analysis::rdm_kendall_counts_over(
+        ra.view(),
+        rb.view(),
+        pairs_of(args.pairs),
+    )?)
+}
+
+fn pairs_of(p: PairsArg) -> analysis::RdmPairs {
+    match p {
+        PairsArg::Upper => analysis::RdmPairs::Upper,
+        PairsArg::Full => analysis::RdmPairs::Full,
+    }
+}
+
 /// Runs `atrophy kendall`.
 pub fn run_kendall(args: &KendallArgs) -> Result<()> {
+    print_tau(
+        &kendall_counts_of_files(args)?,
+        args.variant,
+        &args.a,
+        &args.b,
+    )
+}
+
+/// The Kendall pair counts of `atrophy kendall`.
+pub fn kendall_counts_of_files(args: &KendallArgs) -> Result<analysis::KendallCounts> {
     let fa = NpyFile::open(&args.a)?;
     let fb = NpyFile::open(&args.b)?;
     if fa.shape != fb.shape {
@@ -317,11 +435,7 @@ pub fn run_kendall(args: &KendallArgs) -> Result<()> {
         [n, m] if n == m => {
             let a = fa.read_matrix::<f64>()?;
             let b = fb.read_matrix::<f64>()?;
-            let pairs = match args.pairs {
-                PairsArg::Upper => analysis::RdmPairs::Upper,
-                PairsArg::Full => analysis::RdmPairs::Full,
-            };
-            analysis::rdm_kendall_counts_over(a.view(), b.view(), pairs)?
+            analysis::rdm_kendall_counts_over(a.view(), b.view(), pairs_of(args.pairs))?
         }
         [_] if args.pairs == PairsArg::Full => bail!(
             "--pairs full compares whole RDMs; {} is a vector (drop --pairs)",
@@ -337,17 +451,23 @@ pub fn run_kendall(args: &KendallArgs) -> Result<()> {
             args.a.display()
         ),
     };
-    let variant = match args.variant {
+    Ok(counts)
+}
+
+/// Prints tau (stdout, full precision) and the pair counts (stderr).
+fn print_tau(
+    counts: &analysis::KendallCounts,
+    variant: VariantArg,
+    a: &Path,
+    b: &Path,
+) -> Result<()> {
+    let variant = match variant {
         VariantArg::A => TauVariant::A,
         VariantArg::B => TauVariant::B,
     };
-    let tau = counts.tau(variant).with_context(|| {
-        format!(
-            "Kendall's {variant} of {} and {}",
-            args.a.display(),
-            args.b.display()
-        )
-    })?;
+    let tau = counts
+        .tau(variant)
+        .with_context(|| format!("Kendall's {variant} of {} and {}", a.display(), b.display()))?;
     println!("{tau:?}");
     eprintln!(
         "{variant}: {} values, {} pairs, {} concordant, {} discordant, ties: {} in a, {} in b, \
@@ -377,6 +497,7 @@ mod tests {
 
     #[derive(Subcommand)]
     enum Cmd {
+        Rsa(RsaArgs),
         Cka(CkaArgs),
         CkaMatrix(CkaMatrixArgs),
         Rdm(RdmArgs),
@@ -390,7 +511,70 @@ mod tests {
             Cmd::CkaMatrix(a) => run_cka_matrix(&a),
             Cmd::Rdm(a) => run_rdm(&a),
             Cmd::Kendall(a) => run_kendall(&a),
+            Cmd::Rsa(a) => run_rsa(&a),
         }
+    }
+
+    /// The arguments of one command, parsed as the command line would.
+    fn parse<T: clap::FromArgMatches + clap::Args>(args: &[&str]) -> T {
+        let m = T::augment_args(clap::Command::new("t"))
+            .try_get_matches_from(std::iter::once("t").chain(args.iter().copied()))
+            .unwrap();
+        T::from_arg_matches(&m).unwrap()
+    }
+
+    #[test]
+    fn rdm_in_f32_or_upper_triangle_and_rsa_give_the_two_step_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+        let a = Array2::from_shape_fn((9, 4), |(i, j)| {
+            ((i * 5 + j * 7) % 13) as f64 + 0.1 * i as f64
+        });
+        let b = a.mapv(|v| (v + 1.0).ln());
+        ndarray_npy::write_npy(p("a.npy"), &a).unwrap();
+        ndarray_npy::write_npy(p("b.npy"), &b.mapv(|v| v as f32)).unwrap();
+        run(&["rdm", &p("a.npy"), "--out", &p("ra.npy")]).unwrap();
+        run(&["rdm", &p("b.npy"), "--out", &p("rb.npy")]).unwrap();
+        let ra = npy::read_matrix(p("ra.npy")).unwrap().into_f64();
+        // --dtype f32: the float64 RDM rounded once.
+        run(&[
+            "rdm",
+            &p("a.npy"),
+            "--out",
+            &p("ra32.npy"),
+            "--dtype",
+            "f32",
+        ])
+        .unwrap();
+        let f = NpyFile::open(p("ra32.npy")).unwrap();
+        assert_eq!((f.dtype, f.shape.clone()), (Dtype::F32, vec![9, 9]));
+        let ra32: Array2<f32> = f.read_matrix().unwrap();
+        assert_eq!(ra32, ra.mapv(|v| v as f32));
+        // --upper: the strict upper triangle, row by row.
+        run(&["rdm", &p("a.npy"), "--out", &p("ua.npy"), "--upper"]).unwrap();
+        run(&["rdm", &p("b.npy"), "--out", &p("ub.npy"), "--upper"]).unwrap();
+        let ua = npy::read_vector(p("ua.npy")).unwrap();
+        assert_eq!(ua.to_vec(), analysis::upper_triangle(ra.view()).unwrap());
+        assert!(run(&["rdm", &p("a.npy"), "--out", &p("x.npy"), "--upper", "--csv"]).is_err());
+        // Kendall over two RDMs, over their upper triangles, and rsa in one step: one count.
+        let two_step: KendallArgs = parse(&[&p("ra.npy"), &p("rb.npy")]);
+        let triangles: KendallArgs = parse(&[&p("ua.npy"), &p("ub.npy")]);
+        let one_step: RsaArgs = parse(&[&p("a.npy"), &p("b.npy")]);
+        let want = kendall_counts_of_files(&two_step).unwrap();
+        assert_eq!(kendall_counts_of_files(&triangles).unwrap(), want);
+        assert_eq!(rsa_counts(&one_step).unwrap(), want);
+        assert_eq!(want.len, 36);
+        let full: RsaArgs = parse(&[&p("a.npy"), &p("b.npy"), "--pairs", "full"]);
+        let full_two: KendallArgs = parse(&[&p("ra.npy"), &p("rb.npy"), "--pairs", "full"]);
+        assert_eq!(
+            rsa_counts(&full).unwrap(),
+            kendall_counts_of_files(&full_two).unwrap()
+        );
+        run(&["rsa", &p("a.npy"), &p("b.npy"), "--variant", "a"]).unwrap();
+        // Different images on the two sides.
+        ndarray_npy::write_npy(p("c.npy"), &a.slice(ndarray::s![..8, ..]).to_owned()).unwrap();
+        let e = run(&["rsa", &p("a.npy"), &p("c.npy")]).unwrap_err();
+        assert!(format!("{e:#}").contains("has 9 images but"), "{e:#}");
     }
 
     #[test]

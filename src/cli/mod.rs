@@ -132,6 +132,8 @@ pub enum Command {
     Rdm(analysis::RdmArgs),
     /// Kendall's tau (a or b) between two RDMs (upper triangles) or two vectors.
     Kendall(analysis::KendallArgs),
+    /// Both RDMs of two activation arrays and Kendall's tau between them, in one command.
+    Rsa(analysis::RsaArgs),
 }
 
 /// Arguments of `report`.
