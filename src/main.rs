@@ -27,6 +27,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => atrophy::cli::run::run(a, device(&cli)?, progress),
         #[cfg(feature = "torch")]
         Command::Merge(a) => atrophy::cli::run::merge(a),
+        #[cfg(feature = "torch")]
+        Command::Slurm(a) => atrophy::cli::slurm::run(a, &cli.device),
         Command::Report(a) => {
             let r = atrophy::report::report(&a.dir, &a.at)?;
             println!(

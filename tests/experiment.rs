@@ -207,15 +207,36 @@ fn run_resume_shard_and_merge() {
         "{err}"
     );
 
-    // Two shards merged give the full run's tables.
-    let s0 = tmp.path().join("s0");
-    let s1 = tmp.path().join("s1");
-    for (s, d) in [("0/2", &s0), ("1/2", &s1)] {
-        let out = atrophy(&["run", &cfg, "--shard", s, "--out", d.to_str().unwrap()])
+    // Two shards merged give the full run's tables. A shard never trains the healthy model: it
+    // stops and names the command that makes it, then uses the one that command made.
+    let exp = tmp.path().join("sharded");
+    let exp_s = exp.to_str().unwrap();
+    let out = atrophy(&["run", &cfg, "--shard", "0/2", "--out", exp_s])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no finished healthy model")
+            && err.contains(&format!("--stage healthy --out {exp_s}")),
+        "{err}"
+    );
+    assert!(!exp.join("healthy").exists(), "the shard trained nothing");
+    common::ok(
+        &atrophy(&["run", &cfg, "--stage", "healthy", "--out", exp_s])
+            .output()
+            .unwrap(),
+    );
+    assert!(exp.join("healthy/model.safetensors").is_file());
+    assert!(!exp.join("healthy.lock").exists(), "lock released");
+    let (s0, s1) = (exp.join("shard-0-of-2"), exp.join("shard-1-of-2"));
+    for s in ["0/2", "1/2"] {
+        let out = atrophy(&["run", &cfg, "--shard", s, "--out", exp_s])
             .output()
             .unwrap();
         common::ok(&out);
     }
+    assert!(!s0.join("healthy").exists() && !s1.join("healthy").exists());
     let merged = tmp.path().join("merged");
     let out = atrophy(&[
         "merge",

@@ -125,17 +125,25 @@ fn regime_names_with_commas_and_quotes_run_merge_and_report() {
 
     // Shards merged: the same tables, and every figure of the unmerged report.
     let mut parts = Vec::new();
+    let exp = tmp.path().join("sharded");
+    ok(&atrophy(&[
+        "run",
+        &cfg,
+        "--stage",
+        "healthy",
+        "--out",
+        exp.to_str().unwrap(),
+    ]));
     for s in ["0/2", "1/2"] {
-        let d = tmp.path().join(format!("shard{}", &s[..1]));
         ok(&atrophy(&[
             "run",
             &cfg,
             "--shard",
             s,
             "--out",
-            d.to_str().unwrap(),
+            exp.to_str().unwrap(),
         ]));
-        parts.push(d);
+        parts.push(exp.join(format!("shard-{}-of-2", &s[..1])));
     }
     let merged = tmp.path().join("merged");
     ok(&atrophy(&[

@@ -11,6 +11,8 @@ pub mod plasticity;
 #[cfg(feature = "torch")]
 pub mod run;
 #[cfg(feature = "torch")]
+pub mod slurm;
+#[cfg(feature = "torch")]
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -73,6 +75,10 @@ pub enum Command {
     #[cfg(feature = "torch")]
     #[command(verbatim_doc_comment)]
     Merge(run::MergeArgs),
+    /// Write (and with --submit, submit) the Slurm jobs of an experiment: the healthy model,
+    /// a job array of shards after it, then merge and report.
+    #[cfg(feature = "torch")]
+    Slurm(slurm::SlurmArgs),
     /// Turn a results folder into figures (PNG + SVG) and one HTML page (DIR/report.html).
     ///
     /// Works on a partial folder too (a run still going or stopped), marking the page partial.

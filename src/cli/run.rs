@@ -1,6 +1,6 @@
 //! `atrophy run` and `atrophy merge`.
 use crate::experiment::overrides::{self, Overrides};
-use crate::experiment::{self, ExperimentConfig, RunOptions};
+use crate::experiment::{self, ExperimentConfig, HealthySource, RunOptions};
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -46,6 +46,21 @@ pub struct RunArgs {
     /// Start from this healthy checkpoint instead of the config's [healthy] section.
     #[arg(long)]
     pub healthy: Option<PathBuf>,
+    /// `all`: the healthy model, then the experiment's steps. `healthy`: only the experiment's
+    /// one healthy model, into OUT/healthy (the first job on a cluster; shards then use it).
+    #[arg(long, value_enum, default_value = "all")]
+    pub stage: Stage,
+}
+
+/// What `atrophy run` does.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Stage {
+    /// The healthy model (trained once per experiment, or the config's checkpoint), then the
+    /// steps.
+    #[default]
+    All,
+    /// Only the healthy model, into OUT/healthy.
+    Healthy,
 }
 
 /// Arguments of `merge`.
@@ -108,14 +123,26 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
             healthy: a.healthy.clone(),
         },
     )?;
-    let mut out = a
+    // The experiment folder holds the one healthy model and, for a sharded run, the shards.
+    let experiment_dir = a
         .out
         .clone()
         .or(cfg.out.clone())
         .unwrap_or_else(|| PathBuf::from("results").join(&cfg.name));
-    if let (Some((i, n)), None) = (a.shard, &a.out) {
-        out = out.join(format!("shard-{i}-of-{n}"));
+    let healthy_dir = experiment_dir.join("healthy");
+    if a.stage == Stage::Healthy {
+        return run_healthy_stage(a, &cfg, &experiment_dir, device, progress);
     }
+    let (out, healthy) = match a.shard {
+        Some((i, n)) => (
+            experiment_dir.join(format!("shard-{i}-of-{n}")),
+            HealthySource::Reuse {
+                dir: healthy_dir,
+                command: healthy_command(a, &experiment_dir),
+            },
+        ),
+        None => (experiment_dir.clone(), HealthySource::Train(healthy_dir)),
+    };
     let total = experiment::steps(&cfg, a.shard).len();
     eprintln!(
         "experiment {}: {} regimes x {} cycles x {} iterations = {} steps{} on {}; results in {}",
@@ -137,6 +164,7 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
             device,
             progress,
             shard: a.shard,
+            healthy,
         },
     )?;
     print_summary(&p);
@@ -148,6 +176,79 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
         r.markdown
             .map(|m| format!(", tables {}", m.display()))
             .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// The command that makes the experiment's healthy model, as a shard's error shows it.
+pub fn healthy_command(a: &RunArgs, experiment_dir: &std::path::Path) -> String {
+    let mut words = vec![
+        "atrophy".to_string(),
+        "run".into(),
+        shell_word(&a.config),
+        "--stage".into(),
+        "healthy".into(),
+        "--out".into(),
+        shell_word(&experiment_dir.to_string_lossy()),
+    ];
+    for s in &a.set {
+        words.push("--set".into());
+        words.push(shell_word(s));
+    }
+    if let Some(h) = &a.healthy {
+        words.push("--healthy".into());
+        words.push(shell_word(&h.to_string_lossy()));
+    }
+    words.join(" ")
+}
+
+/// `w` as one word of a POSIX shell command line.
+pub fn shell_word(w: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !w.is_empty() && w.chars().all(plain) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// `atrophy run --stage healthy`: the experiment's one healthy model, nothing else.
+fn run_healthy_stage(
+    a: &RunArgs,
+    cfg: &ExperimentConfig,
+    experiment_dir: &std::path::Path,
+    device: Device,
+    progress: bool,
+) -> Result<()> {
+    if a.shard.is_some() {
+        anyhow::bail!(
+            "--stage healthy makes the one healthy model the shards share; it takes no --shard"
+        );
+    }
+    cfg.validate()?;
+    if let Some(c) = &cfg.healthy.checkpoint {
+        println!(
+            "the config names the healthy model ({}): nothing to train",
+            c.display()
+        );
+        return Ok(());
+    }
+    let split = crate::data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), progress)?;
+    let (checkpoint, seconds) = experiment::healthy_checkpoint(
+        cfg,
+        &split,
+        &RunOptions {
+            out: experiment_dir.to_path_buf(),
+            device,
+            progress,
+            shard: None,
+            healthy: HealthySource::Train(experiment_dir.join("healthy")),
+        },
+    )?;
+    println!(
+        "healthy model {} ready ({:.0} s in this process)",
+        checkpoint.display(),
+        seconds
     );
     Ok(())
 }

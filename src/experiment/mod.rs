@@ -8,7 +8,9 @@
 pub mod analyses;
 pub mod config;
 pub mod error;
+pub mod healthy_stage;
 pub mod homeostasis;
+pub mod lock;
 pub mod overrides;
 pub mod record;
 pub mod regime;
@@ -21,4 +23,4 @@ pub mod weights;
 
 pub use config::{Analysis, AnalysisSettings, ConfigError, ExperimentConfig, RegimeConfig};
 pub use record::{steps, RunRecord, Step};
-pub use runner::{run, RunOptions};
+pub use runner::{healthy_checkpoint, run, HealthySource, RunOptions};

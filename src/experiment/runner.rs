@@ -30,6 +30,27 @@ pub struct RunOptions {
     pub progress: bool,
     /// Run only the cycles c with c % n == i: `(i, n)`.
     pub shard: Option<(usize, usize)>,
+    /// Where the healthy model of a `[healthy.train]` config comes from.
+    pub healthy: HealthySource,
+}
+
+/// Where the healthy model of a `[healthy.train]` config comes from: one model per experiment,
+/// never one per shard.
+#[derive(Clone, Debug)]
+pub enum HealthySource {
+    /// Trained into this folder, or its training continued, under `FOLDER.lock`: a whole run,
+    /// or `atrophy run --stage healthy`. A process that finds another one training it waits and
+    /// then uses its model.
+    Train(PathBuf),
+    /// The model finished in this folder by the healthy stage, waited for while a live process
+    /// trains it; never trained here (a shard). When there is none, the error says to run
+    /// `command`.
+    Reuse {
+        /// The healthy folder of the experiment.
+        dir: PathBuf,
+        /// The command that makes it, for the error message.
+        command: String,
+    },
 }
 
 /// Runs (or continues) the experiment into `opts.out`.
@@ -108,9 +129,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     Ok(record)
 }
 
-/// The healthy model's checkpoint: the config's, or one trained into `OUT/healthy` (itself
-/// resumable); with the seconds spent training it in this session.
-fn healthy_checkpoint(
+/// The healthy model's checkpoint: the config's, or the experiment's one (`opts.healthy`;
+/// training is itself resumable); with the seconds spent getting it in this session.
+pub fn healthy_checkpoint(
     cfg: &ExperimentConfig,
     split: &Split,
     opts: &RunOptions,
@@ -122,8 +143,14 @@ fn healthy_checkpoint(
             let spec = opt
                 .to_spec(split)
                 .map_err(|e| anyhow::anyhow!("healthy.train: {e}"))?;
-            let dir = opts.out.join("healthy");
-            crate::train::train_healthy(&spec, split, &dir, opts.device, opts.progress)?
+            match &opts.healthy {
+                HealthySource::Train(dir) => {
+                    super::healthy_stage::train_once(&spec, split, dir, opts.device, opts.progress)?
+                }
+                HealthySource::Reuse { dir, command } => {
+                    super::healthy_stage::wait_for(&spec, dir, command)?
+                }
+            }
         }
         (None, None) => unreachable!("validated"),
     };

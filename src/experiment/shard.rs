@@ -170,9 +170,15 @@ fn copy_pictures(from: &Path, out: &Path) -> Result<()> {
             }
         }
     }
-    let log = from.join("healthy").join("train_log.csv");
+    // The healthy model's training log: in the folder of a whole run, or beside the shards in
+    // the experiment folder (the healthy stage trains it once there).
+    let log = [Some(from), from.parent()]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join("healthy").join("train_log.csv"))
+        .find(|l| l.is_file());
     let to = out.join("healthy").join("train_log.csv");
-    if log.is_file() && !to.exists() {
+    if let (Some(log), false) = (log, to.exists()) {
         std::fs::create_dir_all(out.join("healthy"))?;
         std::fs::copy(&log, &to)?;
     }

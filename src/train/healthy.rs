@@ -165,6 +165,28 @@ impl HealthyOptions {
     }
 }
 
+/// The healthy model that `spec` makes, if `out` holds it finished: all epochs trained and the
+/// final checkpoint written (read only; nothing is trained or rewritten). An error when `out`
+/// holds a training run of another spec, or an unreadable record.
+pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::path::PathBuf>> {
+    let progress_file = out.join("state").join("progress.json");
+    let final_weights = out.join("model.safetensors");
+    if !progress_file.is_file() {
+        return Ok(None);
+    }
+    let p: TrainingRecord = serde_json::from_slice(&std::fs::read(&progress_file)?)
+        .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
+    if p.spec != *spec {
+        bail!(
+            "{} holds a training run with a different configuration (see {}); use another --out or remove it",
+            out.display(),
+            progress_file.display()
+        );
+    }
+    let complete = p.rows.len() >= spec.train.epochs && final_weights.is_file();
+    Ok(complete.then_some(final_weights))
+}
+
 #[derive(Serialize, Deserialize)]
 struct TrainingRecord {
     spec: HealthySpec,
@@ -191,6 +213,9 @@ pub fn train_healthy(
     spec.train
         .validate()
         .map_err(|e| anyhow::anyhow!("training settings: {e}"))?;
+    if let Some(done) = finished_healthy(spec, out)? {
+        return Ok(done);
+    }
     let state = out.join("state");
     let progress_file = state.join("progress.json");
     let final_weights = out.join("model.safetensors");

@@ -21,4 +21,4 @@ pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]
-pub use healthy::{train_healthy, AugmentSetting, HealthyOptions, HealthySpec};
+pub use healthy::{finished_healthy, train_healthy, AugmentSetting, HealthyOptions, HealthySpec};
