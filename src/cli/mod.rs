@@ -59,7 +59,9 @@ pub enum Command {
     /// Examples:
     ///   atrophy run                          # the quick preset into results/quick
     ///   atrophy run configs/moore-decay.toml --device cuda
-    ///   atrophy run my.toml --shard 0/4      # cycles 0, 4, 8, ... (then `atrophy merge`)
+    ///   atrophy run my.toml --stage healthy  # the one healthy model, into results/NAME/healthy
+    ///   atrophy run my.toml --shard 0/4      # cycles 0, 4, 8, ... into results/NAME/shard-0-of-4
+    ///                                        # (with that healthy model; then `atrophy merge`)
     ///   atrophy run moore-decay --regimes R1000,static --set cycles=3 \
     ///       --healthy runs/cifar-bench/model.safetensors --out results/moore-r1000
     #[cfg(feature = "torch")]

@@ -32,8 +32,9 @@ pub struct RunArgs {
     /// Results folder (default: the config's `out`, else results/NAME).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
-    /// Run only the cycles c with c mod n = i (e.g. 0/4 ... 3/4 in four processes), then
-    /// combine the folders with `atrophy merge`.
+    /// Run only the cycles c with c mod n = i (e.g. 0/4 ... 3/4 in four processes) into
+    /// OUT/shard-i-of-n, with the experiment's healthy model in OUT/healthy (made by `--stage
+    /// healthy`; a shard never trains its own), then combine the folders with `atrophy merge`.
     #[arg(long, value_parser = experiment::shard::parse_shard)]
     pub shard: Option<(usize, usize)>,
     /// Change a config value (repeatable), TOML syntax: `--set cycles=3`,

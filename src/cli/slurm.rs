@@ -243,16 +243,16 @@ pub fn scripts(a: &SlurmArgs, p: &Plan) -> Vec<Script> {
         exp("merged"),
         exp("merged")
     );
-    let submit = format!(
+    let submit = String::from(
         "#!/bin/bash\n\
          # Submits the experiment's jobs with their dependencies (what `atrophy slurm --submit` does).\n\
          set -euo pipefail\n\
          cd \"$(dirname \"$0\")\"\n\
          mkdir -p logs\n\
          healthy=$(sbatch --parsable healthy.sbatch)\n\
-         shards=$(sbatch --parsable --dependency=afterok:\"${{healthy%%;*}}\" shards.sbatch)\n\
-         merge=$(sbatch --parsable --dependency=afterok:\"${{shards%%;*}}\" merge.sbatch)\n\
-         echo \"healthy job $healthy, shard array $shards, merge job $merge\"\n"
+         shards=$(sbatch --parsable --dependency=afterok:\"${healthy%%;*}\" shards.sbatch)\n\
+         merge=$(sbatch --parsable --dependency=afterok:\"${shards%%;*}\" merge.sbatch)\n\
+         echo \"healthy job $healthy, shard array $shards, merge job $merge\"\n",
     );
     vec![
         Script {
