@@ -500,3 +500,46 @@ fn command_line_changes_run_from_a_trained_checkpoint() {
     assert!(text.contains("model.safetensors"), "{text}");
     assert!(!text.contains("R200"), "{text}");
 }
+
+/// Two processes asked for the same experiment's healthy model at once: one trains it, the
+/// other waits for it and uses it; it is trained once.
+#[test]
+fn two_healthy_stages_at_once_train_the_model_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(
+        tmp.path(),
+        "c.toml",
+        &CONFIG.replace("epochs = 1\nbatch_size = 64", "epochs = 3\nbatch_size = 64"),
+    );
+    let exp = tmp.path().join("exp");
+    let exp_s = exp.to_str().unwrap();
+    let args = ["run", &cfg, "--stage", "healthy", "--out", exp_s];
+    let first = common::atrophy_cmd(&args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The second starts once the first holds the lock.
+    let lock = exp.join("healthy.lock");
+    let t = std::time::Instant::now();
+    while !lock.exists() {
+        assert!(t.elapsed().as_secs() < 60, "the first never took the lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let first_pid = first.id();
+    let second = atrophy(&args).output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    common::ok(&first);
+    common::ok(&second);
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains(&format!(
+            "waiting for the healthy model: process {} on",
+            first_pid
+        )) && err.contains(&format!("{}", exp.join("healthy").display())),
+        "{err}"
+    );
+    // Trained once: 3 epochs in the log, not 6, and no lock left.
+    let log = std::fs::read_to_string(exp.join("healthy/train_log.csv")).unwrap();
+    assert_eq!(log.lines().count(), 1 + 3, "{log}");
+    assert!(!lock.exists());
+}
