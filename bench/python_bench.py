@@ -28,6 +28,7 @@ import scipy
 import scipy.stats
 
 import atrophy
+from analysis_bench import feature_space_linear_cka  # Kornblith et al.'s reference, beside this file
 
 try:
     import rsatoolbox
@@ -45,13 +46,6 @@ def timed(f, repeat=1):
         value = f()
         best = min(best, time.perf_counter() - t)
     return best, value
-
-
-def feature_space_linear_cka(x, y):
-    # Kornblith et al. 2019, reference code (biased estimator).
-    x = x - x.mean(0, keepdims=True)
-    y = y - y.mean(0, keepdims=True)
-    return np.linalg.norm(x.T @ y) ** 2 / (np.linalg.norm(x.T @ x) * np.linalg.norm(y.T @ y))
 
 
 def unbiased_hsic(k, l):

@@ -3,44 +3,7 @@
 #![cfg(feature = "torch")]
 use std::path::Path;
 
-const CONFIG: &str = r#"
-name = "tiny"
-seed = 7
-cycles = 2
-analyses = ["accuracy", "cka", "rdm", "pathways"]
-
-[data]
-dataset = "synthetic"
-eval_images = 300
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
-kind = "decay"
-iterations = 3
-gamma = 0.5
-
-[[regime]]
-name = "R200"
-images = 200
-epochs = 1
-batch_size = 50
-lr = 0.01
-
-[[regime]]
-name = "static"
-static = true
-
-[analysis]
-images = 120
-kendall = "a"
-pathways_fraction = 0.05
-"#;
+use common::TINY_EXPERIMENT as CONFIG;
 
 mod common;
 use common::atrophy_cmd as atrophy;

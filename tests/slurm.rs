@@ -18,43 +18,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const CONFIG: &str = r#"
-name = "slurm-tiny"
-seed = 11
-cycles = 3
-analyses = ["accuracy", "cka", "rdm", "pathways"]
-
-[data]
-dataset = "synthetic"
-eval_images = 300
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
-kind = "decay"
-iterations = 4
-gamma = 0.5
-
-[[regime]]
-name = "R200"
-images = 200
-epochs = 2
-batch_size = 50
-lr = 0.01
-
-[[regime]]
-name = "static"
-static = true
-
-[analysis]
-images = 120
-"#;
-
 /// The tables that must agree, with the wall-time column of metrics.csv dropped.
 fn tables(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -169,7 +132,11 @@ fn sharded_slurm_jobs_give_the_single_process_tables_also_after_a_requeue() {
     // Inside the repository's target folder, where the Slurm jobs (same machine) can read it.
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let cfg = tmp.path().join("slurm-tiny.toml");
-    std::fs::write(&cfg, CONFIG).unwrap();
+    std::fs::write(
+        &cfg,
+        common::TINY_EXPERIMENT.replace("cycles = 2", "cycles = 3"),
+    )
+    .unwrap();
     let cfg = cfg.to_str().unwrap();
     let t = Instant::now();
     let single = tmp.path().join("single");

@@ -163,11 +163,18 @@ pub struct RsaArgs {
     pub a: PathBuf,
     /// Activations of the second, for the same images in the same order (any width).
     pub b: PathBuf,
+    #[command(flatten)]
+    pub tau: TauArgs,
+}
+
+/// Which Kendall's tau, over which RDM entries (`kendall` and `rsa`).
+#[derive(Args, Debug, Clone)]
+pub struct TauArgs {
     /// tau-a or tau-b.
     #[arg(long, value_enum, default_value = "b")]
     pub variant: VariantArg,
-    /// Which entries of the two RDMs: `upper` (each pair of images once) or `full` (the whole
-    /// matrices, as paper 001's authors' code).
+    /// Which entries of two RDMs: `upper` (each pair of images once) or `full` (the whole
+    /// matrices, as paper 001's authors' code); RDMs only.
     #[arg(long, value_enum, default_value = "upper")]
     pub pairs: PairsArg,
 }
@@ -194,13 +201,8 @@ pub struct KendallArgs {
     pub a: PathBuf,
     /// Second RDM or vector, same shape.
     pub b: PathBuf,
-    /// tau-a or tau-b.
-    #[arg(long, value_enum, default_value = "b")]
-    pub variant: VariantArg,
-    /// Which entries of two RDMs: `upper` (each pair of images once) or `full` (the whole
-    /// matrices, as paper 001's authors' code); RDMs only.
-    #[arg(long, value_enum, default_value = "upper")]
-    pub pairs: PairsArg,
+    #[command(flatten)]
+    pub tau: TauArgs,
 }
 
 /// The entries of two RDMs Kendall's tau runs over, on the command line.
@@ -379,7 +381,7 @@ pub fn run_rdm(args: &RdmArgs) -> Result<()> {
 
 /// Runs `atrophy rsa`.
 pub fn run_rsa(args: &RsaArgs) -> Result<()> {
-    print_tau(&rsa_counts(args)?, args.variant, &args.a, &args.b)
+    print_tau(&rsa_counts(args)?, args.tau.variant, &args.a, &args.b)
 }
 
 /// The Kendall pair counts of `atrophy rsa`.
@@ -397,7 +399,7 @@ pub fn rsa_counts(args: &RsaArgs) -> Result<analysis::KendallCounts> {
     Ok(analysis::rdm_kendall_counts_over(
         ra.view(),
         rb.view(),
-        pairs_of(args.pairs),
+        pairs_of(args.tau.pairs),
     )?)
 }
 
@@ -412,7 +414,7 @@ fn pairs_of(p: PairsArg) -> analysis::RdmPairs {
 pub fn run_kendall(args: &KendallArgs) -> Result<()> {
     print_tau(
         &kendall_counts_of_files(args)?,
-        args.variant,
+        args.tau.variant,
         &args.a,
         &args.b,
     )
@@ -435,9 +437,9 @@ pub fn kendall_counts_of_files(args: &KendallArgs) -> Result<analysis::KendallCo
         [n, m] if n == m => {
             let a = fa.read_matrix::<f64>()?;
             let b = fb.read_matrix::<f64>()?;
-            analysis::rdm_kendall_counts_over(a.view(), b.view(), pairs_of(args.pairs))?
+            analysis::rdm_kendall_counts_over(a.view(), b.view(), pairs_of(args.tau.pairs))?
         }
-        [_] if args.pairs == PairsArg::Full => bail!(
+        [_] if args.tau.pairs == PairsArg::Full => bail!(
             "--pairs full compares whole RDMs; {} is a vector (drop --pairs)",
             args.a.display()
         ),

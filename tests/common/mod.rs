@@ -76,3 +76,44 @@ pub fn run_with_kills(args: &[&str], full_ms: u64, seed: u64, attempts: usize) -
     }
     kills
 }
+
+/// A tiny experiment on the synthetic data set (small CNN, decay, R200 and static, all four
+/// analyses): seconds per run.
+pub const TINY_EXPERIMENT: &str = r#"
+name = "tiny"
+seed = 7
+cycles = 2
+analyses = ["accuracy", "cka", "rdm", "pathways"]
+
+[data]
+dataset = "synthetic"
+eval_images = 300
+
+[healthy.train]
+model = "small_cnn"
+widths = "8,M,16,M"
+epochs = 1
+batch_size = 64
+lr = 0.02
+
+[injury]
+kind = "decay"
+iterations = 3
+gamma = 0.5
+
+[[regime]]
+name = "R200"
+images = 200
+epochs = 1
+batch_size = 50
+lr = 0.01
+
+[[regime]]
+name = "static"
+static = true
+
+[analysis]
+images = 120
+kendall = "a"
+pathways_fraction = 0.05
+"#;
