@@ -7,6 +7,7 @@ use common::TINY_EXPERIMENT as CONFIG;
 
 mod common;
 use common::atrophy_cmd as atrophy;
+use common::metrics_without_seconds;
 
 fn write_config(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -15,21 +16,6 @@ fn write_config(dir: &Path, name: &str, text: &str) -> String {
 }
 
 /// metrics.csv without its wall-time column, which is the one thing that differs between runs.
-fn metrics_without_seconds(dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
-    let sec = header.iter().position(|h| *h == "seconds").unwrap();
-    text.lines()
-        .map(|l| {
-            l.split(',')
-                .enumerate()
-                .filter(|(i, _)| *i != sec)
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect()
-}
 
 #[test]
 fn run_resume_shard_and_merge() {

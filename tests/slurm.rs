@@ -21,20 +21,7 @@ use std::time::{Duration, Instant};
 /// The tables that must agree, with the wall-time column of metrics.csv dropped.
 fn tables(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
-    let sec = header.iter().position(|h| *h == "seconds").unwrap();
-    let rows: Vec<String> = metrics
-        .lines()
-        .map(|l| {
-            l.split(',')
-                .enumerate()
-                .filter(|(i, _)| *i != sec)
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect();
+    let rows = common::metrics_without_seconds(dir);
     out.push(("metrics.csv".into(), rows.join("\n")));
     for f in ["summary.csv", "rdm_tau.csv", "pathways.csv"] {
         out.push((f.into(), std::fs::read_to_string(dir.join(f)).unwrap()));

@@ -117,3 +117,21 @@ images = 120
 kendall = "a"
 pathways_fraction = 0.05
 "#;
+
+/// The rows of `DIR/metrics.csv` without its wall-time column (the one column that differs
+/// between runs that must agree).
+pub fn metrics_without_seconds(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let sec = header.iter().position(|h| *h == "seconds").unwrap();
+    text.lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != sec)
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
