@@ -4,7 +4,7 @@
 //!
 //! The papers print only a few numbers in their text (the rest is in figures that did not survive
 //! extraction); those are all that is listed here, and nothing is interpolated.
-use crate::results::{State, SummaryRow};
+use crate::results::{auc_by_regime, MetricRow, State, SummaryRow};
 use anyhow::Result;
 
 /// A published figure, in percent.
@@ -280,6 +280,7 @@ pub fn cell(v: Option<(f64, f64)>) -> String {
 pub fn markdown(
     name: &str,
     summary: &[SummaryRow],
+    metrics: &[MetricRow],
     run: Option<&serde_json::Value>,
     finished: bool,
 ) -> Result<String> {
@@ -300,6 +301,7 @@ pub fn markdown(
             if p.metric() == "top1" { "top-1" } else { "mean class-wise" }
         ));
     }
+    md.push_str(&auc_table(metrics));
     let metrics: Vec<&str> = match paper {
         Some(p) if p.metric() == "mean_class" => vec!["mean_class", "top1"],
         _ => vec!["top1", "mean_class"],
@@ -370,6 +372,35 @@ pub fn markdown(
         }
     }
     Ok(md)
+}
+
+/// The regimes ranked by accuracy averaged over the injury range ([`auc_by_regime`]), as a
+/// Markdown section; empty when no cycle is complete.
+fn auc_table(metrics: &[MetricRow]) -> String {
+    let iterations = metrics.iter().map(|r| r.key.iteration).max().unwrap_or(0);
+    let mut rows = auc_by_regime(metrics, iterations);
+    if rows.is_empty() || iterations == 0 {
+        return String::new();
+    }
+    rows.sort_by(|a, b| b.mean_class.0.total_cmp(&a.mean_class.0));
+    let pct = |(m, sd): (f64, f64)| format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd);
+    let mut md = String::from(
+        "\n## Regimes ranked: accuracy averaged over the injury range\n\n\
+         The area under each cycle's accuracy-vs-injury curve (the healthy model, then the last \
+         state of every iteration: retrained, recalibrated or injured), divided by the fraction \
+         injured at the last iteration; mean ± sd over complete cycles, in percent.\n\n\
+         | regime | cycles | mean class-wise | top-1 |\n|---|---:|---:|---:|\n",
+    );
+    for r in rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.regime,
+            r.cycles,
+            pct(r.mean_class),
+            pct(r.top1)
+        ));
+    }
+    md
 }
 
 #[cfg(test)]

@@ -10,14 +10,19 @@
 //! | `pathways.csv` | [`PathwayRow`]: top-k pathway overlap of a layer with the healthy model |
 //! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
 //!
+//! [`auc`] reduces `metrics.csv` to the one number per regime that ranks regimes: the accuracy
+//! averaged over the injury range.
+//!
 //! Column names and order, and the number formats (Rust's shortest round-trip form; wall
 //! seconds to the millisecond), are those atrophy has always written, so older results folders
 //! read unchanged.
+pub mod auc;
 pub mod evaluation;
 pub mod rows;
 pub mod summary;
 pub mod table;
 
+pub use auc::{auc_by_regime, AucRow};
 pub use evaluation::Evaluation;
 pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauCells, TauRow};
 pub use summary::{curves, summarize, Curves};
