@@ -492,3 +492,32 @@ fn two_healthy_stages_at_once_train_the_model_once() {
     assert_eq!(log.lines().count(), 1 + 3, "{log}");
     assert!(!lock.exists());
 }
+
+/// A regime that retrains on the injured network's errors runs like any other and takes its
+/// place in summary.md's ranking.
+#[test]
+fn an_error_targeted_regime_runs_and_is_ranked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = CONFIG.replace("cycles = 2", "cycles = 1")
+        + "\n[[regime]]\nname = \"R200errors\"\nimages = 200\nepochs = 1\nbatch_size = 50\nlr = 0.01\nsource = \"errors\"\n";
+    let cfg = write_config(tmp.path(), "e.toml", &text);
+    let out = tmp.path().join("out");
+    common::ok(
+        &atrophy(&[
+            "run",
+            &cfg,
+            "--regimes",
+            "R200errors,static",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap(),
+    );
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("## Regimes ranked"), "{md}");
+    assert!(
+        md.contains("| R200errors | 1 |") && md.contains("| static | 1 |"),
+        "{md}"
+    );
+}

@@ -4,7 +4,8 @@ use atrophy::checkpoint;
 use atrophy::data::{synthetic, SyntheticSpec};
 use atrophy::model::{Architecture, Network, BENCH_WIDTHS};
 use atrophy::train::{
-    evaluate, train_healthy, HealthySpec, LrSchedule, MaskedSgd, SgdConfig, TrainConfig,
+    evaluate, misclassified, train_healthy, HealthySpec, LrSchedule, MaskedSgd, SgdConfig,
+    TrainConfig,
 };
 use tch::{nn, Device, Kind, Tensor};
 
@@ -275,6 +276,17 @@ fn training_learns_and_checkpoints_round_trip() {
     let (_vs, net, meta2) = checkpoint::load(&w_full, Device::Cpu).unwrap();
     let e3 = evaluate(&net, &split.test, &meta2.normalization, Device::Cpu, 100);
     assert_eq!(e3.top1, e.top1);
+    // The misclassified images are exactly the evaluation's errors, in any batch size, sorted.
+    let wrong = misclassified(&net, &split.test, &meta2.normalization, Device::Cpu, 7);
+    let errors: u64 = (0..10)
+        .map(|k| e3.confusion[k].iter().sum::<u64>() - e3.confusion[k][k])
+        .sum();
+    assert_eq!(wrong.len() as u64, errors);
+    assert!(wrong.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(
+        wrong,
+        misclassified(&net, &split.test, &meta2.normalization, Device::Cpu, 500)
+    );
     // Loading into another architecture lists the mismatched tensors.
     let vs = nn::VarStore::new(Device::Cpu);
     let other = Architecture::preset("small_cnn", Some("16,M,64,M"), 1, 28, 10).unwrap();

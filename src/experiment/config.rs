@@ -3,7 +3,7 @@
 //! field and the allowed range.
 pub use super::error::ConfigError;
 use super::error::{invalid, out_of_range};
-pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule};
+pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule, Source};
 use crate::analysis::{RdmPairs, TauVariant};
 use crate::injury::InjuryConfig;
 use crate::train::HealthyOptions;
@@ -225,6 +225,12 @@ impl ExperimentConfig {
             if r.name.is_empty() || r.name.contains('/') {
                 return Err(invalid(at, "name must be non-empty without slashes"));
             }
+            if r.is_static && r.source == Source::Errors {
+                return Err(invalid(
+                    format!("{at}.source"),
+                    "a static regime does not retrain, so it has no retraining images to draw from its errors",
+                ));
+            }
             if !r.is_static {
                 r.validate(&at)?;
             }
@@ -318,5 +324,51 @@ mod tests {
             .to_string();
         assert!(e.contains("regime[0] (R).bn_train"), "{e}");
         assert!(config("").unwrap().check_against(false, 10).is_ok());
+    }
+
+    #[test]
+    fn retraining_sources_parse_and_contradictions_name_the_regime_and_field() {
+        let c = config(
+            "images = 100
+source = \"errors\"\nerrors_share = 0.5",
+        )
+        .unwrap();
+        assert_eq!(c.regimes[0].source, Source::Errors);
+        assert_eq!(c.regimes[0].errors_share, 0.5);
+        let c = config("images = 100").unwrap();
+        assert_eq!(
+            (c.regimes[0].source, c.regimes[0].errors_share),
+            (Source::Random, 1.0)
+        );
+        let err = |regime: &str| config(regime).unwrap_err().to_string();
+        for (regime, want) in [
+            (
+                "static = true\nsource = \"errors\"",
+                "regime[0] (R).source: a static regime does not retrain",
+            ),
+            (
+                "source = \"errors\"",
+                "regime[0] (R).source: source = \"errors\" draws R images",
+            ),
+            (
+                "images = 10\nsource = \"errors\"\nfresh_draw = false",
+                "regime[0] (R).fresh_draw",
+            ),
+            (
+                "images = 10\nsource = \"errors\"\nerrors_share = 0",
+                "regime[0] (R).errors_share = 0 is out of range",
+            ),
+            (
+                "images = 10\nsource = \"errors\"\nbalanced = true",
+                "regime[0] (R).source: balanced = true and source",
+            ),
+            (
+                "source = \"hardest\"",
+                "unknown variant `hardest`, expected one of `random`, `balanced`, `errors`",
+            ),
+        ] {
+            let e = err(regime);
+            assert!(e.contains(want), "{regime}: {e}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! synapses are. Re-estimating the statistics, with no synapse changing, is the in-silico
 //! analogue of homeostatic synaptic scaling; measured on its own (the state `recalibrated`) it
 //! separates that recovery from synaptic relearning.
-use super::config::RegimeConfig;
+use super::config::{RegimeConfig, Source};
 use super::record::Step;
 use super::retrain::{draw_rng, retraining_images};
 use super::subject::Subject;
@@ -13,8 +13,9 @@ use crate::seed::stream;
 use anyhow::Result;
 
 /// The `n` images regime `r` recalibrates with at `step`: the first `n` of its retraining draw
-/// when that draw holds at least `n`, else `n` images drawn for the purpose, keyed like the
-/// retraining draw by the regime's name, the cycle and the draw.
+/// when that draw holds at least `n` (and does not depend on the network's errors), else `n`
+/// images drawn for the purpose, keyed like the retraining draw by the regime's name, the
+/// cycle and the draw.
 pub fn recalibration_images(
     train: &Dataset,
     r: &RegimeConfig,
@@ -22,8 +23,8 @@ pub fn recalibration_images(
     step: Step,
     n: usize,
 ) -> Result<Vec<usize>> {
-    if !r.is_static {
-        if let Some(ix) = retraining_images(train, r, seed, step)? {
+    if !r.is_static && r.source != Source::Errors {
+        if let Some(ix) = retraining_images(train, r, seed, step, None)? {
             if ix.len() >= n {
                 return Ok(ix[..n].to_vec());
             }

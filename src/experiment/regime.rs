@@ -30,9 +30,19 @@ pub struct RegimeConfig {
     /// Weight decay.
     #[serde(default)]
     pub weight_decay: f64,
-    /// Draw a class-balanced subset instead of a uniform one.
+    /// Draw a class-balanced subset instead of a uniform one (the same as
+    /// `source = "balanced"`).
     #[serde(default)]
     pub balanced: bool,
+    /// Where the R retraining images come from: `random` (uniform, the default), `balanced`
+    /// (the same number per class) or `errors` (the training images the injured model gets
+    /// wrong first; see [`Source::Errors`]).
+    #[serde(default)]
+    pub source: Source,
+    /// With `source = "errors"`: the share of the R images drawn from the misclassified ones
+    /// (when there are that many; the rest uniformly from the others), in (0, 1].
+    #[serde(default = "d_errors_share")]
+    pub errors_share: f64,
     /// Draw a fresh subset every iteration (else one draw per cycle).
     #[serde(default = "d_true")]
     pub fresh_draw: bool,
@@ -106,6 +116,23 @@ impl From<BnMomentum> for MomentumWord {
     }
 }
 
+/// Where a regime's retraining images come from (issue 18: rehabilitation strategies).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// R images drawn uniformly without replacement from the training set.
+    #[default]
+    Random,
+    /// R images, the same number from each class.
+    Balanced,
+    /// Error-targeted rehabilitation (paper 001's proposal): just before retraining, the
+    /// network as it is then classifies every training image (eval mode, no augmentation);
+    /// `round(errors_share * R)` images are drawn uniformly from the misclassified ones (all of
+    /// them when fewer), the rest uniformly from the correctly classified ones. A fresh draw
+    /// every iteration, from that iteration's errors.
+    Errors,
+}
+
 /// The learning-rate schedule within one retraining.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -177,6 +204,33 @@ impl RegimeConfig {
                 ));
             }
         }
+        if self.balanced && self.source != Source::Random && self.source != Source::Balanced {
+            return Err(invalid(
+                field("source"),
+                "balanced = true and source = \"errors\" contradict each other; keep one",
+            ));
+        }
+        if self.source == Source::Errors {
+            if self.images.is_none() {
+                return Err(invalid(
+                    field("source"),
+                    "source = \"errors\" draws R images; set `images` (the whole training set has nothing to choose)",
+                ));
+            }
+            if !self.fresh_draw {
+                return Err(invalid(
+                    field("fresh_draw"),
+                    "source = \"errors\" draws from each iteration's errors; fresh_draw = false is not supported with it",
+                ));
+            }
+        }
+        if !(self.errors_share > 0.0 && self.errors_share <= 1.0) {
+            return Err(out_of_range(
+                field("errors_share"),
+                self.errors_share,
+                "0 < errors_share <= 1",
+            ));
+        }
         if self.nesterov && self.momentum == 0.0 {
             return Err(invalid(
                 field("nesterov"),
@@ -187,6 +241,9 @@ impl RegimeConfig {
     }
 }
 
+fn d_errors_share() -> f64 {
+    1.0
+}
 fn d_epochs() -> usize {
     1
 }

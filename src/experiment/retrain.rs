@@ -1,7 +1,7 @@
 //! The two steps that use gradients: saliency scores for OBD / Taylor selection of the synapses
 //! to injure, and the retraining of the healthy synapses (P3: R images, E epochs, frozen
 //! synapses stay bitwise frozen; biases and BatchNorm stay trainable).
-use super::config::{BnMomentum, RegimeConfig, RetrainSchedule};
+use super::config::{BnMomentum, RegimeConfig, RetrainSchedule, Source};
 use super::record::Step;
 use super::subject::Subject;
 use crate::data::{self, Dataset};
@@ -103,16 +103,56 @@ pub fn retraining_images(
     r: &RegimeConfig,
     seed: u64,
     step: Step,
+    misclassified: Option<&[usize]>,
 ) -> Result<Option<Vec<usize>>> {
     let mut rng = draw_rng(stream::RETRAIN_IMAGES, r, seed, step);
-    Ok(match r.images {
-        None => None,
-        Some(n) if r.balanced => Some(data::balanced_subset(train, n, &mut rng)?),
-        Some(n) => Some(
+    let source = match (r.source, r.balanced) {
+        (Source::Random, true) => Source::Balanced,
+        (s, _) => s,
+    };
+    Ok(match (r.images, source) {
+        (None, _) => None,
+        (Some(n), Source::Balanced) => Some(data::balanced_subset(train, n, &mut rng)?),
+        (Some(n), Source::Errors) => {
+            let wrong = misclassified.expect("the caller classifies the training set");
+            Some(
+                error_targeted(train.len(), wrong, n, r.errors_share, &mut rng)
+                    .with_context(|| format!("regime {}: images", r.name))?,
+            )
+        }
+        (Some(n), Source::Random) => Some(
             data::random_subset(train.len(), n, &mut rng)
                 .with_context(|| format!("regime {}: images", r.name))?,
         ),
     })
+}
+
+/// `n` of `0..len`: `round(share * n)` drawn uniformly from `wrong` (all of `wrong` when it has
+/// fewer), the rest uniformly from the other indices ([`Source::Errors`]).
+pub fn error_targeted(
+    len: usize,
+    wrong: &[usize],
+    n: usize,
+    share: f64,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> Result<Vec<usize>> {
+    let from_wrong = ((share * n as f64).round() as usize)
+        .min(wrong.len())
+        .min(n);
+    let mut picked: Vec<usize> = data::random_subset(wrong.len(), from_wrong, rng)?
+        .into_iter()
+        .map(|i| wrong[i])
+        .collect();
+    let mut is_wrong = vec![false; len];
+    for &i in wrong {
+        if let Some(w) = is_wrong.get_mut(i) {
+            *w = true;
+        }
+    }
+    let right: Vec<usize> = (0..len).filter(|&i| !is_wrong[i]).collect();
+    let rest = data::random_subset(right.len(), n - from_wrong, rng)?;
+    picked.extend(rest.into_iter().map(|i| right[i]));
+    Ok(picked)
 }
 
 /// A fresh optimizer for regime `r` over the variables of `s`.
@@ -154,7 +194,8 @@ pub fn retrain(
 ) -> Result<()> {
     let regime_key = seed::name_key(&r.name);
     let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
-    let subset = retraining_images(train, r, seed, step)?;
+    let wrong = (r.source == Source::Errors).then(|| s.misclassified(train));
+    let subset = retraining_images(train, r, seed, step, wrong.as_deref())?;
     let tc = TrainConfig {
         epochs: r.epochs,
         batch_size: r.batch_size,
@@ -210,4 +251,38 @@ pub fn retrain(
     }
     s.net.set_bn_mode(BnMode::default());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn error_targeted_draws_take_the_errors_first_then_fill_at_random() {
+        let wrong = [1, 3, 5, 8];
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        // All of R from the errors when there are enough.
+        let d = error_targeted(20, &wrong, 3, 1.0, &mut rng).unwrap();
+        assert_eq!(d.len(), 3);
+        assert!(d.iter().all(|i| wrong.contains(i)), "{d:?}");
+        // Fewer errors than R: all of them, then the others.
+        let d = error_targeted(20, &wrong, 10, 1.0, &mut rng).unwrap();
+        let from_wrong = d.iter().filter(|i| wrong.contains(i)).count();
+        assert_eq!((d.len(), from_wrong), (10, 4), "{d:?}");
+        // A share: round(0.5 * 6) = 3 errors and 3 others, no index twice.
+        let d = error_targeted(20, &wrong, 6, 0.5, &mut rng).unwrap();
+        let from_wrong = d.iter().filter(|i| wrong.contains(i)).count();
+        assert_eq!(from_wrong, 3, "{d:?}");
+        let mut u = d.clone();
+        u.sort_unstable();
+        u.dedup();
+        assert_eq!(u.len(), 6);
+        // Seeded: the same draw again.
+        let a = error_targeted(20, &wrong, 6, 0.5, &mut ChaCha8Rng::seed_from_u64(9)).unwrap();
+        let b = error_targeted(20, &wrong, 6, 0.5, &mut ChaCha8Rng::seed_from_u64(9)).unwrap();
+        assert_eq!(a, b);
+        // More images than exist: an error.
+        assert!(error_targeted(5, &[1, 3], 6, 1.0, &mut rng).is_err());
+    }
 }

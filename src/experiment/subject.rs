@@ -135,4 +135,10 @@ impl Subject {
     pub fn evaluate(&self, set: &Dataset) -> Evaluation {
         crate::train::evaluate(&self.net, set, &self.norm, self.device, 500)
     }
+
+    /// Indices of the images of `set` the network classifies wrongly now, in eval mode, in
+    /// increasing order.
+    pub fn misclassified(&self, set: &Dataset) -> Vec<usize> {
+        crate::train::misclassified(&self.net, set, &self.norm, self.device, 500)
+    }
 }

@@ -183,6 +183,29 @@ pub fn train_epoch<R: Rng>(
     }
 }
 
+/// Indices of the images of `data` whose top-1 prediction differs from their label (eval
+/// mode, no augmentation), in increasing order.
+pub fn misclassified(
+    net: &Network,
+    data: &Dataset,
+    norm: &Normalization,
+    device: Device,
+    batch_size: usize,
+) -> Vec<usize> {
+    let mut wrong = Vec::new();
+    tch::no_grad(|| {
+        let all: Vec<usize> = (0..data.len()).collect();
+        for chunk in all.chunks(batch_size.max(1)) {
+            let (x, y) = make_batch::<rand_chacha::ChaCha8Rng>(data, chunk, norm, None, device);
+            let pred = net.forward_t(&layout(x, device), false).argmax(-1, false);
+            let miss = Vec::<bool>::try_from(pred.ne_tensor(&y).to_device(Device::Cpu))
+                .unwrap_or_default();
+            wrong.extend(chunk.iter().zip(miss).filter(|(_, m)| *m).map(|(&i, _)| i));
+        }
+    });
+    wrong
+}
+
 /// Evaluates `net` in eval mode, without autograd, on all of `data`.
 pub fn evaluate(
     net: &Network,
