@@ -521,3 +521,64 @@ fn an_error_targeted_regime_runs_and_is_ranked() {
         "{md}"
     );
 }
+
+/// Retraining on images the healthy model never saw: with a healthy training on a subset it
+/// runs; without one it stops and says how to make one.
+#[test]
+fn an_unseen_data_regime_needs_a_held_out_part() {
+    let tmp = tempfile::tempdir().unwrap();
+    let regime = "\n[[regime]]\nname = \"R100unseen\"\nimages = 100\nepochs = 1\nbatch_size = 50\nlr = 0.01\nsource = \"unseen\"\n";
+    let base = CONFIG.replace("cycles = 2", "cycles = 1") + regime;
+    let held = base.replace("lr = 0.02\n", "lr = 0.02\nholdout = 500\n");
+    assert_ne!(held, base, "the healthy training got its subset");
+    let cfg = write_config(tmp.path(), "held.toml", &held);
+    let out = tmp.path().join("held");
+    common::ok(
+        &atrophy(&[
+            "run",
+            &cfg,
+            "--regimes",
+            "R100unseen",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap(),
+    );
+    // The held-out part is recorded: the checkpoint's training trained on 1500 images.
+    let json = std::fs::read_to_string(out.join("healthy/model.json")).unwrap();
+    assert!(json.contains("\"train_subset\": 1500"), "{json}");
+    let too_many = base.replace("lr = 0.02\n", "lr = 0.02\nholdout = 2000\n");
+    let cfg = write_config(tmp.path(), "many.toml", &too_many);
+    let o = atrophy(&[
+        "run",
+        &cfg,
+        "--out",
+        tmp.path().join("many").to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("holdout = 2000 is out of range"),
+        "{err}"
+    );
+    let cfg = write_config(tmp.path(), "all.toml", &base);
+    let o = atrophy(&[
+        "run",
+        &cfg,
+        "--regimes",
+        "R100unseen",
+        "--out",
+        tmp.path().join("all").to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("regime R100unseen: source = \"unseen\" needs a healthy model")
+            && err.contains("subset = N"),
+        "{err}"
+    );
+}

@@ -405,3 +405,23 @@ fn nesterov_without_momentum_is_refused() {
     };
     assert!(ok.validate().is_ok());
 }
+
+/// A healthy model trained on a seeded subset leaves the other images unseen: the held-out set
+/// is the exact complement of what it trained on, the same on every call.
+#[test]
+fn held_out_images_are_the_complement_of_the_training_subset() {
+    let mut spec = quick_spec(1);
+    assert_eq!(spec.held_out(1000).unwrap(), None);
+    spec.train_subset = Some(700);
+    let held = spec.held_out(1000).unwrap().unwrap();
+    assert_eq!(held.len(), 300);
+    assert!(held.windows(2).all(|w| w[0] < w[1]));
+    let seen = atrophy::data::random_subset(
+        1000,
+        700,
+        &mut atrophy::seed::rng(spec.seed, &[atrophy::seed::stream::HEALTHY_SUBSET]),
+    )
+    .unwrap();
+    assert!(seen.iter().all(|i| held.binary_search(i).is_err()));
+    assert_eq!(spec.held_out(1000).unwrap().unwrap(), held);
+}

@@ -44,8 +44,12 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = AugmentSetting::Auto)]
     pub augment: AugmentSetting,
     /// Train on this many images drawn at random from the training set.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "holdout")]
     pub subset: Option<usize>,
+    /// Hold this many random training images out (never seen by the healthy model; for
+    /// regimes with source = "unseen").
+    #[arg(long)]
+    pub holdout: Option<usize>,
     /// Seed of everything random.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -86,6 +90,7 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
         schedule: a.schedule.clone(),
         augment: a.augment,
         subset: a.subset,
+        holdout: a.holdout,
         seed: a.seed,
     }
 }
@@ -105,7 +110,7 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
         spec.architecture.kind,
         spec.architecture.parameter_count(),
         split.name,
-        a.subset.unwrap_or(split.train.len()),
+        spec.train_subset.unwrap_or(split.train.len()),
         spec.train.epochs,
         crate::device::describe(device),
         out.display()

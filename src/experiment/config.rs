@@ -225,10 +225,10 @@ impl ExperimentConfig {
             if r.name.is_empty() || r.name.contains('/') {
                 return Err(invalid(at, "name must be non-empty without slashes"));
             }
-            if r.is_static && r.source == Source::Errors {
+            if r.is_static && matches!(r.source, Source::Errors | Source::Unseen) {
                 return Err(invalid(
                     format!("{at}.source"),
-                    "a static regime does not retrain, so it has no retraining images to draw from its errors",
+                    "a static regime does not retrain, so it has no retraining images to choose",
                 ));
             }
             if !r.is_static {
@@ -360,11 +360,11 @@ source = \"errors\"\nerrors_share = 0.5",
             ),
             (
                 "images = 10\nsource = \"errors\"\nbalanced = true",
-                "regime[0] (R).source: balanced = true and source",
+                "regime[0] (R).source: balanced = true and another source",
             ),
             (
                 "source = \"hardest\"",
-                "unknown variant `hardest`, expected one of `random`, `balanced`, `errors`",
+                "unknown variant `hardest`, expected one of `random`, `balanced`, `errors`, `unseen`",
             ),
         ] {
             let e = err(regime);

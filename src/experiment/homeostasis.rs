@@ -13,7 +13,7 @@ use crate::seed::stream;
 use anyhow::Result;
 
 /// The `n` images regime `r` recalibrates with at `step`: the first `n` of its retraining draw
-/// when that draw holds at least `n` (and does not depend on the network's errors), else `n`
+/// when that draw holds at least `n` (and is a random or balanced one), else `n`
 /// images drawn for the purpose, keyed like the retraining draw by the regime's name, the
 /// cycle and the draw.
 pub fn recalibration_images(
@@ -23,8 +23,8 @@ pub fn recalibration_images(
     step: Step,
     n: usize,
 ) -> Result<Vec<usize>> {
-    if !r.is_static && r.source != Source::Errors {
-        if let Some(ix) = retraining_images(train, r, seed, step, None)? {
+    if !r.is_static && matches!(r.source, Source::Random | Source::Balanced) {
+        if let Some(ix) = retraining_images(train, r, seed, step, None, None)? {
             if ix.len() >= n {
                 return Ok(ix[..n].to_vec());
             }

@@ -35,8 +35,8 @@ pub struct RegimeConfig {
     #[serde(default)]
     pub balanced: bool,
     /// Where the R retraining images come from: `random` (uniform, the default), `balanced`
-    /// (the same number per class) or `errors` (the training images the injured model gets
-    /// wrong first; see [`Source::Errors`]).
+    /// (the same number per class), `errors` (the training images the injured model gets
+    /// wrong first; see [`Source::Errors`]) or `unseen` (images the healthy model never saw).
     #[serde(default)]
     pub source: Source,
     /// With `source = "errors"`: the share of the R images drawn from the misclassified ones
@@ -131,6 +131,10 @@ pub enum Source {
     /// them when fewer), the rest uniformly from the correctly classified ones. A fresh draw
     /// every iteration, from that iteration's errors.
     Errors,
+    /// R images drawn uniformly from the training images the healthy model never saw: those
+    /// its training held out (`[healthy.train] subset = N` trains on N seeded random images of
+    /// the training set; the others are unseen). New data rather than previously seen data.
+    Unseen,
 }
 
 /// The learning-rate schedule within one retraining.
@@ -207,7 +211,13 @@ impl RegimeConfig {
         if self.balanced && self.source != Source::Random && self.source != Source::Balanced {
             return Err(invalid(
                 field("source"),
-                "balanced = true and source = \"errors\" contradict each other; keep one",
+                "balanced = true and another source contradict each other; keep one",
+            ));
+        }
+        if self.source == Source::Unseen && self.images.is_none() {
+            return Err(invalid(
+                field("source"),
+                "source = \"unseen\" draws R images from the held-out ones; set `images`",
             ));
         }
         if self.source == Source::Errors {

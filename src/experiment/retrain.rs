@@ -104,6 +104,7 @@ pub fn retraining_images(
     seed: u64,
     step: Step,
     misclassified: Option<&[usize]>,
+    unseen: Option<&[usize]>,
 ) -> Result<Option<Vec<usize>>> {
     let mut rng = draw_rng(stream::RETRAIN_IMAGES, r, seed, step);
     let source = match (r.source, r.balanced) {
@@ -119,6 +120,25 @@ pub fn retraining_images(
                 error_targeted(train.len(), wrong, n, r.errors_share, &mut rng)
                     .with_context(|| format!("regime {}: images", r.name))?,
             )
+        }
+        (Some(n), Source::Unseen) => {
+            let pool = unseen.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "regime {}: source = \"unseen\" needs a healthy model that never saw part of \
+                     the training set; train it with [healthy.train] subset = N (the other \
+                     images are held out)",
+                    r.name
+                )
+            })?;
+            let pick = data::random_subset(pool.len(), n, &mut rng).map_err(|_| {
+                anyhow::anyhow!(
+                    "regime {}: images = {n} is more than the {} training images the healthy \
+                     model never saw",
+                    r.name,
+                    pool.len()
+                )
+            })?;
+            Some(pick.into_iter().map(|i| pool[i]).collect())
         }
         (Some(n), Source::Random) => Some(
             data::random_subset(train.len(), n, &mut rng)
@@ -195,7 +215,7 @@ pub fn retrain(
     let regime_key = seed::name_key(&r.name);
     let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
     let wrong = (r.source == Source::Errors).then(|| s.misclassified(train));
-    let subset = retraining_images(train, r, seed, step, wrong.as_deref())?;
+    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.unseen.as_deref())?;
     let tc = TrainConfig {
         epochs: r.epochs,
         batch_size: r.batch_size,

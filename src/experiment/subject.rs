@@ -28,6 +28,9 @@ pub struct Subject {
     pub states: SynapseStates,
     healthy_vars: Vec<(String, Tensor)>,
     healthy_states: SynapseStates,
+    /// The training images the healthy model never saw (its training held them out), when
+    /// its checkpoint records a training on a subset.
+    pub unseen: Option<Vec<usize>>,
 }
 
 impl Subject {
@@ -86,7 +89,16 @@ impl Subject {
                 })
                 .collect(),
         );
+        // A healthy model trained by atrophy records its training; one trained on a seeded
+        // subset leaves the rest of the training set unseen (source = "unseen").
+        let unseen = match serde_json::from_value::<crate::train::HealthySpec>(
+            meta.provenance["healthy"].clone(),
+        ) {
+            Ok(spec) if spec.dataset == split.name => spec.held_out(t.len())?,
+            _ => None,
+        };
         Ok(Subject {
+            unseen,
             healthy_vars: snapshot(&vs),
             states: healthy_states.clone(),
             healthy_states,

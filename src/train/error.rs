@@ -38,6 +38,14 @@ pub enum TrainError {
         /// Images in the training set.
         images: usize,
     },
+    /// A held-out part that leaves nothing to train on, or asked for beside `subset`.
+    #[error("holdout = {holdout} is out of range: expected 1..{images} images held out of the {images}, and no `subset` beside it")]
+    HoldoutOutOfRange {
+        /// The number of images to hold out.
+        holdout: usize,
+        /// Images in the training set.
+        images: usize,
+    },
     /// The model or widths options do not make a valid architecture.
     #[error("model/widths: {0}")]
     Architecture(ModelError),

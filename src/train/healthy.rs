@@ -90,6 +90,11 @@ pub struct HealthyOptions {
     /// Train on this many random images.
     #[serde(default)]
     pub subset: Option<usize>,
+    /// Hold this many random training images out of the healthy training (the same as
+    /// `subset` = training images - holdout): images the healthy model never sees, for
+    /// regimes with `source = "unseen"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<usize>,
     /// Seed.
     #[serde(default)]
     pub seed: u64,
@@ -147,7 +152,17 @@ impl HealthyOptions {
             augment,
         };
         train.validate()?;
-        if let Some(r) = self.subset {
+        let subset = match (self.holdout, self.subset) {
+            (None, s) => s,
+            (Some(h), None) if h >= 1 && h < t.len() => Some(t.len() - h),
+            (Some(h), _) => {
+                return Err(TrainError::HoldoutOutOfRange {
+                    holdout: h,
+                    images: t.len(),
+                })
+            }
+        };
+        if let Some(r) = subset {
             if r == 0 || r > t.len() {
                 return Err(TrainError::SubsetOutOfRange {
                     subset: r,
@@ -160,8 +175,28 @@ impl HealthyOptions {
             architecture,
             train,
             seed: self.seed,
-            train_subset: self.subset,
+            train_subset: subset,
         })
+    }
+}
+
+impl HealthySpec {
+    /// The training images this healthy model never saw, in increasing order, when it trained
+    /// on a seeded random subset (`subset = N`); `None` when it trained on all `n_train`.
+    pub fn held_out(&self, n_train: usize) -> Result<Option<Vec<usize>>> {
+        let Some(r) = self.train_subset else {
+            return Ok(None);
+        };
+        let seen = crate::data::random_subset(
+            n_train,
+            r,
+            &mut crate::seed::rng(self.seed, &[crate::seed::stream::HEALTHY_SUBSET]),
+        )?;
+        let mut was_seen = vec![false; n_train];
+        for i in seen {
+            was_seen[i] = true;
+        }
+        Ok(Some((0..n_train).filter(|&i| !was_seen[i]).collect()))
     }
 }
 
