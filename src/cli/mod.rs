@@ -8,6 +8,7 @@ pub mod info;
 #[cfg(feature = "torch")]
 pub mod inspect;
 pub mod plasticity;
+pub mod rsa;
 #[cfg(feature = "torch")]
 pub mod run;
 #[cfg(feature = "torch")]
