@@ -1,6 +1,7 @@
 //! Links the binaries and tests against libtorch with an rpath, so that no LD_LIBRARY_PATH is
 //! needed, and keeps libtorch_cuda loaded (the linker's --as-needed would otherwise drop it, since
-//! nothing references it by symbol, and `--device cuda` would then find no GPU).
+//! nothing references it by symbol, and `--device cuda` would then find no GPU). It also compiles
+//! the small C++ shim of src/model/script_shim.cpp against the same libtorch headers.
 use std::path::PathBuf;
 
 fn main() {
@@ -12,10 +13,30 @@ fn main() {
         return;
     };
     let lib = PathBuf::from(lib);
+    compile_script_shim(&lib);
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
     println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
     if lib.join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-ltorch_cuda");
     }
     println!("cargo:rustc-link-arg=-ltorch");
+}
+
+/// The shim reaches into `torch::jit::Module`, so it takes the headers of the libtorch tch links
+/// (its `include/` folder is beside `lib/`) and the same C++ ABI.
+fn compile_script_shim(lib: &std::path::Path) {
+    let shim = "src/model/script_shim.cpp";
+    println!("cargo:rerun-if-changed={shim}");
+    let root = lib.parent().expect("libtorch's lib folder has a parent");
+    let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
+    cc::Build::new()
+        .cpp(true)
+        .file(shim)
+        .include(root.join("include"))
+        .include(root.join("include/torch/csrc/api/include"))
+        .flag("-std=c++17")
+        .flag("-w")
+        .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
+        .define("GLOG_USE_GLOG_EXPORT", None)
+        .compile("atrophy_script_shim");
 }

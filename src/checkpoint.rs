@@ -66,12 +66,34 @@ pub fn paths(checkpoint: &Path) -> (PathBuf, PathBuf) {
     (weights, meta)
 }
 
-/// Writes `vs`'s variables and `meta` atomically to `weights` (`.safetensors`) and its sidecar.
+/// The TorchScript copy of a checkpoint of a TorchScript model: `model.pt` beside
+/// `model.safetensors`.
+pub fn torchscript_path(weights: &Path) -> PathBuf {
+    weights.with_extension("pt")
+}
+
+/// Writes `vs`'s variables and `meta` atomically to `weights` (`.safetensors`) and its sidecar;
+/// for a TorchScript model also the module with these values, as [`torchscript_path`], which
+/// `torch.jit.load` opens in PyTorch.
 pub fn save(
     weights: &Path,
     vs: &nn::VarStore,
+    net: &Network,
     meta: &CheckpointMeta,
 ) -> Result<(), CheckpointError> {
+    if let Some(script) = net.torchscript() {
+        let file = torchscript_path(weights);
+        let err = |m: String| CheckpointError::File {
+            path: file.clone(),
+            message: m,
+        };
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        }
+        let tmp = crate::fsio::temp_path(&file).with_extension("pt");
+        script.save(&tmp).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, &file).map_err(|e| err(e.to_string()))?;
+    }
     let mut named: Vec<(String, Tensor)> = vs
         .variables()
         .into_iter()
@@ -192,10 +214,24 @@ pub fn load(
     let (weights, sidecar) = paths(checkpoint);
     check_meta(&meta, &sidecar, &weights)?;
     let vs = nn::VarStore::new(device);
-    let net = Network::new(&vs.root(), &meta.architecture).map_err(|m| CheckpointError::File {
-        path: sidecar,
-        message: format!("invalid architecture: {m}"),
-    })?;
+    let net = match &meta.architecture.torchscript {
+        // The module's code comes from the checkpoint's own copy, its values from the weights.
+        Some(_) => {
+            Network::from_torchscript(&vs.root(), &meta.architecture, &torchscript_path(&weights))
+                .map_err(|m| CheckpointError::File {
+                path: torchscript_path(&weights),
+                message: format!(
+                    "{m} (a checkpoint of a TorchScript model keeps its module there)"
+                ),
+            })?
+        }
+        None => {
+            Network::new(&vs.root(), &meta.architecture).map_err(|m| CheckpointError::File {
+                path: sidecar,
+                message: format!("invalid architecture: {m}"),
+            })?
+        }
+    };
     load_into(&weights, &vs, &meta.architecture)?;
     Ok((vs, net, meta))
 }

@@ -86,7 +86,7 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
         }),
     };
     let weights = a.out.join("model.safetensors");
-    checkpoint::save(&weights, &done.vs, &out_meta)?;
+    checkpoint::save(&weights, &done.vs, &done.net, &out_meta)?;
     println!(
         "widths      {} -> {}",
         meta.architecture.widths, plan.arch.widths

@@ -18,11 +18,19 @@ pub struct TrainArgs {
     /// Network: small_cnn (28x28 inputs), vgg19_bn (CIFAR variant) or vgg19 (paper 001).
     #[arg(long, default_value = "small_cnn")]
     pub model: String,
+    /// A TorchScript model (`torch.jit.save` of a scripted or traced network) to train instead
+    /// of `--model`; with `--epochs 0` it is taken as it is (a model trained elsewhere).
+    #[arg(long, value_name = "FILE.pt")]
+    pub torchscript: Option<PathBuf>,
+    /// Do not normalise a TorchScript model's inputs (for a model that normalises itself): it
+    /// then sees pixels scaled to [0, 1].
+    #[arg(long, requires = "torchscript")]
+    pub no_normalize: bool,
     /// Conv widths and pools: a list such as 22,22,M,44,44,M,... (M = 2x2 max-pool), or a name:
     /// `bench` (the benchmark widths, about 1/3 of VGG19's) or `full` (VGG19's 64,64,M,...,512,M).
     #[arg(long)]
     pub widths: Option<String>,
-    /// Epochs.
+    /// Epochs (0 only with --torchscript).
     #[arg(long, default_value_t = 3)]
     pub epochs: usize,
     /// Images per step.
@@ -81,6 +89,8 @@ pub struct EvalArgs {
 pub fn options_from(a: &TrainArgs) -> HealthyOptions {
     HealthyOptions {
         model: a.model.clone(),
+        torchscript: a.torchscript.clone(),
+        normalize: !a.no_normalize,
         widths: a.widths.clone(),
         epochs: a.epochs,
         batch_size: a.batch_size,

@@ -27,6 +27,15 @@ impl Normalization {
         })
     }
 
+    /// No normalisation: mean 0 and std 1 for each of `channels` channels, so the model sees
+    /// pixels scaled to [0, 1].
+    pub fn identity(channels: usize) -> Normalization {
+        Normalization {
+            mean: vec![0.0; channels],
+            std: vec![1.0; channels],
+        }
+    }
+
     /// The published statistics of the data set, or those computed on its training images.
     pub fn for_dataset(name: &str, train: &Dataset) -> Normalization {
         Self::known(name).unwrap_or_else(|| {

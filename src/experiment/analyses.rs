@@ -78,6 +78,23 @@ impl Analyzer {
             None => images.clone(),
             Some(k) => test.select(&first_per_class(&test.labels, test.num_classes(), k)?),
         };
+        let needs_layers = analyses.contains(&Analysis::Cka) || analyses.contains(&Analysis::Rdm);
+        if let (Some(script), true) = (s.net.torchscript(), needs_layers) {
+            if !script.has_activations() {
+                bail!(
+                    "analyses cka and rdm: {}",
+                    crate::model::ModelError::NoActivations {
+                        file: s
+                            .net
+                            .arch
+                            .torchscript
+                            .as_ref()
+                            .map(|a| a.file.clone())
+                            .unwrap_or_default()
+                    }
+                );
+            }
+        }
         let all = s.net.layer_names();
         let cka_layers = if settings.cka_layers.is_empty() {
             all.clone()
@@ -97,6 +114,14 @@ impl Analyzer {
                 "analysis.rdm_layer: no layer `{l}`; the layers are {}",
                 all.join(", ")
             ),
+            // A TorchScript model's `activations` ends with the logits: the layer before them.
+            None if s.net.torchscript().is_some() => all
+                .iter()
+                .rev()
+                .nth(1)
+                .or(all.last())
+                .cloned()
+                .unwrap_or_default(),
             // The penultimate layer: the input of the last linear layer.
             None => {
                 let last_linear = layers

@@ -241,14 +241,24 @@ impl ExperimentConfig {
 
 impl ExperimentConfig {
     /// Checks the regimes against the model and data they meet: BatchNorm settings need a
-    /// model with BatchNorm layers, and `recalibrate_bn` at most `train_images` images.
+    /// model with BatchNorm layers that atrophy runs (not a TorchScript module), and
+    /// `recalibrate_bn` at most `train_images` images.
     pub fn check_against(
         &self,
         has_batch_norm: bool,
+        torchscript: bool,
         train_images: usize,
     ) -> Result<(), ConfigError> {
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);
+            if r.uses_batch_norm() && torchscript {
+                return Err(invalid(
+                    format!("{at}.{}", r.batch_norm_field()),
+                    "a TorchScript model's BatchNorm keeps the momentum compiled into its module, \
+                     so atrophy cannot freeze, recalibrate or re-weigh its statistics: leave \
+                     recalibrate_bn, bn_momentum and bn_train out",
+                ));
+            }
             if r.uses_batch_norm() && !has_batch_norm {
                 return Err(invalid(
                     format!("{at}.{}", r.batch_norm_field()),
@@ -309,21 +319,29 @@ mod tests {
         assert!(e.contains("regime[0] (R).nesterov"), "{e}");
 
         let c = config("recalibrate_bn = 500").unwrap();
-        let e = c.check_against(false, 60_000).unwrap_err().to_string();
+        let e = c
+            .check_against(false, false, 60_000)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("regime[0] (R).recalibrate_bn: the model has no BatchNorm"),
             "{e}"
         );
-        let e = c.check_against(true, 400).unwrap_err().to_string();
+        let e = c.check_against(true, false, 400).unwrap_err().to_string();
         assert!(e.contains("regime[0] (R).recalibrate_bn = 500 is out of range: expected at most the 400 training images"), "{e}");
-        assert!(c.check_against(true, 500).is_ok());
+        assert!(c.check_against(true, false, 500).is_ok());
+        let e = c.check_against(true, true, 500).unwrap_err().to_string();
+        assert!(
+            e.contains("regime[0] (R).recalibrate_bn: a TorchScript model's BatchNorm"),
+            "{e}"
+        );
         let e = config("bn_train = false")
             .unwrap()
-            .check_against(false, 10)
+            .check_against(false, false, 10)
             .unwrap_err()
             .to_string();
         assert!(e.contains("regime[0] (R).bn_train"), "{e}");
-        assert!(config("").unwrap().check_against(false, 10).is_ok());
+        assert!(config("").unwrap().check_against(false, false, 10).is_ok());
     }
 
     #[test]

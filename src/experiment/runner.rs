@@ -63,7 +63,11 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
     let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, &split, opts)?;
     let mut subject = Subject::load(&checkpoint, &split, &cfg.injury, opts.device)?;
-    cfg.check_against(subject.net.has_batch_norm(), split.train.len())?;
+    cfg.check_against(
+        subject.net.has_batch_norm(),
+        subject.net.torchscript().is_some(),
+        split.train.len(),
+    )?;
     let eval_set = evaluation_set(&split, cfg)?;
     let healthy = record
         .healthy

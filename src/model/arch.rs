@@ -62,6 +62,28 @@ pub fn format_widths(stages: &[Stage]) -> String {
         .join(",")
 }
 
+/// What atrophy knows of a TorchScript model (`kind = "torchscript"`): found by loading it once
+/// ([`crate::model::script::describe`]), so that counts, synapse names and layer names are
+/// available without libtorch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScriptArch {
+    /// The TorchScript file as the config named it. A checkpoint loads its own copy instead,
+    /// `model.pt` beside `model.safetensors`.
+    pub file: std::path::PathBuf,
+    /// SHA-256 of the file, so that a resumed run notices a changed model.
+    pub sha256: String,
+    /// The synapse layers (every parameter `LAYER.weight` with 2 or more dimensions: convolution
+    /// and linear weights) with the weight's shape, in the module's parameter order.
+    pub synapses: Vec<(String, Vec<usize>)>,
+    /// Parameters of all kinds.
+    pub parameters: usize,
+    /// The layers `activations(x)` returns, in its order; empty without that method.
+    pub layers: Vec<String>,
+    /// Whether inputs are normalised with the data set's mean and std before the model sees
+    /// them (false for a model that normalises itself).
+    pub normalize: bool,
+}
+
 /// A network: convolutional stages, then dense layers, then the classifier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Architecture {
@@ -81,6 +103,10 @@ pub struct Architecture {
     pub image_size: usize,
     /// Output classes.
     pub num_classes: usize,
+    /// The TorchScript model, for `kind = "torchscript"` (the other fields but the input and
+    /// class counts then say nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torchscript: Option<ScriptArch>,
 }
 
 /// What a named layer computes.
@@ -139,6 +165,7 @@ impl Architecture {
             in_channels: 3,
             image_size: 32,
             num_classes,
+            torchscript: None,
         }
     }
 
@@ -154,6 +181,7 @@ impl Architecture {
             in_channels: 3,
             image_size: 32,
             num_classes,
+            torchscript: None,
         }
     }
 
@@ -168,6 +196,7 @@ impl Architecture {
             in_channels: 1,
             image_size: 28,
             num_classes,
+            torchscript: None,
         }
     }
 
@@ -202,8 +231,12 @@ impl Architecture {
     }
 
     /// Every named layer in forward order, with output shapes; an error when the input size does
-    /// not survive the pools or a width is invalid.
+    /// not survive the pools or a width is invalid. Empty for a TorchScript model (its layers
+    /// are whatever its code computes; [`ScriptArch`] lists what atrophy knows of them).
     pub fn layers(&self) -> Result<Vec<LayerSpec>, ModelError> {
+        if self.torchscript.is_some() {
+            return Ok(Vec::new());
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(ModelError::out_of_range(
                 "dropout",
@@ -307,6 +340,9 @@ impl Architecture {
 
     /// Names of the layers whose weights are synapses (conv and linear), in order.
     pub fn synapse_layers(&self) -> Vec<String> {
+        if let Some(s) = &self.torchscript {
+            return s.synapses.iter().map(|(n, _)| n.clone()).collect();
+        }
         self.layers()
             .unwrap_or_default()
             .into_iter()
@@ -317,6 +353,9 @@ impl Architecture {
 
     /// Trainable parameters (weights, biases, BatchNorm scale and shift).
     pub fn parameter_count(&self) -> usize {
+        if let Some(s) = &self.torchscript {
+            return s.parameters;
+        }
         self.layers()
             .unwrap_or_default()
             .iter()
@@ -326,6 +365,13 @@ impl Architecture {
 
     /// Synapses: the weights of conv and linear layers (P3's T).
     pub fn synapse_count(&self) -> usize {
+        if let Some(s) = &self.torchscript {
+            return s
+                .synapses
+                .iter()
+                .map(|(_, shape)| shape.iter().product::<usize>())
+                .sum();
+        }
         self.layers()
             .unwrap_or_default()
             .iter()
@@ -338,7 +384,8 @@ impl Architecture {
     }
 
     /// Multiply-accumulates of one forward pass of one image (conv and linear layers; the
-    /// element-wise layers are negligible and not counted, as in the pruning literature).
+    /// element-wise layers are negligible and not counted, as in the pruning literature); 0 for
+    /// a TorchScript model, whose layer shapes atrophy does not know.
     pub fn flops(&self) -> usize {
         self.layers()
             .unwrap_or_default()

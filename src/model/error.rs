@@ -60,6 +60,20 @@ pub enum ModelError {
         /// Every layer of the network, in forward order.
         layers: Vec<String>,
     },
+    /// A TorchScript file that cannot be used, with what was expected.
+    #[error("{}: {message}", file.display())]
+    TorchScript {
+        /// The file.
+        file: std::path::PathBuf,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A layer analysis asked of a TorchScript model without an `activations` method.
+    #[error("{}: layer analyses (CKA, RDMs, pathways) need the model to name its layers, and it defines no method `activations(x)`; add one that returns a Dict[str, Tensor] of the layers' outputs (see docs/torchscript.md), or ask for the logits only", file.display())]
+    NoActivations {
+        /// The TorchScript file.
+        file: std::path::PathBuf,
+    },
 }
 
 impl ModelError {

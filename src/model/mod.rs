@@ -7,8 +7,12 @@ pub mod batchnorm;
 pub mod error;
 #[cfg(feature = "torch")]
 pub mod network;
+#[cfg(feature = "torch")]
+pub mod script;
 
-pub use arch::{widths_by_name, Architecture, LayerSpec, Op, Stage, BENCH_WIDTHS, VGG19_WIDTHS};
+pub use arch::{
+    widths_by_name, Architecture, LayerSpec, Op, ScriptArch, Stage, BENCH_WIDTHS, VGG19_WIDTHS,
+};
 #[cfg(feature = "torch")]
 pub use batchnorm::BnMode;
 pub use error::ModelError;

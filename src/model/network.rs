@@ -1,7 +1,9 @@
-//! The network built from an [`Architecture`] on libtorch, with activation capture by layer name.
+//! The network built from an [`Architecture`] on libtorch, with activation capture by layer name:
+//! the built-in layer lists, or a TorchScript module ([`super::script`]).
 use super::arch::{Architecture, Op};
 use super::batchnorm::{self, BnMode};
 use super::error::ModelError;
+use super::script::ScriptNet;
 use std::cell::Cell;
 use tch::nn;
 use tch::Tensor;
@@ -21,6 +23,7 @@ pub struct Network {
     /// What it is.
     pub arch: Architecture,
     modules: Vec<(String, Module)>,
+    script: Option<ScriptNet>,
     bn_mode: Cell<BnMode>,
     bn_batches: Cell<u64>,
 }
@@ -42,7 +45,12 @@ impl Network {
     /// a = sqrt(5) (uniform in +-1/sqrt(fan_in)), biases uniform in +-1/sqrt(fan_in), BatchNorm
     /// scale 1 and shift 0, running mean 0 and variance 1. BatchNorm starts in
     /// [`BnMode::Momentum`] 0.1, PyTorch's default.
+    ///
+    /// A TorchScript architecture loads its file instead, with the values it holds.
     pub fn new(root: &nn::Path, arch: &Architecture) -> Result<Network, ModelError> {
+        if let Some(s) = &arch.torchscript {
+            return Network::from_torchscript(root, arch, &s.file);
+        }
         let mut modules = Vec::new();
         for l in arch.layers()? {
             let p = root / l.name.as_str();
@@ -82,16 +90,45 @@ impl Network {
         Ok(Network {
             arch: arch.clone(),
             modules,
+            script: None,
             bn_mode: Cell::new(BnMode::default()),
             bn_batches: Cell::new(0),
         })
     }
 
+    /// The TorchScript model of `arch` loaded from `file` (a checkpoint's own copy, or the
+    /// file the architecture names), its parameters and buffers registered under `root`.
+    pub fn from_torchscript(
+        root: &nn::Path,
+        arch: &Architecture,
+        file: &std::path::Path,
+    ) -> Result<Network, ModelError> {
+        Ok(Network {
+            arch: arch.clone(),
+            modules: Vec::new(),
+            script: Some(ScriptNet::load(root, file)?),
+            bn_mode: Cell::new(BnMode::default()),
+            bn_batches: Cell::new(0),
+        })
+    }
+
+    /// The TorchScript module, for a model loaded from one.
+    pub fn torchscript(&self) -> Option<&ScriptNet> {
+        self.script.as_ref()
+    }
+
     /// How BatchNorm treats its running statistics in train mode from now on; a cumulative
-    /// average starts afresh.
+    /// average starts afresh. A TorchScript model's BatchNorm keeps its own momentum (compiled
+    /// into the module), so callers check [`Network::supports_bn_mode`] first.
     pub fn set_bn_mode(&self, mode: BnMode) {
         self.bn_mode.set(mode);
         self.bn_batches.set(0);
+    }
+
+    /// Whether train-mode forward passes can keep BatchNorm statistics as `mode` says: every
+    /// mode for the built-in networks, only the default momentum for a TorchScript model.
+    pub fn supports_bn_mode(&self, mode: BnMode) -> bool {
+        self.script.is_none() || mode == BnMode::default()
     }
 
     /// The current BatchNorm mode.
@@ -101,13 +138,20 @@ impl Network {
 
     /// Whether the network has BatchNorm layers.
     pub fn has_batch_norm(&self) -> bool {
+        if self.script.is_some() {
+            return self.arch.batch_norm;
+        }
         self.modules
             .iter()
             .any(|(_, m)| matches!(m, Module::BatchNorm(_)))
     }
 
-    /// Names of all layers in forward order.
+    /// Names of all layers in forward order; for a TorchScript model the names its
+    /// `activations(x)` returns (none without that method).
     pub fn layer_names(&self) -> Vec<String> {
+        if let Some(s) = &self.arch.torchscript {
+            return s.layers.clone();
+        }
         self.modules.iter().map(|(n, _)| n.clone()).collect()
     }
 
@@ -124,6 +168,18 @@ impl Network {
         train: bool,
         capture: &[String],
     ) -> Result<(Tensor, Vec<Tensor>), ModelError> {
+        if let Some(s) = &self.script {
+            if !capture.is_empty() && !s.has_activations() {
+                return Err(ModelError::NoActivations {
+                    file: self
+                        .arch
+                        .torchscript
+                        .as_ref()
+                        .map(|a| a.file.clone())
+                        .unwrap_or_default(),
+                });
+            }
+        }
         let names = self.layer_names();
         if let Some(bad) = capture.iter().find(|c| !names.contains(c)) {
             return Err(ModelError::UnknownLayer {
@@ -134,13 +190,18 @@ impl Network {
         Ok(self.forward_capture(x, train, capture))
     }
 
-    /// As [`Network::forward_capture_checked`], ignoring unknown names.
+    /// As [`Network::forward_capture_checked`], ignoring unknown names. A TorchScript model
+    /// that fails here failed a probe of the same shapes when it was described, so a failure is
+    /// a bug of the model and panics with its message.
     pub fn forward_capture(
         &self,
         x: &Tensor,
         train: bool,
         capture: &[String],
     ) -> (Tensor, Vec<Tensor>) {
+        if let Some(s) = &self.script {
+            return script_capture(s, x, train, capture).unwrap_or_else(|e| panic!("{e}"));
+        }
         let mut slots: Vec<Option<Tensor>> = capture.iter().map(|_| None).collect();
         let mut h = x.shallow_clone();
         let mut captured = false;
@@ -176,6 +237,27 @@ impl Network {
         }
         (h, slots.into_iter().flatten().collect())
     }
+}
+
+/// The logits by `forward(x)` and the layers by `activations(x)` (a second pass, only when
+/// layers are asked for).
+fn script_capture(
+    s: &ScriptNet,
+    x: &Tensor,
+    train: bool,
+    capture: &[String],
+) -> Result<(Tensor, Vec<Tensor>), ModelError> {
+    let logits = s.forward(x, train)?;
+    if capture.is_empty() {
+        return Ok((logits, Vec::new()));
+    }
+    let acts = s.activations(x, train)?;
+    let picked = capture
+        .iter()
+        .filter_map(|want| acts.iter().find(|(n, _)| n == want))
+        .map(|(_, t)| t.shallow_clone())
+        .collect();
+    Ok((logits, picked))
 }
 
 #[cfg(test)]

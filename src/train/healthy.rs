@@ -63,6 +63,14 @@ pub struct HealthyOptions {
     /// small_cnn, vgg19_bn or vgg19.
     #[serde(default = "d_model")]
     pub model: String,
+    /// A TorchScript model file to use instead of `model` (`torch.jit.save` of a scripted or
+    /// traced network); `epochs` more epochs train it, 0 takes it as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torchscript: Option<std::path::PathBuf>,
+    /// Normalise a TorchScript model's inputs with the data set's mean and std (false for a
+    /// model that normalises itself; the built-in models always normalise).
+    #[serde(default = "d_true", skip_serializing_if = "is_true")]
+    pub normalize: bool,
     /// Conv widths (`bench` for the benchmark widths).
     #[serde(default)]
     pub widths: Option<String>,
@@ -100,6 +108,12 @@ pub struct HealthyOptions {
     pub seed: u64,
 }
 
+fn d_true() -> bool {
+    true
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
 fn d_model() -> String {
     "small_cnn".into()
 }
@@ -130,13 +144,22 @@ impl HealthyOptions {
     ) -> std::result::Result<HealthySpec, TrainError> {
         use crate::train::{LrSchedule, SgdConfig};
         let t = &split.train;
-        let architecture = Architecture::preset(
-            &self.model,
-            self.widths.as_deref(),
-            t.channels,
-            t.height,
-            t.num_classes(),
-        )
+        let architecture = match &self.torchscript {
+            Some(file) => crate::model::script::architecture(
+                file,
+                t.channels,
+                t.height,
+                t.num_classes(),
+                self.normalize,
+            ),
+            None => Architecture::preset(
+                &self.model,
+                self.widths.as_deref(),
+                t.channels,
+                t.height,
+                t.num_classes(),
+            ),
+        }
         .map_err(TrainError::Architecture)?;
         let augment = self.augment.resolve(&split.name);
         let train = TrainConfig {
@@ -151,7 +174,7 @@ impl HealthyOptions {
             schedule: LrSchedule::parse(&self.schedule).map_err(TrainError::Schedule)?,
             augment,
         };
-        train.validate()?;
+        HealthySpec::validate_train(&train, self.torchscript.is_some())?;
         let subset = match (self.holdout, self.subset) {
             (None, s) => s,
             (Some(h), None) if h >= 1 && h < t.len() => Some(t.len() - h),
@@ -181,6 +204,19 @@ impl HealthyOptions {
 }
 
 impl HealthySpec {
+    /// Checks the training settings; a TorchScript model may train 0 epochs (taken as it is,
+    /// for a model trained elsewhere), a built-in one at least 1.
+    fn validate_train(train: &TrainConfig, torchscript: bool) -> Result<(), TrainError> {
+        if torchscript && train.epochs == 0 {
+            return TrainConfig {
+                epochs: 1,
+                ..train.clone()
+            }
+            .validate();
+        }
+        train.validate()
+    }
+
     /// The training images this healthy model never saw, in increasing order, when it trained
     /// on a seeded random subset (`subset = N`); `None` when it trained on all `n_train`.
     pub fn held_out(&self, n_train: usize) -> Result<Option<Vec<usize>>> {
@@ -219,6 +255,8 @@ pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::pa
         );
     }
     let complete = p.rows.len() >= spec.train.epochs && final_weights.is_file();
+    // Written only with the final checkpoint when there is no epoch to train.
+    let complete = complete || (spec.train.epochs == 0 && final_weights.is_file());
     Ok(complete.then_some(final_weights))
 }
 
@@ -245,8 +283,7 @@ pub fn train_healthy(
     device: Device,
     progress: bool,
 ) -> Result<std::path::PathBuf> {
-    spec.train
-        .validate()
+    HealthySpec::validate_train(&spec.train, spec.architecture.torchscript.is_some())
         .map_err(|e| anyhow::anyhow!("training settings: {e}"))?;
     if let Some(done) = finished_healthy(spec, out)? {
         return Ok(done);
@@ -267,7 +304,10 @@ pub fn train_healthy(
         }
         rows = p.rows;
     }
-    let norm = Normalization::for_dataset(&split.name, &split.train);
+    let norm = match &spec.architecture.torchscript {
+        Some(s) if !s.normalize => Normalization::identity(split.train.channels),
+        _ => Normalization::for_dataset(&split.name, &split.train),
+    };
     tch::manual_seed(crate::seed::derive(spec.seed, &[crate::seed::stream::HEALTHY_INIT]) as i64);
     let vs = nn::VarStore::new(device);
     let net = Network::new(&vs.root(), &spec.architecture)
@@ -379,7 +419,15 @@ pub fn train_healthy(
         evaluation: Some(test),
         provenance: serde_json::json!({ "healthy": spec, "epochs_trained": rows.len() }),
     };
-    checkpoint::save(&final_weights, &vs, &meta)?;
+    checkpoint::save(&final_weights, &vs, &net, &meta)?;
+    if rows.is_empty() {
+        // A model taken as it is (0 epochs) records its spec, so a rerun finds it finished.
+        let p = TrainingRecord {
+            spec: spec.clone(),
+            rows,
+        };
+        crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
+    }
     Ok(final_weights)
 }
 

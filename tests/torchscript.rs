@@ -1,0 +1,236 @@
+//! TorchScript models against PyTorch: the fixtures of tests/fixtures/torchscript were made by
+//! tests/torchscript_fixtures.py with the project's own torch, which also recorded what PyTorch
+//! computes on fixed inputs (tiny_resnet.expected.json).
+#![cfg(feature = "torch")]
+use atrophy::data::{Dataset, Normalization};
+use atrophy::model::{script, Network};
+use std::path::{Path, PathBuf};
+use tch::{nn, Device, Kind, Tensor};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/torchscript")
+        .join(name)
+}
+
+fn expected() -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(fixture("tiny_resnet.expected.json")).unwrap()).unwrap()
+}
+
+/// The images of `fixed_images` in the fixture script: pixel i = (37 i + 11 (i / 28)) mod 256,
+/// label = index mod 10.
+fn fixed_images(n: usize) -> Dataset {
+    let images = (0..n * 28 * 28)
+        .map(|i| ((i * 37 + (i / 28) * 11) % 256) as u8)
+        .collect();
+    Dataset {
+        channels: 1,
+        height: 28,
+        width: 28,
+        images,
+        labels: (0..n).map(|i| (i % 10) as u8).collect(),
+        classes: (0..10).map(|c| format!("class{c}")).collect(),
+    }
+}
+
+fn load(file: &Path) -> (nn::VarStore, Network) {
+    let arch = script::architecture(file, 1, 28, 10, true).unwrap();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = Network::new(&vs.root(), &arch).unwrap();
+    (vs, net)
+}
+
+/// What atrophy reads of the module: the synapses are the conv and linear weights under their
+/// PyTorch names, the parameter count is PyTorch's, every buffer is in the VarStore, and the
+/// layers are those `activations` returns, in its order.
+#[test]
+fn describes_the_module_as_pytorch_names_it() {
+    let want = expected();
+    let arch = script::architecture(&fixture("tiny_resnet.pt"), 1, 28, 10, true).unwrap();
+    let s = arch.torchscript.as_ref().unwrap();
+    let names: Vec<&str> = s.synapses.iter().map(|(n, _)| n.as_str()).collect();
+    let want_synapses: Vec<&str> = want["synapses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(names, want_synapses);
+    assert_eq!(s.synapses[1].1, [8, 8, 3, 3]);
+    assert_eq!(
+        arch.parameter_count() as u64,
+        want["parameters"].as_u64().unwrap()
+    );
+    assert_eq!(arch.synapse_layers(), want_synapses);
+    let layers: Vec<&str> = want["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(s.layers, layers);
+    assert!(arch.batch_norm);
+    let (vs, net) = load(&fixture("tiny_resnet.pt"));
+    let vars = vs.variables();
+    for b in want["buffers"].as_array().unwrap() {
+        assert!(vars.contains_key(b.as_str().unwrap()), "{b} not registered");
+    }
+    assert!(vars.contains_key("fc.weight") && vars.contains_key("stem.0.bias"));
+    assert_eq!(net.layer_names(), layers);
+    // The traced copy has no `activations`: no layers.
+    let traced = script::architecture(&fixture("tiny_resnet_traced.pt"), 1, 28, 10, true).unwrap();
+    assert!(traced.torchscript.unwrap().layers.is_empty());
+}
+
+/// Logits, loss and accuracy on fixed images equal PyTorch's for the same file (eval mode,
+/// BatchNorm with the module's running statistics), and each layer of `activations` has the
+/// shape PyTorch gave it.
+#[test]
+fn computes_what_pytorch_computes() {
+    let want = expected();
+    let (_vs, net) = load(&fixture("tiny_resnet.pt"));
+    let n = want["images"].as_u64().unwrap() as usize;
+    let data = fixed_images(n);
+    let norm = Normalization {
+        mean: vec![want["mean"].as_f64().unwrap() as f32],
+        std: vec![want["std"].as_f64().unwrap() as f32],
+    };
+    let e = atrophy::train::evaluate(&net, &data, &norm, Device::Cpu, 16);
+    assert!(
+        (e.loss - want["loss"].as_f64().unwrap()).abs() < 1e-5,
+        "{}",
+        e.loss
+    );
+    assert!(
+        (e.top1 - want["top1"].as_f64().unwrap()).abs() < 1e-9,
+        "{}",
+        e.top1
+    );
+    let x = Tensor::from_slice(&data.images[..2 * 784])
+        .view([2, 1, 28, 28])
+        .to_kind(Kind::Float)
+        / 255.0;
+    let x = (x - norm.mean[0] as f64) / norm.std[0] as f64;
+    let (logits, acts) = tch::no_grad(|| {
+        net.forward_capture_checked(&x, false, &net.layer_names())
+            .unwrap()
+    });
+    let got: Vec<Vec<f32>> = Vec::try_from(logits).unwrap();
+    for (g, w) in got.iter().zip(want["logits_first_two"].as_array().unwrap()) {
+        for (a, b) in g.iter().zip(w.as_array().unwrap()) {
+            assert!((*a as f64 - b.as_f64().unwrap()).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+    for (name, t) in net.layer_names().iter().zip(&acts) {
+        let shape: Vec<i64> = want["layer_shapes"][name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert_eq!(&t.size()[1..], shape.as_slice(), "{name}");
+    }
+}
+
+/// The VarStore shares storage with the module: a train-mode pass moves the running statistics
+/// seen through the VarStore, an SGD step on the VarStore changes the module's output, and
+/// restoring a snapshot brings the module's logits back bit for bit.
+#[test]
+fn varstore_and_module_share_parameters_and_buffers() {
+    let (vs, net) = load(&fixture("tiny_resnet.pt"));
+    let x = Tensor::rand([8, 1, 28, 28], (Kind::Float, Device::Cpu));
+    let before = tch::no_grad(|| net.forward_t(&x, false));
+    let snapshot: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(n, t)| (n, t.copy()))
+        .collect();
+    let mean0 = vs.variables()["bn1.running_mean"].copy();
+    let mut opt = atrophy::train::MaskedSgd::new(
+        &vs,
+        atrophy::train::SgdConfig {
+            lr: 0.1,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+        },
+    );
+    let y = Tensor::from_slice(&[0i64, 1, 2, 3, 4, 5, 6, 7]);
+    let loss = net.forward_t(&x, true).cross_entropy_for_logits(&y);
+    opt.zero_grad();
+    loss.backward();
+    opt.step(0.1);
+    let moved = vs.variables()["bn1.running_mean"].copy();
+    assert!((moved - &mean0).abs().max().double_value(&[]) > 0.0);
+    let after = tch::no_grad(|| net.forward_t(&x, false));
+    assert!((&after - &before).abs().max().double_value(&[]) > 1e-4);
+    let vars = vs.variables();
+    tch::no_grad(|| {
+        for (n, t) in &snapshot {
+            vars[n].shallow_clone().copy_(t);
+        }
+    });
+    let back = tch::no_grad(|| net.forward_t(&x, false));
+    assert!(back.equal(&before));
+}
+
+/// Bad TorchScript input: each is an error naming the file and what was expected.
+#[test]
+fn bad_modules_are_refused_with_the_file_and_the_expectation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let garbage = tmp.path().join("garbage.pt");
+    std::fs::write(&garbage, b"not a zip archive").unwrap();
+    let e = script::architecture(&garbage, 1, 28, 10, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("garbage.pt") && e.contains("not a TorchScript module"),
+        "{e}"
+    );
+    let missing = tmp.path().join("missing.pt");
+    let e = script::architecture(&missing, 1, 28, 10, true)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.pt"), "{e}");
+    let e = script::architecture(&fixture("no_synapses.pt"), 1, 28, 10, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no_synapses.pt") && e.contains("no convolution or linear weights"),
+        "{e}"
+    );
+    let e = script::architecture(&fixture("bad_activations.pt"), 1, 28, 10, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad_activations.pt")
+            && e.contains("returned a List")
+            && e.contains("Dict[str, Tensor]"),
+        "{e}"
+    );
+    let e = script::architecture(&fixture("tiny_resnet.pt"), 3, 32, 10, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tiny_resnet.pt") && e.contains("N x 3 x 32 x 32"),
+        "{e}"
+    );
+    let e = script::architecture(&fixture("tiny_resnet.pt"), 1, 28, 100, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("[2, 10]") && e.contains("expected [2, 100]"),
+        "{e}"
+    );
+    // Layers asked of a model without `activations`.
+    let (_vs, net) = load(&fixture("tiny_resnet_traced.pt"));
+    let x = Tensor::zeros([2, 1, 28, 28], (Kind::Float, Device::Cpu));
+    let e = net
+        .forward_capture_checked(&x, false, &["stem".to_string()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("activations(x)") && e.contains("docs/torchscript.md"),
+        "{e}"
+    );
+}

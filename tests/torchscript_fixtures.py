@@ -1,0 +1,138 @@
+"""Makes the TorchScript fixtures of tests/torchscript.rs with the project's own torch:
+
+    .venv/bin/python tests/torchscript_fixtures.py
+
+- tiny_resnet.pt: a scripted network for 1 x 28 x 28 images (the synthetic data set's shape) with
+  a residual block, BatchNorm (running statistics moved away from 0 and 1 by a few train-mode
+  passes) and an `activations` method; its eval-mode logits, loss and accuracy on fixed inputs
+  are in tiny_resnet.expected.json, for the check that atrophy computes what PyTorch computes.
+- tiny_resnet_traced.pt: the same network traced, inside a wrapper without `activations`.
+- bad_activations.pt: `activations` returns a list, not a dict.
+- no_synapses.pt: a model with no convolution or linear weight.
+"""
+import json
+import os
+from typing import Dict, List
+
+import torch
+from torch import nn
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "torchscript")
+
+
+class TinyResNet(nn.Module):
+    def __init__(self, classes: int = 10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.conv1 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.down = nn.Sequential(nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.BatchNorm2d(16), nn.ReLU())
+        self.fc = nn.Linear(16, classes)
+
+    @torch.jit.export
+    def activations(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
+        out: Dict[str, torch.Tensor] = {}
+        h = self.stem(x)
+        out["stem"] = h
+        r = torch.relu(self.bn1(self.conv1(h)))
+        h = torch.relu(h + self.bn2(self.conv2(r)))
+        out["block1"] = h
+        h = self.down(torch.max_pool2d(h, 2))
+        out["down"] = h
+        h = torch.flatten(torch.mean(h, dim=(2, 3), keepdim=True), 1)
+        out["pool"] = h
+        out["fc"] = self.fc(h)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activations(x)["fc"]
+
+
+class Plain(nn.Module):
+    """A network with `forward` only (tracing keeps a method marked @torch.jit.export)."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class BadActivations(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(28 * 28, 10)
+
+    @torch.jit.export
+    def activations(self, x: torch.Tensor) -> List[torch.Tensor]:
+        return [self.fc(torch.flatten(x, 1))]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(x, 1))
+
+
+class NoSynapses(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(1)[:, :10] * self.scale
+
+
+def fixed_images(n: int):
+    """u8 pixels and labels from a formula the Rust test repeats."""
+    i = torch.arange(n * 28 * 28, dtype=torch.int64)
+    pixels = ((i * 37 + (i // 28) * 11) % 256).to(torch.uint8).reshape(n, 1, 28, 28)
+    labels = torch.arange(n) % 10
+    return pixels, labels
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(0)
+    net = TinyResNet()
+    net.train()
+    with torch.no_grad():
+        for _ in range(5):
+            net(torch.rand(16, 1, 28, 28) * 2.0 + 0.3)
+    net.eval()
+    scripted = torch.jit.script(net)
+    scripted.save(os.path.join(OUT, "tiny_resnet.pt"))
+    traced = torch.jit.trace(Plain(net), torch.zeros(2, 1, 28, 28))
+    traced.save(os.path.join(OUT, "tiny_resnet_traced.pt"))
+    torch.jit.script(BadActivations()).save(os.path.join(OUT, "bad_activations.pt"))
+    torch.jit.script(NoSynapses()).save(os.path.join(OUT, "no_synapses.pt"))
+
+    pixels, labels = fixed_images(40)
+    mean, std = 0.5, 0.25
+    x = (pixels.float() / 255.0 - mean) / std
+    with torch.no_grad():
+        logits = scripted(x)
+        loss = nn.functional.cross_entropy(logits, labels).item()
+        top1 = (logits.argmax(1) == labels).double().mean().item()
+        acts = scripted.activations(x)
+    expected = {
+        "torch": torch.__version__,
+        "mean": mean,
+        "std": std,
+        "images": 40,
+        "logits_first_two": logits[:2].tolist(),
+        "loss": loss,
+        "top1": top1,
+        "layers": list(acts.keys()),
+        "layer_shapes": {k: list(v.shape[1:]) for k, v in acts.items()},
+        "parameters": sum(p.numel() for p in net.parameters()),
+        "synapses": [n[: -len(".weight")] for n, p in net.named_parameters() if n.endswith(".weight") and p.dim() >= 2],
+        "buffers": [n for n, _ in net.named_buffers()],
+    }
+    with open(os.path.join(OUT, "tiny_resnet.expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()
