@@ -234,3 +234,110 @@ fn bad_modules_are_refused_with_the_file_and_the_expectation() {
         "{e}"
     );
 }
+
+mod common;
+
+/// A TorchScript model through the whole loop from the command line: trained one epoch,
+/// ablated twice (all layers but `fc`) and retrained, with CKA and RDMs on its `activations`
+/// layers; every step's model is written back as TorchScript. Ablated synapses stay exactly 0
+/// through retraining (momentum and weight decay included), `fc` keeps all its synapses, and
+/// the written module holds the weights of the step's checkpoint.
+#[test]
+fn torchscript_model_runs_the_experiment_and_is_written_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("ts.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+name = "ts"
+seed = 3
+cycles = 1
+analyses = ["accuracy", "cka", "rdm", "pathways"]
+save_models = true
+
+[data]
+dataset = "synthetic"
+eval_images = 200
+
+[healthy.train]
+torchscript = "{}"
+epochs = 1
+batch_size = 64
+lr = 0.02
+
+[injury]
+kind = "ablation"
+iterations = 2
+fraction = 0.3
+layers = ["!fc"]
+
+[[regime]]
+name = "R200"
+images = 200
+epochs = 1
+batch_size = 50
+lr = 0.01
+
+[analysis]
+images = 100
+"#,
+            fixture("tiny_resnet.pt").display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    common::ok(&common::atrophy(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 1 + 1 + 2 * 2, "{metrics}");
+    let tau = std::fs::read_to_string(out.join("rdm_tau.csv")).unwrap();
+    assert!(tau.lines().count() > 1, "{tau}");
+    assert!(out.join("healthy/model.pt").is_file());
+    let step = out.join("models/R200_c0_i2_retrained");
+    let weights = atrophy::checkpoint::read_tensors(&step.join("model.safetensors")).unwrap();
+    let get = |n: &str| &weights.iter().find(|(k, _)| k == n).unwrap().1;
+    for layer in ["stem.0", "conv1", "conv2", "down.0"] {
+        let w = get(&format!("{layer}.weight"));
+        let zeros = w.eq(0.0).sum(Kind::Int64).double_value(&[]) / w.numel() as f64;
+        // 1 - 0.7^2 = 0.51 of the synapses ablated, each exactly 0 after retraining.
+        assert!((0.45..0.57).contains(&zeros), "{layer}: {zeros} zeros");
+    }
+    assert_eq!(
+        get("fc.weight").eq(0.0).sum(Kind::Int64).int64_value(&[]),
+        0
+    );
+    // The written module carries the checkpoint's values, buffers included.
+    let vs = nn::VarStore::new(Device::Cpu);
+    let meta = atrophy::checkpoint::read_meta(&step).unwrap();
+    let _net =
+        Network::from_torchscript(&vs.root(), &meta.architecture, &step.join("model.pt")).unwrap();
+    let vars = vs.variables();
+    assert_eq!(vars.len(), weights.len());
+    for (n, t) in &weights {
+        assert!(vars[n].equal(t), "{n} differs in model.pt");
+    }
+    // And PyTorch opens it, when the project's Python environment is there.
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    if python.is_file() {
+        let o = std::process::Command::new(python)
+            .args([
+                "-c",
+                "import sys, torch; m = torch.jit.load(sys.argv[1]); \
+                 w = m.conv1.weight; print(int((w == 0).sum()), w.numel())",
+                step.join("model.pt").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let text = common::ok(&o);
+        let zeros = get("conv1.weight")
+            .eq(0.0)
+            .sum(Kind::Int64)
+            .int64_value(&[]);
+        assert_eq!(text.trim(), format!("{zeros} 576"));
+    }
+}

@@ -41,6 +41,10 @@ pub struct ExperimentConfig {
     /// Output folder (the command line's `--out` wins).
     #[serde(default)]
     pub out: Option<PathBuf>,
+    /// Write the model of every step as a checkpoint under `OUT/models/` (with `model.pt` for a
+    /// TorchScript model).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub save_models: bool,
 }
 
 /// Data set and evaluation set.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod healthy_stage;
 pub mod homeostasis;
 pub mod lock;
+pub mod models;
 pub mod overrides;
 pub mod record;
 pub mod regime;

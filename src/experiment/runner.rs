@@ -118,6 +118,10 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
             homeostasis(&subject, &split.train, regime, cfg.seed, step)?;
             m.record(&mut record, at(State::Retrained), t)?;
         }
+        if cfg.save_models {
+            let last = record.rows.last().expect("a step adds rows");
+            super::models::save_step(out, &subject, &split.name, last)?;
+        }
         let last_of_cycle = step.iteration == cfg.injury.iterations;
         commit(out, &mut record, &subject, kept.as_ref(), k, last_of_cycle)?;
         let last = record.rows.last().expect("a step adds rows");

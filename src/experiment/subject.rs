@@ -4,6 +4,7 @@
 use super::weights::{read_weights, restore, snapshot, write_weights};
 use crate::checkpoint;
 use crate::data::{Dataset, Normalization, Split};
+use crate::injury::config::names_layer;
 use crate::injury::{injure, InjuryConfig, SynapseStates};
 use crate::model::Network;
 use crate::results::Evaluation;
@@ -60,16 +61,20 @@ impl Subject {
         }
         let synapse_layers = arch.synapse_layers();
         for p in &injury.layers {
-            let one = InjuryConfig {
-                layers: vec![p.clone()],
-                ..injury.clone()
-            };
-            if !synapse_layers.iter().any(|l| one.injurable(l)) {
+            let named = p.trim_start_matches('!');
+            if !synapse_layers.iter().any(|l| names_layer(named, l)) {
                 bail!(
                     "injury.layers: `{p}` matches no conv or linear layer of the model; they are {}",
                     synapse_layers.join(", ")
                 );
             }
+        }
+        if !synapse_layers.iter().any(|l| injury.injurable(l)) {
+            bail!(
+                "injury.layers = {:?} leaves no layer to injure; the conv and linear layers are {}",
+                injury.layers,
+                synapse_layers.join(", ")
+            );
         }
         let synapse_names: Vec<String> = synapse_layers
             .iter()

@@ -59,8 +59,9 @@ pub struct InjuryConfig {
     /// Quotas per layer or global.
     #[serde(default = "default_scope")]
     pub scope: Scope,
-    /// Layers that may be injured (names such as `conv1` or prefixes such as `conv`); empty
-    /// means every conv and linear layer.
+    /// Layers that may be injured: names such as `conv1`, kinds such as `conv`, modules such as
+    /// `layer1` or `V4` (every layer inside), `*` globs, `!` exclusions (see
+    /// [`InjuryConfig::injurable`]); empty means every conv and linear layer.
     #[serde(default)]
     pub layers: Vec<String>,
     /// Ablate whole output units (conv filters / dense neurons) instead of single synapses.
@@ -126,17 +127,88 @@ impl InjuryConfig {
         Ok(())
     }
 
-    /// Is the layer named `layer` (e.g. `conv3`) injurable under this config? An entry that
-    /// ends in a digit names one layer (`conv1`); one without names a kind (`conv`, `linear`).
+    /// Is the layer named `layer` (e.g. `conv3`, `layer1.0.conv1`, `V4.conv`) injurable under
+    /// this config? An entry that ends in a digit names one layer (`conv1`); one without names a
+    /// kind (`conv`, `linear`); an entry also names every layer inside the module it names
+    /// (`layer1` covers `layer1.0.conv1`, `V4` covers `V4.conv`); `*` matches any text
+    /// (`layer*.conv1`); an entry starting with `!` excludes what it names (`!fc`). With only
+    /// exclusions, every other layer is injurable.
     pub fn injurable(&self, layer: &str) -> bool {
-        self.layers.is_empty()
-            || self.layers.iter().any(|p| {
-                let kind = !p.ends_with(|c: char| c.is_ascii_digit());
-                layer == p
-                    || (kind
-                        && layer.strip_prefix(p.as_str()).is_some_and(|n| {
-                            !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
-                        }))
-            })
+        let (excluded, included): (Vec<&String>, Vec<&String>) =
+            self.layers.iter().partition(|p| p.starts_with('!'));
+        (included.is_empty() || included.iter().any(|p| names_layer(p, layer)))
+            && !excluded.iter().any(|p| names_layer(&p[1..], layer))
+    }
+}
+
+/// Does the pattern `p` (without `!`) name `layer`? See [`InjuryConfig::injurable`].
+pub fn names_layer(p: &str, layer: &str) -> bool {
+    if p.contains('*') {
+        return glob(p.as_bytes(), layer.as_bytes());
+    }
+    let kind = !p.ends_with(|c: char| c.is_ascii_digit());
+    layer == p
+        || layer.strip_prefix(p).is_some_and(|rest| {
+            rest.starts_with('.')
+                || (kind && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()))
+        })
+}
+
+/// `*`-only glob matching (no other metacharacters: layer names hold dots and digits).
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
+        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    fn with(layers: &[&str]) -> InjuryConfig {
+        toml::from_str::<InjuryConfig>(&format!(
+            "kind = \"decay\"\niterations = 2\nlayers = {layers:?}"
+        ))
+        .unwrap()
+    }
+
+    /// Layer patterns by hand: exact names, kinds, modules, globs and exclusions.
+    #[test]
+    fn layer_patterns_name_layers_kinds_modules_globs_and_exclusions() {
+        let all = [
+            "conv1",
+            "conv12",
+            "linear1",
+            "layer1.0.conv1",
+            "layer1.0.conv2",
+            "layer10.0.conv1",
+            "fc",
+            "V1.conv",
+            "V4.conv",
+            "IT.conv",
+            "decoder.linear",
+        ];
+        let picked = |c: &InjuryConfig| -> Vec<&str> {
+            all.iter().copied().filter(|l| c.injurable(l)).collect()
+        };
+        assert_eq!(picked(&with(&[])).len(), all.len());
+        assert_eq!(picked(&with(&["conv1"])), ["conv1"]);
+        assert_eq!(picked(&with(&["conv"])), ["conv1", "conv12"]);
+        assert_eq!(
+            picked(&with(&["layer1"])),
+            ["layer1.0.conv1", "layer1.0.conv2"]
+        );
+        assert_eq!(picked(&with(&["V4"])), ["V4.conv"]);
+        assert_eq!(
+            picked(&with(&["layer*.conv1"])),
+            ["layer1.0.conv1", "layer10.0.conv1"]
+        );
+        assert_eq!(picked(&with(&["*.conv", "!IT"])), ["V1.conv", "V4.conv"]);
+        assert_eq!(
+            picked(&with(&["!fc", "!decoder", "!layer1", "!layer10", "!conv"])),
+            ["linear1", "V1.conv", "V4.conv", "IT.conv"]
+        );
     }
 }
