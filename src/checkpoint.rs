@@ -49,15 +49,18 @@ pub enum CheckpointError {
     },
 }
 
-/// The weights file and sidecar of a checkpoint given as either file or the folder holding
-/// `model.safetensors`.
+/// The weights file and sidecar of a checkpoint given as the weights, the sidecar, the
+/// TorchScript copy (`model.pt`) or the folder holding `model.safetensors`.
 pub fn paths(checkpoint: &Path) -> (PathBuf, PathBuf) {
     let weights = if checkpoint.is_dir() {
         checkpoint.join("model.safetensors")
     } else {
         checkpoint.to_path_buf()
     };
-    let weights = if weights.extension().is_some_and(|e| e == "json") {
+    let weights = if weights
+        .extension()
+        .is_some_and(|e| e == "json" || e == "pt")
+    {
         weights.with_extension("safetensors")
     } else {
         weights

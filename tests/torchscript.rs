@@ -341,3 +341,86 @@ images = 100
         assert_eq!(text.trim(), format!("{zeros} 576"));
     }
 }
+
+/// `info`, `eval` and `activations` take a bare TorchScript file with `--dataset`; without it
+/// the error says so; a checkpoint's own `model.pt` opens as that checkpoint.
+#[test]
+fn commands_take_a_bare_torchscript_file() {
+    let file = fixture("tiny_resnet.pt");
+    let f = file.to_str().unwrap();
+    let info = common::ok(&common::atrophy(&["info", f, "--dataset", "synthetic"]));
+    assert!(
+        info.contains("down.0")
+            && info.contains("[16, 8, 3, 3]")
+            && info.contains("parameters  2650"),
+        "{info}"
+    );
+    assert!(info.contains("stem, block1, down, pool, fc"), "{info}");
+    let eval = common::ok(&common::atrophy(&[
+        "eval",
+        f,
+        "--dataset",
+        "synthetic",
+        "--json",
+    ]));
+    let e: serde_json::Value = serde_json::from_str(&eval).unwrap();
+    assert_eq!(e["n"], 500);
+    let o = common::atrophy(&["eval", f]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("tiny_resnet.pt") && err.contains("--dataset"),
+        "{err}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let acts = tmp.path().join("acts");
+    let listing = common::ok(&common::atrophy(&[
+        "activations",
+        f,
+        "--dataset",
+        "synthetic",
+        "--layers",
+        "block1,pool",
+        "--n",
+        "12",
+        "--out",
+        acts.to_str().unwrap(),
+    ]));
+    assert!(
+        listing.contains("000_block1.npy [12, 8, 28, 28]"),
+        "{listing}"
+    );
+    assert!(listing.contains("001_pool.npy [12, 16]"), "{listing}");
+    // Imported as a checkpoint (0 epochs: taken as it is), then opened through its model.pt.
+    let ck = tmp.path().join("ck");
+    common::ok(&common::atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--torchscript",
+        f,
+        "--epochs",
+        "0",
+        "--out",
+        ck.to_str().unwrap(),
+    ]));
+    let again = common::ok(&common::atrophy(&[
+        "eval",
+        ck.join("model.pt").to_str().unwrap(),
+        "--json",
+    ]));
+    let e2: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(e2["top1"], e["top1"]);
+    assert_eq!(e2["loss"], e["loss"]);
+    let o = common::atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--epochs",
+        "0",
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("epochs"), "{err}");
+}

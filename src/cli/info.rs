@@ -6,9 +6,21 @@ use std::path::PathBuf;
 
 /// Arguments of `info`.
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  atrophy info runs/fm
+  atrophy info --model vgg19_bn --widths bench
+  atrophy info resnet.pt --dataset cifar10    # a TorchScript model: its synapses and layers")]
 pub struct InfoArgs {
-    /// A checkpoint (`model.safetensors`, its `.json` sidecar, or the folder holding them).
+    /// A checkpoint (`model.safetensors`, its `.json` sidecar, or the folder holding them), or
+    /// a TorchScript file (`torch.jit.save`), which needs --dataset.
     pub checkpoint: Option<PathBuf>,
+    /// The data set a bare TorchScript file takes (its image shape and classes).
+    #[arg(long, requires = "checkpoint")]
+    pub dataset: Option<String>,
+    /// File or folder holding that data set.
+    #[arg(long, requires = "dataset")]
+    pub data: Option<PathBuf>,
     /// Describe a model preset instead: vgg19_bn, vgg19 or small_cnn.
     #[arg(long, conflicts_with = "checkpoint")]
     pub model: Option<String>,
@@ -20,7 +32,7 @@ pub struct InfoArgs {
 /// Prints the table.
 pub fn run(a: &InfoArgs) -> Result<()> {
     let (arch, meta_eval) = match (&a.checkpoint, &a.model) {
-        (Some(c), _) => describe_checkpoint(c)?,
+        (Some(c), _) => describe_checkpoint(c, a)?,
         (None, Some(m)) => {
             let (ch, size) = if m.contains("small") {
                 (1, 28)
@@ -34,6 +46,13 @@ pub fn run(a: &InfoArgs) -> Result<()> {
         }
         (None, None) => bail!("give a CHECKPOINT or --model NAME"),
     };
+    if let Some(script) = &arch.torchscript {
+        print_torchscript(&arch, script);
+        if let Some(e) = meta_eval {
+            println!("{e}");
+        }
+        return Ok(());
+    }
     let layers = arch.layers()?;
     println!("model     {}  widths {}", arch.kind, arch.widths);
     println!(
@@ -70,8 +89,63 @@ pub fn run(a: &InfoArgs) -> Result<()> {
     Ok(())
 }
 
+/// A TorchScript model's synapse layers and the layers its `activations(x)` names.
+fn print_torchscript(arch: &Architecture, s: &crate::model::ScriptArch) {
+    println!("model     torchscript {}", s.file.display());
+    println!(
+        "input     {} x {} x {}, {} classes; {}",
+        arch.in_channels,
+        arch.image_size,
+        arch.image_size,
+        arch.num_classes,
+        if s.normalize {
+            "normalised with the data set's mean and std"
+        } else {
+            "pixels in [0, 1], not normalised"
+        }
+    );
+    println!(
+        "{:<32} {:<20} {:>12}",
+        "synapse layer", "weight shape", "synapses"
+    );
+    for (name, shape) in &s.synapses {
+        println!(
+            "{:<32} {:<20} {:>12}",
+            name,
+            format!("{shape:?}"),
+            shape.iter().product::<usize>()
+        );
+    }
+    println!("parameters  {}", arch.parameter_count());
+    println!(
+        "synapses    {} (conv and linear weights)",
+        arch.synapse_count()
+    );
+    if s.layers.is_empty() {
+        println!("layers      none named: the module defines no `activations(x)` (see docs/torchscript.md)");
+    } else {
+        println!(
+            "layers      {} (from `activations(x)`)",
+            s.layers.join(", ")
+        );
+    }
+}
+
 #[cfg(feature = "torch")]
-fn describe_checkpoint(c: &std::path::Path) -> Result<(Architecture, Option<String>)> {
+fn describe_checkpoint(
+    c: &std::path::Path,
+    a: &InfoArgs,
+) -> Result<(Architecture, Option<String>)> {
+    if super::open::is_bare_torchscript(c) {
+        let (_, _, meta) = super::open::open_model(
+            c,
+            a.dataset.as_deref(),
+            a.data.as_deref(),
+            &Default::default(),
+            tch::Device::Cpu,
+        )?;
+        return Ok((meta.architecture, None));
+    }
     let meta = crate::checkpoint::read_meta(c)?;
     let eval = meta.evaluation.as_ref().map(|e| {
         format!(
@@ -83,6 +157,9 @@ fn describe_checkpoint(c: &std::path::Path) -> Result<(Architecture, Option<Stri
 }
 
 #[cfg(not(feature = "torch"))]
-fn describe_checkpoint(_: &std::path::Path) -> Result<(Architecture, Option<String>)> {
+fn describe_checkpoint(
+    _: &std::path::Path,
+    _: &InfoArgs,
+) -> Result<(Architecture, Option<String>)> {
     bail!("this build of atrophy has no libtorch (feature `torch` off)")
 }

@@ -14,10 +14,19 @@ use tch::{Device, Kind};
 Examples:
   atrophy activations runs/fm --layers conv1,relu2,linear1 --n 1000 --out acts/healthy
   atrophy activations results/quick/healthy --layers all --n 500 --out acts/h
-  atrophy cka-matrix acts/healthy acts/injured          # then compare two models layer by layer")]
+  atrophy cka-matrix acts/healthy acts/injured          # then compare two models layer by layer
+  atrophy activations resnet.pt --dataset cifar10 --out acts/resnet   # layers of `activations(x)`")]
 pub struct ActivationsArgs {
-    /// Checkpoint (`model.safetensors`, its sidecar, or their folder).
+    /// Checkpoint (`model.safetensors`, its sidecar, or their folder), or a TorchScript file
+    /// (`torch.jit.save`; its layers are those its `activations(x)` method returns), which
+    /// needs --dataset.
     pub checkpoint: PathBuf,
+    /// The data set a bare TorchScript file takes.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// How to read a bare TorchScript file.
+    #[command(flatten)]
+    pub script: super::open::ScriptInput,
     /// Layers to write, comma-separated (see `atrophy info`), or `all`.
     #[arg(long, default_value = "all")]
     pub layers: String,
@@ -59,7 +68,13 @@ pub struct PathwaysArgs {
 
 /// Runs `activations`.
 pub fn run_activations(a: &ActivationsArgs, device: Device) -> Result<()> {
-    let (_vs, net, meta) = crate::checkpoint::load(&a.checkpoint, device)?;
+    let (_vs, net, meta) = super::open::open_model(
+        &a.checkpoint,
+        a.dataset.as_deref(),
+        a.data.as_deref(),
+        &a.script,
+        device,
+    )?;
     let split = data::load(&meta.dataset, a.data.as_deref())?;
     let set = match a.split.as_str() {
         "test" => &split.test,
@@ -80,6 +95,13 @@ pub fn run_activations(a: &ActivationsArgs, device: Device) -> Result<()> {
     } else {
         a.layers.split(',').map(|s| s.trim().to_string()).collect()
     };
+    if names.is_empty() {
+        if let Some(s) = &meta.architecture.torchscript {
+            bail!(crate::model::ModelError::NoActivations {
+                file: s.file.clone()
+            });
+        }
+    }
     let images = set.select(&(0..a.n).collect::<Vec<_>>());
     let acts =
         crate::train::capture_activations(&net, &images, &meta.normalization, &names, device)?;

@@ -7,6 +7,8 @@ pub mod data;
 pub mod info;
 #[cfg(feature = "torch")]
 pub mod inspect;
+#[cfg(feature = "torch")]
+pub mod open;
 pub mod plasticity;
 pub mod rsa;
 #[cfg(feature = "torch")]

@@ -68,15 +68,24 @@ pub struct TrainArgs {
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  atrophy eval runs/fm
+  atrophy eval resnet18.pt --dataset cifar10       # a TorchScript model saved in PyTorch")]
 pub struct EvalArgs {
-    /// Checkpoint (`model.safetensors`, its sidecar, or their folder).
+    /// Checkpoint (`model.safetensors`, its sidecar, or their folder), or a TorchScript file
+    /// (`torch.jit.save`), which needs --dataset.
     pub checkpoint: PathBuf,
     /// File or folder holding the data set named in the checkpoint.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Evaluate on another data set of the same shape.
+    /// Evaluate on another data set of the same shape (for a TorchScript file: the data set
+    /// it takes).
     #[arg(long)]
     pub dataset: Option<String>,
+    /// How to read a bare TorchScript file.
+    #[command(flatten)]
+    pub script: super::open::ScriptInput,
     /// Images per forward pass.
     #[arg(long, default_value_t = 500)]
     pub batch_size: usize,
@@ -139,7 +148,13 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
 
 /// Runs `eval`.
 pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
-    let (_vs, net, meta) = crate::checkpoint::load(&a.checkpoint, device)?;
+    let (_vs, net, meta) = super::open::open_model(
+        &a.checkpoint,
+        a.dataset.as_deref(),
+        a.data.as_deref(),
+        &a.script,
+        device,
+    )?;
     let name = a.dataset.clone().unwrap_or(meta.dataset.clone());
     let split = data::load(&name, a.data.as_deref()).with_context(|| {
         format!(

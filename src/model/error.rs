@@ -69,7 +69,7 @@ pub enum ModelError {
         message: String,
     },
     /// A layer analysis asked of a TorchScript model without an `activations` method.
-    #[error("{}: layer analyses (CKA, RDMs, pathways) need the model to name its layers, and it defines no method `activations(x)`; add one that returns a Dict[str, Tensor] of the layers' outputs (see docs/torchscript.md), or ask for the logits only", file.display())]
+    #[error("{}: layer analyses (CKA, RDMs, activations) need the model to name its layers, and it defines no method `activations(x)`; add one that returns a Dict[str, Tensor] of the layers' outputs (see docs/torchscript.md), or ask for the logits only", file.display())]
     NoActivations {
         /// The TorchScript file.
         file: std::path::PathBuf,

@@ -162,7 +162,7 @@ impl ScriptNet {
         self.module
             .borrow()
             .forward_ts(&[x])
-            .map_err(|e| err(&self.file, format!("forward failed: {e}")))
+            .map_err(|e| err(&self.file, format!("forward failed: {}", reason(&e))))
     }
 
     /// The named outputs of `activations(x)`, in the order the method returns them.
@@ -181,7 +181,7 @@ impl ScriptNet {
             .module
             .borrow()
             .method_is(ACTIVATIONS_METHOD, &[IValue::Tensor(x.shallow_clone())])
-            .map_err(|e| err(&self.file, format!("`activations` failed: {e}")))?;
+            .map_err(|e| err(&self.file, format!("`activations` failed: {}", reason(&e))))?;
         let bad = |what: &str| {
             err(
                 &self.file,
@@ -212,6 +212,18 @@ impl ScriptNet {
             .save(file)
             .map_err(|e| err(file, format!("cannot write the TorchScript module: {e}")))
     }
+}
+
+/// The line of a TorchScript interpreter error that says what went wrong (its last), without
+/// the serialized-code traceback before it.
+fn reason(e: &tch::TchError) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("unknown error")
+        .to_string()
 }
 
 fn ivalue_kind(v: &IValue) -> &'static str {
@@ -282,11 +294,12 @@ pub fn describe(
         (Kind::Float, Device::Cpu),
     );
     let (logits, layers) = tch::no_grad(|| -> Result<_, ModelError> {
-        let logits = net.forward(&x, false).map_err(|e| {
-            err(
+        let logits = net.forward(&x, false).map_err(|e| match e {
+            ModelError::TorchScript { message, .. } => err(
                 file,
-                format!("the model does not take the data set's images (N x {channels} x {size} x {size}, float32): {e}"),
-            )
+                format!("the model does not take the data set's images (N x {channels} x {size} x {size}, float32): {message}"),
+            ),
+            e => e,
         })?;
         let layers = if net.has_activations() {
             net.activations(&x, false)?
