@@ -264,7 +264,12 @@ fn check_meta(
         .map_err(|m| err(format!("invalid architecture: {m}")))?;
     let params = layers.iter().try_fold(0usize, |sum, l| {
         let n = match l.op {
-            Op::Conv { cin, cout } => cin.checked_mul(9)?.checked_mul(cout)?.checked_add(cout)?,
+            Op::Conv {
+                cin, cout, kernel, ..
+            } => cin
+                .checked_mul(kernel.checked_mul(kernel)?)?
+                .checked_mul(cout)?
+                .checked_add(cout)?,
             Op::BatchNorm { channels } => channels.checked_mul(4)?,
             Op::Linear { fin, fout } => fin.checked_mul(fout)?.checked_add(fout)?,
             _ => 0,

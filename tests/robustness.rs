@@ -513,9 +513,10 @@ fn write_checkpoint(dir: &Path) -> CheckpointMeta {
         in_channels: 1,
         image_size: 8,
         num_classes: 3,
+        torchscript: None,
     };
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
-    Network::new(&vs.root(), &arch).unwrap();
+    let net = Network::new(&vs.root(), &arch).unwrap();
     let meta = CheckpointMeta {
         atrophy_version: "0.1.0".into(),
         architecture: arch,
@@ -527,7 +528,7 @@ fn write_checkpoint(dir: &Path) -> CheckpointMeta {
         evaluation: None,
         provenance: serde_json::json!({"seed": 7, "epochs": 1, "lr": 0.01}),
     };
-    checkpoint::save(&dir.join("model.safetensors"), &vs, &meta).unwrap();
+    checkpoint::save(&dir.join("model.safetensors"), &vs, &net, &meta).unwrap();
     meta
 }
 

@@ -9,6 +9,10 @@
 - tiny_resnet_traced.pt: the same network traced, inside a wrapper without `activations`.
 - bad_activations.pt: `activations` returns a list, not a dict.
 - no_synapses.pt: a model with no convolution or linear weight.
+- cornet_z32.pt: CORnet-Z as Kubilius et al. (2018) describe it, in its 32 x 32 variant (V1's
+  convolution 3 x 3 stride 1) with widths 8, 16, 32, 64 and 10 classes, under the authors' layer
+  names (V1.conv, ..., decoder.linear), for the check that atrophy's built-in `cornet_z32`
+  computes the same function with the same weights.
 """
 import json
 import os
@@ -83,6 +87,42 @@ class NoSynapses(nn.Module):
         return x.flatten(1)[:, :10] * self.scale
 
 
+class CorBlockZ(nn.Module):
+    """One area of CORnet-Z: convolution, ReLU, 3 x 3 max-pool with stride 2 and padding 1."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2)
+        self.nonlin = nn.ReLU()
+        self.pool = nn.MaxPool2d(3, stride=2, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.nonlin(self.conv(x)))
+
+
+class Decoder(nn.Module):
+    def __init__(self, cin: int, classes: int):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.linear = nn.Linear(cin, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(torch.flatten(self.avgpool(x), 1))
+
+
+class CorNetZ32(nn.Module):
+    def __init__(self, widths=(8, 16, 32, 64), classes: int = 10):
+        super().__init__()
+        self.V1 = CorBlockZ(3, widths[0], 3, 1)
+        self.V2 = CorBlockZ(widths[0], widths[1], 3, 1)
+        self.V4 = CorBlockZ(widths[1], widths[2], 3, 1)
+        self.IT = CorBlockZ(widths[2], widths[3], 3, 1)
+        self.decoder = Decoder(widths[3], classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.IT(self.V4(self.V2(self.V1(x)))))
+
+
 def fixed_images(n: int):
     """u8 pixels and labels from a formula the Rust test repeats."""
     i = torch.arange(n * 28 * 28, dtype=torch.int64)
@@ -106,6 +146,8 @@ def main():
     traced.save(os.path.join(OUT, "tiny_resnet_traced.pt"))
     torch.jit.script(BadActivations()).save(os.path.join(OUT, "bad_activations.pt"))
     torch.jit.script(NoSynapses()).save(os.path.join(OUT, "no_synapses.pt"))
+
+    torch.jit.script(CorNetZ32()).save(os.path.join(OUT, "cornet_z32.pt"))
 
     pixels, labels = fixed_images(40)
     mean, std = 0.5, 0.25

@@ -43,6 +43,14 @@ pub struct CompressArgs {
 /// Runs `compress`.
 pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
     let (vs, net, meta) = checkpoint::load(&a.checkpoint, device)?;
+    let arch = &meta.architecture;
+    if arch.torchscript.is_some() || arch.is_cornet() {
+        anyhow::bail!(
+            "{}: compress prunes conv filters of the VGG family and small_cnn (widths with M pools); this checkpoint is {}",
+            a.checkpoint.display(),
+            arch.kind
+        );
+    }
     let split = data::load(&meta.dataset, a.data.as_deref())?;
     let norm = meta.normalization.clone();
     let o = CompressOptions {

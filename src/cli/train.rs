@@ -15,7 +15,8 @@ pub struct TrainArgs {
     /// File or folder holding the data set (searched before $ATROPHY_DATA and the cache).
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Network: small_cnn (28x28 inputs), vgg19_bn (CIFAR variant) or vgg19 (paper 001).
+    /// Network: small_cnn (28x28 inputs), vgg19_bn (CIFAR variant), vgg19 (paper 001),
+    /// cornet_z (Kubilius et al. 2018: areas V1, V2, V4, IT) or cornet_z32 (its 32x32 variant).
     #[arg(long, default_value = "small_cnn")]
     pub model: String,
     /// A TorchScript model (`torch.jit.save` of a scripted or traced network) to train instead

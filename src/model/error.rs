@@ -13,7 +13,7 @@ pub enum ModelError {
         widths: String,
     },
     /// A model preset name that does not exist.
-    #[error("unknown model `{name}`: expected vgg19_bn, vgg19 or small_cnn")]
+    #[error("unknown model `{name}`: expected vgg19_bn, vgg19, small_cnn, cornet_z or cornet_z32")]
     UnknownModel {
         /// The name asked for.
         name: String,
@@ -108,7 +108,7 @@ mod tests {
             Architecture::preset("resnet", None, 3, 32, 10)
                 .unwrap_err()
                 .to_string(),
-            "unknown model `resnet`: expected vgg19_bn, vgg19 or small_cnn"
+            "unknown model `resnet`: expected vgg19_bn, vgg19, small_cnn, cornet_z or cornet_z32"
         );
         assert_eq!(
             Architecture::preset("small_cnn", Some("8,M,8,M,8,M"), 1, 4, 10)

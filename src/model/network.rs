@@ -12,7 +12,12 @@ enum Module {
     Conv(nn::Conv2D),
     BatchNorm(nn::BatchNorm),
     Relu,
-    MaxPool,
+    MaxPool {
+        kernel: i64,
+        stride: i64,
+        padding: i64,
+    },
+    AvgPool,
     Linear(nn::Linear),
     Dropout(f64),
 }
@@ -39,6 +44,33 @@ fn torch_uniform(fan_in: usize) -> nn::Init {
     }
 }
 
+/// `nn.init.xavier_uniform_`: uniform in +-sqrt(6 / (fan_in + fan_out)), the initialisation of
+/// the CORnet authors' code (with zero biases).
+fn xavier_uniform(fan_in: usize, fan_out: usize) -> nn::Init {
+    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    nn::Init::Uniform {
+        lo: -bound,
+        up: bound,
+    }
+}
+
+/// Weight and bias initialisation of a layer with `fan_in` inputs and `fan_out` outputs per
+/// weight slice: PyTorch's defaults, or CORnet's Xavier-uniform with zero biases.
+fn init(arch: &Architecture, fan_in: usize, fan_out: usize) -> (nn::Init, nn::Init) {
+    if arch.is_cornet() {
+        (xavier_uniform(fan_in, fan_out), nn::Init::Const(0.0))
+    } else {
+        (torch_uniform(fan_in), torch_uniform(fan_in))
+    }
+}
+
+/// The VarStore path of a layer name, dotted names nested (`V1.conv` -> `V1` / `conv`).
+fn layer_path<'a>(root: &nn::Path<'a>, name: &str) -> nn::Path<'a> {
+    let mut parts = name.split('.');
+    let first = parts.next().unwrap_or(name);
+    parts.fold(root.sub(first), |p, part| p.sub(part))
+}
+
 impl Network {
     /// Builds the network's parameters under `root`, drawn from the distributions PyTorch draws
     /// `nn.Conv2d`, `nn.BatchNorm2d` and `nn.Linear` from: weights Kaiming-uniform with
@@ -53,16 +85,24 @@ impl Network {
         }
         let mut modules = Vec::new();
         for l in arch.layers()? {
-            let p = root / l.name.as_str();
+            let p = layer_path(root, &l.name);
             let m = match l.op {
-                Op::Conv { cin, cout } => {
+                Op::Conv {
+                    cin,
+                    cout,
+                    kernel,
+                    stride,
+                } => {
+                    let (ws_init, bs_init) =
+                        init(arch, cin * kernel * kernel, cout * kernel * kernel);
                     let cfg = nn::ConvConfig {
-                        padding: 1,
-                        ws_init: torch_uniform(cin * 9),
-                        bs_init: torch_uniform(cin * 9),
+                        padding: (kernel / 2) as i64,
+                        stride: stride as i64,
+                        ws_init,
+                        bs_init,
                         ..Default::default()
                     };
-                    Module::Conv(nn::conv2d(&p, cin as i64, cout as i64, 3, cfg))
+                    Module::Conv(nn::conv2d(&p, cin as i64, cout as i64, kernel as i64, cfg))
                 }
                 Op::BatchNorm { channels } => {
                     let cfg = nn::BatchNormConfig {
@@ -74,11 +114,21 @@ impl Network {
                     Module::BatchNorm(nn::batch_norm2d(&p, channels as i64, cfg))
                 }
                 Op::Relu => Module::Relu,
-                Op::MaxPool => Module::MaxPool,
+                Op::MaxPool {
+                    kernel,
+                    stride,
+                    padding,
+                } => Module::MaxPool {
+                    kernel: kernel as i64,
+                    stride: stride as i64,
+                    padding: padding as i64,
+                },
+                Op::AvgPool => Module::AvgPool,
                 Op::Linear { fin, fout } => {
+                    let (ws_init, bs_init) = init(arch, fin, fout);
                     let cfg = nn::LinearConfig {
-                        ws_init: torch_uniform(fin),
-                        bs_init: Some(torch_uniform(fin)),
+                        ws_init,
+                        bs_init: Some(bs_init),
                         bias: true,
                     };
                     Module::Linear(nn::linear(&p, fin as i64, fout as i64, cfg))
@@ -215,7 +265,18 @@ impl Network {
                 // activation, which must keep its values.
                 Module::Relu if !captured => h.relu_(),
                 Module::Relu => h.relu(),
-                Module::MaxPool => h.max_pool2d_default(2),
+                Module::MaxPool {
+                    kernel,
+                    stride,
+                    padding,
+                } => h.max_pool2d(
+                    [*kernel, *kernel],
+                    [*stride, *stride],
+                    [*padding, *padding],
+                    [1, 1],
+                    false,
+                ),
+                Module::AvgPool => h.adaptive_avg_pool2d([1, 1]).flatten(1, -1),
                 Module::Linear(l) => {
                     if h.dim() > 2 {
                         h = h.flatten(1, -1);
@@ -277,7 +338,7 @@ mod tests {
         let mut checked = 0;
         for l in arch.layers().unwrap() {
             let fan_in = match l.op {
-                Op::Conv { cin, .. } => cin * 9,
+                Op::Conv { cin, kernel, .. } => cin * kernel * kernel,
                 Op::Linear { fin, .. } => fin,
                 Op::BatchNorm { .. } => {
                     let w = &vars[&format!("{}.weight", l.name)];
@@ -324,5 +385,28 @@ mod tests {
             }
         }
         assert!(checked >= 2, "too few large tensors checked");
+    }
+
+    /// CORnet-Z takes its authors' initialisation: Xavier-uniform weights (uniform in
+    /// +-sqrt(6 / (fan_in + fan_out)), variance bound^2 / 3) and zero biases.
+    #[test]
+    fn cornet_is_initialised_as_its_authors_initialise_it() {
+        tch::manual_seed(3);
+        let arch = Architecture::cornet_z(10, true);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let _net = Network::new(&vs.root(), &arch).unwrap();
+        let vars = vs.variables();
+        let w = vars["V2.conv.weight"].to_kind(Kind::Double);
+        let bound = (6.0 / ((64 * 9 + 128 * 9) as f64)).sqrt();
+        assert!(w.abs().max().double_value(&[]) <= bound);
+        let var = w.var(false).double_value(&[]);
+        assert!((var / (bound * bound / 3.0) - 1.0).abs() < 0.05, "{var}");
+        for b in ["V1.conv.bias", "IT.conv.bias", "decoder.linear.bias"] {
+            assert_eq!(vars[b].abs().max().double_value(&[]), 0.0, "{b}");
+        }
+        let lin = vars["decoder.linear.weight"].to_kind(Kind::Double);
+        let bound = (6.0 / ((512 + 10) as f64)).sqrt();
+        assert!(lin.abs().max().double_value(&[]) <= bound);
+        assert!(lin.abs().max().double_value(&[]) > 0.95 * bound);
     }
 }

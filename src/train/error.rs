@@ -181,7 +181,7 @@ mod tests {
         let arch = crate::model::Architecture::preset("resnet", None, 3, 32, 10).unwrap_err();
         assert_eq!(
             TrainError::Architecture(arch).to_string(),
-            "model/widths: unknown model `resnet`: expected vgg19_bn, vgg19 or small_cnn"
+            "model/widths: unknown model `resnet`: expected vgg19_bn, vgg19, small_cnn, cornet_z or cornet_z32"
         );
         assert_eq!(
             TrainError::SubsetOutOfRange {

@@ -60,7 +60,7 @@ impl AugmentSetting {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthyOptions {
-    /// small_cnn, vgg19_bn or vgg19.
+    /// small_cnn, vgg19_bn, vgg19, cornet_z or cornet_z32.
     #[serde(default = "d_model")]
     pub model: String,
     /// A TorchScript model file to use instead of `model` (`torch.jit.save` of a scripted or
