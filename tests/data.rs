@@ -246,7 +246,7 @@ fn serve(files: Vec<(String, Vec<u8>)>, requests: usize) -> String {
 }
 
 #[test]
-fn fetch_checks_sha256_and_leaves_no_partial_file() {
+fn fetch_checks_sha256_and_md5_and_leaves_no_partial_file() {
     let body: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&body).unwrap();
@@ -259,35 +259,59 @@ fn fetch_checks_sha256_and_leaves_no_partial_file() {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(&body))
     };
+    let md5_file = {
+        use md5::Digest;
+        hex::encode(md5::Md5::digest(&gz))
+    };
     let mut corrupt = gz.clone();
     let mid = corrupt.len() / 2;
     corrupt[mid] ^= 0xff;
     let base = serve(
         vec![("good.gz".into(), gz.clone()), ("bad.gz".into(), corrupt)],
-        3,
+        5,
     );
     let tmp = tempfile::tempdir().unwrap();
     let ok = vec![
         fetch::Remote {
             file: "a.gz".into(),
             url: format!("{base}/good.gz"),
-            sha256: sha_file.clone(),
+            digest: fetch::Digest::Sha256(sha_file.clone()),
             checked: fetch::Checked::File,
         },
         fetch::Remote {
             file: "b.gz".into(),
             url: format!("{base}/good.gz"),
-            sha256: sha_content,
+            digest: fetch::Digest::Sha256(sha_content),
             checked: fetch::Checked::Content,
+        },
+        fetch::Remote {
+            file: "c.tar.gz".into(),
+            url: format!("{base}/good.gz"),
+            digest: fetch::Digest::Md5(md5_file.clone()),
+            checked: fetch::Checked::File,
         },
     ];
     let got = fetch::fetch(&ok, tmp.path(), false).unwrap();
     assert_eq!(std::fs::read(&got[0]).unwrap(), gz);
     assert_eq!(std::fs::read(&got[1]).unwrap(), gz);
+    assert_eq!(std::fs::read(&got[2]).unwrap(), gz);
+    let bad_md5 = vec![fetch::Remote {
+        file: "cifar-100-binary.tar.gz".into(),
+        url: format!("{base}/bad.gz"),
+        digest: fetch::Digest::Md5(md5_file),
+        checked: fetch::Checked::File,
+    }];
+    let e = fetch::fetch(&bad_md5, tmp.path(), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cifar-100-binary.tar.gz") && e.contains("md5 mismatch"),
+        "{e}"
+    );
     let bad = vec![fetch::Remote {
         file: "train-images-idx3-ubyte.gz".into(),
         url: format!("{base}/bad.gz"),
-        sha256: sha_file,
+        digest: fetch::Digest::Sha256(sha_file),
         checked: fetch::Checked::File,
     }];
     let e = fetch::fetch(&bad, tmp.path(), false)
@@ -305,7 +329,7 @@ fn fetch_checks_sha256_and_leaves_no_partial_file() {
     left_sorted.sort();
     assert_eq!(
         left_sorted,
-        vec!["a.gz", "b.gz"],
+        vec!["a.gz", "b.gz", "c.tar.gz"],
         "a partial or corrupt file was left: {left:?}"
     );
 }
@@ -356,6 +380,7 @@ fn tiny(images: Vec<u8>, c: usize, h: usize, w: usize) -> Dataset {
         images,
         labels: vec![0; n],
         classes: vec!["a".into(), "b".into()],
+        superclasses: None,
     }
 }
 

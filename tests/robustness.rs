@@ -212,6 +212,7 @@ fn sane_fingerprint(f: &Fingerprint) -> Result<(), String> {
         images: f.3.clone(),
         labels: f.4.clone(),
         classes: vec![String::new(); f.5],
+        superclasses: None,
     };
     if d.is_empty() || d.image_size() == 0 {
         return Err(format!(

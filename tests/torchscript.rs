@@ -30,6 +30,7 @@ fn fixed_images(n: usize) -> Dataset {
         images,
         labels: (0..n).map(|i| (i % 10) as u8).collect(),
         classes: (0..10).map(|c| format!("class{c}")).collect(),
+        superclasses: None,
     }
 }
 

@@ -23,7 +23,7 @@ pub enum DataCommand {
 /// Arguments of `data fetch`.
 #[derive(Args, Debug)]
 pub struct FetchArgs {
-    /// cifar10, mnist or fashion-mnist.
+    /// cifar10, cifar100, mnist or fashion-mnist.
     pub name: String,
     /// Download from this base URL instead of the official source (files are fetched as
     /// MIRROR/FILE and still checked against the official checksums).
@@ -37,7 +37,7 @@ pub struct FetchArgs {
 /// Arguments of `data info`.
 #[derive(Args, Debug)]
 pub struct InfoArgs {
-    /// cifar10, mnist, fashion-mnist or synthetic.
+    /// cifar10, cifar100, mnist, fashion-mnist or synthetic.
     pub name: String,
     /// File or folder holding the data set (searched first).
     #[arg(long, env = "ATROPHY_DATA_PATH")]

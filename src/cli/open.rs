@@ -44,7 +44,7 @@ pub fn open_model(
     }
     let Some(name) = dataset else {
         bail!(
-            "{} is a TorchScript file without an atrophy sidecar: say which data set's images it takes with --dataset (cifar10, mnist, fashion-mnist or synthetic)",
+            "{} is a TorchScript file without an atrophy sidecar: say which data set's images it takes with --dataset (cifar10, cifar100, mnist, fashion-mnist or synthetic)",
             path.display()
         );
     };

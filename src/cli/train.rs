@@ -9,7 +9,7 @@ use tch::Device;
 /// Arguments of `train`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Data set: cifar10, mnist, fashion-mnist or synthetic.
+    /// Data set: cifar10, cifar100, mnist, fashion-mnist or synthetic.
     #[arg(long, default_value = "fashion-mnist")]
     pub dataset: String,
     /// File or folder holding the data set (searched before $ATROPHY_DATA and the cache).
@@ -192,6 +192,10 @@ pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
     println!("top-1             {:.6}", e.top1);
     println!("mean class-wise   {:.6}", e.mean_class);
     println!("loss              {:.6}", e.loss);
+    if let Some(s) = &e.superclass {
+        println!("superclass top-1  {:.6}", s.top1);
+        println!("errors within superclass {:.6}", s.within_errors);
+    }
     println!("per class");
     for (i, c) in t.classes.iter().enumerate() {
         println!("  {i:>2} {c:<12} {:.4}", e.per_class[i]);

@@ -87,20 +87,40 @@ fn empty() -> Dataset {
         images: Vec::new(),
         labels: Vec::new(),
         classes: CLASSES.iter().map(|s| s.to_string()).collect(),
+        superclasses: None,
     }
 }
 
 /// Streams the gzipped tar and keeps the batch files' bytes (each `records` records long).
 fn read_archive(path: &Path, records: usize, batches: &mut [Option<Vec<u8>>]) -> Result<()> {
+    let names: Vec<&str> = TRAIN_FILES.iter().chain([&TEST_FILE]).copied().collect();
+    let limits = vec![records.saturating_mul(RECORD_BYTES); names.len()];
+    let found = read_members(path, &names, &limits, "cifar-10-binary.tar.gz")?;
+    for (slot, bytes) in found.into_iter().enumerate() {
+        batches[slot] = bytes;
+    }
+    Ok(())
+}
+
+/// Streams a gzipped tar and returns the bytes of the members whose file names are `names`
+/// (in that order; `None` for a member it lacks). A member larger than its limit (from the tar
+/// header, checked before allocating) is an error naming it; `what` names the archive expected.
+pub(super) fn read_members(
+    path: &Path,
+    names: &[&str],
+    limits: &[usize],
+    what: &str,
+) -> Result<Vec<Option<Vec<u8>>>> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
     let mut archive = tar::Archive::new(gz);
     let corrupt = |e: std::io::Error| {
         DataError::format(
             path,
-            format!("not a readable gzipped tar archive ({e}): expected cifar-10-binary.tar.gz"),
+            format!("not a readable gzipped tar archive ({e}): expected {what}"),
         )
     };
+    let mut out = vec![None; names.len()];
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
         let name = entry
@@ -109,28 +129,23 @@ fn read_archive(path: &Path, records: usize, batches: &mut [Option<Vec<u8>>]) ->
             .file_name()
             .map(|n| n.to_string_lossy().into_owned());
         let Some(name) = name else { continue };
-        let slot = TRAIN_FILES
-            .iter()
-            .chain([&TEST_FILE])
-            .position(|f| *f == name);
-        if let Some(slot) = slot {
-            // The size comes from the tar header: check it before allocating that much.
-            let expected = records.saturating_mul(RECORD_BYTES);
+        if let Some(slot) = names.iter().position(|f| *f == name) {
+            let expected = limits[slot];
             if entry.size() > expected as u64 {
                 return Err(DataError::format(
                     path.join(&name),
                     format!(
-                        "wrong size: {} bytes, expected {expected} ({records} records of {RECORD_BYTES} bytes)",
+                        "wrong size: {} bytes, expected at most {expected}",
                         entry.size()
                     ),
                 ));
             }
             let mut bytes = Vec::with_capacity(entry.size() as usize);
             entry.read_to_end(&mut bytes).map_err(corrupt)?;
-            batches[slot] = Some(bytes);
+            out[slot] = Some(bytes);
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 fn parse_batch(bytes: &[u8], records: usize, file: &Path, into: &mut Dataset) -> Result<()> {

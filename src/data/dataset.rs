@@ -19,6 +19,17 @@ pub struct Dataset {
     pub labels: Vec<u8>,
     /// Class names, indexed by label.
     pub classes: Vec<String>,
+    /// The superclass of every class, for a data set that groups its classes (CIFAR-100).
+    pub superclasses: Option<Superclasses>,
+}
+
+/// A grouping of a data set's classes into superclasses (CIFAR-100's 20 coarse labels).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Superclasses {
+    /// Superclass names, indexed by superclass.
+    pub names: Vec<String>,
+    /// The superclass of each class, indexed by class label.
+    pub of_class: Vec<u8>,
 }
 
 /// The training and test parts of a data set.
@@ -81,6 +92,7 @@ impl Dataset {
             images,
             labels,
             classes: self.classes.clone(),
+            superclasses: self.superclasses.clone(),
             ..*self
         }
     }

@@ -1,8 +1,7 @@
 //! `atrophy data fetch`: downloads a data set from its official source into the cache, with a
-//! progress bar and a sha256 check. A file is written under a temporary name and renamed into
+//! progress bar and a checksum check (sha256, or the MD5 a distribution publishes). A file is written under a temporary name and renamed into
 //! place only once its checksum matches, so the cache never holds a partial or corrupt file.
 use super::error::{DataError, Result};
-use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +14,32 @@ pub enum Checked {
     Content,
 }
 
+/// The checksum a downloaded file must have, lowercase hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Digest {
+    /// SHA-256.
+    Sha256(String),
+    /// MD5: what the CIFAR distributions publish next to their archives.
+    Md5(String),
+}
+
+impl Digest {
+    /// `sha256` or `md5`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Digest::Sha256(_) => "sha256",
+            Digest::Md5(_) => "md5",
+        }
+    }
+
+    /// The expected value.
+    pub fn hex(&self) -> &str {
+        match self {
+            Digest::Sha256(h) | Digest::Md5(h) => h,
+        }
+    }
+}
+
 /// One file of a data set's distribution.
 #[derive(Clone, Debug)]
 pub struct Remote {
@@ -22,8 +47,8 @@ pub struct Remote {
     pub file: String,
     /// Where it is downloaded from.
     pub url: String,
-    /// Expected sha256, lowercase hex.
-    pub sha256: String,
+    /// Expected checksum.
+    pub digest: Digest,
     /// What the checksum covers.
     pub checked: Checked,
 }
@@ -32,8 +57,18 @@ fn remote(base: &str, file: &str, sha256: &str, checked: Checked) -> Remote {
     Remote {
         file: file.into(),
         url: format!("{base}/{file}"),
-        sha256: sha256.into(),
+        digest: Digest::Sha256(sha256.into()),
         checked,
+    }
+}
+
+/// A file checked against the MD5 its distributor publishes (the CIFAR archives).
+fn remote_md5(base: &str, file: &str, md5: &str) -> Remote {
+    Remote {
+        file: file.into(),
+        url: format!("{base}/{file}"),
+        digest: Digest::Md5(md5.into()),
+        checked: Checked::File,
     }
 }
 
@@ -45,11 +80,17 @@ pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
             .unwrap_or_else(|| official.to_string())
     };
     let list = match name {
-        "cifar10" => vec![remote(
+        // The MD5s published on the CIFAR page, of the archives as distributed (170,052,171 and
+        // 168,513,733 bytes).
+        "cifar10" => vec![remote_md5(
             &pick("https://www.cs.toronto.edu/~kriz"),
             "cifar-10-binary.tar.gz",
-            "0cd3e5f1fbbf479ecbe41c8ccf2fa33e13c6bdab0216702d2b7f0adbad1706f0",
-            Checked::File,
+            "c32a1d4ab5d03f1284b67883e8d87530",
+        )],
+        "cifar100" => vec![remote_md5(
+            &pick("https://www.cs.toronto.edu/~kriz"),
+            "cifar-100-binary.tar.gz",
+            "03b5dce01913d631647c71ecec9e9cb8",
         )],
         "mnist" => {
             let base = pick("https://ossci-datasets.s3.amazonaws.com/mnist");
@@ -120,12 +161,24 @@ pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
 
 /// sha256 of a file, or of its gzip-decompressed content.
 pub fn sha256_of(path: &Path, checked: Checked) -> Result<String> {
+    hash_of::<sha2::Sha256>(path, checked)
+}
+
+/// The checksum of `path` of the kind `want` is.
+pub fn digest_of(path: &Path, checked: Checked, want: &Digest) -> Result<String> {
+    match want {
+        Digest::Sha256(_) => hash_of::<sha2::Sha256>(path, checked),
+        Digest::Md5(_) => hash_of::<md5::Md5>(path, checked),
+    }
+}
+
+fn hash_of<H: sha2::Digest>(path: &Path, checked: Checked) -> Result<String> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut reader: Box<dyn Read> = match checked {
         Checked::File => Box::new(std::io::BufReader::new(file)),
         Checked::Content => Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file))),
     };
-    let mut hasher = Sha256::new();
+    let mut hasher = H::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = reader
@@ -146,7 +199,8 @@ pub fn fetch(files: &[Remote], dir: &Path, progress: bool) -> Result<Vec<PathBuf
     let mut out = Vec::new();
     for r in files {
         let dest = dir.join(&r.file);
-        if dest.is_file() && sha256_of(&dest, r.checked).ok().as_deref() == Some(r.sha256.as_str())
+        if dest.is_file()
+            && digest_of(&dest, r.checked, &r.digest).ok().as_deref() == Some(r.digest.hex())
         {
             out.push(dest);
             continue;
@@ -190,15 +244,20 @@ fn download_one(r: &Remote, dest: &Path, progress: bool) -> Result<()> {
         }
         file.sync_all().map_err(|e| DataError::io(&part, e))?;
         bar.finish_and_clear();
-        let got = sha256_of(&part, r.checked)
+        let got = digest_of(&part, r.checked, &r.digest)
             .map_err(|e| fail(format!("downloaded file is unreadable: {e}")))?;
-        if got != r.sha256 {
+        if got != r.digest.hex() {
             return Err(fail(format!(
-                "sha256 mismatch for {} from {}: expected {}, got {got} ({}); the file was discarded",
+                "{} mismatch for {} from {}: expected {}, got {got} ({}); the file was discarded",
+                r.digest.kind(),
                 r.file,
                 r.url,
-                r.sha256,
-                if r.checked == Checked::Content { "of the decompressed content" } else { "of the file" }
+                r.digest.hex(),
+                if r.checked == Checked::Content {
+                    "of the decompressed content"
+                } else {
+                    "of the file"
+                }
             )));
         }
         std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))

@@ -125,6 +125,7 @@ pub fn read_pair(images: &Path, labels: &Path, classes: &[&str]) -> Result<Datas
         images: ib[16..].to_vec(),
         labels: lb[8..].to_vec(),
         classes: classes.iter().map(|s| s.to_string()).collect(),
+        superclasses: None,
     };
     data.check_labels(labels)?;
     Ok(data)

@@ -1,6 +1,7 @@
 //! Where data sets are found, in this order: `--data PATH`, `$ATROPHY_DATA`, the user cache
 //! directory (where `atrophy data fetch` puts them), then Debian's `/usr/share/datasets/`.
 use super::cifar;
+use super::cifar100;
 use super::dataset::Split;
 use super::error::{DataError, Result};
 use super::idx;
@@ -8,13 +9,14 @@ use super::synthetic::{synthetic, SyntheticSpec};
 use std::path::{Path, PathBuf};
 
 /// The data sets atrophy reads.
-pub const NAMES: [&str; 4] = ["cifar10", "mnist", "fashion-mnist", "synthetic"];
+pub const NAMES: [&str; 5] = ["cifar10", "cifar100", "mnist", "fashion-mnist", "synthetic"];
 
 /// Canonical name of a data set, accepting common spellings (`cifar-10`, `fashion_mnist`, ...).
 pub fn canonical_name(name: &str) -> Result<&'static str> {
     let n = name.to_ascii_lowercase().replace('_', "-");
     Ok(match n.as_str() {
         "cifar10" | "cifar-10" => "cifar10",
+        "cifar100" | "cifar-100" => "cifar100",
         "mnist" => "mnist",
         "fashion-mnist" | "fashionmnist" | "fmnist" => "fashion-mnist",
         "synthetic" => "synthetic",
@@ -72,6 +74,22 @@ pub fn find_in(name: &str, root: &Path) -> Option<PathBuf> {
                     || c.join("data_batch_1.bin").is_file()
             })
         }
+        "cifar100" => {
+            let more: Vec<PathBuf> = candidates
+                .iter()
+                .flat_map(|c| {
+                    [
+                        c.join("cifar-100-binary.tar.gz"),
+                        c.join("cifar-100-binary"),
+                    ]
+                })
+                .collect();
+            candidates.extend(more);
+            candidates.into_iter().find(|c| {
+                (c.is_file() && c.to_string_lossy().ends_with(".tar.gz"))
+                    || c.join("train.bin").is_file()
+            })
+        }
         _ => candidates
             .into_iter()
             .find(|c| idx::find_file(c, idx::FILES[0]).is_some()),
@@ -82,6 +100,7 @@ pub fn find_in(name: &str, root: &Path) -> Option<PathBuf> {
 pub fn read_at(name: &str, path: &Path) -> Result<Split> {
     match name {
         "cifar10" => cifar::read_cifar10(path),
+        "cifar100" => cifar100::read_cifar100(path),
         "mnist" => {
             let digits: Vec<String> = (0..10).map(|d| d.to_string()).collect();
             let refs: Vec<&str> = digits.iter().map(|s| s.as_str()).collect();

@@ -1,9 +1,10 @@
-//! Data sets: CIFAR-10 (binary distribution), MNIST and Fashion-MNIST (IDX), a deterministic
+//! Data sets: CIFAR-10 and CIFAR-100 (binary distributions), MNIST and Fashion-MNIST (IDX), a deterministic
 //! synthetic set; their location and download; normalisation, augmentation and subsets.
 //!
 //! Images stay as bytes in memory ([`Dataset`]); [`fill_batch`] turns a batch of them into
 //! normalised floats, augmenting on the way when asked.
 pub mod cifar;
+pub mod cifar100;
 pub mod dataset;
 pub mod error;
 pub mod fetch;
@@ -13,7 +14,7 @@ pub mod subset;
 pub mod synthetic;
 pub mod transform;
 
-pub use dataset::{Dataset, Split};
+pub use dataset::{Dataset, Split, Superclasses};
 pub use error::DataError;
 pub use locate::{canonical_name, load, load_or_fetch};
 pub use subset::{balanced_subset, random_subset};

@@ -73,6 +73,7 @@ pub fn synthetic(spec: &SyntheticSpec) -> Split {
             images,
             labels,
             classes: classes.clone(),
+            superclasses: None,
         }
     };
     let train = make(spec.train);

@@ -51,7 +51,7 @@ pub struct ExperimentConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
-    /// cifar10, mnist, fashion-mnist or synthetic.
+    /// cifar10, cifar100, mnist, fashion-mnist or synthetic.
     pub dataset: String,
     /// File or folder holding it (else the usual search: $ATROPHY_DATA, cache, /usr/share/datasets).
     #[serde(default)]

@@ -4,7 +4,7 @@
 //! are written from it.
 use super::config::{Analysis, ExperimentConfig};
 use crate::results::{
-    summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, TauRow,
+    summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, SuperclassRow, TauRow,
 };
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,9 @@ pub struct RunRecord {
     /// Pathway overlaps of each state.
     #[serde(default)]
     pub pathway_rows: Vec<PathwayRow>,
+    /// Superclass metrics of each state, for a data set with superclasses.
+    #[serde(default)]
+    pub superclass_rows: Vec<SuperclassRow>,
 }
 
 /// The first top-level field in which two configs differ.
@@ -94,6 +97,7 @@ impl RunRecord {
                 rows: Vec::new(),
                 tau_rows: Vec::new(),
                 pathway_rows: Vec::new(),
+                superclass_rows: Vec::new(),
             });
         }
         let r = Self::read(out)?;
@@ -137,7 +141,7 @@ impl RunRecord {
     }
 
     /// Writes `metrics.csv` and `summary.csv` (and `rdm_tau.csv`, `pathways.csv` when those
-    /// analyses run).
+    /// analyses run, `superclass.csv` for a data set with superclasses).
     pub fn write_tables(&self, out: &Path) -> Result<()> {
         let classes = self.rows.first().map_or(0, |r| r.per_class.len());
         write_table(
@@ -153,6 +157,13 @@ impl RunRecord {
         if self.config.analyses.contains(&Analysis::Rdm) {
             let (header, cells) = TauRow::table(&self.tau_rows);
             write_table(&out.join("rdm_tau.csv"), &header, &cells)?;
+        }
+        if !self.superclass_rows.is_empty() {
+            write_table(
+                &out.join("superclass.csv"),
+                &SuperclassRow::header(),
+                &self.superclass_rows,
+            )?;
         }
         if self.config.analyses.contains(&Analysis::Pathways) {
             write_table(

@@ -11,7 +11,7 @@ use super::step_state;
 use super::subject::Subject;
 use crate::data::{self, Dataset, Split};
 use crate::injury::Selection;
-use crate::results::{Evaluation, MetricRow, State, StateKey};
+use crate::results::{Evaluation, MetricRow, State, StateKey, SuperclassRow};
 use crate::seed::{self, stream};
 use crate::train::MaskedSgd;
 use anyhow::{bail, Result};
@@ -98,6 +98,9 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
             subject.reset();
             kept = None;
             let key = state_key(cfg, step, 0, 0.0, State::Healthy);
+            record
+                .superclass_rows
+                .extend(SuperclassRow::new(&key, &healthy));
             record.rows.push(MetricRow::new(key, &healthy, 0.0));
         }
         let t = Instant::now();
@@ -273,6 +276,7 @@ impl<'a> Measure<'a> {
         let e: Evaluation = self.subject.evaluate(self.eval_set);
         let seconds = since.elapsed().as_secs_f64();
         let m = self.analyzer.measure(self.subject, &key, self.out)?;
+        record.superclass_rows.extend(SuperclassRow::new(&key, &e));
         record.rows.push(MetricRow::new(key, &e, seconds));
         record.tau_rows.extend(m.taus);
         record.pathway_rows.extend(m.pathways);

@@ -124,6 +124,11 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         .flat_map(|(_, p)| p.pathway_rows.clone())
         .collect();
     pathway_rows.sort_by_key(|r| order(&r.key));
+    let mut superclass_rows: Vec<_> = parts
+        .iter()
+        .flat_map(|(_, p)| p.superclass_rows.clone())
+        .collect();
+    superclass_rows.sort_by_key(|r| order(&r.key));
     let merged = RunRecord {
         completed: steps(&config, None).len(),
         config,
@@ -132,6 +137,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         rows,
         tau_rows,
         pathway_rows,
+        superclass_rows,
     };
     std::fs::create_dir_all(out)?;
     for (d, _) in &parts {

@@ -17,6 +17,51 @@ pub struct Evaluation {
     pub per_class: Vec<f64>,
     /// confusion[true][predicted] counts.
     pub confusion: Vec<Vec<u64>>,
+    /// Errors measured against superclasses, for a data set that has them (CIFAR-100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superclass: Option<SuperclassMetrics>,
+}
+
+/// Accuracy at the level of superclasses (CIFAR-100's 20 coarse labels): how often a
+/// prediction lands in the right category, and how many errors do (the semantic errors that
+/// dementia patients make, naming a dog a cat rather than a truck; Tuladhar et al.).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuperclassMetrics {
+    /// Fraction of images whose predicted class lies in the true class's superclass (correct
+    /// predictions included).
+    pub top1: f64,
+    /// Of the wrong predictions, the fraction whose predicted class lies in the true class's
+    /// superclass; NaN when there is no error.
+    pub within_errors: f64,
+}
+
+impl SuperclassMetrics {
+    /// Both metrics from `confusion[true][predicted]` and the superclass of every class.
+    pub fn from_confusion(confusion: &[Vec<u64>], of_class: &[u8]) -> SuperclassMetrics {
+        let (mut n, mut same, mut errors, mut within) = (0u64, 0u64, 0u64, 0u64);
+        for (t, row) in confusion.iter().enumerate() {
+            for (p, &count) in row.iter().enumerate() {
+                let in_superclass = of_class[t] == of_class[p];
+                n += count;
+                same += if in_superclass { count } else { 0 };
+                if p != t {
+                    errors += count;
+                    within += if in_superclass { count } else { 0 };
+                }
+            }
+        }
+        let ratio = |a: u64, b: u64| {
+            if b == 0 {
+                f64::NAN
+            } else {
+                a as f64 / b as f64
+            }
+        };
+        SuperclassMetrics {
+            top1: ratio(same, n),
+            within_errors: ratio(within, errors),
+        }
+    }
 }
 
 impl Evaluation {
@@ -58,7 +103,14 @@ impl Evaluation {
             },
             per_class,
             confusion,
+            superclass: None,
         }
+    }
+
+    /// The same evaluation with the superclass metrics of the grouping `of_class`.
+    pub fn with_superclasses(mut self, of_class: &[u8]) -> Evaluation {
+        self.superclass = Some(SuperclassMetrics::from_confusion(&self.confusion, of_class));
+        self
     }
 
     /// Metrics from labels and predictions.
@@ -89,5 +141,22 @@ mod tests {
         assert!((e.mean_class - 1.75 / 3.0).abs() < 1e-12);
         assert_eq!(e.confusion[2][0], 1);
         assert_eq!(e.loss, 1.0);
+    }
+
+    /// By hand: classes {0, 1} form superclass 0 and {2} superclass 1. Of 10 images, 6 are
+    /// right, 3 wrong within the superclass (0 -> 1 twice, 1 -> 0 once), 1 wrong across (2 -> 0).
+    #[test]
+    fn superclass_metrics_by_hand() {
+        let confusion = vec![vec![3, 2, 0], vec![1, 1, 0], vec![1, 0, 2]];
+        let e = Evaluation::from_confusion(confusion, 0.0).with_superclasses(&[0, 0, 1]);
+        let s = e.superclass.unwrap();
+        assert_eq!(s.top1, 9.0 / 10.0);
+        assert_eq!(s.within_errors, 3.0 / 4.0);
+        let perfect = Evaluation::from_confusion(vec![vec![2, 0], vec![0, 2]], 0.0)
+            .with_superclasses(&[0, 1])
+            .superclass
+            .unwrap();
+        assert_eq!(perfect.top1, 1.0);
+        assert!(perfect.within_errors.is_nan());
     }
 }

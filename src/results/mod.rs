@@ -8,6 +8,7 @@
 //! | `summary.csv` | [`SummaryRow`]: mean and sample sd over cycles |
 //! | `rdm_tau.csv` | [`TauRow`]: Kendall's tau of a state's RDM against the healthy RDM |
 //! | `pathways.csv` | [`PathwayRow`]: top-k pathway overlap of a layer with the healthy model |
+//! | `superclass.csv` | [`SuperclassRow`]: superclass accuracy and errors within the superclass (CIFAR-100) |
 //! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
 //!
 //! [`auc`] reduces `metrics.csv` to the one number per regime that ranks regimes: the accuracy
@@ -20,10 +21,12 @@ pub mod auc;
 pub mod evaluation;
 pub mod rows;
 pub mod summary;
+pub mod superclass;
 pub mod table;
 
 pub use auc::{auc_by_regime, AucRow};
-pub use evaluation::Evaluation;
+pub use evaluation::{Evaluation, SuperclassMetrics};
 pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauCells, TauRow};
 pub use summary::{curves, summarize, Curves};
+pub use superclass::SuperclassRow;
 pub use table::{read_table, table_bytes, write_table, TableError};

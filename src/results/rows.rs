@@ -65,7 +65,7 @@ impl StateKey {
 
 const KEY_COLUMNS: [&str; 5] = ["regime", "cycle", "iteration", "fraction_injured", "state"];
 
-fn with_key(rest: &[&str]) -> Vec<String> {
+pub(crate) fn with_key(rest: &[&str]) -> Vec<String> {
     KEY_COLUMNS
         .iter()
         .chain(rest)

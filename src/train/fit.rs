@@ -235,7 +235,11 @@ pub fn evaluate(
         .chunks(k)
         .map(|r| r.iter().map(|&v| v as u64).collect())
         .collect();
-    Evaluation::from_confusion(matrix, loss_sum.double_value(&[]))
+    let e = Evaluation::from_confusion(matrix, loss_sum.double_value(&[]));
+    match &data.superclasses {
+        Some(s) => e.with_superclasses(&s.of_class),
+        None => e,
+    }
 }
 
 /// The outputs of the layers `names` for every image of `data`, in eval mode without autograd,

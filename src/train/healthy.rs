@@ -35,7 +35,7 @@ pub struct HealthySpec {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum AugmentSetting {
-    /// Augment on CIFAR-10, not on the other data sets.
+    /// Augment on CIFAR-10 and CIFAR-100, not on the other data sets.
     #[default]
     Auto,
     /// Augment on every data set.
@@ -48,7 +48,9 @@ impl AugmentSetting {
     /// The augmentation for the data set named `dataset` (`None` = none).
     pub fn resolve(self, dataset: &str) -> Option<crate::data::Augment> {
         match self {
-            AugmentSetting::Auto => (dataset == "cifar10").then_some(crate::data::Augment::CIFAR),
+            AugmentSetting::Auto => {
+                matches!(dataset, "cifar10" | "cifar100").then_some(crate::data::Augment::CIFAR)
+            }
             AugmentSetting::On => Some(crate::data::Augment::CIFAR),
             AugmentSetting::Off => None,
         }
