@@ -4,15 +4,27 @@ use super::cifar;
 use super::cifar100;
 use super::dataset::Split;
 use super::error::{DataError, Result};
+use super::folder::{read_folder, ImageSpec};
 use super::idx;
 use super::synthetic::{synthetic, SyntheticSpec};
 use std::path::{Path, PathBuf};
 
 /// The data sets atrophy reads.
-pub const NAMES: [&str; 5] = ["cifar10", "cifar100", "mnist", "fashion-mnist", "synthetic"];
+pub const NAMES: [&str; 6] = [
+    "cifar10",
+    "cifar100",
+    "mnist",
+    "fashion-mnist",
+    "synthetic",
+    "images",
+];
 
-/// Canonical name of a data set, accepting common spellings (`cifar-10`, `fashion_mnist`, ...).
+/// Canonical name of a data set, accepting common spellings (`cifar-10`, `fashion_mnist`, ...);
+/// `images` for an image folder of any size (`images:64:gray`, see [`super::folder`]).
 pub fn canonical_name(name: &str) -> Result<&'static str> {
+    if ImageSpec::parse(name)?.is_some() {
+        return Ok("images");
+    }
     let n = name.to_ascii_lowercase().replace('_', "-");
     Ok(match n.as_str() {
         "cifar10" | "cifar-10" => "cifar10",
@@ -113,8 +125,17 @@ pub fn read_at(name: &str, path: &Path) -> Result<Split> {
     }
 }
 
-/// Finds and reads a data set; `synthetic` is generated with the default spec.
+/// Finds and reads a data set; `synthetic` is generated with the default spec; an image folder
+/// (`images[:SIZE[:gray]]`) is read from `explicit`, which it needs.
 pub fn load(name: &str, explicit: Option<&Path>) -> Result<Split> {
+    if let Some(spec) = ImageSpec::parse(name)? {
+        let Some(root) = explicit else {
+            return Err(DataError::Invalid(format!(
+                "data set `{name}` is a folder of your images: give it with --data ROOT (or [data] path = \"ROOT\"), laid out as ROOT/CLASS/*.png|jpg"
+            )));
+        };
+        return read_folder(root, spec);
+    }
     let name = canonical_name(name)?;
     if name == "synthetic" {
         return Ok(synthetic(&SyntheticSpec::default()));

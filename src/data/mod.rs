@@ -1,5 +1,6 @@
 //! Data sets: CIFAR-10 and CIFAR-100 (binary distributions), MNIST and Fashion-MNIST (IDX), a deterministic
-//! synthetic set; their location and download; normalisation, augmentation and subsets.
+//! synthetic set, and folders of the user's own images; their location and download;
+//! normalisation, augmentation and subsets.
 //!
 //! Images stay as bytes in memory ([`Dataset`]); [`fill_batch`] turns a batch of them into
 //! normalised floats, augmenting on the way when asked.
@@ -8,6 +9,7 @@ pub mod cifar100;
 pub mod dataset;
 pub mod error;
 pub mod fetch;
+pub mod folder;
 pub mod idx;
 pub mod locate;
 pub mod subset;
