@@ -59,16 +59,16 @@ pub fn run(a: &InfoArgs) -> Result<()> {
         "input     {} x {} x {}, {} classes",
         arch.in_channels, arch.image_size, arch.image_size, arch.num_classes
     );
+    let width = layers.iter().map(|l| l.name.len()).max().unwrap_or(5).max(5);
     println!(
-        "{:<10} {:<28} {:<16} {:>12} {:>14}",
+        "{:<width$} {:<24} {:<16} {:>12} {:>14}",
         "layer", "op", "output", "parameters", "MACs"
     );
     for l in &layers {
-        let op = format!("{:?}", l.op);
         println!(
-            "{:<10} {:<28} {:<16} {:>12} {:>14}",
+            "{:<width$} {:<24} {:<16} {:>12} {:>14}",
             l.name,
-            op,
+            l.op.describe(),
             format!("{:?}", l.out_shape),
             layer_params(&l.op),
             layer_flops(l)

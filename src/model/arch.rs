@@ -156,6 +156,34 @@ pub enum Op {
 }
 
 impl Op {
+    /// A short description for tables: `conv 3x3/1 3->64`, `maxpool 3x3/2 pad 1`, `linear
+    /// 512->10`, ...
+    pub fn describe(&self) -> String {
+        match *self {
+            Op::Conv {
+                cin,
+                cout,
+                kernel,
+                stride,
+            } => format!("conv {kernel}x{kernel}/{stride} {cin}->{cout}"),
+            Op::BatchNorm { channels } => format!("batchnorm {channels}"),
+            Op::Relu => "relu".into(),
+            Op::MaxPool {
+                kernel,
+                stride,
+                padding: 0,
+            } => format!("maxpool {kernel}x{kernel}/{stride}"),
+            Op::MaxPool {
+                kernel,
+                stride,
+                padding,
+            } => format!("maxpool {kernel}x{kernel}/{stride} pad {padding}"),
+            Op::AvgPool => "global avgpool".into(),
+            Op::Linear { fin, fout } => format!("linear {fin}->{fout}"),
+            Op::Dropout { p } => format!("dropout {p}"),
+        }
+    }
+
     /// The VGG family's 2x2 max-pool with stride 2.
     pub const VGG_POOL: Op = Op::MaxPool {
         kernel: 2,
