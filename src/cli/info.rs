@@ -59,7 +59,12 @@ pub fn run(a: &InfoArgs) -> Result<()> {
         "input     {} x {} x {}, {} classes",
         arch.in_channels, arch.image_size, arch.image_size, arch.num_classes
     );
-    let width = layers.iter().map(|l| l.name.len()).max().unwrap_or(5).max(5);
+    let width = layers
+        .iter()
+        .map(|l| l.name.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
     println!(
         "{:<width$} {:<24} {:<16} {:>12} {:>14}",
         "layer", "op", "output", "parameters", "MACs"

@@ -3,7 +3,7 @@
 //! field and the allowed range.
 pub use super::error::ConfigError;
 use super::error::{invalid, out_of_range};
-pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule, Source};
+pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule, Rule, Source};
 use crate::analysis::{RdmPairs, TauVariant};
 use crate::injury::InjuryConfig;
 use crate::train::HealthyOptions;
@@ -229,6 +229,12 @@ impl ExperimentConfig {
             if r.name.is_empty() || r.name.contains('/') {
                 return Err(invalid(at, "name must be non-empty without slashes"));
             }
+            if r.is_static && r.rule != Rule::Backprop {
+                return Err(invalid(
+                    format!("{at}.rule"),
+                    "a static regime does not retrain, so it has no learning rule",
+                ));
+            }
             if r.is_static && matches!(r.source, Source::Errors | Source::Unseen) {
                 return Err(invalid(
                     format!("{at}.source"),
@@ -255,6 +261,13 @@ impl ExperimentConfig {
     ) -> Result<(), ConfigError> {
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);
+            if r.rule != Rule::Backprop && torchscript {
+                return Err(invalid(
+                    format!("{at}.rule"),
+                    "a local rule needs every layer's input, which atrophy sees only in its \
+                     built-in networks, not inside a TorchScript module; use rule = \"backprop\"",
+                ));
+            }
             if r.uses_batch_norm() && torchscript {
                 return Err(invalid(
                     format!("{at}.{}", r.batch_norm_field()),

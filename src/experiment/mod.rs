@@ -9,6 +9,7 @@ pub mod analyses;
 pub mod config;
 pub mod error;
 pub mod healthy_stage;
+pub mod hebbian;
 pub mod homeostasis;
 pub mod lock;
 pub mod models;

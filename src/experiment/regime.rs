@@ -75,6 +75,51 @@ pub struct RegimeConfig {
     /// within a cycle, instead of a fresh one each iteration.
     #[serde(default)]
     pub keep_optimizer: bool,
+    /// How the healthy synapses relearn: `backprop` (SGD on the cross-entropy, the papers'
+    /// retraining) or `oja` (a local Hebbian rule, see [`Rule::Oja`]).
+    #[serde(default, skip_serializing_if = "Rule::is_backprop")]
+    pub rule: Rule,
+    /// With a local rule: the layers it changes (patterns as `injury.layers`); empty means every
+    /// conv and linear layer but a supervised last one. The other layers stay as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_layers: Vec<String>,
+    /// With a local rule: the last linear layer learns by SGD on the cross-entropy (the
+    /// regime's `lr` and `weight_decay`, no momentum), as a read-out of the locally learned
+    /// features; `false` leaves it to the local rule as well (or unchanged, if `rule_layers`
+    /// leaves it out).
+    #[serde(default = "d_true")]
+    pub supervised_last: bool,
+    /// With a local rule: its learning rate eta, relative to the layer's input power (0.01
+    /// when absent; stable below 1).
+    #[serde(default = "d_hebbian_rate")]
+    pub hebbian_rate: f64,
+}
+
+/// How a regime's healthy synapses relearn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    /// Gradients of the cross-entropy through the whole network (SGD).
+    #[default]
+    Backprop,
+    /// Oja's rule for every output unit j of a layer (a conv filter over its input patches, or
+    /// a linear unit over its input vector), local to the layer: with x the unit's input
+    /// (patch), y_j = w_j . x its pre-activation output and <.> the mean over a batch's inputs
+    /// (images x positions), dw_j = eta <y_j (x - y_j w_j / c_j)> / <|x|^2>, masked to the
+    /// healthy synapses: Oja's rule with its rate divided by the layer's input power, so that
+    /// one eta < 1 is stable in every layer whatever the activations' scale.
+    /// c_j = |w_j|^2 when the retraining starts keeps each unit's norm where the injury left it
+    /// (the rule's fixed point is |w_j|^2 = c_j along the input's principal direction), so the
+    /// rule turns the filters without rescaling the network. Forward passes in eval mode:
+    /// BatchNorm statistics do not change.
+    Oja,
+}
+
+impl Rule {
+    /// Whether this is backprop (the default, left out of written configs).
+    pub fn is_backprop(&self) -> bool {
+        *self == Rule::Backprop
+    }
 }
 
 /// BatchNorm's running-statistics momentum: `0.1` or `"cumulative"` in a config.
@@ -241,6 +286,26 @@ impl RegimeConfig {
                 "0 < errors_share <= 1",
             ));
         }
+        if self.rule != Rule::Backprop {
+            if !(self.hebbian_rate > 0.0 && self.hebbian_rate.is_finite()) {
+                return Err(out_of_range(
+                    field("hebbian_rate"),
+                    self.hebbian_rate,
+                    "a positive number",
+                ));
+            }
+            if self.keep_optimizer {
+                return Err(invalid(
+                    field("keep_optimizer"),
+                    "a local rule has no optimizer to keep; keep_optimizer applies to rule = \"backprop\"",
+                ));
+            }
+        } else if !self.rule_layers.is_empty() {
+            return Err(invalid(
+                field("rule_layers"),
+                "rule_layers chooses the layers of a local rule; with rule = \"backprop\" every healthy synapse retrains",
+            ));
+        }
         if self.nesterov && self.momentum == 0.0 {
             return Err(invalid(
                 field("nesterov"),
@@ -251,6 +316,9 @@ impl RegimeConfig {
     }
 }
 
+fn d_hebbian_rate() -> f64 {
+    0.01
+}
 fn d_errors_share() -> f64 {
     1.0
 }

@@ -3,7 +3,7 @@
 //! from are written after every step, so a stopped run continues where it stopped and ends with
 //! the numbers an uninterrupted run gives.
 use super::analyses::Analyzer;
-use super::config::ExperimentConfig;
+use super::config::{ExperimentConfig, Rule};
 use super::homeostasis::homeostasis;
 use super::record::{steps, RunRecord, Step};
 use super::retrain::{optimizer, retrain, saliency};
@@ -117,7 +117,14 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         }
         if !regime.is_static {
             let t = Instant::now();
-            retrain(&subject, &split.train, regime, cfg.seed, step, &mut kept)?;
+            match regime.rule {
+                Rule::Backprop => {
+                    retrain(&subject, &split.train, regime, cfg.seed, step, &mut kept)?
+                }
+                Rule::Oja => {
+                    super::hebbian::local_retrain(&subject, &split.train, regime, cfg.seed, step)?
+                }
+            }
             homeostasis(&subject, &split.train, regime, cfg.seed, step)?;
             m.record(&mut record, at(State::Retrained), t)?;
         }
