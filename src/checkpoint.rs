@@ -271,6 +271,7 @@ fn check_meta(
                 .checked_mul(cout)?
                 .checked_add(cout)?,
             Op::BatchNorm { channels } => channels.checked_mul(4)?,
+            Op::PRelu { channels } => channels,
             Op::Linear { fin, fout } => fin.checked_mul(fout)?.checked_add(fout)?,
             _ => 0,
         };

@@ -514,6 +514,7 @@ fn write_checkpoint(dir: &Path) -> CheckpointMeta {
         in_channels: 1,
         image_size: 8,
         num_classes: 3,
+        activation: Default::default(),
         torchscript: None,
     };
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);

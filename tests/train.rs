@@ -425,3 +425,67 @@ fn held_out_images_are_the_complement_of_the_training_subset() {
     assert!(seen.iter().all(|i| held.binary_search(i).is_err()));
     assert_eq!(spec.held_out(1000).unwrap().unwrap(), held);
 }
+
+/// PReLU (He et al. 2015): named `preluK`, one slope per channel from 0.25, max(0, x) + a
+/// min(0, x) as PyTorch computes it, counted as parameters but not synapses, learned by SGD and
+/// spared by weight decay (where BatchNorm's scale is not).
+#[test]
+fn prelu_slopes_are_parameters_learned_without_weight_decay() {
+    use atrophy::model::{Activation, Architecture, Network};
+    use atrophy::train::{MaskedSgd, SgdConfig};
+    use tch::{nn, Device, Kind, Tensor};
+    let relu = Architecture::preset("small_cnn", Some("4,M,8,M"), 1, 28, 10).unwrap();
+    let arch = Architecture {
+        activation: Activation::Prelu,
+        ..relu.clone()
+    };
+    let names: Vec<String> = arch.layers().unwrap().into_iter().map(|l| l.name).collect();
+    assert!(names.contains(&"prelu1".to_string()) && names.contains(&"prelu3".to_string()));
+    assert!(!names.iter().any(|n| n.starts_with("relu")));
+    assert_eq!(arch.parameter_count(), relu.parameter_count() + 4 + 8 + 128);
+    assert_eq!(arch.synapse_count(), relu.synapse_count());
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = Network::new(&vs.root(), &arch).unwrap();
+    let vars = vs.variables();
+    assert_eq!(vars["prelu1.weight"].size(), [4]);
+    assert_eq!(vars["prelu3.weight"].double_value(&[0]), 0.25);
+    // The layer computes max(0, x) + 0.25 min(0, x).
+    let x = Tensor::randn([3, 1, 28, 28], (Kind::Float, Device::Cpu));
+    let (_, acts) = net.forward_capture(&x, false, &["bn1".into(), "prelu1".into()]);
+    let want = acts[0].relu() + acts[0].clamp_max(0.0) * 0.25;
+    assert!((&acts[1] - want).abs().max().double_value(&[]) < 1e-6);
+    assert!(atrophy::train::optim::is_prelu_slope("prelu12.weight"));
+    assert!(atrophy::train::optim::is_prelu_slope("V4.nonlin.weight"));
+    assert!(!atrophy::train::optim::is_prelu_slope("bn1.weight"));
+    assert!(!atrophy::train::optim::is_prelu_slope("prelu1.bias"));
+    // One step with weight decay and zero gradients: slopes stay, BatchNorm scales shrink.
+    let mut opt = MaskedSgd::new(
+        &vs,
+        SgdConfig {
+            lr: 0.1,
+            momentum: 0.0,
+            weight_decay: 0.5,
+            nesterov: false,
+        },
+    );
+    let loss = net.forward_t(&x, true).sum(Kind::Float) * 0.0;
+    opt.zero_grad();
+    loss.backward();
+    opt.step(0.1);
+    assert_eq!(vars["prelu1.weight"].double_value(&[0]), 0.25);
+    assert!((vars["bn1.weight"].double_value(&[0]) - 0.95).abs() < 1e-6);
+    // With a gradient the slopes learn.
+    let y = Tensor::from_slice(&[1i64, 2, 3]);
+    opt.zero_grad();
+    net.forward_t(&x, true)
+        .cross_entropy_for_logits(&y)
+        .backward();
+    opt.step(0.1);
+    assert!(
+        (&vars["prelu1.weight"] - 0.25)
+            .abs()
+            .max()
+            .double_value(&[])
+            > 0.0
+    );
+}

@@ -19,6 +19,10 @@ pub struct TrainArgs {
     /// cornet_z (Kubilius et al. 2018: areas V1, V2, V4, IT) or cornet_z32 (its 32x32 variant).
     #[arg(long, default_value = "small_cnn")]
     pub model: String,
+    /// Nonlinearity of a built-in model: relu, or prelu (one learned slope per channel, He et
+    /// al. 2015).
+    #[arg(long, value_enum, default_value = "relu")]
+    pub activation: crate::model::Activation,
     /// A TorchScript model (`torch.jit.save` of a scripted or traced network) to train instead
     /// of `--model`; with `--epochs 0` it is taken as it is (a model trained elsewhere).
     #[arg(long, value_name = "FILE.pt")]
@@ -100,6 +104,7 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
     HealthyOptions {
         model: a.model.clone(),
         torchscript: a.torchscript.clone(),
+        activation: a.activation,
         normalize: !a.no_normalize,
         widths: a.widths.clone(),
         epochs: a.epochs,

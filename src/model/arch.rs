@@ -84,6 +84,27 @@ pub struct ScriptArch {
     pub normalize: bool,
 }
 
+/// The nonlinearity after every convolution and hidden dense layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// max(0, x).
+    #[default]
+    Relu,
+    /// Parametric ReLU (He et al. 2015): max(0, x) + a_c min(0, x) with one slope a_c per
+    /// channel (per feature after a dense layer), learned with the other parameters from
+    /// a_c = 0.25 (PyTorch's `nn.PReLU` initialisation) and exempt from weight decay, as in the
+    /// paper. The slopes are not synapses.
+    Prelu,
+}
+
+impl Activation {
+    /// Whether this is ReLU (the default, left out of written architectures).
+    pub fn is_relu(&self) -> bool {
+        *self == Activation::Relu
+    }
+}
+
 /// A network: convolutional stages, then dense layers, then the classifier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Architecture {
@@ -103,6 +124,9 @@ pub struct Architecture {
     pub image_size: usize,
     /// Output classes.
     pub num_classes: usize,
+    /// The nonlinearity of the built-in networks.
+    #[serde(default, skip_serializing_if = "Activation::is_relu")]
+    pub activation: Activation,
     /// The TorchScript model, for `kind = "torchscript"` (the other fields but the input and
     /// class counts then say nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +154,11 @@ pub enum Op {
     },
     /// ReLU.
     Relu,
+    /// Parametric ReLU with one learned slope per channel.
+    PRelu {
+        /// Channels (features after a dense layer).
+        channels: usize,
+    },
     /// Max-pool (2x2 stride 2 in the VGG family; 3x3 stride 2 padding 1 in CORnet-Z).
     MaxPool {
         /// Window side.
@@ -168,6 +197,7 @@ impl Op {
             } => format!("conv {kernel}x{kernel}/{stride} {cin}->{cout}"),
             Op::BatchNorm { channels } => format!("batchnorm {channels}"),
             Op::Relu => "relu".into(),
+            Op::PRelu { channels } => format!("prelu {channels}"),
             Op::MaxPool {
                 kernel,
                 stride,
@@ -215,6 +245,7 @@ impl Architecture {
             in_channels: 3,
             image_size: 32,
             num_classes,
+            activation: Activation::Relu,
             torchscript: None,
         }
     }
@@ -231,6 +262,7 @@ impl Architecture {
             in_channels: 3,
             image_size: 32,
             num_classes,
+            activation: Activation::Relu,
             torchscript: None,
         }
     }
@@ -246,6 +278,7 @@ impl Architecture {
             in_channels: 1,
             image_size: 28,
             num_classes,
+            activation: Activation::Relu,
             torchscript: None,
         }
     }
@@ -267,6 +300,7 @@ impl Architecture {
             in_channels: 3,
             image_size: if for_32 { 32 } else { 224 },
             num_classes,
+            activation: Activation::Relu,
             torchscript: None,
         }
     }
@@ -361,9 +395,10 @@ impl Architecture {
                             out_shape: vec![c, hw, hw],
                         });
                     }
+                    let (n, op) = self.nonlinearity(c);
                     out.push(LayerSpec {
-                        name: name("relu"),
-                        op: Op::Relu,
+                        name: name(n),
+                        op,
                         out_shape: vec![c, hw, hw],
                     });
                 }
@@ -399,9 +434,10 @@ impl Architecture {
                 op: Op::Linear { fin: f, fout: h },
                 out_shape: vec![h],
             });
+            let (n, op) = self.nonlinearity(h);
             out.push(LayerSpec {
-                name: name("relu"),
-                op: Op::Relu,
+                name: name(n),
+                op,
                 out_shape: vec![h],
             });
             if self.dropout > 0.0 {
@@ -422,6 +458,15 @@ impl Architecture {
             out_shape: vec![self.num_classes],
         });
         Ok(out)
+    }
+
+    /// The nonlinearity after a layer of `channels` channels, with the stem of its name
+    /// (`relu` or `prelu`, numbered in forward order).
+    fn nonlinearity(&self, channels: usize) -> (&'static str, Op) {
+        match self.activation {
+            Activation::Relu => ("relu", Op::Relu),
+            Activation::Prelu => ("prelu", Op::PRelu { channels }),
+        }
     }
 
     /// CORnet-Z's layers: `widths` lists the four areas' channels.
@@ -465,7 +510,7 @@ impl Architecture {
             c = w;
             out.push(LayerSpec {
                 name: format!("{area}.nonlin"),
-                op: Op::Relu,
+                op: self.nonlinearity(c).1,
                 out_shape: vec![c, hw, hw],
             });
             if hw < 2 {
@@ -568,6 +613,7 @@ pub fn layer_params(op: &Op) -> usize {
             cin, cout, kernel, ..
         } => cin * cout * kernel * kernel + cout,
         Op::BatchNorm { channels } => 2 * channels,
+        Op::PRelu { channels } => channels,
         Op::Linear { fin, fout } => fin * fout + fout,
         _ => 0,
     }

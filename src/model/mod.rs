@@ -11,7 +11,8 @@ pub mod network;
 pub mod script;
 
 pub use arch::{
-    widths_by_name, Architecture, LayerSpec, Op, ScriptArch, Stage, BENCH_WIDTHS, VGG19_WIDTHS,
+    widths_by_name, Activation, Architecture, LayerSpec, Op, ScriptArch, Stage, BENCH_WIDTHS,
+    VGG19_WIDTHS,
 };
 #[cfg(feature = "torch")]
 pub use batchnorm::BnMode;

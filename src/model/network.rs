@@ -12,6 +12,7 @@ enum Module {
     Conv(nn::Conv2D),
     BatchNorm(nn::BatchNorm),
     Relu,
+    PRelu(Tensor),
     MaxPool {
         kernel: i64,
         stride: i64,
@@ -114,6 +115,9 @@ impl Network {
                     Module::BatchNorm(nn::batch_norm2d(&p, channels as i64, cfg))
                 }
                 Op::Relu => Module::Relu,
+                Op::PRelu { channels } => {
+                    Module::PRelu(p.var("weight", &[channels as i64], nn::Init::Const(0.25)))
+                }
                 Op::MaxPool {
                     kernel,
                     stride,
@@ -265,6 +269,7 @@ impl Network {
                 // activation, which must keep its values.
                 Module::Relu if !captured => h.relu_(),
                 Module::Relu => h.relu(),
+                Module::PRelu(w) => h.prelu(w),
                 Module::MaxPool {
                     kernel,
                     stride,

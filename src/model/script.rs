@@ -352,6 +352,7 @@ pub fn architecture(
         in_channels: channels,
         image_size: size,
         num_classes: classes,
+        activation: super::Activation::Relu,
         torchscript: Some(script),
     })
 }

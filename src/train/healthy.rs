@@ -73,6 +73,9 @@ pub struct HealthyOptions {
     /// model that normalises itself; the built-in models always normalise).
     #[serde(default = "d_true", skip_serializing_if = "is_true")]
     pub normalize: bool,
+    /// The nonlinearity of a built-in model: relu or prelu.
+    #[serde(default, skip_serializing_if = "crate::model::Activation::is_relu")]
+    pub activation: crate::model::Activation,
     /// Conv widths (`bench` for the benchmark widths).
     #[serde(default)]
     pub widths: Option<String>,
@@ -146,6 +149,15 @@ impl HealthyOptions {
     ) -> std::result::Result<HealthySpec, TrainError> {
         use crate::train::{LrSchedule, SgdConfig};
         let t = &split.train;
+        if self.torchscript.is_some() && !self.activation.is_relu() {
+            return Err(TrainError::Architecture(
+                crate::model::ModelError::out_of_range(
+                    "activation",
+                    "prelu",
+                    "relu for a TorchScript model (its code fixes its nonlinearities)",
+                ),
+            ));
+        }
         let architecture = match &self.torchscript {
             Some(file) => crate::model::script::architecture(
                 file,
@@ -160,7 +172,11 @@ impl HealthyOptions {
                 t.channels,
                 t.height,
                 t.num_classes(),
-            ),
+            )
+            .map(|a| Architecture {
+                activation: self.activation,
+                ..a
+            }),
         }
         .map_err(TrainError::Architecture)?;
         let augment = self.augment.resolve(&split.name);

@@ -49,6 +49,8 @@ struct Slot {
     /// Holds the update direction, then the updated weights, without a fresh allocation per step.
     scratch: Option<Tensor>,
     mask: Option<Mask>,
+    /// Whether weight decay applies (not to PReLU slopes).
+    decays: bool,
     /// Weight decay, momentum and -lr as 0-d tensors on the parameter's device, for the fused
     /// `a + b * factor` of addcmul.
     factors: [Factor; 3],
@@ -127,7 +129,22 @@ impl Mask {
     }
 }
 
-/// SGD over the trainable variables of a var store, with frozen-synapse masks.
+/// Whether parameter `name` is the slope vector of a PReLU layer (`preluK.weight` in the VGG
+/// family and the small CNN, `AREA.nonlin.weight` in CORnet-Z), which He et al. (2015) train
+/// without weight decay.
+pub fn is_prelu_slope(name: &str) -> bool {
+    let Some(layer) = name.strip_suffix(".weight") else {
+        return false;
+    };
+    let last = layer.rsplit('.').next().unwrap_or(layer);
+    last == "nonlin"
+        || last
+            .strip_prefix("prelu")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// SGD over the trainable variables of a var store, with frozen-synapse masks; weight decay
+/// spares PReLU slopes ([`is_prelu_slope`]).
 pub struct MaskedSgd {
     /// Settings; `lr` is the base rate that schedules scale.
     pub config: SgdConfig,
@@ -146,6 +163,7 @@ impl MaskedSgd {
         let slots = vars
             .into_iter()
             .map(|(name, param)| Slot {
+                decays: !is_prelu_slope(&name),
                 name,
                 param,
                 buffer: None,
@@ -220,7 +238,7 @@ impl MaskedSgd {
                     .scratch
                     .get_or_insert_with(|| s.param.empty_like())
                     .shallow_clone();
-                if c.weight_decay != 0.0 {
+                if c.weight_decay != 0.0 && s.decays {
                     let _ = g.addcmul_out(&d, &s.param, wd.get(c.weight_decay, &s.param));
                 } else {
                     d.copy_(&g);
