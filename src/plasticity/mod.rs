@@ -1,5 +1,5 @@
-//! Plasticity mechanisms borrowed from neuroscience (P8, P9): Hebbian-family rules on neurons and
-//! associative memories; with the `torch` feature, differentiable Hebbian plasticity. The rules,
+//! Plasticity mechanisms borrowed from neuroscience (P8-P10): Hebbian-family rules on neurons,
+//! spike-timing-dependent plasticity, associative memories; with the `torch` feature, differentiable Hebbian plasticity. The rules,
 //! memories and RBMs work on plain arrays and seeded generators; [`demos`] runs the command
 //! line's demonstrations of them, on images from [`crate::data`].
 pub mod dbn;
@@ -9,6 +9,7 @@ pub mod differentiable;
 pub mod hopfield;
 pub mod rbm;
 pub mod rules;
+pub mod stdp;
 
 pub use dbn::{Dbn, DbnClassifier, DbnGradient};
 pub use hopfield::{modern_retrieve, overlap, random_patterns, Hopfield};

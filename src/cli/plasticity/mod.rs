@@ -40,6 +40,10 @@ pub enum Demo {
     /// Differentiable plasticity (P8): plastic vs ordinary last layer of a CNN on MNIST, images
     /// fed one at a time; test accuracy per epoch.
     Classify,
+    /// Spike-timing-dependent plasticity (P10, Song, Miller & Abbott 2000): the learning window,
+    /// the weights of a neuron with 1,000 Poisson inputs going bimodal, and its output rate
+    /// across input rates with and without STDP.
+    Stdp,
 }
 
 /// Arguments of `plasticity`. Options marked with a demo's name apply to that demo only; a
@@ -55,7 +59,8 @@ Examples:
   atrophy plasticity pattern --episodes 2000 --out demos/pattern            # Miconi, 1000 bits
   atrophy plasticity pattern --size 961 --learn-eta --out demos/pattern961  # paper 003
   atrophy plasticity denoise --dataset fashion-mnist --out demos/denoise-fmnist
-  atrophy plasticity classify --epochs 250 --out demos/classify             # paper 003, MNIST")]
+  atrophy plasticity classify --epochs 250 --out demos/classify             # paper 003, MNIST
+  atrophy plasticity stdp --seconds 300 --out demos/stdp                    # Song et al. 2000")]
 pub struct PlasticityArgs {
     /// Which demo.
     #[arg(value_enum)]
@@ -118,6 +123,10 @@ pub struct PlasticityArgs {
     /// denoise: data set, mnist or fashion-mnist.
     #[arg(long, default_value = "mnist")]
     pub dataset: String,
+    /// stdp: simulated seconds of learning (at 20 Hz inputs; the rate experiment takes 2/3 of
+    /// it at each input rate).
+    #[arg(long, default_value_t = 300.0)]
+    pub seconds: f64,
     /// classify: test images evaluated after every epoch.
     #[arg(long, default_value_t = 10_000)]
     pub eval_images: usize,
@@ -212,6 +221,7 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
                 (0.0, 1.2),
             )
         }
+        Demo::Stdp => return run_stdp(a, progress),
         Demo::Rbm => return rbm::run_rbm(a, progress),
         Demo::Dbn => return dbn::run_dbn(a, progress),
         #[cfg(feature = "torch")]
@@ -240,4 +250,98 @@ fn bar(progress: bool, total: usize, label: &str) -> ProgressBar {
     } else {
         ProgressBar::hidden()
     }
+}
+
+/// Runs the STDP demo: three CSVs and three figures.
+fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
+    let o = demos::StdpOptions {
+        seconds: a.seconds,
+        rate_seconds: a.seconds * 2.0 / 3.0,
+        ..Default::default()
+    };
+    let bar = bar(progress, 0, "stdp");
+    let d = demos::stdp(&o, a.seed, |m| bar.set_message(m.to_string()))
+        .map_err(|e| anyhow::anyhow!("stdp: {e}"))?;
+    bar.finish_and_clear();
+    let mut written = Vec::new();
+    let mut write = |name: &str, csv: String| -> Result<()> {
+        let p = a.out.join(format!("{name}.csv"));
+        crate::fsio::write_atomic(&p, csv.as_bytes())?;
+        written.push(p);
+        Ok(())
+    };
+    let mut csv = String::from("dt_ms,dw_over_wmax\n");
+    for (dt, dw) in &d.window {
+        writeln!(csv, "{dt},{dw}")?;
+    }
+    write("stdp_window", csv)?;
+    let centre = |i: usize| (i as f64 + 0.5) / o.bins as f64;
+    let mut csv = String::from("w_over_wmax,before,after\n");
+    for i in 0..o.bins {
+        writeln!(csv, "{},{},{}", centre(i), d.before[i], d.after[i])?;
+    }
+    write("stdp_weights", csv)?;
+    let mut csv = String::from("input_hz,output_hz_fixed,output_hz_stdp\n");
+    for (r, f, l) in &d.rates {
+        writeln!(csv, "{r},{f},{l}")?;
+    }
+    write("stdp_rates", csv)?;
+    let amp = o.rule.a_minus.max(o.rule.a_plus) * 1.1;
+    let figs = [
+        crate::report::figures::line_chart(
+            &a.out,
+            "stdp_window",
+            "STDP learning window (one pre-post pair)",
+            ("t_post - t_pre (ms)", "weight change / w_max"),
+            &[("dw / w_max".to_string(), d.window.clone())],
+            (-amp, amp),
+        )?,
+        crate::report::figures::line_chart(
+            &a.out,
+            "stdp_weights",
+            &format!(
+                "1000 inputs at {} Hz: output {:.0} Hz before STDP, {:.0} Hz after",
+                o.rate, d.rate_before_after.0, d.rate_before_after.1
+            ),
+            ("w / w_max", "fraction of synapses"),
+            &[
+                (
+                    "before".to_string(),
+                    (0..o.bins).map(|i| (centre(i), d.before[i])).collect(),
+                ),
+                (
+                    format!("after {} s of STDP", o.seconds),
+                    (0..o.bins).map(|i| (centre(i), d.after[i])).collect(),
+                ),
+            ],
+            (
+                0.0,
+                d.after.iter().chain(&d.before).cloned().fold(0.0, f64::max) * 1.1,
+            ),
+        )?,
+        crate::report::figures::line_chart(
+            &a.out,
+            "stdp_rates",
+            "Output rate against input rate",
+            ("input rate (Hz)", "output rate (Hz)"),
+            &[
+                (
+                    "fixed uniform weights".to_string(),
+                    d.rates.iter().map(|r| (r.0, r.1)).collect(),
+                ),
+                (
+                    "after STDP".to_string(),
+                    d.rates.iter().map(|r| (r.0, r.2)).collect(),
+                ),
+            ],
+            (
+                0.0,
+                d.rates.iter().map(|r| r.1.max(r.2)).fold(1.0, f64::max) * 1.1,
+            ),
+        )?,
+    ];
+    for p in written.iter().chain(&figs) {
+        println!("{}", p.display());
+    }
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! The computations behind `atrophy plasticity hopfield-capacity|modern-hopfield|oja|rbm|dbn`:
+//! The computations behind `atrophy plasticity hopfield-capacity|modern-hopfield|oja|rbm|dbn|stdp`:
 //! each demo takes an options struct and a seed and returns plain rows (what the command writes
 //! as CSV and draws), so that tests can run a demo without the command line. The command adds
 //! argument parsing, progress bars, files and figures.
@@ -12,6 +12,7 @@ mod dbn;
 mod hopfield;
 mod oja;
 mod rbm;
+mod stdp;
 
 pub use dbn::{dbn, DbnCurve, DbnDemo, DbnDemoOptions, DbnEvent, FinetunePoint, PretrainPoint};
 pub use hopfield::{
@@ -19,6 +20,7 @@ pub use hopfield::{
 };
 pub use oja::{oja, OjaOptions, OjaPoint};
 pub use rbm::{rbm, RbmDemo, RbmDemoOptions, RbmEpoch};
+pub use stdp::{stdp, StdpDemo, StdpOptions};
 
 /// The generator every demo of this module draws from for `seed`.
 pub fn demo_rng(seed: u64) -> ChaCha8Rng {
