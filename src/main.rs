@@ -4,6 +4,13 @@ use clap::Parser;
 use std::io::IsTerminal;
 
 fn main() {
+    // A closed pipe (`atrophy ... | head`) ends the program quietly, as other command-line
+    // tools do, instead of a panic from println!.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     atrophy::malloc::tune();
     let cli = Cli::parse();
     if let Err(e) = run(cli) {

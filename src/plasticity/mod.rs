@@ -1,5 +1,6 @@
 //! Plasticity mechanisms borrowed from neuroscience (P8-P10): Hebbian-family rules on neurons,
-//! spike-timing-dependent plasticity, associative memories; with the `torch` feature, differentiable Hebbian plasticity. The rules,
+//! spike-timing-dependent plasticity, structural plasticity by neuroevolution (NEAT),
+//! associative memories; with the `torch` feature, differentiable Hebbian plasticity. The rules,
 //! memories and RBMs work on plain arrays and seeded generators; [`demos`] runs the command
 //! line's demonstrations of them, on images from [`crate::data`].
 pub mod dbn;
@@ -7,6 +8,7 @@ pub mod demos;
 #[cfg(feature = "torch")]
 pub mod differentiable;
 pub mod hopfield;
+pub mod neat;
 pub mod rbm;
 pub mod rules;
 pub mod stdp;

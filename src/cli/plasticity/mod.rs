@@ -44,6 +44,12 @@ pub enum Demo {
     /// the weights of a neuron with 1,000 Poisson inputs going bimodal, and its output rate
     /// across input rates with and without STDP.
     Stdp,
+    /// NEAT (P10, Stanley & Miikkulainen 2002) on XOR, over --runs seeded runs (100): share
+    /// solved, generations, evaluations and hidden nodes, beside the paper's figures.
+    NeatXor,
+    /// NEAT balancing a pole on a cart (single pole, with velocities) for 10,000 steps of
+    /// 0.02 s, over --runs runs (10).
+    NeatPole,
 }
 
 /// Arguments of `plasticity`. Options marked with a demo's name apply to that demo only; a
@@ -60,7 +66,9 @@ Examples:
   atrophy plasticity pattern --size 961 --learn-eta --out demos/pattern961  # paper 003
   atrophy plasticity denoise --dataset fashion-mnist --out demos/denoise-fmnist
   atrophy plasticity classify --epochs 250 --out demos/classify             # paper 003, MNIST
-  atrophy plasticity stdp --seconds 300 --out demos/stdp                    # Song et al. 2000")]
+  atrophy plasticity stdp --seconds 300 --out demos/stdp                    # Song et al. 2000
+  atrophy plasticity neat-xor --runs 100 --out demos/neat                   # the paper's XOR
+  atrophy plasticity neat-pole --runs 10 --out demos/neat")]
 pub struct PlasticityArgs {
     /// Which demo.
     #[arg(value_enum)]
@@ -127,6 +135,12 @@ pub struct PlasticityArgs {
     /// it at each input rate).
     #[arg(long, default_value_t = 300.0)]
     pub seconds: f64,
+    /// neat-xor, neat-pole: independent runs [neat-xor: 100, neat-pole: 10].
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// neat-xor, neat-pole: generations before a run counts as failed.
+    #[arg(long, default_value_t = 300)]
+    pub generations: usize,
     /// classify: test images evaluated after every epoch.
     #[arg(long, default_value_t = 10_000)]
     pub eval_images: usize,
@@ -222,6 +236,10 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
             )
         }
         Demo::Stdp => return run_stdp(a, progress),
+        Demo::NeatXor => return run_neat(a, demos::NeatTask::Xor, 100, progress),
+        Demo::NeatPole => {
+            return run_neat(a, demos::NeatTask::Pole { limit: 10_000 }, 10, progress)
+        }
         Demo::Rbm => return rbm::run_rbm(a, progress),
         Demo::Dbn => return dbn::run_dbn(a, progress),
         #[cfg(feature = "torch")]
@@ -343,5 +361,69 @@ fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
     for p in written.iter().chain(&figs) {
         println!("{}", p.display());
     }
+    Ok(())
+}
+
+/// Runs NEAT on a task: a CSV of runs, a summary line and the best-fitness curves.
+fn run_neat(a: &PlasticityArgs, task: demos::NeatTask, runs: usize, progress: bool) -> Result<()> {
+    let runs = a.runs.unwrap_or(runs);
+    let config = crate::plasticity::neat::NeatConfig::default();
+    let bar = bar(progress, runs, "neat");
+    let results = demos::neat(task, &config, runs, a.generations, a.seed, |_| bar.inc(1))
+        .map_err(|e| anyhow::anyhow!("neat: {e}"))?;
+    bar.finish_and_clear();
+    let name = match task {
+        demos::NeatTask::Xor => "neat_xor",
+        demos::NeatTask::Pole { .. } => "neat_pole",
+    };
+    let mut csv = String::from("run,solved,generations,evaluations,hidden,connections\n");
+    for r in &results {
+        writeln!(
+            csv,
+            "{},{},{},{},{},{}",
+            r.run, r.solved, r.generations, r.evaluations, r.hidden, r.connections
+        )?;
+    }
+    let csv_path = a.out.join(format!("{name}.csv"));
+    crate::fsio::write_atomic(&csv_path, csv.as_bytes())?;
+    let solved: Vec<&demos::NeatRun> = results.iter().filter(|r| r.solved).collect();
+    let mean = |f: fn(&demos::NeatRun) -> f64| {
+        solved.iter().map(|r| f(r)).sum::<f64>() / solved.len().max(1) as f64
+    };
+    println!(
+        "{name}: solved {} of {} runs; over the solved runs, mean {:.1} generations, {:.0} evaluations, {:.2} hidden nodes, {:.1} enabled connections",
+        solved.len(),
+        results.len(),
+        mean(|r| r.generations as f64),
+        mean(|r| r.evaluations as f64),
+        mean(|r| r.hidden as f64),
+        mean(|r| r.connections as f64),
+    );
+    let top = results
+        .iter()
+        .flat_map(|r| r.curve.iter().copied())
+        .fold(1.0, f64::max);
+    let series: Vec<(String, Vec<(f64, f64)>)> = results
+        .iter()
+        .take(5)
+        .map(|r| {
+            let pts = r
+                .curve
+                .iter()
+                .enumerate()
+                .map(|(g, f)| (g as f64, *f))
+                .collect();
+            (format!("run {}", r.run), pts)
+        })
+        .collect();
+    let png = crate::report::figures::line_chart(
+        &a.out,
+        name,
+        "NEAT: best fitness per generation (first runs)",
+        ("generation", "best fitness"),
+        &series,
+        (0.0, top * 1.05),
+    )?;
+    println!("{}\n{}", csv_path.display(), png.display());
     Ok(())
 }

@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod dbn;
 mod hopfield;
+mod neat;
 mod oja;
 mod rbm;
 mod stdp;
@@ -18,6 +19,7 @@ pub use dbn::{dbn, DbnCurve, DbnDemo, DbnDemoOptions, DbnEvent, FinetunePoint, P
 pub use hopfield::{
     hopfield_capacity, modern_hopfield, CapacityOptions, CapacityPoint, ModernOptions, ModernPoint,
 };
+pub use neat::{neat, NeatRun, NeatTask};
 pub use oja::{oja, OjaOptions, OjaPoint};
 pub use rbm::{rbm, RbmDemo, RbmDemoOptions, RbmEpoch};
 pub use stdp::{stdp, StdpDemo, StdpOptions};
