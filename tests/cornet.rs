@@ -93,12 +93,7 @@ images = 60
     )
     .unwrap();
     let out = tmp.path().join("out");
-    common::ok(&common::atrophy(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    common::run_experiment(&cfg, &out);
     let read = |p: PathBuf| atrophy::checkpoint::read_tensors(&p).unwrap();
     let healthy = read(out.join("healthy/model.safetensors"));
     let injured = read(out.join("models/static_c0_i2_injured/model.safetensors"));

@@ -144,12 +144,7 @@ static = true
     )
     .unwrap();
     let out = tmp.path().join("out");
-    common::ok(&common::atrophy(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    common::run_experiment(&cfg, &out);
     let read = |d: &str| {
         atrophy::checkpoint::read_tensors(&out.join("models").join(d).join("model.safetensors"))
             .unwrap()

@@ -288,12 +288,7 @@ images = 100
     )
     .unwrap();
     let out = tmp.path().join("out");
-    common::ok(&common::atrophy(&[
-        "run",
-        cfg.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    common::run_experiment(&cfg, &out);
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     assert_eq!(metrics.lines().count(), 1 + 1 + 2 * 2, "{metrics}");
     let tau = std::fs::read_to_string(out.join("rdm_tau.csv")).unwrap();

@@ -9,7 +9,6 @@ use super::subject::Subject;
 use crate::data::Dataset;
 use crate::injury::config::names_layer;
 use crate::model::Op;
-use crate::seed::{self, stream};
 use anyhow::{bail, Result};
 use tch::{Kind, Tensor};
 
@@ -133,20 +132,9 @@ pub fn local_retrain(
     let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.unseen.as_deref())?;
     let all: Vec<usize> = subset.unwrap_or_else(|| (0..train.len()).collect());
     let names: Vec<String> = layers.iter().map(|l| l.name.clone()).collect();
-    let regime_key = seed::name_key(&r.name);
-    let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
     let augment = r.augment.then_some(crate::data::Augment::CIFAR);
     for e in 0..r.epochs {
-        let mut order = seed::rng(
-            seed,
-            &[
-                stream::RETRAIN_EPOCH_ORDER,
-                regime_key,
-                cycle,
-                iteration,
-                e as u64,
-            ],
-        );
+        let mut order = super::retrain::epoch_order(seed, r, step, e);
         let mut ix = all.clone();
         rand::seq::SliceRandom::shuffle(ix.as_mut_slice(), &mut order);
         for chunk in ix.chunks(r.batch_size) {

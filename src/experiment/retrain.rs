@@ -189,6 +189,21 @@ fn sgd(r: &RegimeConfig) -> SgdConfig {
     }
 }
 
+/// The generator of the order (and augmentation) of regime `r`'s retraining epoch `epoch` at
+/// `step`, keyed by the regime's name: the same for every rule that retrains.
+pub fn epoch_order(seed: u64, r: &RegimeConfig, step: Step, epoch: usize) -> ChaCha8Rng {
+    seed::rng(
+        seed,
+        &[
+            stream::RETRAIN_EPOCH_ORDER,
+            seed::name_key(&r.name),
+            step.cycle as u64,
+            step.iteration as u64,
+            epoch as u64,
+        ],
+    )
+}
+
 /// What BatchNorm does while regime `r` retrains.
 fn bn_mode(r: &RegimeConfig) -> BnMode {
     match (r.bn_train, r.bn_momentum) {
@@ -245,16 +260,7 @@ pub fn retrain(
     );
     s.net.set_bn_mode(bn_mode(r));
     for e in 0..tc.epochs {
-        let mut order = seed::rng(
-            seed,
-            &[
-                stream::RETRAIN_EPOCH_ORDER,
-                regime_key,
-                cycle,
-                iteration,
-                e as u64,
-            ],
-        );
+        let mut order = epoch_order(seed, r, step, e);
         train_epoch(
             &s.net,
             opt,

@@ -135,3 +135,13 @@ pub fn metrics_without_seconds(dir: &Path) -> Vec<String> {
         })
         .collect()
 }
+
+/// Runs the experiment config `cfg` into `out` to completion (its output, if it succeeded).
+pub fn run_experiment(cfg: &Path, out: &Path) -> String {
+    ok(&atrophy(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+}
