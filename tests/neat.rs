@@ -194,3 +194,30 @@ fn neat_solves_xor() {
         assert!(r.hidden >= 1 && r.evaluations <= r.generations * 150);
     }
 }
+
+/// Upright is unstable on both carts: without steering, a start with the (long) pole tilted by
+/// 1 degree fails within 3 s.
+#[test]
+fn unpushed_poles_fall() {
+    use atrophy::plasticity::neat::tasks::{CartPole, DoublePole};
+    let mut single = CartPole {
+        x: 0.0,
+        x_dot: 0.0,
+        theta: 1f64.to_radians(),
+        theta_dot: 0.0,
+    };
+    let mut t = 0;
+    while single.up() && t < 1000 {
+        // Alternate pushes cancel out: the pole falls by itself.
+        single.step(t % 2 == 0);
+        t += 1;
+    }
+    assert!(t < 150, "single pole still up after {t} steps of 0.02 s");
+    let mut double = DoublePole::start();
+    let mut t = 0;
+    while double.up() && t < 1000 {
+        double.step(0.0);
+        t += 1;
+    }
+    assert!(t < 300, "double pole still up after {t} steps of 0.01 s");
+}

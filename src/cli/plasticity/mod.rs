@@ -50,6 +50,9 @@ pub enum Demo {
     /// NEAT balancing a pole on a cart (single pole, with velocities) for 10,000 steps of
     /// 0.02 s, over --runs runs (10).
     NeatPole,
+    /// NEAT balancing two poles on a cart (with velocities, the paper's benchmark) for 100,000
+    /// steps of 0.01 s, over --runs runs (10).
+    NeatDoublePole,
 }
 
 /// Arguments of `plasticity`. Options marked with a demo's name apply to that demo only; a
@@ -68,7 +71,8 @@ Examples:
   atrophy plasticity classify --epochs 250 --out demos/classify             # paper 003, MNIST
   atrophy plasticity stdp --seconds 300 --out demos/stdp                    # Song et al. 2000
   atrophy plasticity neat-xor --runs 100 --out demos/neat                   # the paper's XOR
-  atrophy plasticity neat-pole --runs 10 --out demos/neat")]
+  atrophy plasticity neat-pole --runs 10 --out demos/neat
+  atrophy plasticity neat-double-pole --runs 10 --out demos/neat          # the paper's benchmark")]
 pub struct PlasticityArgs {
     /// Which demo.
     #[arg(value_enum)]
@@ -240,6 +244,10 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
         Demo::NeatPole => {
             return run_neat(a, demos::NeatTask::Pole { limit: 10_000 }, 10, progress)
         }
+        Demo::NeatDoublePole => {
+            let task = demos::NeatTask::DoublePole { limit: 100_000 };
+            return run_neat(a, task, 10, progress);
+        }
         Demo::Rbm => return rbm::run_rbm(a, progress),
         Demo::Dbn => return dbn::run_dbn(a, progress),
         #[cfg(feature = "torch")]
@@ -375,6 +383,7 @@ fn run_neat(a: &PlasticityArgs, task: demos::NeatTask, runs: usize, progress: bo
     let name = match task {
         demos::NeatTask::Xor => "neat_xor",
         demos::NeatTask::Pole { .. } => "neat_pole",
+        demos::NeatTask::DoublePole { .. } => "neat_double_pole",
     };
     let mut csv = String::from("run,solved,generations,evaluations,hidden,connections\n");
     for r in &results {

@@ -33,6 +33,12 @@ pub enum NeatTask {
         /// Steps to balance.
         limit: usize,
     },
+    /// Double-pole balancing with velocities (6 inputs), the paper's benchmark: solved when
+    /// both poles stay up for `limit` steps of 0.01 s (the paper: 100,000).
+    DoublePole {
+        /// Steps to balance.
+        limit: usize,
+    },
 }
 
 /// Runs NEAT `runs` times on `task`, each for at most `max_generations`, with `config`.
@@ -54,6 +60,7 @@ pub fn neat(
         let inputs = match task {
             NeatTask::Xor => 2,
             NeatTask::Pole { .. } => 4,
+            NeatTask::DoublePole { .. } => 6,
         };
         let mut pop = Population::new(config.clone(), inputs, 1, &mut rng)?;
         let mut curve = Vec::new();
@@ -65,6 +72,11 @@ pub fn neat(
                 NeatTask::Pole { limit } => pop.evolve(
                     |g| tasks::balance(g, limit) as f64,
                     |g| tasks::balance(g, limit) == limit,
+                    &mut rng,
+                ),
+                NeatTask::DoublePole { limit } => pop.evolve(
+                    |g| tasks::balance_double(g, limit) as f64,
+                    |g| tasks::balance_double(g, limit) == limit,
                     &mut rng,
                 ),
             };
