@@ -302,3 +302,22 @@ fn check_meta(
     }
     Ok(())
 }
+
+/// The learned PReLU slopes of a checkpoint, layer by layer in forward order (none for a model
+/// with ReLU).
+pub fn prelu_slopes(checkpoint: &Path) -> Result<Vec<(String, Vec<f32>)>, CheckpointError> {
+    let meta = read_meta(checkpoint)?;
+    let (weights, _) = paths(checkpoint);
+    let layers = meta.architecture.layers().unwrap_or_default();
+    let named = read_tensors(&weights)?;
+    Ok(layers
+        .iter()
+        .filter(|l| matches!(l.op, Op::PRelu { .. }))
+        .filter_map(|l| {
+            let name = format!("{}.weight", l.name);
+            let t = &named.iter().find(|(n, _)| *n == name)?.1;
+            let v = Vec::<f32>::try_from(t.to_kind(tch::Kind::Float).flatten(0, -1)).ok()?;
+            Some((l.name.clone(), v))
+        })
+        .collect())
+}

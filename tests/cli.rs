@@ -163,3 +163,37 @@ fn run_overrides_are_validated_like_the_file() {
     // Nothing was started.
     assert!(!tmp.path().join("metrics.csv").exists());
 }
+
+/// A PReLU model trains from the command line and `info` lists its learned slopes per layer.
+#[test]
+fn prelu_model_trains_and_info_lists_its_slopes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("prelu");
+    let o = out.to_str().unwrap();
+    ok(&atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--model",
+        "small_cnn",
+        "--widths",
+        "4,M,8,M",
+        "--activation",
+        "prelu",
+        "--epochs",
+        "1",
+        "--out",
+        o,
+    ]));
+    let info = ok(&atrophy(&["info", o]));
+    assert!(
+        info.contains("PReLU slopes") && info.contains("prelu3"),
+        "{info}"
+    );
+    let slopes = atrophy::checkpoint::prelu_slopes(&out).unwrap();
+    let names: Vec<&str> = slopes.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["prelu1", "prelu2", "prelu3"]);
+    assert_eq!(slopes[0].1.len(), 4);
+    // Trained: the slopes have left their initial 0.25.
+    assert!(slopes.iter().flat_map(|(_, v)| v).any(|&a| a != 0.25));
+}

@@ -91,6 +91,30 @@ pub fn run(a: &InfoArgs) -> Result<()> {
     if let Some(e) = meta_eval {
         println!("{e}");
     }
+    #[cfg(feature = "torch")]
+    if let (Some(c), crate::model::Activation::Prelu) = (&a.checkpoint, arch.activation) {
+        print_slopes(c)?;
+    }
+    Ok(())
+}
+
+/// The learned PReLU slopes per layer (He et al. 2015 report larger slopes, more linear units,
+/// in early layers).
+#[cfg(feature = "torch")]
+fn print_slopes(c: &std::path::Path) -> Result<()> {
+    println!("PReLU slopes    channels       mean        min        max");
+    for (name, v) in crate::checkpoint::prelu_slopes(c)? {
+        let mean = v.iter().map(|&x| x as f64).sum::<f64>() / v.len().max(1) as f64;
+        let (lo, hi) = v
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        println!(
+            "{name:<15} {:>8} {mean:>10.4} {lo:>10.4} {hi:>10.4}",
+            v.len()
+        );
+    }
     Ok(())
 }
 
