@@ -72,7 +72,11 @@ Examples:
   atrophy plasticity stdp --seconds 300 --out demos/stdp                    # Song et al. 2000
   atrophy plasticity neat-xor --runs 100 --out demos/neat                   # the paper's XOR
   atrophy plasticity neat-pole --runs 10 --out demos/neat
-  atrophy plasticity neat-double-pole --runs 10 --out demos/neat          # the paper's benchmark")]
+  atrophy plasticity neat-double-pole --runs 10 --out demos/neat          # the paper's benchmark
+
+Learnable activation slopes (parametric ReLU, He et al. 2015) are a model setting rather than a
+demo: `atrophy train --activation prelu ...` trains any built-in model with them, and
+`atrophy info CHECKPOINT` lists the learned slopes per layer.")]
 pub struct PlasticityArgs {
     /// Which demo.
     #[arg(value_enum)]
