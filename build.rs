@@ -13,6 +13,7 @@ fn main() {
         return;
     };
     let lib = PathBuf::from(lib);
+    #[cfg(feature = "torch")]
     compile_script_shim(&lib);
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
     println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
@@ -22,6 +23,7 @@ fn main() {
     println!("cargo:rustc-link-arg=-ltorch");
 }
 
+#[cfg(feature = "torch")]
 /// The shim reaches into `torch::jit::Module`, so it takes the headers of the libtorch tch links
 /// (its `include/` folder is beside `lib/`) and the same C++ ABI.
 fn compile_script_shim(lib: &std::path::Path) {
