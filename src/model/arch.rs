@@ -3,6 +3,7 @@
 //! bn, relu, pool, linear, dropout, each numbered from 1 in order), and parameter and FLOP counts
 //! follow from the description alone, without building the network.
 use super::error::ModelError;
+pub use super::ops::{layer_flops, layer_params, Op};
 use serde::{Deserialize, Serialize};
 
 /// One stage of the convolutional part: a 3x3 convolution of the given width, or a 2x2 max-pool.
@@ -133,95 +134,6 @@ pub struct Architecture {
     pub torchscript: Option<ScriptArch>,
 }
 
-/// What a named layer computes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Op {
-    /// Square convolution with bias, padding kernel / 2 (3x3 stride 1 in the VGG family).
-    Conv {
-        /// Input channels.
-        cin: usize,
-        /// Output channels.
-        cout: usize,
-        /// Kernel side.
-        kernel: usize,
-        /// Stride.
-        stride: usize,
-    },
-    /// Batch normalisation over channels.
-    BatchNorm {
-        /// Channels.
-        channels: usize,
-    },
-    /// ReLU.
-    Relu,
-    /// Parametric ReLU with one learned slope per channel.
-    PRelu {
-        /// Channels (features after a dense layer).
-        channels: usize,
-    },
-    /// Max-pool (2x2 stride 2 in the VGG family; 3x3 stride 2 padding 1 in CORnet-Z).
-    MaxPool {
-        /// Window side.
-        kernel: usize,
-        /// Stride.
-        stride: usize,
-        /// Padding on every side.
-        padding: usize,
-    },
-    /// Global average pool (output flattened to the channels).
-    AvgPool,
-    /// Dense layer (its input is flattened first).
-    Linear {
-        /// Input features.
-        fin: usize,
-        /// Output features.
-        fout: usize,
-    },
-    /// Dropout (identity in evaluation).
-    Dropout {
-        /// Drop probability.
-        p: f64,
-    },
-}
-
-impl Op {
-    /// A short description for tables: `conv 3x3/1 3->64`, `maxpool 3x3/2 pad 1`, `linear
-    /// 512->10`, ...
-    pub fn describe(&self) -> String {
-        match *self {
-            Op::Conv {
-                cin,
-                cout,
-                kernel,
-                stride,
-            } => format!("conv {kernel}x{kernel}/{stride} {cin}->{cout}"),
-            Op::BatchNorm { channels } => format!("batchnorm {channels}"),
-            Op::Relu => "relu".into(),
-            Op::PRelu { channels } => format!("prelu {channels}"),
-            Op::MaxPool {
-                kernel,
-                stride,
-                padding: 0,
-            } => format!("maxpool {kernel}x{kernel}/{stride}"),
-            Op::MaxPool {
-                kernel,
-                stride,
-                padding,
-            } => format!("maxpool {kernel}x{kernel}/{stride} pad {padding}"),
-            Op::AvgPool => "global avgpool".into(),
-            Op::Linear { fin, fout } => format!("linear {fin}->{fout}"),
-            Op::Dropout { p } => format!("dropout {p}"),
-        }
-    }
-
-    /// The VGG family's 2x2 max-pool with stride 2.
-    pub const VGG_POOL: Op = Op::MaxPool {
-        kernel: 2,
-        stride: 2,
-        padding: 0,
-    };
-}
-
 /// A layer with its stable name and output shape (without the batch dimension).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerSpec {
@@ -281,33 +193,6 @@ impl Architecture {
             activation: Activation::Relu,
             torchscript: None,
         }
-    }
-
-    /// CORnet-Z (Kubilius et al. 2018): four areas V1, V2, V4, IT, each a convolution (V1 7x7
-    /// stride 2, the others 3x3), ReLU and a 3x3 stride-2 max-pool (padding 1), then a global
-    /// average pool and a linear decoder; widths 64, 128, 256, 512. `for_32` is the variant
-    /// for 32x32 inputs: V1's convolution 3x3 with stride 1, so that IT still sees a 2x2 map.
-    /// Layers are named `V1.conv`, `V1.nonlin`, `V1.pool`, ..., `decoder.avgpool`,
-    /// `decoder.linear`, as in the authors' PyTorch code, whose initialisation it also takes
-    /// (Xavier-uniform weights, zero biases).
-    pub fn cornet_z(num_classes: usize, for_32: bool) -> Architecture {
-        Architecture {
-            kind: if for_32 { "cornet_z32" } else { "cornet_z" }.into(),
-            widths: "64,128,256,512".into(),
-            batch_norm: false,
-            hidden: vec![],
-            dropout: 0.0,
-            in_channels: 3,
-            image_size: if for_32 { 32 } else { 224 },
-            num_classes,
-            activation: Activation::Relu,
-            torchscript: None,
-        }
-    }
-
-    /// Whether this is CORnet-Z (either variant).
-    pub fn is_cornet(&self) -> bool {
-        self.kind.starts_with("cornet_z")
     }
 
     /// A preset by name: `vgg19_bn`, `vgg19`, `small_cnn`, `cornet_z`, `cornet_z32`; `widths` overrides the conv widths,
@@ -462,89 +347,11 @@ impl Architecture {
 
     /// The nonlinearity after a layer of `channels` channels, with the stem of its name
     /// (`relu` or `prelu`, numbered in forward order).
-    fn nonlinearity(&self, channels: usize) -> (&'static str, Op) {
+    pub(super) fn nonlinearity(&self, channels: usize) -> (&'static str, Op) {
         match self.activation {
             Activation::Relu => ("relu", Op::Relu),
             Activation::Prelu => ("prelu", Op::PRelu { channels }),
         }
-    }
-
-    /// CORnet-Z's layers: `widths` lists the four areas' channels.
-    fn cornet_layers(&self) -> Result<Vec<LayerSpec>, ModelError> {
-        let widths: Vec<usize> = self
-            .stages()?
-            .into_iter()
-            .map(|s| match s {
-                Stage::Conv(w) => Ok(w),
-                Stage::Pool => Err(()),
-            })
-            .collect::<Result<_, _>>()
-            .ok()
-            .filter(|w: &Vec<usize>| w.len() == 4)
-            .ok_or_else(|| {
-                ModelError::out_of_range(
-                    "widths",
-                    &self.widths,
-                    "four channel counts for V1, V2, V4 and IT (no M: every area pools)",
-                )
-            })?;
-        let mut out = Vec::new();
-        let (mut c, mut hw) = (self.in_channels, self.image_size);
-        for (i, (area, w)) in ["V1", "V2", "V4", "IT"].iter().zip(widths).enumerate() {
-            let (kernel, stride) = if i == 0 && self.kind == "cornet_z" {
-                (7, 2)
-            } else {
-                (3, 1)
-            };
-            hw = (hw + 2 * (kernel / 2) - kernel) / stride + 1;
-            out.push(LayerSpec {
-                name: format!("{area}.conv"),
-                op: Op::Conv {
-                    cin: c,
-                    cout: w,
-                    kernel,
-                    stride,
-                },
-                out_shape: vec![w, hw, hw],
-            });
-            c = w;
-            out.push(LayerSpec {
-                name: format!("{area}.nonlin"),
-                op: self.nonlinearity(c).1,
-                out_shape: vec![c, hw, hw],
-            });
-            if hw < 2 {
-                return Err(ModelError::TooManyPools {
-                    widths: self.widths.clone(),
-                    map: hw,
-                    image_size: self.image_size,
-                });
-            }
-            hw = (hw + 2 - 3) / 2 + 1;
-            out.push(LayerSpec {
-                name: format!("{area}.pool"),
-                op: Op::MaxPool {
-                    kernel: 3,
-                    stride: 2,
-                    padding: 1,
-                },
-                out_shape: vec![c, hw, hw],
-            });
-        }
-        out.push(LayerSpec {
-            name: "decoder.avgpool".into(),
-            op: Op::AvgPool,
-            out_shape: vec![c],
-        });
-        out.push(LayerSpec {
-            name: "decoder.linear".into(),
-            op: Op::Linear {
-                fin: c,
-                fout: self.num_classes,
-            },
-            out_shape: vec![self.num_classes],
-        });
-        Ok(out)
     }
 
     /// Names of the layers whose weights are synapses (conv and linear), in order.
@@ -603,30 +410,6 @@ impl Architecture {
             .iter()
             .map(layer_flops)
             .sum()
-    }
-}
-
-/// Trainable parameters of one layer.
-pub fn layer_params(op: &Op) -> usize {
-    match *op {
-        Op::Conv {
-            cin, cout, kernel, ..
-        } => cin * cout * kernel * kernel + cout,
-        Op::BatchNorm { channels } => 2 * channels,
-        Op::PRelu { channels } => channels,
-        Op::Linear { fin, fout } => fin * fout + fout,
-        _ => 0,
-    }
-}
-
-/// Multiply-accumulates of one layer for one image.
-pub fn layer_flops(l: &LayerSpec) -> usize {
-    match l.op {
-        Op::Conv {
-            cin, cout, kernel, ..
-        } => cin * cout * kernel * kernel * l.out_shape[1] * l.out_shape[2],
-        Op::Linear { fin, fout } => fin * fout,
-        _ => 0,
     }
 }
 
@@ -731,74 +514,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("`half`"), "{e}");
-    }
-
-    /// CORnet-Z by hand: at 224x224 V1's 7x7 stride-2 convolution gives 112, its pool 56, then
-    /// every area halves (28, 14, 7); parameters are the sum of k*k*cin*cout + cout per layer.
-    #[test]
-    fn cornet_z_shapes_and_counts_by_hand() {
-        let a = Architecture::preset("cornet_z", None, 3, 224, 1000).unwrap();
-        let l = a.layers().unwrap();
-        let names: Vec<&str> = l.iter().map(|x| x.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "V1.conv",
-                "V1.nonlin",
-                "V1.pool",
-                "V2.conv",
-                "V2.nonlin",
-                "V2.pool",
-                "V4.conv",
-                "V4.nonlin",
-                "V4.pool",
-                "IT.conv",
-                "IT.nonlin",
-                "IT.pool",
-                "decoder.avgpool",
-                "decoder.linear"
-            ]
-        );
-        assert_eq!(l[0].out_shape, [64, 112, 112]);
-        assert_eq!(l[2].out_shape, [64, 56, 56]);
-        assert_eq!(l[5].out_shape, [128, 28, 28]);
-        assert_eq!(l[8].out_shape, [256, 14, 14]);
-        assert_eq!(l[11].out_shape, [512, 7, 7]);
-        assert_eq!(l[12].out_shape, [512]);
-        let params = (3 * 64 * 49 + 64)
-            + (64 * 128 * 9 + 128)
-            + (128 * 256 * 9 + 256)
-            + (256 * 512 * 9 + 512)
-            + (512 * 1000 + 1000);
-        assert_eq!(a.parameter_count(), params);
-        assert_eq!(params, 2_071_656);
-        assert_eq!(
-            a.synapse_layers(),
-            ["V1.conv", "V2.conv", "V4.conv", "IT.conv", "decoder.linear"]
-        );
-        assert_eq!(layer_flops(&l[0]), 3 * 64 * 49 * 112 * 112);
-        // The 32x32 variant: V1 3x3 stride 1, so maps of 16, 8, 4, 2 after the pools.
-        let b = Architecture::preset("cornet_z32", None, 3, 32, 10).unwrap();
-        let l = b.layers().unwrap();
-        assert_eq!(l[0].out_shape, [64, 32, 32]);
-        assert_eq!(l[2].out_shape, [64, 16, 16]);
-        assert_eq!(l[11].out_shape, [512, 2, 2]);
-        assert_eq!(
-            l[0].op,
-            Op::Conv {
-                cin: 3,
-                cout: 64,
-                kernel: 3,
-                stride: 1
-            }
-        );
-        let e = Architecture::preset("cornet_z32", Some("8,M,16"), 3, 32, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("four channel counts"), "{e}");
-        let e = Architecture::preset("cornet_z32", None, 3, 4, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("does not survive"), "{e}");
     }
 }

@@ -4,9 +4,11 @@
 pub mod arch;
 #[cfg(feature = "torch")]
 pub mod batchnorm;
+pub mod cornet;
 pub mod error;
 #[cfg(feature = "torch")]
 pub mod network;
+pub mod ops;
 #[cfg(feature = "torch")]
 pub mod script;
 
