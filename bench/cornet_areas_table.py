@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Atrophy of one visual area at a time in CORnet-Z (issue 16): the folders that
+docs/experiments/cornet-areas.sh writes (OUT/V1, OUT/V2, OUT/V4, OUT/IT), as Markdown tables for
+docs/RESULTS.md (standard library only):
+
+    python3 bench/cornet_areas_table.py runs/cornet-areas [--iteration 5]
+
+1. Cost and recovery per lesioned area: top-1 of the healthy model, then at the chosen iteration
+   after injury (static regime: no relearning) and after retraining (R1000), mean +- sample sd
+   over cycles, with what retraining won back (retrained - injured) and the share of the loss it
+   won back.
+2. The CKA diagonal at that iteration: each area's output (its max-pool) and the decoder,
+   injured and retrained, against the healthy model, mean +- sd over cycles.
+"""
+import argparse
+import ast
+import csv
+import glob
+import os
+import statistics
+import struct
+from array import array
+from collections import defaultdict
+
+AREAS = ["V1", "V2", "V4", "IT"]
+
+
+def npy_diagonal(path):
+    """The diagonal of a square float .npy matrix (C order), with the standard library only."""
+    with open(path, "rb") as f:
+        assert f.read(6) == b"\x93NUMPY", f"{path}: not a .npy file"
+        major = f.read(2)[0]
+        (hlen,) = struct.unpack("<H" if major == 1 else "<I", f.read(2 if major == 1 else 4))
+        header = ast.literal_eval(f.read(hlen).decode("latin1"))
+        code = {"<f8": "d", "<f4": "f"}[header["descr"]]
+        assert not header["fortran_order"], f"{path}: Fortran order"
+        n, m = header["shape"]
+        values = array(code, f.read())
+    return [values[i * m + i] for i in range(min(n, m))]
+
+
+def ms(v, scale=100.0, digits=1):
+    if not v:
+        return "—"
+    sd = statistics.stdev(v) if len(v) > 1 else 0.0
+    return f"{scale * statistics.mean(v):.{digits}f} ± {scale * sd:.{digits}f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("out")
+    ap.add_argument("--iteration", type=int, default=5)
+    a = ap.parse_args()
+    it = a.iteration
+    print(f"Top-1 (%) at iteration {it}, mean ± sd over cycles:\n")
+    print("| lesioned area | synapses of the area decayed | healthy | static | R1000 injured | "
+          "R1000 retrained | won back (points) | share of the loss won back |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for area in AREAS:
+        path = os.path.join(a.out, area, "metrics.csv")
+        if not os.path.exists(path):
+            print(f"| {area} | not run | | | | | | |")
+            continue
+        v = defaultdict(dict)  # (regime, state) -> {cycle: value}
+        healthy = None
+        rows = list(csv.DictReader(open(path)))
+        last = max(int(r["iteration"]) for r in rows)
+        for r in rows:
+            if int(r["iteration"]) == 0:
+                healthy = float(r["top1"])
+            if int(r["iteration"]) != it:
+                continue
+            v[(r["regime"], r["state"])][int(r["cycle"])] = float(r["top1"])
+        inj, ret = v[("R1000", "injured")], v[("R1000", "retrained")]
+        both = sorted(set(inj) & set(ret))
+        won = [ret[c] - inj[c] for c in both]
+        share = [(ret[c] - inj[c]) / (healthy - inj[c]) for c in both if healthy - inj[c] > 0.01]
+        print(f"| {area} | {100 * it / last:.0f} % | {100 * healthy:.1f} | "
+              f"{ms(list(v[('static', 'injured')].values()))} | {ms(list(inj.values()))} | "
+              f"{ms(list(ret.values()))} | {ms(won)} | {ms(share, 100, 0) + ' %' if share else '—'} |")
+    print(f"\nLinear CKA against the healthy model, same layer, iteration {it} (R1000), "
+          "mean ± sd over cycles:\n")
+    cols = None
+    for area in AREAS:
+        cka = os.path.join(a.out, area, "cka")
+        if not os.path.isdir(cka):
+            continue
+        layers = open(os.path.join(cka, "layers.txt")).read().split()
+        if cols is None:
+            cols = [l for l in layers if l.endswith(".pool") or l == "decoder.linear"]
+            print("| lesioned area | state | " + " | ".join(cols) + " |")
+            print("|---|---|" + "---:|" * len(cols))
+        idx = [layers.index(c) for c in cols]
+        for state in ("injured", "retrained"):
+            files = sorted(glob.glob(os.path.join(cka, f"R1000_c*_i{it}_{state}.npy")))
+            if not files:
+                continue
+            d = [[npy_diagonal(f)[k] for f in files] for k in idx]
+            cells = [ms(col, 1.0, 3) for col in d]
+            print(f"| {area} | {state} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
