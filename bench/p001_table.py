@@ -6,7 +6,12 @@ RDMs against the healthy one under both readings: the whole matrices (the author
 run computed it) and the upper triangles (recomputed with `atrophy kendall --pairs upper` from
 the saved RDMs of cycle 0).
 
-    python3 bench/p001_table.py RESULTS_DIR [--atrophy target/release/atrophy]
+    python3 bench/p001_table.py RESULTS_DIR [--atrophy target/release/atrophy] [--recal DIR]
+
+With `--recal DIR`, a second table from a run of the same preset with `recalibrate_bn` (the
+BatchNorm statistics re-estimated after each injury and after retraining): per iteration and
+regime, mean class-wise accuracy after the injury, after the recalibration and after retraining,
+and tau-b (the run's reading) of the same states.
 """
 import argparse
 import csv
@@ -20,17 +25,9 @@ def main():
     ap.add_argument("--atrophy", default="target/release/atrophy")
     ap.add_argument("--retrained", default="retrained")
     ap.add_argument("--static", default="static")
+    ap.add_argument("--recal", help="a results folder of the same preset run with recalibrate_bn")
     a = ap.parse_args()
-    m = {}
-    for r in csv.DictReader(open(os.path.join(a.results, "metrics.csv"))):
-        if r["cycle"] == "0":
-            m[(r["regime"], int(r["iteration"]), r["state"])] = r
-    tau = {}
-    path = os.path.join(a.results, "rdm_tau.csv")
-    if os.path.exists(path):
-        for r in csv.DictReader(open(path)):
-            if r["cycle"] == "0":
-                tau[(r["regime"], int(r["iteration"]), r["state"])] = float(r["tau"])
+    m, tau = read(a.results)
 
     def upper(it, state):
         f = os.path.join(a.results, "rdm", f"{a.retrained}_c0_i{it}_{state}.npy")
@@ -58,6 +55,38 @@ def main():
               f"{pct(m.get((a.static, it, 'injured')))} | {t(tau.get((a.retrained, it, 'injured')))} | "
               f"{t(tau.get((a.retrained, it, 'retrained')))} | {t(upper(it, 'injured'))} | {t(upper(it, 'retrained'))} |")
         it += 1
+    if a.recal:
+        recal_table(a.recal, pct, t)
+
+
+def read(folder):
+    """Cycle 0's metrics rows and RDM taus, keyed by (regime, iteration, state)."""
+    m, tau = {}, {}
+    for r in csv.DictReader(open(os.path.join(folder, "metrics.csv"))):
+        if r["cycle"] == "0":
+            m[(r["regime"], int(r["iteration"]), r["state"])] = r
+    path = os.path.join(folder, "rdm_tau.csv")
+    if os.path.exists(path):
+        for r in csv.DictReader(open(path)):
+            if r["cycle"] == "0":
+                tau[(r["regime"], int(r["iteration"]), r["state"])] = float(r["tau"])
+    return m, tau
+
+
+def recal_table(folder, pct, t):
+    m, tau = read(folder)
+    states = ("injured", "recalibrated", "retrained")
+    print(f"\nWith recalibrate_bn ({folder}): mean class-wise accuracy (%) and tau-b (the run's reading)\n")
+    print("| regime | iteration | ablated | " + " | ".join(states) + " | "
+          + " | ".join(f"tau: {s}" for s in states) + " |")
+    print("|---|---|---|" + "---|" * (2 * len(states)))
+    for g in sorted({k[0] for k in m}):
+        it = 1
+        while (g, it, "injured") in m:
+            f = 100 * float(m[(g, it, "injured")]["fraction_injured"])
+            print(f"| {g} | {it} | {f:.1f} % | " + " | ".join(pct(m.get((g, it, s))) for s in states)
+                  + " | " + " | ".join(t(tau.get((g, it, s))) for s in states) + " |")
+            it += 1
 
 
 if __name__ == "__main__":
