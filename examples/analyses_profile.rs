@@ -1,8 +1,8 @@
 //! Where the per-state representation analyses spend their time (issue 17, bench/RESULTS.md):
 //! on a `vgg19_bn` of the given widths (random weights: the cost does not depend on training),
 //! n synthetic 32x32x3 images, each phase of one state's analyses timed apart: activation
-//! capture of every layer, the centred normalised Gram matrices, the L x L product against the
-//! healthy stack, the RDM of the penultimate layer, Kendall's tau, and the pathways.
+//! capture of every layer, the centred normalised Gram matrices (as full products, as before,
+//! and from the lower triangle by halving, as now), the L x L product against the healthy stack, the RDM of the penultimate layer, Kendall's tau, and the pathways.
 //!
 //!     cargo run --release --example analyses_profile -- bench 1000 2
 use atrophy::analysis;
@@ -11,7 +11,7 @@ use atrophy::experiment::analyses::normalised_grams;
 use atrophy::model::{widths_by_name, Architecture, Network};
 use ndarray::Array2;
 use std::time::Instant;
-use tch::{nn, Device, Kind};
+use tch::{nn, Device, Kind, Tensor};
 
 fn main() {
     atrophy::malloc::tune();
@@ -45,14 +45,33 @@ fn main() {
     time("capture (all layers)", t);
     let features: i64 = acts.iter().map(|a| a.size()[1]).sum();
 
+    // Before (session 8): each Gram as one full n x p by p x n product.
+    let t = Instant::now();
+    let full: Vec<Tensor> = acts
+        .iter()
+        .map(|a| {
+            let x = a.to_kind(Kind::Double);
+            let x = (&x - x.mean_dim(0, true, Kind::Double)).to_kind(Kind::Float);
+            let k = x.mm(&x.tr()).to_kind(Kind::Double);
+            (&k / k.norm()).flatten(0, -1)
+        })
+        .collect();
+    let full = Tensor::stack(&full, 0);
+    time("Grams, full products", t);
     let t = Instant::now();
     let (healthy, _) = normalised_grams(&acts);
-    time("centred normalised Grams", t);
+    time("Grams, lower triangle by halving", t);
     let t = Instant::now();
     let (g, _) = normalised_grams(&acts);
     let m = healthy.mm(&g.tr());
-    let _ = Vec::<f64>::try_from(m.flatten(0, -1)).unwrap();
+    let m = Vec::<f64>::try_from(m.flatten(0, -1)).unwrap();
     time("Grams + L x L product", t);
+    let before = Vec::<f64>::try_from(full.mm(&full.tr()).flatten(0, -1)).unwrap();
+    let worst = m
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
 
     let t = Instant::now();
     for a in &acts {
@@ -92,6 +111,7 @@ fn main() {
         names.len()
     );
     for (name, s) in &phases {
-        println!("{name:<28} {s:8.3} s");
+        println!("{name:<32} {s:8.3} s");
     }
+    println!("largest CKA difference, halving against full products: {worst:.1e}");
 }
