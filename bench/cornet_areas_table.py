@@ -17,10 +17,11 @@ import ast
 import csv
 import glob
 import os
-import statistics
 import struct
 from array import array
 from collections import defaultdict
+
+from tables import mean_sd
 
 AREAS = ["V1", "V2", "V4", "IT"]
 
@@ -37,13 +38,6 @@ def npy_diagonal(path):
         n, m = header["shape"]
         values = array(code, f.read())
     return [values[i * m + i] for i in range(min(n, m))]
-
-
-def ms(v, scale=100.0, digits=1):
-    if not v:
-        return "—"
-    sd = statistics.stdev(v) if len(v) > 1 else 0.0
-    return f"{scale * statistics.mean(v):.{digits}f} ± {scale * sd:.{digits}f}"
 
 
 def main():
@@ -76,8 +70,8 @@ def main():
         won = [ret[c] - inj[c] for c in both]
         share = [(ret[c] - inj[c]) / (healthy - inj[c]) for c in both if healthy - inj[c] > 0.01]
         print(f"| {area} | {100 * it / last:.0f} % | {100 * healthy:.1f} | "
-              f"{ms(list(v[('static', 'injured')].values()))} | {ms(list(inj.values()))} | "
-              f"{ms(list(ret.values()))} | {ms(won)} | {ms(share, 100, 0) + ' %' if share else '—'} |")
+              f"{mean_sd(list(v[('static', 'injured')].values()))} | {mean_sd(list(inj.values()))} | "
+              f"{mean_sd(list(ret.values()))} | {mean_sd(won)} | {mean_sd(share, 100, 0) + ' %' if share else '—'} |")
     print(f"\nLinear CKA against the healthy model, same layer, iteration {it} (R1000), "
           "mean ± sd over cycles:\n")
     cols = None
@@ -96,7 +90,7 @@ def main():
             if not files:
                 continue
             d = [[npy_diagonal(f)[k] for f in files] for k in idx]
-            cells = [ms(col, 1.0, 3) for col in d]
+            cells = [mean_sd(col, 1.0, 3) for col in d]
             print(f"| {area} | {state} | " + " | ".join(cells) + " |")
 
 

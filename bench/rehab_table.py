@@ -13,17 +13,11 @@ summary.md's ranking.
 """
 import argparse
 import csv
-import statistics
 from collections import defaultdict
 
+from tables import mean_sd
+
 LAST = {"retrained": 3, "recalibrated": 2, "injured": 1, "healthy": 0}
-
-
-def mean_sd(v):
-    if not v:
-        return "—"
-    sd = statistics.stdev(v) if len(v) > 1 else 0.0
-    return f"{100 * statistics.mean(v):.1f} ± {100 * sd:.1f}"
 
 
 def main():
