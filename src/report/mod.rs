@@ -113,7 +113,7 @@ mod tests {
         let svg = |d: &tempfile::TempDir| {
             std::fs::read_to_string(d.path().join("figures/accuracy_top1.svg")).unwrap()
         };
-        assert!(svg(&paper).contains("paper (text figures"));
+        assert!(svg(&paper).contains("paper (text figures, +-1 sd)"));
         assert!(!svg(&other).contains("paper (text figures"));
         // The diamonds and sd bars change the picture, not only the legend.
         let png = |d: &tempfile::TempDir| {
@@ -164,6 +164,18 @@ mod tests {
         }
         std::fs::write(d.path().join("metrics.csv"), metrics).unwrap();
         std::fs::write(d.path().join("rdm_tau.csv"), tau).unwrap();
+        let rdm_dir = d.path().join("rdm");
+        std::fs::create_dir_all(&rdm_dir).unwrap();
+        let m = ndarray::array![[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]];
+        for stem in [
+            "healthy",
+            "retrained_c0_i2_injured",
+            "retrained_c0_i2_retrained",
+        ] {
+            crate::analysis::npy::write_npy(rdm_dir.join(format!("{stem}.npy")), &m).unwrap();
+        }
+        let labels = ndarray::array![1.0, 0.0, 1.0];
+        crate::analysis::npy::write_npy(rdm_dir.join("labels.npy"), &labels).unwrap();
         let config = |epochs: u64| {
             serde_json::json!({"finished": true, "config": {
                 "name": "moore-ablation", "data": {"dataset": "cifar10"},
@@ -177,9 +189,12 @@ mod tests {
             let r = report(d.path(), &DEFAULT_LEVELS).unwrap();
             let html = std::fs::read_to_string(r.html).unwrap();
             assert!(html.contains("the whole matrices") && html.contains("layer pool3"));
+            // The RDM figure names the run's layer, not the default one.
+            assert!(html.contains("the `pool3` activations"), "{html}");
             std::fs::read_to_string(d.path().join("figures/rdm_tau.svg")).unwrap()
         };
-        assert!(svg(3).contains("paper (text figures"));
+        // Paper 001 prints its taus without an sd, and the legend does not claim one.
+        assert!(svg(3).contains("paper (text figures)"));
         // 0.18 after injury is shared by every regime; 0.71 only by the paper's retraining.
         assert!(svg(1).contains("paper (text figures"));
         assert_ne!(svg(1), svg(3));

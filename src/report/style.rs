@@ -282,8 +282,8 @@ pub fn draw_colourbar<DB: DrawingBackend>(
 ) -> Result<()> {
     let mut chart = ChartBuilder::on(area)
         .margin(20)
-        .margin_right(45)
-        .y_label_area_size(40)
+        .margin_left(40)
+        .right_y_label_area_size(40)
         .caption(label, ("sans-serif", 13))
         .build_cartesian_2d(0..1, 0f64..1f64)
         .map_err(pe)?;

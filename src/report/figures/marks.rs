@@ -54,6 +54,12 @@ pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
     marks: &[PaperMark],
     regimes: &[String],
 ) -> Result<()> {
+    // Only figures the paper printed with an sd get bars; the legend says so only if one does.
+    let label = if marks.iter().any(|m| m.sd.is_some()) {
+        "paper (text figures, +-1 sd)"
+    } else {
+        "paper (text figures)"
+    };
     for (k, m) in marks.iter().enumerate() {
         let i = regimes.iter().position(|r| r == &m.regime).unwrap_or(0);
         let colour = series_colour(i, regimes.len());
@@ -85,7 +91,7 @@ pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
             .map_err(pe)?;
         if k == 0 {
             drawn
-                .label("paper (text figures, +-1 sd)")
+                .label(label)
                 .legend(move |(x, y)| diamond((x + 10, y), BLACK.filled()));
         }
     }

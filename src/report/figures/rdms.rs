@@ -26,6 +26,15 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
         .flat_map(|p| p.1.iter().copied())
         .fold(0.0f64, f64::max)
         .max(1e-12);
+    // The layer the run's RDMs are of: the config's `analysis.rdm_layer`, else the default.
+    let layer = match r
+        .run
+        .as_ref()
+        .and_then(|v| v["config"]["analysis"]["rdm_layer"].as_str())
+    {
+        Some(l) => format!("`{l}`"),
+        None => "penultimate-layer".to_string(),
+    };
     let png = both!(
         dir,
         format!("rdms_{}", at.percent()),
@@ -48,6 +57,6 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
     Ok(Some(Figure {
         png,
         title: "RDMs sorted by class".into(),
-        caption: format!("1 - Pearson r between the penultimate-layer activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}."),
+        caption: format!("1 - Pearson r between the {layer} activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}."),
     }))
 }
