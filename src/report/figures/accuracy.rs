@@ -3,7 +3,7 @@
 use super::marks::{draw_marks, paper_marks};
 use super::Figure;
 use crate::report::results::Results;
-use crate::report::style::{both, curves_chart, legend, CurvePlot, SIZE};
+use crate::report::style::{both, curves_chart, legend, legend_corner, CurvePlot, SIZE};
 use crate::results::MetricRow;
 use crate::results::State;
 use anyhow::Result;
@@ -36,6 +36,11 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
             regimes: &regimes,
             y_range: (0.0, 1.0),
         };
+        let mut avoid: Vec<(f64, f64)> = marks.iter().map(|m| m.position()).collect();
+        if let Some((y, _)) = chance {
+            avoid.extend((0..=20).map(|k| (5.0 * k as f64, y)));
+        }
+        let rows = c.len() + usize::from(chance.is_some()) + usize::from(!marks.is_empty());
         let png = both!(
             dir,
             format!("accuracy_{col}"),
@@ -43,7 +48,7 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
             |root: &DrawingArea<_, _>| -> Result<()> {
                 let mut chart = curves_chart(root, &plot, chance)?;
                 draw_marks(&mut chart, &marks, &regimes)?;
-                legend(&mut chart, SeriesLabelPosition::LowerLeft)
+                legend(&mut chart, legend_corner(&plot, &avoid, rows))
             }
         );
         let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.");

@@ -17,6 +17,13 @@ pub struct PaperMark {
     approximate: bool,
 }
 
+impl PaperMark {
+    /// Where the mark stands on a curve chart: x in % injured, y in the metric's units.
+    pub fn position(&self) -> (f64, f64) {
+        (100.0 * self.x, self.y)
+    }
+}
+
 /// The published figures of the paper whose protocol the run follows, for summary column
 /// `metric`, and the paper's title; none when the run follows no paper or the paper reports
 /// another metric.

@@ -2,7 +2,7 @@
 use super::marks::{draw_marks, tau_marks};
 use super::Figure;
 use crate::report::results::Results;
-use crate::report::style::{both, curves_chart, legend, CurvePlot, SIZE};
+use crate::report::style::{both, curves_chart, legend, legend_corner, CurvePlot, SIZE};
 use anyhow::Result;
 use plotters::prelude::*;
 use std::path::Path;
@@ -21,6 +21,8 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
         y_range: (-0.1, 1.0),
     };
     let marks = tau_marks(r);
+    let avoid: Vec<(f64, f64)> = marks.iter().map(|m| m.position()).collect();
+    let rows = c.len() + usize::from(!marks.is_empty());
     let png = both!(
         dir,
         "rdm_tau",
@@ -28,7 +30,7 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
         |root: &DrawingArea<_, _>| -> Result<()> {
             let mut chart = curves_chart(root, &plot, None)?;
             draw_marks(&mut chart, &marks, &regimes)?;
-            legend(&mut chart, SeriesLabelPosition::LowerLeft)
+            legend(&mut chart, legend_corner(&plot, &avoid, rows))
         }
     );
     let analysis = r.run.as_ref().map(|v| &v["config"]["analysis"]);
