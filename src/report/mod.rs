@@ -5,6 +5,7 @@
 //! results directory; a partial one gives a report of what exists, marked as partial.
 pub mod figures;
 pub mod html;
+pub mod legend;
 pub mod paper;
 pub mod results;
 pub mod style;

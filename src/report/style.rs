@@ -2,6 +2,7 @@
 //! drawing blocks every figure family uses (legend, lines with dots, curves with +-1 sd bands,
 //! heatmaps and their colour bar). Colours come from viridis; text uses the DejaVu Sans font
 //! built into the program, so figures render on machines without fontconfig or system fonts.
+use crate::report::legend::legend;
 use crate::results::{Curves, State};
 use anyhow::{anyhow, Result};
 use plotters::coord::types::RangedCoordf64;
@@ -75,75 +76,8 @@ pub(crate) use both;
 /// The size of a single-chart figure, in pixels.
 pub const SIZE: (u32, u32) = (900, 600);
 
-/// The corner where a legend of `rows` entries hides the least of a curve chart: the curves
-/// (sampled along each segment, so that a line crossing the corner counts) and `marks` (x in
-/// %, y in the plot's units; each weighs as much as a whole curve segment, a hidden paper figure
-/// being worse than a hidden stretch of line). Ties go to the first of lower left, lower
-/// right, upper right, upper left.
-pub fn legend_corner(plot: &CurvePlot, marks: &[(f64, f64)], rows: usize) -> SeriesLabelPosition {
-    const SAMPLES: usize = 16;
-    let (y0, y1) = plot.y_range;
-    // About the legend box's size on a SIZE chart: 35 % of the width, 22 px of ~500 per row.
-    let (w, h) = (35.0, (0.045 * rows as f64 + 0.04) * (y1 - y0));
-    let mut points: Vec<((f64, f64), f64)> = marks.iter().map(|&p| (p, SAMPLES as f64)).collect();
-    for pts in plot.curves.values() {
-        for seg in pts.windows(2) {
-            let ((xa, ya), (xb, yb)) = ((100.0 * seg[0].0, seg[0].1), (100.0 * seg[1].0, seg[1].1));
-            for k in 0..=SAMPLES {
-                let t = k as f64 / SAMPLES as f64;
-                points.push(((xa + t * (xb - xa), ya + t * (yb - ya)), 1.0));
-            }
-        }
-        points.extend(pts.iter().map(|p| ((100.0 * p.0, p.1), 1.0)));
-    }
-    let corners = [
-        (SeriesLabelPosition::LowerLeft, (0.0, w), (y0, y0 + h)),
-        (
-            SeriesLabelPosition::LowerRight,
-            (100.0 - w, 100.0),
-            (y0, y0 + h),
-        ),
-        (
-            SeriesLabelPosition::UpperRight,
-            (100.0 - w, 100.0),
-            (y1 - h, y1),
-        ),
-        (SeriesLabelPosition::UpperLeft, (0.0, w), (y1 - h, y1)),
-    ];
-    let hidden = |x: (f64, f64), y: (f64, f64)| -> f64 {
-        points
-            .iter()
-            .filter(|((px, py), _)| (x.0..=x.1).contains(px) && (y.0..=y.1).contains(py))
-            .map(|(_, weight)| weight)
-            .sum()
-    };
-    let mut best = (f64::INFINITY, SeriesLabelPosition::LowerLeft);
-    for (corner, x, y) in corners {
-        let cost = hidden(x, y);
-        if cost < best.0 {
-            best = (cost, corner);
-        }
-    }
-    best.1
-}
-
 /// A chart with f64 axes.
 pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-/// The legend box, in the same style on every figure.
-pub fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart<'a, DB>,
-    position: SeriesLabelPosition,
-) -> Result<()> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font(("sans-serif", 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(pe)
-}
 
 /// How a line is drawn: the state it shows, in every figure the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,45 +289,4 @@ pub fn draw_colourbar<DB: DrawingBackend>(
         }))
         .map_err(pe)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn corner(curves: &[Vec<(f64, f64, f64)>], marks: &[(f64, f64)]) -> &'static str {
-        let mut c = Curves::new();
-        for (i, pts) in curves.iter().enumerate() {
-            c.insert((format!("r{i}"), State::Retrained), pts.clone());
-        }
-        let regimes: Vec<String> = (0..curves.len()).map(|i| format!("r{i}")).collect();
-        let plot = CurvePlot {
-            title: "",
-            y_desc: "",
-            curves: &c,
-            regimes: &regimes,
-            y_range: (0.0, 1.0),
-        };
-        match legend_corner(&plot, marks, 3) {
-            SeriesLabelPosition::LowerLeft => "lower left",
-            SeriesLabelPosition::LowerRight => "lower right",
-            SeriesLabelPosition::UpperRight => "upper right",
-            SeriesLabelPosition::UpperLeft => "upper left",
-            _ => "elsewhere",
-        }
-    }
-
-    /// The legend goes where it hides nothing, lower left when that is free, and a paper mark
-    /// weighs more than a stretch of line.
-    #[test]
-    fn the_legend_takes_the_emptiest_corner() {
-        let high = vec![(0.0, 0.9, 0.0), (0.5, 0.85, 0.0), (1.0, 0.8, 0.0)];
-        let low = vec![(0.0, 0.1, 0.0), (0.5, 0.12, 0.0), (1.0, 0.1, 0.0)];
-        // A falling curve crosses the upper left and lower right corners.
-        let falling = vec![(0.0, 0.95, 0.0), (1.0, 0.05, 0.0)];
-        assert_eq!(corner(std::slice::from_ref(&high), &[]), "lower left");
-        assert_eq!(corner(&[low], &[]), "upper right");
-        assert_eq!(corner(&[falling], &[]), "lower left");
-        assert_eq!(corner(&[high], &[(10.0, 0.1)]), "lower right");
-    }
 }

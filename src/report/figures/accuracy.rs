@@ -1,9 +1,10 @@
 //! Accuracy against the fraction injured, mean +- 1 sd over cycles (paper 000 Fig. 2, paper 001
 //! Fig. 2A), with chance and, for a paper's protocol, the figures the paper prints in its text.
-use super::marks::{draw_marks, paper_marks};
+use super::marks::{draw_marks, marks_label, paper_marks};
 use super::Figure;
+use crate::report::legend::{curve_entries, curve_figure_size, curve_legend, split_for_legend};
 use crate::report::results::Results;
-use crate::report::style::{both, curves_chart, legend, legend_corner, CurvePlot, SIZE};
+use crate::report::style::{both, curves_chart, CurvePlot};
 use crate::results::MetricRow;
 use crate::results::State;
 use anyhow::Result;
@@ -40,15 +41,16 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
         if let Some((y, _)) = chance {
             avoid.extend((0..=20).map(|k| (5.0 * k as f64, y)));
         }
-        let rows = c.len() + usize::from(chance.is_some()) + usize::from(!marks.is_empty());
+        let entries = curve_entries(&plot, chance.map(|c| c.1), marks_label(&marks));
         let png = both!(
             dir,
             format!("accuracy_{col}"),
-            SIZE,
+            curve_figure_size(entries.len()),
             |root: &DrawingArea<_, _>| -> Result<()> {
-                let mut chart = curves_chart(root, &plot, chance)?;
+                let (area, side) = split_for_legend(root, entries.len());
+                let mut chart = curves_chart(&area, &plot, chance)?;
                 draw_marks(&mut chart, &marks, &regimes)?;
-                legend(&mut chart, legend_corner(&plot, &avoid, rows))
+                curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
             }
         );
         let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.");

@@ -2,9 +2,10 @@
 //! matrices after the injury and after retraining, and their diagonals (each layer against the
 //! same layer of the healthy model).
 use super::Figure;
+use crate::report::legend::legend;
 use crate::report::results::{Level, Results};
 use crate::report::style::{
-    both, draw_colourbar, draw_heatmap, legend, line, pe, series_colour, Stroke, SIZE,
+    both, draw_colourbar, draw_heatmap, line, pe, series_colour, Stroke, SIZE,
 };
 use crate::results::State;
 use anyhow::Result;

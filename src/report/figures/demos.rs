@@ -1,6 +1,7 @@
 //! One-off figures outside the report: a plain line chart and a grid of grey images, for the
 //! plasticity demos.
-use crate::report::style::{both, legend, line, pe, register_font, series_colour, Stroke, SIZE};
+use crate::report::legend::legend;
+use crate::report::style::{both, line, pe, register_font, series_colour, Stroke, SIZE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;

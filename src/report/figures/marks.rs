@@ -55,18 +55,25 @@ pub fn paper_marks(r: &Results, metric: &str) -> Result<(Vec<PaperMark>, Option<
     Ok((marks, Some(p.title())))
 }
 
+/// The legend label of `marks`, none without marks. Only figures the paper printed with an sd
+/// get bars, and the label says so only if one does.
+pub fn marks_label(marks: &[PaperMark]) -> Option<&'static str> {
+    if marks.is_empty() {
+        None
+    } else if marks.iter().any(|m| m.sd.is_some()) {
+        Some("paper (text figures, +-1 sd)")
+    } else {
+        Some("paper (text figures)")
+    }
+}
+
 /// Paper figures as diamonds in the regime's colour (hollow: given only roughly), with +-1 sd bars.
 pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
     marks: &[PaperMark],
     regimes: &[String],
 ) -> Result<()> {
-    // Only figures the paper printed with an sd get bars; the legend says so only if one does.
-    let label = if marks.iter().any(|m| m.sd.is_some()) {
-        "paper (text figures, +-1 sd)"
-    } else {
-        "paper (text figures)"
-    };
+    let label = marks_label(marks).unwrap_or_default();
     for (k, m) in marks.iter().enumerate() {
         let i = regimes.iter().position(|r| r == &m.regime).unwrap_or(0);
         let colour = series_colour(i, regimes.len());

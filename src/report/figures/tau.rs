@@ -1,8 +1,9 @@
 //! Kendall's tau of each state's RDM against the healthy RDM (paper 001 Fig. 2B).
-use super::marks::{draw_marks, tau_marks};
+use super::marks::{draw_marks, marks_label, tau_marks};
 use super::Figure;
+use crate::report::legend::{curve_entries, curve_figure_size, curve_legend, split_for_legend};
 use crate::report::results::Results;
-use crate::report::style::{both, curves_chart, legend, legend_corner, CurvePlot, SIZE};
+use crate::report::style::{both, curves_chart, CurvePlot};
 use anyhow::Result;
 use plotters::prelude::*;
 use std::path::Path;
@@ -22,15 +23,16 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
     };
     let marks = tau_marks(r);
     let avoid: Vec<(f64, f64)> = marks.iter().map(|m| m.position()).collect();
-    let rows = c.len() + usize::from(!marks.is_empty());
+    let entries = curve_entries(&plot, None, marks_label(&marks));
     let png = both!(
         dir,
         "rdm_tau",
-        SIZE,
+        curve_figure_size(entries.len()),
         |root: &DrawingArea<_, _>| -> Result<()> {
-            let mut chart = curves_chart(root, &plot, None)?;
+            let (area, side) = split_for_legend(root, entries.len());
+            let mut chart = curves_chart(&area, &plot, None)?;
             draw_marks(&mut chart, &marks, &regimes)?;
-            legend(&mut chart, legend_corner(&plot, &avoid, rows))
+            curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
         }
     );
     let analysis = r.run.as_ref().map(|v| &v["config"]["analysis"]);

@@ -1,7 +1,8 @@
 //! The healthy model's training: test and training accuracy per epoch.
 use super::Figure;
+use crate::report::legend::legend;
 use crate::report::results::Results;
-use crate::report::style::{both, legend, line, pe, series_colour, Stroke, SIZE};
+use crate::report::style::{both, line, pe, series_colour, Stroke, SIZE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
