@@ -38,7 +38,9 @@ pub struct RunArgs {
     #[arg(long, value_parser = experiment::shard::parse_shard)]
     pub shard: Option<(usize, usize)>,
     /// Change a config value (repeatable), TOML syntax: `--set cycles=3`,
-    /// `--set injury.gamma=0.25`, `--set data.eval_images=2000`. Resuming needs the same changes.
+    /// `--set injury.gamma=0.25`, `--set data.eval_images=2000`, `--set regime.*.lr=0.01` (every
+    /// regime), `--set regime.R1000.epochs=3` (the regime named R1000). Resuming needs the same
+    /// changes.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Run only these regimes of the config (comma-separated names), e.g. `--regimes R1000,static`.

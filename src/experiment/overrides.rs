@@ -41,8 +41,8 @@ fn set_one(table: &mut toml::Table, assignment: &str) -> Result<(), String> {
     set_path(table, &path, 0, &parse_value(raw.trim()), assignment)
 }
 
-/// Sets `path[at..]` under `here` to `value`; a part `*` after an array of tables (`regime.*.lr`)
-/// sets the rest in every one of them.
+/// Sets `path[at..]` under `here` to `value`. After an array of tables the next part picks
+/// entries: `*` every one (`regime.*.lr`), else the one whose `name` it is (`regime.R1000.lr`).
 fn set_path(
     here: &mut toml::Table,
     path: &[&str],
@@ -55,7 +55,9 @@ fn set_path(
         here.insert(part.to_string(), value.clone());
         return Ok(());
     }
-    if path[at + 1] == "*" {
+    let selector = path[at + 1];
+    let is_list = here.get(part).is_some_and(|v| v.is_array());
+    if selector == "*" || is_list {
         let entries = here
             .get_mut(part)
             .and_then(|v| v.as_array_mut())
@@ -67,14 +69,27 @@ fn set_path(
             })?;
         if at + 2 == path.len() {
             return Err(format!(
-                "--set {assignment}: `*` needs a key after it, e.g. regime.*.lr"
+                "--set {assignment}: `{selector}` needs a key after it, e.g. {part}.{selector}.lr"
             ));
         }
+        let name = |e: &toml::Value| e.get("name").and_then(|n| n.as_str()).map(String::from);
+        let names: Vec<String> = entries.iter().filter_map(name).collect();
+        let mut matched = 0;
         for e in entries.iter_mut() {
+            if selector != "*" && name(e).as_deref() != Some(selector) {
+                continue;
+            }
             let t = e.as_table_mut().ok_or_else(|| {
                 format!("--set {assignment}: `{part}` holds a value that is not a table")
             })?;
             set_path(t, path, at + 2, value, assignment)?;
+            matched += 1;
+        }
+        if matched == 0 && selector != "*" {
+            return Err(format!(
+                "--set {assignment}: no {part} named `{selector}` (there are {}; `*` sets all)",
+                names.join(", ")
+            ));
         }
         return Ok(());
     }
@@ -188,6 +203,24 @@ static = true
         for r in t["regime"].as_array().unwrap() {
             assert_eq!(r["recalibrate_bn"].as_integer(), Some(0));
         }
+        // A name picks one regime.
+        let one = Overrides {
+            set: vec!["regime.static.recalibrate_bn=1000".into()],
+            ..Default::default()
+        };
+        let t: toml::Table = apply(TEXT, "test", &one).unwrap().parse().unwrap();
+        let r = t["regime"].as_array().unwrap();
+        assert!(r[0].get("recalibrate_bn").is_none());
+        assert_eq!(r[1]["recalibrate_bn"].as_integer(), Some(1000));
+        let none = Overrides {
+            set: vec!["regime.R5.lr=0.1".into()],
+            ..Default::default()
+        };
+        let e = apply(TEXT, "test", &none).unwrap_err();
+        assert!(
+            e.contains("no regime named `R5`") && e.contains("R1000, static"),
+            "{e}"
+        );
         let bad = Overrides {
             set: vec!["cycles.*.x=1".into()],
             ..Default::default()
