@@ -153,17 +153,17 @@ pub fn side_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The corner where a legend of `rows` entries hides the least of a curve chart: the curves
-/// (sampled along each segment, so that a line crossing the corner counts) and `marks` (x in
-/// %, y in the plot's units; each weighs as much as a whole curve segment, a hidden paper figure
-/// being worse than a hidden stretch of line). Ties go to the first of lower left, lower
-/// right, upper right, upper left.
-pub fn legend_corner(plot: &CurvePlot, marks: &[(f64, f64)], rows: usize) -> SeriesLabelPosition {
+/// The place where a legend of `rows` entries hides the least of a curve chart: the curves
+/// (sampled along each segment, so that a line crossing the box counts) and `marks` (x in %,
+/// y in the plot's units; each weighs as much as 100 points of line, a hidden paper figure
+/// being far worse than a hidden stretch of line). The four corners come first, then the
+/// middles of the sides and the centre; ties go to the earlier.
+pub fn legend_place(plot: &CurvePlot, marks: &[(f64, f64)], rows: usize) -> SeriesLabelPosition {
     const SAMPLES: usize = 16;
     let (y0, y1) = plot.y_range;
     // About the legend box's size on a SIZE chart: 35 % of the width, 22 px of ~500 per row.
     let (w, h) = (35.0, (0.045 * rows as f64 + 0.04) * (y1 - y0));
-    let mut points: Vec<((f64, f64), f64)> = marks.iter().map(|&p| (p, SAMPLES as f64)).collect();
+    let mut points: Vec<((f64, f64), f64)> = marks.iter().map(|&p| (p, 100.0)).collect();
     for pts in plot.curves.values() {
         for seg in pts.windows(2) {
             let ((xa, ya), (xb, yb)) = ((100.0 * seg[0].0, seg[0].1), (100.0 * seg[1].0, seg[1].1));
@@ -174,19 +174,24 @@ pub fn legend_corner(plot: &CurvePlot, marks: &[(f64, f64)], rows: usize) -> Ser
         }
         points.extend(pts.iter().map(|p| ((100.0 * p.0, p.1), 1.0)));
     }
-    let corners = [
-        (SeriesLabelPosition::LowerLeft, (0.0, w), (y0, y0 + h)),
-        (
-            SeriesLabelPosition::LowerRight,
-            (100.0 - w, 100.0),
-            (y0, y0 + h),
-        ),
-        (
-            SeriesLabelPosition::UpperRight,
-            (100.0 - w, 100.0),
-            (y1 - h, y1),
-        ),
-        (SeriesLabelPosition::UpperLeft, (0.0, w), (y1 - h, y1)),
+    let (left, centre, right) = (
+        (0.0, w),
+        (50.0 - w / 2.0, 50.0 + w / 2.0),
+        (100.0 - w, 100.0),
+    );
+    let mid = (y0 + y1) / 2.0;
+    let (low, middle, high) = ((y0, y0 + h), (mid - h / 2.0, mid + h / 2.0), (y1 - h, y1));
+    use SeriesLabelPosition as P;
+    let places = [
+        (P::LowerLeft, left, low),
+        (P::LowerRight, right, low),
+        (P::UpperRight, right, high),
+        (P::UpperLeft, left, high),
+        (P::MiddleRight, right, middle),
+        (P::MiddleLeft, left, middle),
+        (P::UpperMiddle, centre, high),
+        (P::LowerMiddle, centre, low),
+        (P::MiddleMiddle, centre, middle),
     ];
     let hidden = |x: (f64, f64), y: (f64, f64)| -> f64 {
         points
@@ -195,11 +200,11 @@ pub fn legend_corner(plot: &CurvePlot, marks: &[(f64, f64)], rows: usize) -> Ser
             .map(|(_, weight)| weight)
             .sum()
     };
-    let mut best = (f64::INFINITY, SeriesLabelPosition::LowerLeft);
-    for (corner, x, y) in corners {
+    let mut best = (f64::INFINITY, P::LowerLeft);
+    for (place, x, y) in places {
         let cost = hidden(x, y);
         if cost < best.0 {
-            best = (cost, corner);
+            best = (cost, place);
         }
     }
     best.1
@@ -216,7 +221,7 @@ pub fn curve_legend<'a, DB: DrawingBackend + 'a>(
 ) -> Result<()> {
     match side {
         Some(area) => side_legend(area, entries),
-        None => legend(chart, legend_corner(plot, marks, entries.len())),
+        None => legend(chart, legend_place(plot, marks, entries.len())),
     }
 }
 
@@ -233,7 +238,7 @@ mod tests {
         (c, (0..curves.len()).map(|i| format!("r{i}")).collect())
     }
 
-    fn corner(curves: &[Vec<(f64, f64, f64)>], marks: &[(f64, f64)]) -> &'static str {
+    fn place(curves: &[Vec<(f64, f64, f64)>], marks: &[(f64, f64)]) -> &'static str {
         let (c, regimes) = plot_of(curves);
         let plot = CurvePlot {
             title: "",
@@ -242,27 +247,34 @@ mod tests {
             regimes: &regimes,
             y_range: (0.0, 1.0),
         };
-        match legend_corner(&plot, marks, 3) {
+        match legend_place(&plot, marks, 3) {
             SeriesLabelPosition::LowerLeft => "lower left",
             SeriesLabelPosition::LowerRight => "lower right",
             SeriesLabelPosition::UpperRight => "upper right",
             SeriesLabelPosition::UpperLeft => "upper left",
+            SeriesLabelPosition::MiddleRight => "middle right",
             _ => "elsewhere",
         }
     }
 
-    /// The legend goes where it hides nothing, lower left when that is free, and a paper mark
-    /// weighs more than a stretch of line.
+    /// The legend goes where it hides nothing, lower left when that is free, a side's middle
+    /// when the corners are taken, and a paper mark weighs more than a stretch of line.
     #[test]
     fn the_legend_takes_the_emptiest_corner() {
         let high = vec![(0.0, 0.9, 0.0), (0.5, 0.85, 0.0), (1.0, 0.8, 0.0)];
         let low = vec![(0.0, 0.1, 0.0), (0.5, 0.12, 0.0), (1.0, 0.1, 0.0)];
         // A falling curve crosses the upper left and lower right corners.
         let falling = vec![(0.0, 0.95, 0.0), (1.0, 0.05, 0.0)];
-        assert_eq!(corner(std::slice::from_ref(&high), &[]), "lower left");
-        assert_eq!(corner(&[low], &[]), "upper right");
-        assert_eq!(corner(&[falling], &[]), "lower left");
-        assert_eq!(corner(&[high], &[(10.0, 0.1)]), "lower right");
+        assert_eq!(place(std::slice::from_ref(&high), &[]), "lower left");
+        assert_eq!(place(&[low], &[]), "upper right");
+        assert_eq!(place(&[falling], &[]), "lower left");
+        assert_eq!(
+            place(std::slice::from_ref(&high), &[(10.0, 0.1)]),
+            "lower right"
+        );
+        // Curves along the top and the bottom, marks in the lower corners: the middle of a side.
+        let busy = [high, vec![(0.0, 0.1, 0.0), (1.0, 0.1, 0.0)]];
+        assert_eq!(place(&busy, &[(10.0, 0.2), (90.0, 0.2)]), "middle right");
     }
 
     /// The entries list the reference line, every curve and the marks, in plotters' order, and

@@ -130,9 +130,21 @@ pub fn line<'a, DB: DrawingBackend + 'a>(
             .draw_series(LineSeries::new(xy.to_vec(), style))
             .map_err(pe)?,
     };
-    series
-        .label(label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+    series.label(label).legend(move |(x, y)| {
+        // The sample in the line's own stroke: four pieces, touching when solid.
+        let piece = |k: i32| {
+            let (start, len) = match stroke {
+                Stroke::Solid => (6 * k, 6),
+                Stroke::Dashed => (7 * k, 4),
+                Stroke::Dotted => (6 * k, 2),
+            };
+            PathElement::new(
+                vec![(x + start, y), (x + start + len, y)],
+                colour.stroke_width(2),
+            )
+        };
+        EmptyElement::at((0, 0)) + piece(0) + piece(1) + piece(2) + piece(3)
+    });
     chart
         .draw_series(xy.iter().map(|&p| Circle::new(p, 3, colour.filled())))
         .map_err(pe)?;
