@@ -131,19 +131,22 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
                 .draw()
                 .map_err(pe)?;
             let states = [
-                (Some(&inj), "injured"),
-                (rec.as_ref(), "recalibrated"),
-                (ret.as_ref(), "retrained"),
+                (Some(&inj), State::Injured),
+                (rec.as_ref(), State::Recalibrated),
+                (ret.as_ref(), State::Retrained),
             ];
             let n = states.iter().filter(|(m, _)| m.is_some()).count();
-            for (k, (m, name)) in states.into_iter().filter(|(m, _)| m.is_some()).enumerate() {
+            for (k, (m, state)) in states.into_iter().filter(|(m, _)| m.is_some()).enumerate() {
                 let Some(m) = m else { continue };
                 let colour = series_colour(k, n);
                 let pts: Vec<(f64, f64)> = (0..l)
                     .map(|i| (i as f64, m[[i, i]]))
                     .filter(|p| p.1.is_finite())
                     .collect();
-                line(&mut chart, &pts, colour, name, Stroke::Solid)?;
+                // The state's stroke, as in the accuracy and tau figures.
+                let stroke = Stroke::of(state);
+                let label = format!("{state} ({})", stroke.name());
+                line(&mut chart, &pts, colour, &label, stroke)?;
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
             Ok(())
