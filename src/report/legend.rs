@@ -230,31 +230,31 @@ mod tests {
     use super::*;
     use crate::results::{Curves, State};
 
-    fn plot_of(curves: &[Vec<(f64, f64, f64)>]) -> (Curves, Vec<String>) {
+    /// Calls `f` with a plot of `curves`, one regime each, on a y range of 0 to 1.
+    fn with_plot<R>(curves: &[Vec<(f64, f64, f64)>], f: impl FnOnce(&CurvePlot) -> R) -> R {
         let mut c = Curves::new();
         for (i, pts) in curves.iter().enumerate() {
             c.insert((format!("r{i}"), State::Retrained), pts.clone());
         }
-        (c, (0..curves.len()).map(|i| format!("r{i}")).collect())
-    }
-
-    fn place(curves: &[Vec<(f64, f64, f64)>], marks: &[(f64, f64)]) -> &'static str {
-        let (c, regimes) = plot_of(curves);
-        let plot = CurvePlot {
+        let regimes: Vec<String> = (0..curves.len()).map(|i| format!("r{i}")).collect();
+        f(&CurvePlot {
             title: "",
             y_desc: "",
             curves: &c,
             regimes: &regimes,
             y_range: (0.0, 1.0),
-        };
-        match legend_place(&plot, marks, 3) {
+        })
+    }
+
+    fn place(curves: &[Vec<(f64, f64, f64)>], marks: &[(f64, f64)]) -> &'static str {
+        with_plot(curves, |plot| match legend_place(plot, marks, 3) {
             SeriesLabelPosition::LowerLeft => "lower left",
             SeriesLabelPosition::LowerRight => "lower right",
             SeriesLabelPosition::UpperRight => "upper right",
             SeriesLabelPosition::UpperLeft => "upper left",
             SeriesLabelPosition::MiddleRight => "middle right",
             _ => "elsewhere",
-        }
+        })
     }
 
     /// The legend goes where it hides nothing, lower left when that is free, a side's middle
@@ -281,15 +281,10 @@ mod tests {
     /// a long legend makes the figure wider with an area beside the chart for it.
     #[test]
     fn a_long_legend_goes_beside_the_chart() {
-        let (c, regimes) = plot_of(&vec![vec![(0.0, 0.5, 0.0), (1.0, 0.4, 0.0)]; 9]);
-        let plot = CurvePlot {
-            title: "",
-            y_desc: "",
-            curves: &c,
-            regimes: &regimes,
-            y_range: (0.0, 1.0),
-        };
-        let e = curve_entries(&plot, Some("chance"), Some("paper"));
+        let curves = vec![vec![(0.0, 0.5, 0.0), (1.0, 0.4, 0.0)]; 9];
+        let e = with_plot(&curves, |plot| {
+            curve_entries(plot, Some("chance"), Some("paper"))
+        });
         assert_eq!(e.len(), 11);
         assert_eq!(e[0].label, "chance");
         assert_eq!(e[1].label, "r0 retrained (solid)");
