@@ -11,6 +11,7 @@ pub mod network;
 pub mod ops;
 #[cfg(feature = "torch")]
 pub mod script;
+pub mod widths;
 
 pub use arch::{
     widths_by_name, Activation, Architecture, LayerSpec, Op, ScriptArch, Stage, BENCH_WIDTHS,
