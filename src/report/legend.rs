@@ -1,6 +1,6 @@
 //! Where and how a curve chart's legend is drawn: in the corner where it hides the least, or,
 //! when it has too many entries for any corner, beside the plot in a wider figure.
-use crate::report::style::{pe, series_colour, Chart, CurvePlot, Stroke, SIZE};
+use crate::report::style::{diamond, pe, series_colour, Chart, CurvePlot, Stroke, SIZE};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -136,11 +136,7 @@ pub fn side_legend<DB: DrawingBackend>(
             }
             Sample::Diamond => {
                 let c = (x0 + x1) / 2;
-                area.draw(&Polygon::new(
-                    vec![(c, y - 7), (c + 7, y), (c, y + 7), (c - 7, y)],
-                    BLACK.filled(),
-                ))
-                .map_err(pe)?;
+                area.draw(&diamond(c, y, BLACK.filled())).map_err(pe)?;
             }
         }
         area.draw(&Text::new(

@@ -76,6 +76,12 @@ pub(crate) use both;
 /// The size of a single-chart figure, in pixels.
 pub const SIZE: (u32, u32) = (900, 600);
 
+/// A diamond of half-width 7 pixels centred on `(x, y)`: the mark of a figure a paper printed,
+/// on the plot and in its legend.
+pub fn diamond(x: i32, y: i32, style: ShapeStyle) -> Polygon<(i32, i32)> {
+    Polygon::new(vec![(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)], style)
+}
+
 /// A chart with f64 axes.
 pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 

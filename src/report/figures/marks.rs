@@ -2,7 +2,7 @@
 //! colour: accuracies (paper 000 Fig. 2, paper 001 Fig. 2A) and Kendall's tau (paper 001 Fig. 2B).
 use crate::report::paper::{tables, Paper};
 use crate::report::results::Results;
-use crate::report::style::{pe, series_colour, Chart};
+use crate::report::style::{diamond, pe, series_colour, Chart};
 use anyhow::Result;
 use plotters::prelude::*;
 
@@ -95,18 +95,15 @@ pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
         } else {
             colour.filled()
         };
-        let diamond = move |(x, y): (i32, i32), s: ShapeStyle| {
-            Polygon::new(vec![(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)], s)
-        };
         let drawn = chart
             .draw_series(std::iter::once(
-                EmptyElement::at((x, y)) + diamond((0, 0), style),
+                EmptyElement::at((x, y)) + diamond(0, 0, style),
             ))
             .map_err(pe)?;
         if k == 0 {
             drawn
                 .label(label)
-                .legend(move |(x, y)| diamond((x + 10, y), BLACK.filled()));
+                .legend(move |(x, y)| diamond(x + 10, y, BLACK.filled()));
         }
     }
     Ok(())
