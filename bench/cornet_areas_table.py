@@ -16,6 +16,7 @@ import argparse
 import ast
 import csv
 import glob
+import json
 import os
 import struct
 from array import array
@@ -58,7 +59,10 @@ def main():
         v = defaultdict(dict)  # (regime, state) -> {cycle: value}
         healthy = None
         rows = list(csv.DictReader(open(path)))
-        last = max(int(r["iteration"]) for r in rows)
+        run = json.load(open(os.path.join(a.out, area, "run.json")))
+        # P3: iteration n has affected n/N of the area's synapses (N = the run's iterations).
+        n_iter = run["config"]["injury"]["iterations"]
+        partial = "" if run.get("finished") else " (unfinished)"
         for r in rows:
             if int(r["iteration"]) == 0:
                 healthy = float(r["top1"])
@@ -69,7 +73,7 @@ def main():
         both = sorted(set(inj) & set(ret))
         won = [ret[c] - inj[c] for c in both]
         share = [(ret[c] - inj[c]) / (healthy - inj[c]) for c in both if healthy - inj[c] > 0.01]
-        print(f"| {area} | {100 * it / last:.0f} % | {100 * healthy:.1f} | "
+        print(f"| {area}{partial} | {100 * it / n_iter:.0f} % | {100 * healthy:.1f} | "
               f"{mean_sd(list(v[('static', 'injured')].values()))} | {mean_sd(list(inj.values()))} | "
               f"{mean_sd(list(ret.values()))} | {mean_sd(won)} | {mean_sd(share, 100, 0) + ' %' if share else '—'} |")
     print(f"\nLinear CKA against the healthy model, same layer, iteration {it} (R1000), "

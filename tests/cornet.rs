@@ -109,4 +109,18 @@ images = 60
     }
     let cka = std::fs::read_dir(out.join("cka")).unwrap().count();
     assert!(cka >= 2, "{cka} CKA files");
+    // run.json records the synapses injury could reach (V4's weights), and the report counts
+    // the injured ones among them: the last iteration has touched all of V4.
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let numel = |n: &str| healthy.iter().find(|(k, _)| k == n).unwrap().1.numel() as u64;
+    let total: u64 = healthy
+        .iter()
+        .filter(|(k, t)| k.ends_with(".weight") && t.dim() > 1)
+        .map(|(k, _)| numel(k))
+        .sum();
+    assert_eq!(run["synapses"]["injurable"], numel("V4.conv.weight"));
+    assert_eq!(run["synapses"]["total"], total);
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("| 2 | 100.0 % |"), "{md}");
 }

@@ -256,7 +256,19 @@ fn run_healthy_stage(
     Ok(())
 }
 
+/// The summary table; with injury confined to some layers, "injured" counts their synapses.
 fn print_summary(p: &experiment::RunRecord) {
+    let share = match p.synapses {
+        Some(c) if c.injurable > 0 && c.injurable < c.total => {
+            println!(
+                "injury confined to {} ({:.2} % of the network's synapses): injured counts theirs",
+                p.config.injury.layers.join(", "),
+                100.0 * c.injurable as f64 / c.total as f64
+            );
+            c.injurable as f64 / c.total as f64
+        }
+        _ => 1.0,
+    };
     println!(
         "{:<10} {:>4} {:<10} {:>9} {:>16}",
         "regime", "iter", "state", "injured", "top-1 mean+-sd"
@@ -267,7 +279,7 @@ fn print_summary(p: &experiment::RunRecord) {
             r.regime,
             r.iteration,
             r.state.as_str(),
-            100.0 * r.fraction_injured,
+            100.0 * r.fraction_injured / share,
             r.top1_mean,
             r.top1_sd
         );

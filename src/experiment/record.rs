@@ -3,6 +3,7 @@
 //! continues where it stopped and ends with the numbers an uninterrupted run gives; the tables
 //! are written from it.
 use super::config::{Analysis, ExperimentConfig};
+use crate::injury::SynapseCount;
 use crate::results::{
     summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, SuperclassRow, TauRow,
 };
@@ -64,6 +65,10 @@ pub struct RunRecord {
     /// Superclass metrics of each state, for a data set with superclasses.
     #[serde(default)]
     pub superclass_rows: Vec<SuperclassRow>,
+    /// The network's synapses and those injury may reach (absent in folders of atrophy 0.1
+    /// before session 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synapses: Option<SynapseCount>,
 }
 
 /// The first top-level field in which two configs differ.
@@ -98,6 +103,7 @@ impl RunRecord {
                 tau_rows: Vec::new(),
                 pathway_rows: Vec::new(),
                 superclass_rows: Vec::new(),
+                synapses: None,
             });
         }
         let r = Self::read(out)?;
@@ -196,6 +202,7 @@ impl RunRecord {
             "steps_total": all,
             "steps_completed": self.completed,
             "finished": finished && self.completed == all,
+            "synapses": self.synapses,
             "timings": {
                 "healthy_seconds_this_session": healthy_seconds,
                 "session_seconds": session.elapsed().as_secs_f64(),

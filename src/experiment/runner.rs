@@ -68,6 +68,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         subject.net.torchscript().is_some(),
         split.train.len(),
     )?;
+    record.synapses = Some(subject.states.count());
     let eval_set = evaluation_set(&split, cfg)?;
     let healthy = record
         .healthy

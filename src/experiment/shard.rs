@@ -138,6 +138,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         tau_rows,
         pathway_rows,
         superclass_rows,
+        synapses: first.synapses,
     };
     std::fs::create_dir_all(out)?;
     for (d, _) in &parts {
@@ -153,6 +154,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         "steps_total": merged.completed,
         "steps_completed": merged.completed,
         "finished": true,
+        "synapses": merged.synapses,
     });
     crate::fsio::write_atomic(
         &out.join("run.json"),

@@ -12,4 +12,4 @@ pub mod state;
 pub use config::{InjuryConfig, InjuryKind, Scope, Selection};
 pub use error::InjuryError;
 pub use inflict::{ablation_quota, decay_quota, injure, InjuryReport};
-pub use state::{LayerSynapses, SynapseStates, ABLATED, HEALTHY};
+pub use state::{LayerSynapses, SynapseCount, SynapseStates, ABLATED, HEALTHY};

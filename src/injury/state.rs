@@ -42,6 +42,17 @@ impl LayerSynapses {
     }
 }
 
+/// The synapses of a network that injury may reach, beside all of them: with injury confined to
+/// some layers (`[injury] layers`), `injurable < total`, and the reports give the fraction
+/// injured as a share of the injurable synapses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SynapseCount {
+    /// Every synapse (P3's T).
+    pub total: usize,
+    /// The synapses of the layers injury may reach.
+    pub injurable: usize,
+}
+
 /// Every synapse of a network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SynapseStates {
@@ -71,6 +82,19 @@ impl SynapseStates {
     /// Total synapses (P3's T), injurable or not.
     pub fn total(&self) -> usize {
         self.layers.iter().map(|l| l.len()).sum()
+    }
+
+    /// How many synapses the network has, and how many of them injury may reach.
+    pub fn count(&self) -> SynapseCount {
+        SynapseCount {
+            total: self.total(),
+            injurable: self
+                .layers
+                .iter()
+                .filter(|l| l.injurable)
+                .map(|l| l.len())
+                .sum(),
+        }
     }
 
     /// Fraction of all synapses that are injured (decayed or ablated).

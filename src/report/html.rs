@@ -91,7 +91,11 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
     }
     h.push_str("<h2>Summary (mean &plusmn; sample sd over cycles)</h2>\n");
     if let Some(s) = &r.summary {
-        h.push_str("<table id=\"summary\"><tr><th>regime</th><th>iteration</th><th>state</th><th>cycles</th><th>injured</th><th>top-1</th><th>mean class-wise</th></tr>\n");
+        let injured = match &r.confined {
+            Some(c) => format!("injured (of {})", esc(&c.names())),
+            None => "injured".into(),
+        };
+        h.push_str(&format!("<table id=\"summary\"><tr><th>regime</th><th>iteration</th><th>state</th><th>cycles</th><th>{injured}</th><th>top-1</th><th>mean class-wise</th></tr>\n"));
         for row in s {
             h.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1} %</td><td>{:.2} &plusmn; {:.2} %</td><td>{:.2} &plusmn; {:.2} %</td></tr>\n",

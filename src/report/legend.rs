@@ -235,6 +235,7 @@ mod tests {
         let regimes: Vec<String> = (0..curves.len()).map(|i| format!("r{i}")).collect();
         f(&CurvePlot {
             title: "",
+            x_desc: "",
             y_desc: "",
             curves: &c,
             regimes: &regimes,

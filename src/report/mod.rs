@@ -63,13 +63,19 @@ mod tests {
     /// A small results folder as `atrophy run` writes it, for a run of paper 000's protocol
     /// (CIFAR-10) or, with `dataset` changed, of no paper's.
     fn results_dir(dataset: &str) -> tempfile::TempDir {
+        results_dir_scaled(dataset, 1.0)
+    }
+
+    /// [`results_dir`] with every fraction injured multiplied by `scale`: an injury that
+    /// reaches `scale` of the network's synapses.
+    fn results_dir_scaled(dataset: &str, scale: f64) -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
         let mut metrics = String::from(
             "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n",
         );
         let mut summary = String::from("regime,iteration,state,cycles,fraction_injured,top1_mean,top1_sd,mean_class_mean,mean_class_sd,loss_mean,loss_sd\n");
         for it in 0..=10usize {
-            let f = it as f64 / 10.0;
+            let f = scale * it as f64 / 10.0;
             let states: &[&str] = if it == 0 {
                 &["healthy"]
             } else {
@@ -138,6 +144,44 @@ mod tests {
         );
         let html = std::fs::read_to_string(&ro.html).unwrap();
         assert!(!html.contains("id=\"paper\""));
+    }
+
+    /// A lesion of one area (10 % of the synapses) is drawn and tabled against that area's
+    /// synapses, ending at 100 %, and is not compared with a paper's whole-network injury.
+    #[test]
+    fn an_injury_confined_to_some_layers_counts_their_synapses() {
+        let d = results_dir_scaled("cifar10", 0.1);
+        let path = d.path().join("run.json");
+        let mut run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        run["config"]["injury"]["layers"] = serde_json::json!(["V1"]);
+        run["synapses"] = serde_json::json!({"total": 1000, "injurable": 100});
+        std::fs::write(&path, run.to_string()).unwrap();
+        let r = results::Results::read(d.path()).unwrap();
+        let last = r.metrics.last().unwrap().key.fraction_injured;
+        assert!((last - 1.0).abs() < 1e-12, "{last}");
+        let rep = report(d.path(), &DEFAULT_LEVELS).unwrap();
+        let md = std::fs::read_to_string(rep.markdown.unwrap()).unwrap();
+        assert!(md.contains("confined to V1, which hold 10.00 %"), "{md}");
+        assert!(
+            md.contains("| iteration | injured synapses of V1 |"),
+            "{md}"
+        );
+        assert!(md.contains("| 6 | 60.0 % |"), "{md}");
+        assert!(
+            !md.contains("paper:"),
+            "a lesion of V1 is not paper 000's protocol"
+        );
+        let svg = std::fs::read_to_string(d.path().join("figures/accuracy_top1.svg")).unwrap();
+        assert!(svg.contains("synapses of V1 injured (%)"));
+        let html = std::fs::read_to_string(&rep.html).unwrap();
+        assert!(html.contains("injured (of V1)"));
+
+        // A whole-network injury, or a folder without the counts, keeps the network's fractions.
+        run["synapses"] = serde_json::json!({"total": 1000, "injurable": 1000});
+        assert_eq!(results::Confined::of(&run), None);
+        run["synapses"] = serde_json::Value::Null;
+        assert_eq!(results::Confined::of(&run), None);
     }
 
     /// Paper 001's tau after the first ablation (0.18) and its retraining (0.71) stand on the

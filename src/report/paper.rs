@@ -4,6 +4,7 @@
 //!
 //! The papers print only a few numbers in their text (the rest is in figures that did not survive
 //! extraction); those are all that is listed here, and nothing is interpolated.
+use crate::report::results::Confined;
 use crate::results::{auc_by_regime, MetricRow, State, SummaryRow};
 use anyhow::Result;
 
@@ -76,7 +77,9 @@ impl Paper {
     /// compared with numbers from a different protocol.
     pub fn of_config(config: &serde_json::Value) -> Option<Paper> {
         let inj = &config["injury"];
+        let confined = inj["layers"].as_array().is_some_and(|a| !a.is_empty());
         if config["data"]["dataset"].as_str() != Some("cifar10")
+            || confined
             || inj["selection"].as_str() != Some("random")
             || inj["units"].as_bool() == Some(true)
         {
@@ -293,6 +296,19 @@ pub fn markdown(
     md.push_str(
         "Mean ± sample sd (ddof = 1) over cycles, in percent. Iteration 0 is the healthy model.\n",
     );
+    let confined = run.and_then(Confined::of);
+    if let Some(c) = &confined {
+        md.push_str(&format!(
+            "Injury is confined to {}, which hold {:.2} % of the network's synapses; the injured \
+             synapses are counted as a share of those.\n",
+            c.names(),
+            100.0 * c.share
+        ));
+    }
+    let injured_head = match &confined {
+        Some(c) => format!("injured synapses of {}", c.names()),
+        None => "injured synapses".into(),
+    };
     if let Some(p) = paper {
         md.push_str(&format!(
             "The run follows the protocol of {}; its published figures ({}) stand beside the run's, \
@@ -322,7 +338,7 @@ pub fn markdown(
                     .any(|r| r.paper_injured.is_some() || r.paper_retrained.is_some());
             let retrained = t.rows.iter().any(|r| r.retrained.is_some());
             let recalibrated = t.rows.iter().any(|r| r.recalibrated.is_some());
-            let mut head = vec!["iteration", "injured synapses", "after injury"];
+            let mut head = vec!["iteration", injured_head.as_str(), "after injury"];
             if recalibrated {
                 head.push("after recalibration");
             }

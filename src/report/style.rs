@@ -162,6 +162,8 @@ pub fn line<'a, DB: DrawingBackend + 'a>(
 pub struct CurvePlot<'a> {
     /// The caption.
     pub title: &'a str,
+    /// The x axis' description ([`crate::report::results::Results::x_desc`]).
+    pub x_desc: &'a str,
     /// The y axis' description.
     pub y_desc: &'a str,
     /// The curves: mean +- sd per (regime, state).
@@ -182,6 +184,7 @@ pub fn curves_chart<'a, DB: DrawingBackend + 'a>(
 ) -> Result<Chart<'a, DB>> {
     let CurvePlot {
         title,
+        x_desc,
         y_desc,
         curves,
         regimes,
@@ -197,7 +200,7 @@ pub fn curves_chart<'a, DB: DrawingBackend + 'a>(
         .map_err(pe)?;
     chart
         .configure_mesh()
-        .x_desc("synapses injured (%)")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .label_style(("sans-serif", 14))
         .draw()

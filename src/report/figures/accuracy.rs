@@ -24,6 +24,7 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
     let regimes = r.regimes();
     let chance = r.chance().map(|c| (c, "chance"));
     let mut figs = Vec::new();
+    let x_desc = r.x_desc();
     for (col, what, value) in columns {
         let c = r.metric_curves(value);
         if c.is_empty() {
@@ -31,6 +32,7 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
         }
         let (marks, paper) = paper_marks(r, col)?;
         let plot = CurvePlot {
+            x_desc: &x_desc,
             title: &format!("{what} against injury (mean +- 1 sd over cycles)"),
             y_desc: what,
             curves: &c,

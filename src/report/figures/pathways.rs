@@ -11,7 +11,9 @@ pub fn pathways(r: &Results, dir: &Path) -> Result<Option<Figure>> {
         return Ok(None);
     };
     let regimes = r.regimes();
+    let x_desc = r.x_desc();
     let plot = CurvePlot {
+        x_desc: &x_desc,
         title: "Overlap of the strongest synapses with the healthy model's",
         y_desc: "Jaccard overlap of top-k (mean over layers)",
         curves: &c,

@@ -14,7 +14,9 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
         return Ok(None);
     };
     let regimes = r.regimes();
+    let x_desc = r.x_desc();
     let plot = CurvePlot {
+        x_desc: &x_desc,
         title: &format!("Kendall tau-{variant} of the RDM against the healthy RDM"),
         y_desc: &format!("tau-{variant}"),
         curves: &c,

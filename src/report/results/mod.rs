@@ -38,6 +38,52 @@ pub struct Results {
     pub rdm_labels: Option<Vec<usize>>,
     /// Whether the run is complete.
     pub finished: bool,
+    /// Injury confined to some layers: every fraction injured above counts those layers'
+    /// synapses, not the whole network's.
+    pub confined: Option<Confined>,
+}
+
+/// Injury confined to some layers (`[injury] layers`), as `run.json` records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confined {
+    /// The config's layer patterns, e.g. `["V1"]`.
+    pub layers: Vec<String>,
+    /// The share of the network's synapses in those layers, in (0, 1).
+    pub share: f64,
+}
+
+impl Confined {
+    /// The confinement `run` (run.json) records: its `synapses` counts, when injury could reach
+    /// fewer synapses than the network has. None for a whole-network injury, or a folder written
+    /// before the counts were recorded.
+    pub fn of(run: &serde_json::Value) -> Option<Confined> {
+        let total = run["synapses"]["total"].as_u64()?;
+        let injurable = run["synapses"]["injurable"].as_u64()?;
+        if injurable == 0 || injurable >= total {
+            return None;
+        }
+        let layers = run["config"]["injury"]["layers"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Confined {
+            layers,
+            share: injurable as f64 / total as f64,
+        })
+    }
+
+    /// The layers in words: `V1`, `V1, V2`, or `the chosen layers` when the config named none.
+    pub fn names(&self) -> String {
+        if self.layers.is_empty() {
+            "the chosen layers".into()
+        } else {
+            self.layers.join(", ")
+        }
+    }
 }
 
 fn read_npy_dir(dir: &Path) -> Result<BTreeMap<String, ndarray::Array2<f64>>> {
@@ -87,7 +133,8 @@ impl Results {
         let rdm_labels = crate::analysis::npy::read_vector(dir.join("rdm/labels.npy"))
             .ok()
             .map(|l| l.iter().map(|&v| v as usize).collect());
-        Ok(Results {
+        let confined = run.as_ref().and_then(Confined::of);
+        let mut r = Results {
             dir: dir.to_path_buf(),
             run,
             summary: read_table(&dir.join("summary.csv"), |_| SummaryRow::header())?,
@@ -101,7 +148,40 @@ impl Results {
             metrics,
             classes,
             finished,
-        })
+            confined,
+        };
+        r.count_the_injurable_synapses();
+        Ok(r)
+    }
+
+    /// With injury confined to some layers, every fraction injured is divided by those layers'
+    /// share of the network, so that the figures, tables and `--at` levels count the synapses
+    /// injury could reach: a lesion of V1 ends at 100 %, not at V1's 0.1 % of CORnet.
+    fn count_the_injurable_synapses(&mut self) {
+        let Some(share) = self.confined.as_ref().map(|c| c.share) else {
+            return;
+        };
+        for m in &mut self.metrics {
+            m.key.fraction_injured /= share;
+        }
+        for s in self.summary.iter_mut().flatten() {
+            s.fraction_injured /= share;
+        }
+        for t in self.taus.iter_mut().flatten() {
+            t.key.fraction_injured /= share;
+        }
+        for p in self.pathways.iter_mut().flatten() {
+            p.key.fraction_injured /= share;
+        }
+    }
+
+    /// The x axis of the curves: `synapses injured (%)`, or with injury confined to some
+    /// layers, `synapses of V1 injured (%)`.
+    pub fn x_desc(&self) -> String {
+        match &self.confined {
+            Some(c) => format!("synapses of {} injured (%)", c.names()),
+            None => "synapses injured (%)".into(),
+        }
     }
 
     /// The experiment's name from run.json, else the folder.

@@ -216,6 +216,7 @@ mod tests {
             rdms: BTreeMap::new(),
             rdm_labels: None,
             finished: true,
+            confined: None,
         }
     }
 
