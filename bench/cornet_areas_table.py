@@ -8,7 +8,8 @@ docs/RESULTS.md (standard library only):
 1. Cost and recovery per lesioned area: top-1 of the healthy model, then at the chosen iteration
    after injury (static regime: no relearning) and after retraining (R1000), mean +- sample sd
    over cycles, with what retraining won back (retrained - injured) and the share of the loss it
-   won back.
+   won back; and the accuracy averaged over the whole injury (the area under each cycle's
+   accuracy-vs-injury curve over the injury range, as summary.md ranks regimes) per regime.
 2. The CKA diagonal at that iteration: each area's output (its max-pool) and the decoder,
    injured and retrained, against the healthy model, mean +- sd over cycles.
 """
@@ -22,7 +23,7 @@ import struct
 from array import array
 from collections import defaultdict
 
-from tables import mean_sd
+from tables import area, complete_cycles, mean_sd, read_curves
 
 AREAS = ["V1", "V2", "V4", "IT"]
 
@@ -49,17 +50,18 @@ def main():
     it = a.iteration
     print(f"Top-1 (%) at iteration {it}, mean ± sd over cycles:\n")
     print("| lesioned area | synapses of the area decayed | healthy | static | R1000 injured | "
-          "R1000 retrained | won back (points) | share of the loss won back |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for area in AREAS:
-        path = os.path.join(a.out, area, "metrics.csv")
+          "R1000 retrained | won back (points) | share of the loss won back | "
+          "averaged over the injury: static | R1000 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for lesion in AREAS:
+        path = os.path.join(a.out, lesion, "metrics.csv")
         if not os.path.exists(path):
-            print(f"| {area} | not run | | | | | | |")
+            print(f"| {lesion} | not run | | | | | | | | |")
             continue
         v = defaultdict(dict)  # (regime, state) -> {cycle: value}
         healthy = None
         rows = list(csv.DictReader(open(path)))
-        run = json.load(open(os.path.join(a.out, area, "run.json")))
+        run = json.load(open(os.path.join(a.out, lesion, "run.json")))
         # P3: iteration n has affected n/N of the area's synapses (N = the run's iterations).
         n_iter = run["config"]["injury"]["iterations"]
         partial = "" if run.get("finished") else " (unfinished)"
@@ -73,14 +75,18 @@ def main():
         both = sorted(set(inj) & set(ret))
         won = [ret[c] - inj[c] for c in both]
         share = [(ret[c] - inj[c]) / (healthy - inj[c]) for c in both if healthy - inj[c] > 0.01]
-        print(f"| {area}{partial} | {100 * it / n_iter:.0f} % | {100 * healthy:.1f} | "
+        _, curves = read_curves(path)
+        auc = {g: mean_sd([area(curves[(g, c)]) for c in complete_cycles(curves, g)])
+               for g in ("static", "R1000")}
+        print(f"| {lesion}{partial} | {100 * it / n_iter:.0f} % | {100 * healthy:.1f} | "
               f"{mean_sd(list(v[('static', 'injured')].values()))} | {mean_sd(list(inj.values()))} | "
-              f"{mean_sd(list(ret.values()))} | {mean_sd(won)} | {mean_sd(share, 100, 0) + ' %' if share else '—'} |")
+              f"{mean_sd(list(ret.values()))} | {mean_sd(won)} | {mean_sd(share, 100, 0) + ' %' if share else '—'} | "
+              f"{auc['static']} | {auc['R1000']} |")
     print(f"\nLinear CKA against the healthy model, same layer, iteration {it} (R1000), "
           "mean ± sd over cycles:\n")
     cols = None
-    for area in AREAS:
-        cka = os.path.join(a.out, area, "cka")
+    for lesion in AREAS:
+        cka = os.path.join(a.out, lesion, "cka")
         if not os.path.isdir(cka):
             continue
         layers = open(os.path.join(cka, "layers.txt")).read().split()
@@ -95,7 +101,7 @@ def main():
                 continue
             d = [[npy_diagonal(f)[k] for f in files] for k in idx]
             cells = [mean_sd(col, 1.0, 3) for col in d]
-            print(f"| {area} | {state} | " + " | ".join(cells) + " |")
+            print(f"| {lesion} | {state} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,8 @@ every iteration, divided by the fraction injured at the last iteration: the same
 summary.md's ranking.
 """
 import argparse
-import csv
-from collections import defaultdict
 
-from tables import mean_sd
-
-LAST = {"retrained": 3, "recalibrated": 2, "injured": 1, "healthy": 0}
+from tables import area, complete_cycles, mean_sd, read_curves
 
 
 def main():
@@ -27,25 +23,12 @@ def main():
     ap.add_argument("--metric", default="top1", choices=["top1", "mean_class"])
     a = ap.parse_args()
     levels = [float(x) for x in a.at.split(",")]
-    # (regime, cycle, iteration) -> {state: (fraction, value)}
-    states = defaultdict(dict)
-    order = []
-    for r in csv.DictReader(open(f"{a.results}/metrics.csv")):
-        g = r["regime"]
-        if g not in order:
-            order.append(g)
-        states[(g, int(r["cycle"]), int(r["iteration"]))][r["state"]] = (
-            float(r["fraction_injured"]), float(r[a.metric]))
-    curves = defaultdict(dict)  # (regime, cycle) -> {iteration: (fraction, last value, injured)}
-    for (g, c, i), s in states.items():
-        last = max(s, key=LAST.get)
-        curves[(g, c)][i] = (s[last][0], s[last][1], s.get("injured", (0, None))[1])
-    complete = max(len(v) for v in curves.values())
+    order, curves = read_curves(f"{a.results}/metrics.csv", a.metric)
     head = " | ".join(f"{100 * x:.0f} % injured: after injury | last state" for x in levels)
     print(f"| regime | cycles | {head} | area under the curve |")
     print("|---|---:|" + "---:|---:|" * len(levels) + "---:|")
     for g in order:
-        cyc = sorted(c for (h, c) in curves if h == g and len(curves[(h, c)]) == complete)
+        cyc = complete_cycles(curves, g)
         cells = []
         for x in levels:
             inj, last = [], []
@@ -56,11 +39,7 @@ def main():
                         if vi is not None:
                             inj.append(vi)
             cells += [mean_sd(inj), mean_sd(last)]
-        aucs = []
-        for c in cyc:
-            pts = sorted((f, v) for f, v, _ in curves[(g, c)].values())
-            area = sum((f1 - f0) * (v0 + v1) / 2 for (f0, v0), (f1, v1) in zip(pts, pts[1:]))
-            aucs.append(area / pts[-1][0])
+        aucs = [area(curves[(g, c)]) for c in cyc]
         print(f"| {g} | {len(cyc)} | " + " | ".join(cells) + f" | {mean_sd(aucs)} |")
 
 

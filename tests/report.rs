@@ -175,6 +175,32 @@ fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
         .unwrap()
         .contains("id=\"partial\""));
 
+    // A report at other levels removes the per-level figures it no longer draws, and nothing
+    // else in figures/.
+    let figs = out.join("figures");
+    for keep in ["my_notes.png", "cka_heatmaps_draft.png"] {
+        std::fs::write(figs.join(keep), b"user file").unwrap();
+    }
+    let o = atrophy(&["report", out.to_str().unwrap(), "--at", "0.9"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for gone in ["cka_heatmaps_50", "cka_diagonal_50", "rdms_50"] {
+        assert!(
+            !figs.join(format!("{gone}.png")).exists(),
+            "{gone}.png stayed"
+        );
+        assert!(
+            !figs.join(format!("{gone}.svg")).exists(),
+            "{gone}.svg stayed"
+        );
+    }
+    for kept in [
+        "cka_heatmaps_75.png",
+        "my_notes.png",
+        "cka_heatmaps_draft.png",
+    ] {
+        assert!(figs.join(kept).is_file(), "{kept} was removed");
+    }
+
     // Not a results folder.
     let o = atrophy(&["report", tmp.path().to_str().unwrap()]);
     assert!(!o.status.success());

@@ -122,17 +122,11 @@ pub fn side_legend<DB: DrawingBackend>(
                     Stroke::Dashed => (6, 4),
                     Stroke::Dotted => (2, 3),
                 };
-                let mut x = x0;
-                while x < x1 {
-                    let end = (x + on).min(x1);
-                    area.draw(&PathElement::new(vec![(x, y), (end, y)], style))
-                        .map_err(pe)?;
-                    x = end + off.max(1);
-                }
+                dashes(area, (x0, x1), y, (on, off), style)?;
             }
             Sample::Reference => {
-                area.draw(&PathElement::new(vec![(x0, y), (x1, y)], BLACK.mix(0.6)))
-                    .map_err(pe)?;
+                // Dashed, as the line.
+                dashes(area, (x0, x1), y, (6, 4), BLACK.mix(0.6).into())?;
             }
             Sample::Diamond => {
                 let c = (x0 + x1) / 2;
@@ -219,6 +213,25 @@ pub fn curve_legend<'a, DB: DrawingBackend + 'a>(
         Some(area) => side_legend(area, entries),
         None => legend(chart, legend_place(plot, marks, entries.len())),
     }
+}
+
+/// A horizontal line from `x0` to `x1` at `y` in dashes `on` pixels long, `off` apart (one
+/// solid line when `off` is 0).
+fn dashes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, x1): (i32, i32),
+    y: i32,
+    (on, off): (i32, i32),
+    style: ShapeStyle,
+) -> Result<()> {
+    let mut x = x0;
+    while x < x1 {
+        let end = (x + on).min(x1);
+        area.draw(&PathElement::new(vec![(x, y), (end, y)], style))
+            .map_err(pe)?;
+        x = end + off.max(1);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

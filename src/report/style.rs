@@ -215,7 +215,14 @@ pub fn curves_chart<'a, DB: DrawingBackend + 'a>(
             ))
             .map_err(pe)?
             .label(label)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.6)));
+            // Dashed in the legend too: 6 on, 4 off, as the line.
+            .legend(|(x, y)| {
+                let style = BLACK.mix(0.6);
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (6, 0)], style)
+                    + PathElement::new(vec![(10, 0), (16, 0)], style)
+                    + PathElement::new(vec![(20, 0), (24, 0)], style)
+            });
     }
     for ((regime, state), pts) in curves {
         let i = regimes.iter().position(|r| r == regime).unwrap_or(0);

@@ -11,6 +11,7 @@ use crate::results::State;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// The mean CKA matrices of one regime at one level: after the injury (over `cycles` cycles),
@@ -98,10 +99,14 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
     };
     let frac = at.fraction;
     let layers = &r.cka_layers;
+    // The layer names stand upright under their ticks, so that long ones (`decoder.avgpool`)
+    // do not run into their neighbours; the label area grows with the longest.
+    let longest = layers.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u32;
+    let label_area = (20 + 7 * longest).clamp(45, 200);
     let png = both!(
         dir,
         format!("cka_diagonal_{}", at.percent()),
-        SIZE,
+        (SIZE.0, SIZE.1 + label_area - 45),
         |root: &DrawingArea<_, Shift>| -> Result<()> {
             let l = inj.nrows();
             let mut chart = ChartBuilder::on(root)
@@ -110,7 +115,7 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
                     ("sans-serif", 22),
                 )
                 .margin(12)
-                .x_label_area_size(45)
+                .x_label_area_size(label_area)
                 .y_label_area_size(60)
                 .build_cartesian_2d(-0.5f64..l as f64 - 0.5, 0f64..1.05f64)
                 .map_err(pe)?;
@@ -119,14 +124,8 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
                 .x_desc("layer")
                 .x_labels(l.min(20))
                 .y_desc("CKA(healthy, model)")
-                .x_label_formatter(&|x| {
-                    // Ticks fall on whole layer indices only.
-                    if (x - x.round()).abs() < 1e-9 && *x >= 0.0 {
-                        layers.get(x.round() as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                })
+                // The layer names are drawn upright below, one per tick.
+                .x_label_formatter(&|_| String::new())
                 .label_style(("sans-serif", 12))
                 .draw()
                 .map_err(pe)?;
@@ -149,6 +148,22 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
                 line(&mut chart, &pts, colour, &label, stroke)?;
             }
             legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            // Every layer's name when there is room (16 pixels each), else every k-th.
+            let (x0, _) = chart.backend_coord(&(0.0, 0.0));
+            let (x1, _) = chart.backend_coord(&((l.max(2) - 1) as f64, 0.0));
+            let room = (x1 - x0).max(1) as usize / l.max(2).saturating_sub(1).max(1);
+            let step = 16usize.div_ceil(room.max(1)).max(1);
+            let style = TextStyle::from(
+                ("sans-serif", 12)
+                    .into_font()
+                    .transform(FontTransform::Rotate270),
+            )
+            .pos(Pos::new(HPos::Right, VPos::Center));
+            for (i, name) in layers.iter().enumerate().take(l).step_by(step) {
+                let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+                root.draw(&Text::new(name.clone(), (x, y + 6), style.clone()))
+                    .map_err(pe)?;
+            }
             Ok(())
         }
     );

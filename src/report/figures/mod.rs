@@ -49,5 +49,33 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
         }
     }
     figs.extend(training::training(r, dir)?);
+    remove_stale_levels(dir, &figs)?;
     Ok(figs)
+}
+
+/// The per-level figures' names: `cka_heatmaps_60.png` is the heatmaps at 60 %.
+const PER_LEVEL: [&str; 3] = ["cka_heatmaps_", "cka_diagonal_", "rdms_"];
+
+/// Removes the per-level figures of an earlier report that this one did not draw (another
+/// `--at`, or levels that moved), so that `figures/` holds only what `report.html` shows.
+fn remove_stale_levels(dir: &Path, drawn: &[Figure]) -> Result<()> {
+    let keep: Vec<_> = drawn
+        .iter()
+        .filter_map(|f| f.png.file_stem().map(|s| s.to_os_string()))
+        .collect();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let (Some(stem), Some(ext)) = (path.file_stem(), path.extension()) else {
+            continue;
+        };
+        let ours = PER_LEVEL.iter().any(|p| {
+            stem.to_str()
+                .and_then(|s| s.strip_prefix(p))
+                .is_some_and(|pct| !pct.is_empty() && pct.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if ours && (ext == "png" || ext == "svg") && !keep.iter().any(|k| k == stem) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
