@@ -49,6 +49,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Compare(a) => {
+            let c = atrophy::report::compare::compare(&a.runs()?, &a.out, a.at)?;
+            for f in &c.figures {
+                println!("{}", f.display());
+            }
+            println!("{}", c.markdown.display());
+            Ok(())
+        }
         #[cfg(feature = "torch")]
         Command::Compress(a) => atrophy::cli::compress::run(a, device(&cli)?, progress),
         Command::Info(a) => atrophy::cli::info::run(a),

@@ -128,6 +128,22 @@ fn bad_input_gives_clear_errors_and_nonzero_exit() {
             ],
             "cuda",
         ),
+        (
+            vec!["compare".into(), "a".into(), "--out".into(), "x".into()],
+            "2 values required",
+        ),
+        (
+            vec![
+                "compare".into(),
+                "a".into(),
+                "b".into(),
+                "--labels".into(),
+                "V1".into(),
+                "--out".into(),
+                "x".into(),
+            ],
+            "--labels gives 1 labels for 2 folders",
+        ),
     ];
     for (args, needle) in cases {
         let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();

@@ -4,7 +4,7 @@
 # retraining on 1000 images (R1000) or none (static), 3 cycles, with the CKA of every layer
 # against the healthy model. Resumable: rerun the same command after a stop.
 #   bash docs/experiments/cornet-areas.sh [OUT=runs/cornet-areas] [EPOCHS=30]
-# Table: python3 bench/cornet_areas_table.py OUT
+# Table: python3 bench/cornet_areas_table.py OUT; the four runs side by side in OUT/compare.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-runs/cornet-areas}
@@ -16,3 +16,4 @@ for area in V1 V2 V4 IT; do
   "$ATROPHY" -q run docs/experiments/cornet-areas.toml --healthy "$OUT/healthy" \
     --set "injury.layers=[\"$area\"]" --set "name=\"cornet-$area\"" --out "$OUT/$area"
 done
+"$ATROPHY" compare "$OUT"/{V1,V2,V4,IT} --at 1.0 --out "$OUT/compare"

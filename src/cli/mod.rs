@@ -94,6 +94,21 @@ pub enum Command {
     ///   atrophy report results/moore-decay --at 0.3,0.6,0.8
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
+    /// Draw several results folders in one set of figures: the same experiment on different
+    /// layers, models or data sets, side by side.
+    ///
+    /// Each regime of each run is one curve: the state it ends every iteration with (retrained,
+    /// else recalibrated, else injured) against the share of the synapses its injury could reach
+    /// (a lesion confined to V1 runs to 100 % of V1). Writes OUT/compare_top1.png and
+    /// compare_mean_class.png (+ SVG), compare_cka_diagonal.png when the runs have CKA (same
+    /// layers needed), and compare.md: every run's regimes ranked by the accuracy averaged over
+    /// the injury.
+    ///
+    /// Examples:
+    ///   atrophy compare runs/cornet-areas/{V1,V2,V4,IT} --out runs/cornet-areas/compare
+    ///   atrophy compare results/a results/b --labels decay,ablation --at 0.8 --out cmp
+    #[command(verbatim_doc_comment)]
+    Compare(CompareArgs),
     /// Train a healthy model from scratch (resumable: run it again to continue).
     ///
     /// Writes OUT/model.safetensors with its JSON sidecar, OUT/train_log.csv (one row per epoch)
@@ -145,6 +160,50 @@ pub enum Command {
     Kendall(analysis::KendallArgs),
     /// Both RDMs of two activation arrays and Kendall's tau between them, in one command.
     Rsa(analysis::RsaArgs),
+}
+
+/// Arguments of `compare`.
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// Two or more results folders made by `atrophy run`.
+    #[arg(required = true, num_args = 2..)]
+    pub dirs: Vec<std::path::PathBuf>,
+    /// Where to write the figures and compare.md.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// One label per folder, comma-separated (default: each folder's name).
+    #[arg(long, value_delimiter = ',')]
+    pub labels: Vec<String>,
+    /// Fraction injured of the CKA diagonals (nearest iteration of each run).
+    #[arg(long, default_value = "0.6")]
+    pub at: f64,
+}
+
+impl CompareArgs {
+    /// (label, folder) per folder; an error when the labels do not match the folders.
+    pub fn runs(&self) -> anyhow::Result<Vec<(String, std::path::PathBuf)>> {
+        if !self.labels.is_empty() && self.labels.len() != self.dirs.len() {
+            anyhow::bail!(
+                "--labels gives {} labels for {} folders: give one per folder, in their order",
+                self.labels.len(),
+                self.dirs.len()
+            );
+        }
+        Ok(self
+            .dirs
+            .iter()
+            .enumerate()
+            .map(|(k, d)| {
+                let label = self.labels.get(k).cloned().unwrap_or_else(|| {
+                    d.file_name().map_or_else(
+                        || d.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                });
+                (label, d.clone())
+            })
+            .collect())
+    }
 }
 
 /// Arguments of `report`.

@@ -2,12 +2,12 @@
 //! matrices after the injury and after retraining, and their diagonals (each layer against the
 //! same layer of the healthy model).
 use super::Figure;
-use crate::report::legend::legend;
+use crate::report::legend::{legend, legend_place};
 use crate::report::results::{Level, Results};
 use crate::report::style::{
-    both, draw_colourbar, draw_heatmap, line, pe, series_colour, Stroke, SIZE,
+    both, draw_colourbar, draw_heatmap, line, pe, series_colour, CurvePlot, Stroke, SIZE,
 };
-use crate::results::State;
+use crate::results::{Curves, State};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -97,79 +97,136 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
     let Some(Matrices { inj, rec, ret, .. }) = Matrices::at(r, regime, at) else {
         return Ok(None);
     };
-    let frac = at.fraction;
-    let layers = &r.cka_layers;
-    // The layer names stand upright under their ticks, so that long ones (`decoder.avgpool`)
-    // do not run into their neighbours; the label area grows with the longest.
-    let longest = layers.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u32;
-    let label_area = (20 + 7 * longest).clamp(45, 200);
+    let states = [
+        (Some(&inj), State::Injured),
+        (rec.as_ref(), State::Recalibrated),
+        (ret.as_ref(), State::Retrained),
+    ];
+    let n = states.iter().filter(|(m, _)| m.is_some()).count();
+    let lines: Vec<Diagonal> = states
+        .into_iter()
+        .filter_map(|(m, state)| Some((m?, state)))
+        .enumerate()
+        .map(|(k, (m, state))| {
+            // The state's stroke, as in the accuracy and tau figures.
+            let stroke = Stroke::of(state);
+            Diagonal {
+                label: format!("{state} ({})", stroke.name()),
+                colour: series_colour(k, n),
+                stroke,
+                values: m.diag().to_vec(),
+            }
+        })
+        .collect();
+    let title = format!(
+        "1:1 layer CKA at {:.0} % injured ({regime})",
+        100.0 * at.fraction
+    );
     let png = both!(
         dir,
         format!("cka_diagonal_{}", at.percent()),
-        (SIZE.0, SIZE.1 + label_area - 45),
-        |root: &DrawingArea<_, Shift>| -> Result<()> {
-            let l = inj.nrows();
-            let mut chart = ChartBuilder::on(root)
-                .caption(
-                    format!("1:1 layer CKA at {:.0} % injured ({regime})", 100.0 * frac),
-                    ("sans-serif", 22),
-                )
-                .margin(12)
-                .x_label_area_size(label_area)
-                .y_label_area_size(60)
-                .build_cartesian_2d(-0.5f64..l as f64 - 0.5, 0f64..1.05f64)
-                .map_err(pe)?;
-            chart
-                .configure_mesh()
-                .x_desc("layer")
-                .x_labels(l.min(20))
-                .y_desc("CKA(healthy, model)")
-                // The layer names are drawn upright below, one per tick.
-                .x_label_formatter(&|_| String::new())
-                .label_style(("sans-serif", 12))
-                .draw()
-                .map_err(pe)?;
-            let states = [
-                (Some(&inj), State::Injured),
-                (rec.as_ref(), State::Recalibrated),
-                (ret.as_ref(), State::Retrained),
-            ];
-            let n = states.iter().filter(|(m, _)| m.is_some()).count();
-            for (k, (m, state)) in states.into_iter().filter(|(m, _)| m.is_some()).enumerate() {
-                let Some(m) = m else { continue };
-                let colour = series_colour(k, n);
-                let pts: Vec<(f64, f64)> = (0..l)
-                    .map(|i| (i as f64, m[[i, i]]))
-                    .filter(|p| p.1.is_finite())
-                    .collect();
-                // The state's stroke, as in the accuracy and tau figures.
-                let stroke = Stroke::of(state);
-                let label = format!("{state} ({})", stroke.name());
-                line(&mut chart, &pts, colour, &label, stroke)?;
-            }
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-            // Every layer's name when there is room (16 pixels each), else every k-th.
-            let (x0, _) = chart.backend_coord(&(0.0, 0.0));
-            let (x1, _) = chart.backend_coord(&((l.max(2) - 1) as f64, 0.0));
-            let room = (x1 - x0).max(1) as usize / l.max(2).saturating_sub(1).max(1);
-            let step = 16usize.div_ceil(room.max(1)).max(1);
-            let style = TextStyle::from(
-                ("sans-serif", 12)
-                    .into_font()
-                    .transform(FontTransform::Rotate270),
-            )
-            .pos(Pos::new(HPos::Right, VPos::Center));
-            for (i, name) in layers.iter().enumerate().take(l).step_by(step) {
-                let (x, y) = chart.backend_coord(&(i as f64, 0.0));
-                root.draw(&Text::new(name.clone(), (x, y + 6), style.clone()))
-                    .map_err(pe)?;
-            }
-            Ok(())
-        }
+        diagonal_size(&r.cka_layers),
+        |root: &DrawingArea<_, Shift>| draw_diagonals(root, &title, &r.cka_layers, &lines)
     );
     Ok(Some(Figure {
         png,
         title: "1:1 layer CKA".into(),
         caption: "The diagonal of the CKA matrices: each layer against the same layer of the healthy model.".into(),
     }))
+}
+
+/// One line of a CKA-diagonal figure: each layer's CKA against the same layer of the healthy
+/// model, in one state.
+pub struct Diagonal {
+    /// The legend's text.
+    pub label: String,
+    /// Its colour.
+    pub colour: RGBColor,
+    /// Its stroke.
+    pub stroke: Stroke,
+    /// One value per layer (NaN: undefined, left out).
+    pub values: Vec<f64>,
+}
+
+/// The size of a CKA-diagonal figure: the label area under the plot grows with the longest
+/// layer name, which stands upright so that long ones (`decoder.avgpool`) do not run into
+/// their neighbours.
+pub fn diagonal_size(layers: &[String]) -> (u32, u32) {
+    (SIZE.0, SIZE.1 + label_area(layers) - 45)
+}
+
+fn label_area(layers: &[String]) -> u32 {
+    let longest = layers.iter().map(|n| n.chars().count()).max().unwrap_or(0) as u32;
+    (20 + 7 * longest).clamp(45, 200)
+}
+
+/// Draws `lines` against the layers `layers` under `title` (a [`diagonal_size`] area).
+pub fn draw_diagonals<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    layers: &[String],
+    lines: &[Diagonal],
+) -> Result<()> {
+    let l = layers.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(label_area(layers))
+        .y_label_area_size(60)
+        .build_cartesian_2d(-0.5f64..l as f64 - 0.5, 0f64..1.05f64)
+        .map_err(pe)?;
+    chart
+        .configure_mesh()
+        .x_desc("layer")
+        .x_labels(l.min(20))
+        .y_desc("CKA(healthy, model)")
+        // The layer names are drawn upright below, one per tick.
+        .x_label_formatter(&|_| String::new())
+        .label_style(("sans-serif", 12))
+        .draw()
+        .map_err(pe)?;
+    for d in lines {
+        let pts: Vec<(f64, f64)> = (d.values.iter().enumerate())
+            .map(|(i, &v)| (i as f64, v))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        line(&mut chart, &pts, d.colour, &d.label, d.stroke)?;
+    }
+    // The legend where it hides the fewest points: the lines as curves on a 0..1 x axis.
+    let span = l.saturating_sub(1).max(1) as f64;
+    let as_curves: Curves = (lines.iter().enumerate())
+        .map(|(k, d)| {
+            let pts = (d.values.iter().enumerate())
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, &v)| (i as f64 / span, v, 0.0))
+                .collect();
+            ((k.to_string(), State::Injured), pts)
+        })
+        .collect();
+    let plot = CurvePlot {
+        title,
+        x_desc: "layer",
+        y_desc: "CKA",
+        curves: &as_curves,
+        regimes: &[],
+        y_range: (0.0, 1.05),
+    };
+    legend(&mut chart, legend_place(&plot, &[], lines.len()))?;
+    // Every layer's name when there is room (16 pixels each), else every k-th.
+    let (x0, _) = chart.backend_coord(&(0.0, 0.0));
+    let (x1, _) = chart.backend_coord(&((l.max(2) - 1) as f64, 0.0));
+    let room = (x1 - x0).max(1) as usize / l.max(2).saturating_sub(1).max(1);
+    let step = 16usize.div_ceil(room.max(1)).max(1);
+    let style = TextStyle::from(
+        ("sans-serif", 12)
+            .into_font()
+            .transform(FontTransform::Rotate270),
+    )
+    .pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, name) in layers.iter().enumerate().step_by(step) {
+        let (x, y) = chart.backend_coord(&(i as f64, 0.0));
+        root.draw(&Text::new(name.clone(), (x, y + 6), style.clone()))
+            .map_err(pe)?;
+    }
+    Ok(())
 }

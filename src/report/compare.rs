@@ -1,0 +1,336 @@
+//! Several results folders in one set of figures (`atrophy compare`): the same experiment run
+//! on different layers (a lesion of V1, V2, V4 or IT), models or data sets, side by side. Each
+//! regime of each run is one curve, the last state it reaches at every iteration (retrained,
+//! else recalibrated, else injured), against the fraction of the synapses its injury could
+//! reach; the CKA diagonals near one injury level; and the runs' regimes ranked by the accuracy
+//! averaged over the injury.
+use super::figures::cka::{diagonal_size, draw_diagonals, Diagonal};
+use super::legend::{curve_entries, curve_figure_size, curve_legend, split_for_legend};
+use super::results::Results;
+use super::style::{both, curves_chart, series_colour, CurvePlot, Stroke};
+use crate::results::{auc_by_regime, Curves, MetricRow, State};
+use anyhow::{bail, Result};
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// What `compare` wrote.
+pub struct Comparison {
+    /// The figures (PNG; an SVG lies beside each).
+    pub figures: Vec<PathBuf>,
+    /// `compare.md`: the regimes of every run ranked by the accuracy averaged over the injury.
+    pub markdown: PathBuf,
+}
+
+/// Compares the results folders `runs` (label, folder) into `out`; CKA diagonals at the
+/// iteration of each run nearest the fraction `level` of its injurable synapses.
+pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Comparison> {
+    if runs.len() < 2 {
+        bail!(
+            "compare needs at least two results folders, got {}",
+            runs.len()
+        );
+    }
+    if !(0.0..=1.0).contains(&level) {
+        bail!("injury level {level} is out of range: expected a fraction in [0, 1], e.g. 0.6");
+    }
+    let results: Vec<(String, Results)> = runs
+        .iter()
+        .map(|(label, dir)| Ok((label.clone(), Results::read(dir)?)))
+        .collect::<Result<_>>()?;
+    super::style::register_font();
+    std::fs::create_dir_all(out)?;
+    let mut figures = accuracy(&results, out)?;
+    figures.extend(cka_diagonals(&results, out, level)?);
+    let markdown = out.join("compare.md");
+    crate::fsio::write_atomic(&markdown, ranking(&results).as_bytes())?;
+    Ok(Comparison { figures, markdown })
+}
+
+/// The state a regime ends each iteration with: retrained, else recalibrated, else injured.
+fn last_state(curves: &Curves, regime: &str) -> Option<State> {
+    [State::Retrained, State::Recalibrated, State::Injured]
+        .into_iter()
+        .find(|s| curves.contains_key(&(regime.to_string(), *s)))
+}
+
+/// The x axis: the network's synapses, or each run's injurable ones when any run is confined.
+fn x_desc(results: &[(String, Results)]) -> String {
+    match results.iter().find_map(|(_, r)| r.confined.as_ref()) {
+        None => "synapses injured (%)".into(),
+        Some(_) => "synapses injured (% of those each run's injury could reach)".into(),
+    }
+}
+
+type Column = fn(&MetricRow) -> f64;
+
+fn accuracy(results: &[(String, Results)], out: &Path) -> Result<Vec<PathBuf>> {
+    let columns: [(&str, &str, Column); 2] = [
+        ("top1", "top-1 accuracy", |m| m.top1),
+        ("mean_class", "mean class-wise accuracy", |m| m.mean_class),
+    ];
+    let x_desc = x_desc(results);
+    let chance = results[0].1.chance();
+    let same_chance = results.iter().all(|(_, r)| r.chance() == chance);
+    let chance = chance.filter(|_| same_chance).map(|c| (c, "chance"));
+    let mut pngs = Vec::new();
+    for (col, what, value) in columns {
+        let mut curves = Curves::new();
+        let mut names = Vec::new();
+        for (label, r) in results {
+            let c = r.metric_curves(value);
+            for regime in r.regimes() {
+                let Some(state) = last_state(&c, &regime) else {
+                    continue;
+                };
+                let name = format!("{label} {regime}");
+                curves.insert((name.clone(), state), c[&(regime, state)].clone());
+                names.push(name);
+            }
+        }
+        if curves.is_empty() {
+            continue;
+        }
+        let plot = CurvePlot {
+            title: &format!("{what}: the last state of every iteration"),
+            x_desc: &x_desc,
+            y_desc: what,
+            curves: &curves,
+            regimes: &names,
+            y_range: (0.0, 1.0),
+        };
+        let avoid: Vec<(f64, f64)> = chance
+            .map(|(y, _)| (0..=20).map(|k| (5.0 * k as f64, y)).collect())
+            .unwrap_or_default();
+        let entries = curve_entries(&plot, chance.map(|c| c.1), None);
+        pngs.push(both!(
+            out,
+            format!("compare_{col}"),
+            curve_figure_size(entries.len()),
+            |root: &DrawingArea<_, _>| -> Result<()> {
+                let (area, side) = split_for_legend(root, entries.len());
+                let mut chart = curves_chart(&area, &plot, chance)?;
+                curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
+            }
+        ));
+    }
+    Ok(pngs)
+}
+
+/// The CKA diagonals of every run with CKA matrices (its CKA regime, near `level`): after the
+/// injury (dashed) and the regime's last state (solid), in the run's colour. The runs must
+/// share their layers.
+fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Result<Option<PathBuf>> {
+    let with_cka: Vec<&(String, Results)> =
+        results.iter().filter(|(_, r)| !r.cka.is_empty()).collect();
+    let Some((first_label, first)) = with_cka.first() else {
+        return Ok(None);
+    };
+    let layers = &first.cka_layers;
+    let mut lines = Vec::new();
+    for (k, (label, r)) in with_cka.iter().enumerate() {
+        if &r.cka_layers != layers {
+            bail!(
+                "{} ({label}) and {} ({first_label}) have different layers: the CKA diagonals \
+                 are compared layer by layer, so the runs need the same network",
+                r.dir.display(),
+                first.dir.display()
+            );
+        }
+        let Some(regime) = r.cka_regime() else {
+            continue;
+        };
+        let Some(at) = r.levels_near(&regime, &[level]).into_iter().next() else {
+            continue;
+        };
+        let colour = series_colour(k, with_cka.len());
+        for state in [State::Injured, State::Recalibrated, State::Retrained] {
+            if let Some((m, _)) = r.mean_cka(&regime, at.iteration, state) {
+                let stroke = Stroke::of(state);
+                lines.push(Diagonal {
+                    label: format!(
+                        "{label} {regime} {state}, {} % ({})",
+                        at.percent(),
+                        stroke.name()
+                    ),
+                    colour,
+                    stroke,
+                    values: m.diag().to_vec(),
+                });
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let title = format!("1:1 layer CKA near {:.0} % injured", 100.0 * level);
+    Ok(Some(both!(
+        out,
+        "compare_cka_diagonal",
+        diagonal_size(layers),
+        |root: &DrawingArea<_, _>| draw_diagonals(root, &title, layers, &lines)
+    )))
+}
+
+/// Every run's regimes ranked by the accuracy averaged over the injury (summary.md's number).
+fn ranking(results: &[(String, Results)]) -> String {
+    let mut rows = Vec::new();
+    for (label, r) in results {
+        let iterations = r.metrics.iter().map(|m| m.key.iteration).max().unwrap_or(0);
+        for a in auc_by_regime(&r.metrics, iterations) {
+            rows.push((label.clone(), r.dir.display().to_string(), a));
+        }
+    }
+    rows.sort_by(|a, b| b.2.top1.0.total_cmp(&a.2.top1.0));
+    let pct = |(m, sd): (f64, f64)| format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd);
+    let mut md = String::from(
+        "# Runs compared: accuracy averaged over the injury\n\n\
+         The area under each cycle's accuracy-vs-injury curve (the healthy model, then the last \
+         state of every iteration), divided by the injury range; mean ± sd over complete \
+         cycles, in percent, best top-1 first.\n\n\
+         | run | regime | cycles | top-1 | mean class-wise | folder |\n|---|---|---:|---:|---:|---|\n",
+    );
+    for (label, dir, a) in rows {
+        md.push_str(&format!(
+            "| {label} | {} | {} | {} | {} | `{dir}` |\n",
+            a.regime,
+            a.cycles,
+            pct(a.top1),
+            pct(a.mean_class)
+        ));
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A results folder of two cycles, regimes `R` (retrained) and `static`, 2 iterations, with
+    /// CKA matrices over `layers`; `drop` is how much accuracy each iteration costs; injury
+    /// confined to `injurable` of 1000 synapses when given.
+    fn folder(drop: f64, injurable: Option<u64>, layers: &[&str]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let share = injurable.map_or(1.0, |i| i as f64 / 1000.0);
+        let mut m = String::from(
+            "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n",
+        );
+        for (regime, states) in [
+            ("R", &["injured", "retrained"][..]),
+            ("static", &["injured"]),
+        ] {
+            for c in 0..2 {
+                m.push_str(&format!("{regime},{c},0,0,healthy,0.9,0.9,1,0\n"));
+                for it in 1..=2 {
+                    let f = share * it as f64 / 2.0;
+                    for st in states {
+                        let lost = match (regime, *st) {
+                            ("R", "retrained") => drop * it as f64,
+                            ("R", _) => drop * it as f64 + 0.1,
+                            _ => 3.0 * drop * it as f64,
+                        };
+                        let a = 0.9 - lost;
+                        m.push_str(&format!("{regime},{c},{it},{f},{st},{a},{a},1,0\n"));
+                    }
+                }
+            }
+        }
+        std::fs::write(d.path().join("metrics.csv"), m).unwrap();
+        let mut run = serde_json::json!({"finished": true, "config": {"injury": {"layers": []}}});
+        if let Some(i) = injurable {
+            run["config"]["injury"]["layers"] = serde_json::json!(["conv1"]);
+            run["synapses"] = serde_json::json!({"total": 1000, "injurable": i});
+        }
+        std::fs::write(d.path().join("run.json"), run.to_string()).unwrap();
+        let cka = d.path().join("cka");
+        std::fs::create_dir_all(&cka).unwrap();
+        std::fs::write(cka.join("layers.txt"), layers.join("\n")).unwrap();
+        let n = layers.len();
+        for c in 0..2 {
+            for st in ["injured", "retrained"] {
+                let m = ndarray::Array2::<f64>::from_elem((n, n), 0.5);
+                let p = cka.join(format!("R_c{c}_i2_{st}.npy"));
+                crate::analysis::npy::write_npy(p, &m).unwrap();
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn runs_are_drawn_together_and_ranked_by_the_accuracy_averaged_over_the_injury() {
+        let (a, b) = (
+            folder(0.05, Some(10), &["x", "y"]),
+            folder(0.1, None, &["x", "y"]),
+        );
+        let out = tempfile::tempdir().unwrap();
+        let runs = vec![
+            ("V1".to_string(), a.path().to_path_buf()),
+            ("all".to_string(), b.path().to_path_buf()),
+        ];
+        let c = compare(&runs, out.path(), 1.0).unwrap();
+        let names: Vec<_> = c.figures.iter().map(|p| p.file_name().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "compare_top1.png",
+                "compare_mean_class.png",
+                "compare_cka_diagonal.png"
+            ]
+        );
+        for f in &c.figures {
+            assert!(f.is_file() && f.with_extension("svg").is_file());
+        }
+        let svg = std::fs::read_to_string(out.path().join("compare_top1.svg")).unwrap();
+        // One curve per regime of each run, in its last state; a confined run's axis.
+        for label in [
+            "V1 R retrained (solid)",
+            "V1 static injured (dashed)",
+            "all R retrained (solid)",
+            "all static injured (dashed)",
+        ] {
+            assert!(svg.contains(label), "{label} missing");
+        }
+        assert!(
+            !svg.contains("V1 R injured"),
+            "only the last state of a regime"
+        );
+        assert!(svg.contains("% of those each run"));
+        // Averaged over the injury (trapezoids over 0, 1/2, 1 of the range): 0.9, then
+        // 0.9 - drop, 0.9 - 2 drop, i.e. 0.9 - drop for R and 0.9 - 3 drop for static.
+        let md = std::fs::read_to_string(&c.markdown).unwrap();
+        let rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| V1 |") || l.starts_with("| all |"))
+            .collect();
+        assert_eq!(rows.len(), 4, "{md}");
+        assert!(rows[0].starts_with("| V1 | R | 2 | 85.0 ± 0.0 |"), "{md}");
+        assert!(rows[1].starts_with("| all | R | 2 | 80.0 ± 0.0 |"), "{md}");
+        assert!(
+            rows[2].starts_with("| V1 | static | 2 | 75.0 ± 0.0 |"),
+            "{md}"
+        );
+        assert!(
+            rows[3].starts_with("| all | static | 2 | 60.0 ± 0.0 |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let (a, b) = (
+            folder(0.05, None, &["x", "y"]),
+            folder(0.1, None, &["x", "z"]),
+        );
+        let out = tempfile::tempdir().unwrap();
+        let one = vec![("a".to_string(), a.path().to_path_buf())];
+        let e = compare(&one, out.path(), 0.6).err().unwrap().to_string();
+        assert!(e.contains("at least two"), "{e}");
+        let two = vec![one[0].clone(), ("b".to_string(), b.path().to_path_buf())];
+        let e = compare(&two, out.path(), 0.6).err().unwrap().to_string();
+        assert!(e.contains("different layers") && e.contains("(b)"), "{e}");
+        let e = compare(&two, out.path(), 1.5).err().unwrap().to_string();
+        assert!(e.contains("out of range"), "{e}");
+        let missing = vec![one[0].clone(), ("c".into(), out.path().join("nothing"))];
+        let e = format!("{:#}", compare(&missing, out.path(), 0.6).err().unwrap());
+        assert!(e.contains("nothing") && e.contains("metrics.csv"), "{e}");
+    }
+}
