@@ -177,8 +177,9 @@ pub enum Source {
     /// every iteration, from that iteration's errors.
     Errors,
     /// R images drawn uniformly from the training images the healthy model never saw: those
-    /// its training held out (`[healthy.train] subset = N` trains on N seeded random images of
-    /// the training set; the others are unseen). New data rather than previously seen data.
+    /// its training held out (`[healthy.train] holdout = H` keeps H seeded random images of the
+    /// training set out, as `subset = N - H` does; the others are unseen). New data rather than
+    /// previously seen data.
     Unseen,
 }
 
