@@ -9,7 +9,8 @@ A regime's accuracy at an injury level is that of the last state of the iteratio
 else recalibrated, else injured: what the regime ends the iteration with); the injured state
 is shown beside it. The area is the trapezoid rule over the healthy model and the last state of
 every iteration, divided by the fraction injured at the last iteration: the same number as
-summary.md's ranking.
+summary.md's ranking. `--at` matches the fractions of metrics.csv, which count the whole
+network's synapses (a run with `[injury] layers` would need its layers' share).
 """
 import argparse
 

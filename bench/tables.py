@@ -8,8 +8,9 @@ LAST = {"retrained": 3, "recalibrated": 2, "injured": 1, "healthy": 0}
 
 
 def mean_sd(v, scale=100.0, digits=1):
-    """`mean ± sample sd` of `v` times `scale` (percent by default); `—` when `v` is empty, and
-    sd 0 for one value."""
+    """`mean ± sample sd` of `v` times `scale` (percent by default), None values left out; `—`
+    when nothing is left, and sd 0 for one value."""
+    v = [x for x in v if x is not None]
     if not v:
         return "—"
     sd = statistics.stdev(v) if len(v) > 1 else 0.0
@@ -45,4 +46,6 @@ def area(curve):
     by the trapezoid rule, divided by the fraction injured at the last iteration: the accuracy
     averaged over the injury, as summary.md ranks regimes (src/results/auc.rs)."""
     pts = sorted((f, v) for f, v, _ in curve.values())
+    if len(pts) < 2 or pts[-1][0] <= 0:
+        return None  # no injury yet: no range to average over
     return sum((f1 - f0) * (v0 + v1) / 2 for (f0, v0), (f1, v1) in zip(pts, pts[1:])) / pts[-1][0]

@@ -198,6 +198,16 @@ fn run_resume_shard_and_merge() {
     .unwrap();
     common::ok(&out);
     assert_eq!(metrics_without_seconds(&merged), rows);
+    // The merged run.json keeps the synapse counts the shards recorded (the whole network
+    // here: injury reaches every synapse).
+    let counts = |d: &Path| -> serde_json::Value {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join("run.json")).unwrap()).unwrap();
+        v["synapses"].clone()
+    };
+    assert_eq!(counts(&merged), counts(&full));
+    assert!(counts(&merged)["total"].as_u64().unwrap() > 0);
+    assert_eq!(counts(&merged)["total"], counts(&merged)["injurable"]);
     let out = atrophy(&[
         "merge",
         s0.to_str().unwrap(),

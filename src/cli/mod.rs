@@ -174,7 +174,8 @@ pub struct CompareArgs {
     /// One label per folder, comma-separated (default: each folder's name).
     #[arg(long, value_delimiter = ',')]
     pub labels: Vec<String>,
-    /// Fraction injured of the CKA diagonals (nearest iteration of each run).
+    /// Injury level of the CKA diagonals: the fraction of the synapses each run's injury could
+    /// reach (nearest iteration of each run).
     #[arg(long, default_value = "0.6")]
     pub at: f64,
 }

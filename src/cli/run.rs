@@ -1,6 +1,7 @@
 //! `atrophy run` and `atrophy merge`.
 use crate::experiment::overrides::{self, Overrides};
 use crate::experiment::{self, ExperimentConfig, HealthySource, RunOptions};
+use crate::report::results::Confined;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -258,16 +259,19 @@ fn run_healthy_stage(
 
 /// The summary table; with injury confined to some layers, "injured" counts their synapses.
 fn print_summary(p: &experiment::RunRecord) {
-    let share = match p.synapses {
-        Some(c) if c.injurable > 0 && c.injurable < c.total => {
+    let confined = p
+        .synapses
+        .and_then(|c| Confined::from_counts(c, &p.config.injury.layers));
+    let share = match &confined {
+        Some(c) => {
             println!(
                 "injury confined to {} ({:.2} % of the network's synapses): injured counts theirs",
-                p.config.injury.layers.join(", "),
-                100.0 * c.injurable as f64 / c.total as f64
+                c.names(),
+                100.0 * c.share
             );
-            c.injurable as f64 / c.total as f64
+            c.share
         }
-        _ => 1.0,
+        None => 1.0,
     };
     println!(
         "{:<10} {:>4} {:<10} {:>9} {:>16}",

@@ -129,6 +129,22 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         .flat_map(|(_, p)| p.superclass_rows.clone())
         .collect();
     superclass_rows.sort_by_key(|r| order(&r.key));
+    // The synapse counts of any shard that recorded them (older ones did not); shards of one
+    // experiment injure the same network, so two different counts are two experiments.
+    let mut synapses: Option<(crate::injury::SynapseCount, &Path)> = None;
+    for (d, p) in &parts {
+        match (synapses, p.synapses) {
+            (Some((c, from)), Some(here)) if c != here => bail!(
+                "{} and {} count different synapses ({c:?} against {here:?}): not shards of \
+                 one experiment",
+                from.display(),
+                d.display()
+            ),
+            (None, Some(here)) => synapses = Some((here, d)),
+            _ => {}
+        }
+    }
+    let synapses = synapses.map(|(c, _)| c);
     let merged = RunRecord {
         completed: steps(&config, None).len(),
         config,
@@ -138,7 +154,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         tau_rows,
         pathway_rows,
         superclass_rows,
-        synapses: first.synapses,
+        synapses,
     };
     std::fs::create_dir_all(out)?;
     for (d, _) in &parts {

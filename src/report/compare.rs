@@ -33,10 +33,35 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
     if !(0.0..=1.0).contains(&level) {
         bail!("injury level {level} is out of range: expected a fraction in [0, 1], e.g. 0.6");
     }
+    for (k, (label, dir)) in runs.iter().enumerate() {
+        if let Some((_, other)) = runs[..k].iter().find(|(l, _)| l == label) {
+            bail!(
+                "{} and {} are both labelled `{label}`: give each folder its own label with \
+                 --labels",
+                other.display(),
+                dir.display()
+            );
+        }
+    }
     let results: Vec<(String, Results)> = runs
         .iter()
         .map(|(label, dir)| Ok((label.clone(), Results::read(dir)?)))
         .collect::<Result<_>>()?;
+    // A confined run without its synapse counts would be drawn against the whole network's
+    // synapses beside runs drawn against their layers': refused rather than misdrawn.
+    for (_, r) in &results {
+        if r.run
+            .as_ref()
+            .is_some_and(super::results::Confined::unknown)
+        {
+            bail!(
+                "{} confines injury to some layers but records no synapse counts (`synapses`, \
+                 written since session 10), so its curves cannot share an axis with the others; \
+                 run the same `atrophy run` command on the folder again to record them",
+                r.dir.join("run.json").display()
+            );
+        }
+    }
     super::style::register_font();
     std::fs::create_dir_all(out)?;
     let mut figures = accuracy(&results, out)?;
@@ -117,8 +142,8 @@ fn accuracy(results: &[(String, Results)], out: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The CKA diagonals of every run with CKA matrices (its CKA regime, near `level`): after the
-/// injury (dashed) and the regime's last state (solid), in the run's colour. The runs must
-/// share their layers.
+/// injury (dashed) and in the regime's last state (retrained solid, else recalibrated dotted),
+/// in the run's colour. The runs must share their layers.
 fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Result<Option<PathBuf>> {
     let with_cka: Vec<&(String, Results)> =
         results.iter().filter(|(_, r)| !r.cka.is_empty()).collect();
@@ -143,13 +168,16 @@ fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Resul
             continue;
         };
         let colour = series_colour(k, with_cka.len());
-        for state in [State::Injured, State::Recalibrated, State::Retrained] {
+        let last = [State::Retrained, State::Recalibrated]
+            .into_iter()
+            .find(|&s| r.mean_cka(&regime, at.iteration, s).is_some());
+        for state in std::iter::once(State::Injured).chain(last) {
             if let Some((m, _)) = r.mean_cka(&regime, at.iteration, state) {
                 let stroke = Stroke::of(state);
                 lines.push(Diagonal {
                     label: format!(
-                        "{label} {regime} {state}, {} % ({})",
-                        at.percent(),
+                        "{label} {regime} {state}, {} ({})",
+                        r.level_words(at.percent()),
                         stroke.name()
                     ),
                     colour,
@@ -171,7 +199,8 @@ fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Resul
     )))
 }
 
-/// Every run's regimes ranked by the accuracy averaged over the injury (summary.md's number).
+/// Every run's regimes ranked by the accuracy averaged over the injury (summary.md's number and
+/// order: mean class-wise first).
 fn ranking(results: &[(String, Results)]) -> String {
     let mut rows = Vec::new();
     for (label, r) in results {
@@ -180,22 +209,22 @@ fn ranking(results: &[(String, Results)]) -> String {
             rows.push((label.clone(), r.dir.display().to_string(), a));
         }
     }
-    rows.sort_by(|a, b| b.2.top1.0.total_cmp(&a.2.top1.0));
+    rows.sort_by(|a, b| b.2.mean_class.0.total_cmp(&a.2.mean_class.0));
     let pct = |(m, sd): (f64, f64)| format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd);
     let mut md = String::from(
         "# Runs compared: accuracy averaged over the injury\n\n\
          The area under each cycle's accuracy-vs-injury curve (the healthy model, then the last \
          state of every iteration), divided by the injury range; mean ± sd over complete \
-         cycles, in percent, best top-1 first.\n\n\
-         | run | regime | cycles | top-1 | mean class-wise | folder |\n|---|---|---:|---:|---:|---|\n",
+         cycles, in percent, best mean class-wise first (as in each run's summary.md).\n\n\
+         | run | regime | cycles | mean class-wise | top-1 | folder |\n|---|---|---:|---:|---:|---|\n",
     );
     for (label, dir, a) in rows {
         md.push_str(&format!(
             "| {label} | {} | {} | {} | {} | `{dir}` |\n",
             a.regime,
             a.cycles,
-            pct(a.top1),
-            pct(a.mean_class)
+            pct(a.mean_class),
+            pct(a.top1)
         ));
     }
     md
@@ -245,10 +274,10 @@ mod tests {
         std::fs::create_dir_all(&cka).unwrap();
         std::fs::write(cka.join("layers.txt"), layers.join("\n")).unwrap();
         let n = layers.len();
-        for c in 0..2 {
+        for (c, it) in (0..2).flat_map(|c| (1..=2).map(move |it| (c, it))) {
             for st in ["injured", "retrained"] {
                 let m = ndarray::Array2::<f64>::from_elem((n, n), 0.5);
-                let p = cka.join(format!("R_c{c}_i2_{st}.npy"));
+                let p = cka.join(format!("R_c{c}_i{it}_{st}.npy"));
                 crate::analysis::npy::write_npy(p, &m).unwrap();
             }
         }
@@ -266,7 +295,7 @@ mod tests {
             ("V1".to_string(), a.path().to_path_buf()),
             ("all".to_string(), b.path().to_path_buf()),
         ];
-        let c = compare(&runs, out.path(), 1.0).unwrap();
+        let c = compare(&runs, out.path(), 0.5).unwrap();
         let names: Vec<_> = c.figures.iter().map(|p| p.file_name().unwrap()).collect();
         assert_eq!(
             names,
@@ -294,6 +323,16 @@ mod tests {
             "only the last state of a regime"
         );
         assert!(svg.contains("% of those each run"));
+        // The CKA level counts the synapses injury could reach: iteration 1 is half of conv1
+        // (0.5 % of the network, which would put iteration 2 nearest 0.5 unscaled).
+        let svg = std::fs::read_to_string(out.path().join("compare_cka_diagonal.svg")).unwrap();
+        for label in [
+            "V1 R injured, 50 % of conv1 (dashed)",
+            "V1 R retrained, 50 % of conv1 (solid)",
+            "all R injured, 50 % (dashed)",
+        ] {
+            assert!(svg.contains(label), "{label} missing");
+        }
         // Averaged over the injury (trapezoids over 0, 1/2, 1 of the range): 0.9, then
         // 0.9 - drop, 0.9 - 2 drop, i.e. 0.9 - drop for R and 0.9 - 3 drop for static.
         let md = std::fs::read_to_string(&c.markdown).unwrap();
@@ -302,6 +341,7 @@ mod tests {
             .filter(|l| l.starts_with("| V1 |") || l.starts_with("| all |"))
             .collect();
         assert_eq!(rows.len(), 4, "{md}");
+        // Ranked by mean class-wise, as summary.md (here equal to top-1).
         assert!(rows[0].starts_with("| V1 | R | 2 | 85.0 ± 0.0 |"), "{md}");
         assert!(rows[1].starts_with("| all | R | 2 | 80.0 ± 0.0 |"), "{md}");
         assert!(
@@ -329,6 +369,22 @@ mod tests {
         assert!(e.contains("different layers") && e.contains("(b)"), "{e}");
         let e = compare(&two, out.path(), 1.5).err().unwrap().to_string();
         assert!(e.contains("out of range"), "{e}");
+        let same = vec![one[0].clone(), ("a".to_string(), b.path().to_path_buf())];
+        let e = compare(&same, out.path(), 0.6).err().unwrap().to_string();
+        assert!(e.contains("both labelled `a`"), "{e}");
+        // A confined run of an older atrophy, without its synapse counts.
+        let old = folder(0.05, None, &["x", "y"]);
+        let run = serde_json::json!({"config": {"injury": {"layers": ["V1"]}}});
+        std::fs::write(old.path().join("run.json"), run.to_string()).unwrap();
+        let two = vec![
+            one[0].clone(),
+            ("old".to_string(), old.path().to_path_buf()),
+        ];
+        let e = compare(&two, out.path(), 0.6).err().unwrap().to_string();
+        assert!(
+            e.contains("run.json") && e.contains("synapse counts"),
+            "{e}"
+        );
         let missing = vec![one[0].clone(), ("c".into(), out.path().join("nothing"))];
         let e = format!("{:#}", compare(&missing, out.path(), 0.6).err().unwrap());
         assert!(e.contains("nothing") && e.contains("metrics.csv"), "{e}");

@@ -103,11 +103,7 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             ));
         }
         h.push_str("</table>\n");
-        if let Some(p) = r
-            .run
-            .as_ref()
-            .and_then(|v| super::paper::Paper::of_config(&v["config"]))
-        {
+        if let Some(p) = r.run.as_ref().and_then(super::paper::Paper::of_run) {
             paper_tables(&mut h, r, s, p)?;
         }
     }

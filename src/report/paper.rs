@@ -72,14 +72,28 @@ impl Paper {
         }
     }
 
+    /// The paper whose protocol the run `run` (run.json) follows: [`Paper::of_config`], with
+    /// injury reaching the whole network. Whether it does comes from the synapse counts
+    /// (`synapses`: injurable = total); a folder without them counts as confined when its
+    /// config names `[injury] layers`.
+    pub fn of_run(run: &serde_json::Value) -> Option<Paper> {
+        let counts = &run["synapses"];
+        let whole = match (counts["total"].as_u64(), counts["injurable"].as_u64()) {
+            (Some(total), Some(injurable)) => injurable == total,
+            _ => run["config"]["injury"]["layers"]
+                .as_array()
+                .is_none_or(|a| a.is_empty()),
+        };
+        whole.then(|| Paper::of_config(&run["config"])).flatten()
+    }
+
     /// The paper whose protocol `config` (run.json's `config`) follows: CIFAR-10 with random
     /// selection and the paper's injury settings. `None` for anything else, so that no run is
-    /// compared with numbers from a different protocol.
+    /// compared with numbers from a different protocol. Where injury may reach is
+    /// [`Paper::of_run`]'s question.
     pub fn of_config(config: &serde_json::Value) -> Option<Paper> {
         let inj = &config["injury"];
-        let confined = inj["layers"].as_array().is_some_and(|a| !a.is_empty());
         if config["data"]["dataset"].as_str() != Some("cifar10")
-            || confined
             || inj["selection"].as_str() != Some("random")
             || inj["units"].as_bool() == Some(true)
         {
@@ -288,7 +302,7 @@ pub fn markdown(
     finished: bool,
 ) -> Result<String> {
     let config = run.map(|r| &r["config"]);
-    let paper = config.and_then(Paper::of_config);
+    let paper = run.and_then(Paper::of_run);
     let mut md = format!("# {name}: accuracy per iteration\n\n");
     if !finished {
         md.push_str("**Partial results**: the run is still going or was stopped.\n\n");

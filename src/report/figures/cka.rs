@@ -49,7 +49,7 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
     else {
         return Ok(None);
     };
-    let frac = at.fraction;
+    let level = r.level_words(at.percent());
     // Two panels as always; a third for the recalibrated state, 565 pixels wide like the others.
     let panels_n = if rec.is_some() { 3 } else { 2 };
     let width = 1170 + 565 * (panels_n - 2);
@@ -63,10 +63,7 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
             let axes = ("layer (model under test)", "layer (healthy)");
             draw_heatmap(
                 &panels[0],
-                &format!(
-                    "{regime}: injured, {:.0} % (mean of {cycles} cycles)",
-                    100.0 * frac
-                ),
+                &format!("{regime}: injured, {level} (mean of {cycles} cycles)"),
                 &inj,
                 axes,
             )?;
@@ -74,7 +71,7 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
             let shown = later.iter().filter(|(_, m)| rec.is_some() || m.is_some());
             for (panel, (name, m)) in panels[1..].iter().zip(shown) {
                 if let Some(m) = m {
-                    let title = format!("{regime}: {name}, {:.0} %", 100.0 * frac);
+                    let title = format!("{regime}: {name}, {level}");
                     draw_heatmap(panel, &title, m, axes)?;
                 }
             }
@@ -83,10 +80,7 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
     );
     Ok(Some(Figure {
         png,
-        title: format!(
-            "Layer-wise CKA against the healthy model at {:.0} % injured",
-            100.0 * frac
-        ),
+        title: format!("Layer-wise CKA against the healthy model at {level} injured"),
         caption: "M[i][j] = linear CKA(layer i of the healthy model, layer j of the injured / retrained model), mean over cycles; grey: undefined (constant layer).".into(),
     }))
 }
@@ -119,8 +113,8 @@ pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
         })
         .collect();
     let title = format!(
-        "1:1 layer CKA at {:.0} % injured ({regime})",
-        100.0 * at.fraction
+        "1:1 layer CKA at {} injured ({regime})",
+        r.level_words(at.percent())
     );
     let png = both!(
         dir,
@@ -167,7 +161,11 @@ pub fn draw_diagonals<DB: DrawingBackend>(
     layers: &[String],
     lines: &[Diagonal],
 ) -> Result<()> {
-    let l = layers.len();
+    // Layers without a name (a layers.txt shorter than the matrices) still get their points.
+    let l = (lines.iter().map(|d| d.values.len()))
+        .max()
+        .unwrap_or(0)
+        .max(layers.len());
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 22))
         .margin(12)

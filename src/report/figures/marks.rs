@@ -29,8 +29,10 @@ impl PaperMark {
 /// another metric.
 pub fn paper_marks(r: &Results, metric: &str) -> Result<(Vec<PaperMark>, Option<&'static str>)> {
     let config = r.run.as_ref().map(|v| &v["config"]);
-    let paper = config
-        .and_then(Paper::of_config)
+    let paper = r
+        .run
+        .as_ref()
+        .and_then(Paper::of_run)
         .filter(|p| p.metric() == metric);
     let (Some(p), Some(s)) = (paper, &r.summary) else {
         return Ok((Vec::new(), None));
@@ -113,7 +115,7 @@ pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
 /// regime whose settings the paper's figure belongs to.
 pub fn tau_marks(r: &Results) -> Vec<PaperMark> {
     let config = r.run.as_ref().map(|v| &v["config"]);
-    let (Some(c), Some(p)) = (config, config.and_then(Paper::of_config)) else {
+    let (Some(c), Some(p)) = (config, r.run.as_ref().and_then(Paper::of_run)) else {
         return Vec::new();
     };
     let mut marks = Vec::new();

@@ -14,11 +14,11 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
     let Some(healthy) = r.rdm_by_class("healthy") else {
         return Ok(None);
     };
-    let (it, frac) = (at.iteration, at.fraction);
+    let (it, level) = (at.iteration, r.level_words(at.percent()));
     let mut panels = vec![("healthy".to_string(), healthy)];
     for st in ["injured", "retrained"] {
         if let Some(m) = r.rdm_by_class(&format!("{regime}_c0_i{it}_{st}")) {
-            panels.push((format!("{st}, {:.0} %", 100.0 * frac), m));
+            panels.push((format!("{st}, {level}"), m));
         }
     }
     let vmax = panels

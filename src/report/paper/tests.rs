@@ -60,6 +60,17 @@ fn only_the_papers_own_protocol_is_compared() {
     let mut c = config("ablation");
     c["injury"]["units"] = json!(true);
     assert_eq!(Paper::of_config(&c), None);
+
+    // Injury confined to some layers is not the paper's; layers that reach every synapse are.
+    let mut run = json!({"config": config("decay")});
+    assert_eq!(Paper::of_run(&run), Some(Paper::MooreDecay));
+    run["config"]["injury"]["layers"] = json!(["V1"]);
+    assert_eq!(Paper::of_run(&run), None, "confined, no counts recorded");
+    run["synapses"] = json!({"total": 100, "injurable": 10});
+    assert_eq!(Paper::of_run(&run), None);
+    run["config"]["injury"]["layers"] = json!(["conv", "linear"]);
+    run["synapses"] = json!({"total": 100, "injurable": 100});
+    assert_eq!(Paper::of_run(&run), Some(Paper::MooreDecay));
 }
 
 #[test]

@@ -5,6 +5,7 @@ pub mod prepare;
 
 pub use prepare::{pathways_by_state, Level};
 
+use crate::injury::SynapseCount;
 use crate::results::{read_table, EpochRow, MetricRow, PathwayRow, SummaryRow, TauRow};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -52,37 +53,62 @@ pub struct Confined {
     pub share: f64,
 }
 
+/// The `[injury] layers` patterns of `run`'s config.
+fn config_layers(run: &serde_json::Value) -> Vec<String> {
+    run["config"]["injury"]["layers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl Confined {
     /// The confinement `run` (run.json) records: its `synapses` counts, when injury could reach
     /// fewer synapses than the network has. None for a whole-network injury, or a folder written
     /// before the counts were recorded.
     pub fn of(run: &serde_json::Value) -> Option<Confined> {
-        let total = run["synapses"]["total"].as_u64()?;
-        let injurable = run["synapses"]["injurable"].as_u64()?;
-        if injurable == 0 || injurable >= total {
-            return None;
-        }
-        let layers = run["config"]["injury"]["layers"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Some(Confined {
-            layers,
-            share: injurable as f64 / total as f64,
+        let counts: SynapseCount = serde_json::from_value(run["synapses"].clone()).ok()?;
+        Confined::from_counts(counts, &config_layers(run))
+    }
+
+    /// Whether `run` confines injury to some layers but records no synapse counts (a folder of
+    /// atrophy before session 10): its fractions count the whole network.
+    pub fn unknown(run: &serde_json::Value) -> bool {
+        run["synapses"].is_null() && !config_layers(run).is_empty()
+    }
+
+    /// The confinement of a run whose `counts` and config `layers` are known; None when
+    /// injury may reach every synapse.
+    pub fn from_counts(counts: SynapseCount, layers: &[String]) -> Option<Confined> {
+        (counts.injurable > 0 && counts.injurable < counts.total).then(|| Confined {
+            layers: layers.to_vec(),
+            share: counts.injurable as f64 / counts.total as f64,
         })
     }
 
-    /// The layers in words: `V1`, `V1, V2`, or `the chosen layers` when the config named none.
+    /// The layers in words: `V1`, `V1, V2`, `all but fc` for the exclusion `!fc`, or `the
+    /// chosen layers` when the config named none.
     pub fn names(&self) -> String {
         if self.layers.is_empty() {
-            "the chosen layers".into()
-        } else {
-            self.layers.join(", ")
+            return "the chosen layers".into();
         }
+        let words: Vec<String> = self
+            .layers
+            .iter()
+            .map(|p| match p.strip_prefix('!') {
+                Some(x) => format!("all but {x}"),
+                None => p.clone(),
+            })
+            .collect();
+        words.join(", ")
+    }
+
+    /// An injury level in words: `60 % of V1`.
+    pub fn level(&self, percent: i64) -> String {
+        format!("{percent} % of {}", self.names())
     }
 }
 
@@ -134,6 +160,14 @@ impl Results {
             .ok()
             .map(|l| l.iter().map(|&v| v as usize).collect());
         let confined = run.as_ref().and_then(Confined::of);
+        if run.as_ref().is_some_and(Confined::unknown) {
+            eprintln!(
+                "warning: {} confines injury to some layers but records no synapse counts \
+                 (`synapses`, written since session 10): the fractions injured count the whole \
+                 network; run the same `atrophy run` command on the folder again to record them",
+                dir.join("run.json").display()
+            );
+        }
         let mut r = Results {
             dir: dir.to_path_buf(),
             run,
@@ -172,6 +206,14 @@ impl Results {
         }
         for p in self.pathways.iter_mut().flatten() {
             p.key.fraction_injured /= share;
+        }
+    }
+
+    /// An injury level in words: `60 %`, or `60 % of V1` for a confined run.
+    pub fn level_words(&self, percent: i64) -> String {
+        match &self.confined {
+            Some(c) => c.level(percent),
+            None => format!("{percent} %"),
         }
     }
 
