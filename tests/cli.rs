@@ -128,10 +128,7 @@ fn bad_input_gives_clear_errors_and_nonzero_exit() {
             ],
             "cuda",
         ),
-        (
-            vec!["compare".into(), "a".into(), "--out".into(), "x".into()],
-            "2 values required",
-        ),
+        (vec!["compare".into(), "--out".into(), "x".into()], "<DIRS>"),
         (
             vec![
                 "compare".into(),

@@ -95,7 +95,8 @@ pub enum Command {
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
     /// Draw several results folders in one set of figures: the same experiment on different
-    /// layers, models or data sets, side by side.
+    /// layers, models or data sets, side by side (or one folder's regimes, each in its last
+    /// state).
     ///
     /// Each regime of each run is one curve: the state it ends every iteration with (retrained,
     /// else recalibrated, else injured) against the share of the synapses its injury could reach
@@ -165,8 +166,8 @@ pub enum Command {
 /// Arguments of `compare`.
 #[derive(clap::Args, Debug)]
 pub struct CompareArgs {
-    /// Two or more results folders made by `atrophy run`.
-    #[arg(required = true, num_args = 2..)]
+    /// Results folders made by `atrophy run` (one: its regimes in their last states).
+    #[arg(required = true, num_args = 1..)]
     pub dirs: Vec<std::path::PathBuf>,
     /// Where to write the figures and compare.md.
     #[arg(long)]

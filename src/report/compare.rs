@@ -24,9 +24,9 @@ pub struct Comparison {
 /// Compares the results folders `runs` (label, folder) into `out`; CKA diagonals at the
 /// iteration of each run nearest the fraction `level` of its injurable synapses.
 pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Comparison> {
-    if runs.len() < 2 {
+    if runs.is_empty() {
         bail!(
-            "compare needs at least two results folders, got {}",
+            "compare needs at least one results folder, got {}",
             runs.len()
         );
     }
@@ -362,8 +362,13 @@ mod tests {
         );
         let out = tempfile::tempdir().unwrap();
         let one = vec![("a".to_string(), a.path().to_path_buf())];
-        let e = compare(&one, out.path(), 0.6).err().unwrap().to_string();
-        assert!(e.contains("at least two"), "{e}");
+        let e = compare(&[], out.path(), 0.6).err().unwrap().to_string();
+        assert!(e.contains("at least one"), "{e}");
+        // One folder: its regimes in their last states.
+        let c = compare(&one, out.path(), 0.6).unwrap();
+        let svg = std::fs::read_to_string(out.path().join("compare_top1.svg")).unwrap();
+        assert!(svg.contains("a R retrained") && svg.contains("a static injured"));
+        assert!(c.markdown.is_file());
         let two = vec![one[0].clone(), ("b".to_string(), b.path().to_path_buf())];
         let e = compare(&two, out.path(), 0.6).err().unwrap().to_string();
         assert!(e.contains("different layers") && e.contains("(b)"), "{e}");
