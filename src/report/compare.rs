@@ -107,7 +107,12 @@ fn accuracy(results: &[(String, Results)], out: &Path) -> Result<Vec<PathBuf>> {
                 let Some(state) = last_state(&c, &regime) else {
                     continue;
                 };
-                let name = format!("{label} {regime}");
+                // One run: its regimes' names suffice.
+                let name = if results.len() == 1 {
+                    regime.clone()
+                } else {
+                    format!("{label} {regime}")
+                };
                 curves.insert((name.clone(), state), c[&(regime, state)].clone());
                 names.push(name);
             }
@@ -130,9 +135,9 @@ fn accuracy(results: &[(String, Results)], out: &Path) -> Result<Vec<PathBuf>> {
         pngs.push(both!(
             out,
             format!("compare_{col}"),
-            curve_figure_size(entries.len()),
+            curve_figure_size(&entries),
             |root: &DrawingArea<_, _>| -> Result<()> {
-                let (area, side) = split_for_legend(root, entries.len());
+                let (area, side) = split_for_legend(root, &entries);
                 let mut chart = curves_chart(&area, &plot, chance)?;
                 curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
             }
@@ -367,7 +372,8 @@ mod tests {
         // One folder: its regimes in their last states.
         let c = compare(&one, out.path(), 0.6).unwrap();
         let svg = std::fs::read_to_string(out.path().join("compare_top1.svg")).unwrap();
-        assert!(svg.contains("a R retrained") && svg.contains("a static injured"));
+        assert!(svg.contains("R retrained (solid)") && svg.contains("static injured (dashed)"));
+        assert!(!svg.contains("a R retrained"), "one run needs no label");
         assert!(c.markdown.is_file());
         let two = vec![one[0].clone(), ("b".to_string(), b.path().to_path_buf())];
         let e = compare(&two, out.path(), 0.6).err().unwrap().to_string();

@@ -9,8 +9,20 @@ use plotters::prelude::*;
 /// a taller box hides part of the curves in every corner.
 pub const CORNER_ROWS: usize = 8;
 
-/// Width added to a curve chart's figure for a legend beside the plot.
+/// Width added to a curve chart's figure for a legend beside the plot, at least: wider when a
+/// label needs it ([`side_width`]).
 pub const LEGEND_WIDTH: u32 = 330;
+
+/// The width of a legend beside the plot: [`LEGEND_WIDTH`], or what the longest label needs at
+/// 13 px (about 7.5 px a character, after a 42 px sample and the box's margins).
+pub fn side_width(entries: &[Entry]) -> u32 {
+    let longest = entries
+        .iter()
+        .map(|e| e.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    LEGEND_WIDTH.max(60 + (7.5 * longest as f64).ceil() as u32)
+}
 
 /// The legend box, in the same style on every figure.
 pub fn legend<'a, DB: DrawingBackend + 'a>(
@@ -27,11 +39,11 @@ pub fn legend<'a, DB: DrawingBackend + 'a>(
         .map_err(pe)
 }
 
-/// The size of a curve chart's figure with `rows` legend entries: [`SIZE`], wider by
-/// [`LEGEND_WIDTH`] when the legend goes beside the plot.
-pub fn curve_figure_size(rows: usize) -> (u32, u32) {
-    if rows > CORNER_ROWS {
-        (SIZE.0 + LEGEND_WIDTH, SIZE.1)
+/// The size of a curve chart's figure with legend `entries`: [`SIZE`], wider by
+/// [`side_width`] when the legend goes beside the plot.
+pub fn curve_figure_size(entries: &[Entry]) -> (u32, u32) {
+    if entries.len() > CORNER_ROWS {
+        (SIZE.0 + side_width(entries), SIZE.1)
     } else {
         SIZE
     }
@@ -41,9 +53,9 @@ pub fn curve_figure_size(rows: usize) -> (u32, u32) {
 /// [`CORNER_ROWS`] entries, the area beside it for the legend.
 pub fn split_for_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    rows: usize,
+    entries: &[Entry],
 ) -> (DrawingArea<DB, Shift>, Option<DrawingArea<DB, Shift>>) {
-    if rows > CORNER_ROWS {
+    if entries.len() > CORNER_ROWS {
         let (chart, side) = root.split_horizontally(SIZE.0);
         (chart, Some(side))
     } else {
@@ -105,7 +117,7 @@ pub fn side_legend<DB: DrawingBackend>(
     const ROW: i32 = 19;
     let (top, left) = (40, 8);
     let height = ROW * entries.len() as i32 + 12;
-    let width = LEGEND_WIDTH as i32 - 2 * left;
+    let width = area.dim_in_pixel().0 as i32 - 2 * left;
     area.draw(&Rectangle::new(
         [(left, top), (left + width, top + height)],
         BLACK.mix(0.4),
@@ -299,14 +311,19 @@ mod tests {
         assert_eq!(e[0].label, "chance");
         assert_eq!(e[1].label, "r0 retrained (solid)");
         assert_eq!(e[10].label, "paper");
-        assert_eq!(curve_figure_size(8), SIZE);
-        assert_eq!(curve_figure_size(11), (SIZE.0 + LEGEND_WIDTH, SIZE.1));
+        assert_eq!(curve_figure_size(&e[..8]), SIZE);
+        assert_eq!(curve_figure_size(&e), (SIZE.0 + LEGEND_WIDTH, SIZE.1));
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("x.svg");
-        let root = SVGBackend::new(&path, curve_figure_size(11)).into_drawing_area();
-        let (chart, side) = split_for_legend(&root, 11);
+        let root = SVGBackend::new(&path, curve_figure_size(&e)).into_drawing_area();
+        let (chart, side) = split_for_legend(&root, &e);
         assert_eq!(chart.dim_in_pixel(), SIZE);
         assert_eq!(side.unwrap().dim_in_pixel(), (LEGEND_WIDTH, SIZE.1));
-        assert!(split_for_legend(&root, 8).1.is_none());
+        assert!(split_for_legend(&root, &e[..8]).1.is_none());
+        // A label longer than the standard width widens the legend to fit it.
+        let mut long = e.clone();
+        long[1].label = "x".repeat(60);
+        assert_eq!(side_width(&long), 60 + 450);
+        assert_eq!(curve_figure_size(&long), (SIZE.0 + 510, SIZE.1));
     }
 }

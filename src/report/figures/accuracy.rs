@@ -47,9 +47,9 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
         let png = both!(
             dir,
             format!("accuracy_{col}"),
-            curve_figure_size(entries.len()),
+            curve_figure_size(&entries),
             |root: &DrawingArea<_, _>| -> Result<()> {
-                let (area, side) = split_for_legend(root, entries.len());
+                let (area, side) = split_for_legend(root, &entries);
                 let mut chart = curves_chart(&area, &plot, chance)?;
                 draw_marks(&mut chart, &marks, &regimes)?;
                 curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)

@@ -29,9 +29,9 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
     let png = both!(
         dir,
         "rdm_tau",
-        curve_figure_size(entries.len()),
+        curve_figure_size(&entries),
         |root: &DrawingArea<_, _>| -> Result<()> {
-            let (area, side) = split_for_legend(root, entries.len());
+            let (area, side) = split_for_legend(root, &entries);
             let mut chart = curves_chart(&area, &plot, None)?;
             draw_marks(&mut chart, &marks, &regimes)?;
             curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
