@@ -93,7 +93,10 @@ images = 60
     )
     .unwrap();
     let out = tmp.path().join("out");
-    common::run_experiment(&cfg, &out);
+    let printed = common::run_experiment(&cfg, &out);
+    // The summary printed at the end counts V4's synapses too.
+    assert!(printed.contains("injury confined to V4"), "{printed}");
+    assert!(printed.contains("100.0%"), "{printed}");
     let read = |p: PathBuf| atrophy::checkpoint::read_tensors(&p).unwrap();
     let healthy = read(out.join("healthy/model.safetensors"));
     let injured = read(out.join("models/static_c0_i2_injured/model.safetensors"));
