@@ -7,7 +7,8 @@ use std::path::PathBuf;
 /// Get and inspect data sets.
 #[derive(Subcommand, Debug)]
 pub enum DataCommand {
-    /// Download a data set from its official source into the cache, checking sha256.
+    /// Download a data set from its official source into the cache, checking its published
+    /// checksum (sha256; MD5 for CIFAR, as its authors publish it).
     ///
     /// Files land in the user cache folder ($ATROPHY_CACHE, or ~/.cache/atrophy/NAME), where every
     /// command finds them. A file whose checksum does not match is discarded, never cached.

@@ -21,7 +21,7 @@ pub struct InfoArgs {
     /// File or folder holding that data set.
     #[arg(long, requires = "dataset")]
     pub data: Option<PathBuf>,
-    /// Describe a model preset instead: vgg19_bn, vgg19 or small_cnn.
+    /// Describe a model preset instead: vgg19_bn, vgg19, small_cnn, cornet_z or cornet_z32.
     #[arg(long, conflicts_with = "checkpoint")]
     pub model: Option<String>,
     /// Conv widths of the preset: a list such as 22,22,M,44,44,M,... or the name `bench` or `full`.

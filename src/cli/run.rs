@@ -27,7 +27,8 @@ pub const PRESETS: [(&str, &str); 4] = [
 /// Arguments of `run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// An experiment config (TOML file) or a preset name (quick, moore-decay, moore-ablation).
+    /// An experiment config (TOML file) or a preset name (quick, moore-decay, moore-ablation,
+    /// moore-ablation-text).
     #[arg(default_value = "quick")]
     pub config: String,
     /// Results folder (default: the config's `out`, else results/NAME).

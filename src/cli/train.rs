@@ -9,7 +9,8 @@ use tch::Device;
 /// Arguments of `train`.
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// Data set: cifar10, cifar100, mnist, fashion-mnist or synthetic.
+    /// Data set: cifar10, cifar100, mnist, fashion-mnist, synthetic, or images[:SIZE[:gray]] (an
+    /// image folder given by --data).
     #[arg(long, default_value = "fashion-mnist")]
     pub dataset: String,
     /// File or folder holding the data set (searched before $ATROPHY_DATA and the cache).

@@ -51,7 +51,8 @@ pub struct ExperimentConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
-    /// cifar10, cifar100, mnist, fashion-mnist or synthetic.
+    /// cifar10, cifar100, mnist, fashion-mnist, synthetic, or `images[:SIZE[:gray]]` (an image
+    /// folder at `path`).
     pub dataset: String,
     /// File or folder holding it (else the usual search: $ATROPHY_DATA, cache, /usr/share/datasets).
     #[serde(default)]
