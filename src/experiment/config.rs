@@ -242,9 +242,15 @@ impl ExperimentConfig {
                     "a static regime does not retrain, so it has no retraining images to choose",
                 ));
             }
-            if !r.is_static {
-                r.validate(&at)?;
+            if r.is_static && r.keep_optimizer {
+                return Err(invalid(
+                    format!("{at}.keep_optimizer"),
+                    "a static regime does not retrain, so it has no optimizer to keep",
+                ));
             }
+            // A static regime uses none of the retraining settings, but a value no regime could
+            // use (lr = -1) is still an error rather than silently ignored.
+            r.validate(&at)?;
         }
         self.analysis.validate()
     }
@@ -382,6 +388,11 @@ source = \"errors\"\nerrors_share = 0.5",
                 "static = true\nsource = \"errors\"",
                 "regime[0] (R).source: a static regime does not retrain",
             ),
+            (
+                "static = true\nkeep_optimizer = true",
+                "regime[0] (R).keep_optimizer: a static regime does not retrain",
+            ),
+            ("static = true\nlr = -1", "regime[0] (R).lr = -1 is out of range"),
             (
                 "source = \"errors\"",
                 "regime[0] (R).source: source = \"errors\" draws R images",

@@ -1,8 +1,8 @@
 //! Why an experiment config is invalid: one error type whose messages name the field, its value
 //! and what was expected.
 
-/// Why an experiment config is invalid; every message names the field, its value and what was
-/// expected.
+/// Why an experiment config is invalid; every message names the field and what was expected,
+/// and the value where one value is at fault (a combination of values is named by its field).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
     /// The file is not valid TOML, or a field has the wrong type or an unknown name.

@@ -1,6 +1,6 @@
 //! The model of every step as a checkpoint, when the config says `save_models = true`:
 //! `OUT/models/REGIME_cC_iI_STATE/model.safetensors` with its sidecar, for the state each step
-//! ends in (retrained, or injured in a static regime). For a TorchScript model the folder also
+//! ends in (its last row: retrained, else recalibrated, else injured). For a TorchScript model the folder also
 //! holds `model.pt`, the module with the step's weights, which `torch.jit.load` opens in PyTorch.
 use super::subject::Subject;
 use crate::checkpoint::{self, CheckpointMeta};

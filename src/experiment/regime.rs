@@ -104,7 +104,8 @@ pub enum Rule {
     Backprop,
     /// Oja's rule for every output unit j of a layer (a conv filter over its input patches, or
     /// a linear unit over its input vector), local to the layer: with x the unit's input
-    /// (patch), y_j = w_j . x its pre-activation output and <.> the mean over a batch's inputs
+    /// (patch), y_j = w_j . x + b_j its pre-activation output (the layer's own, bias included)
+    /// and <.> the mean over a batch's inputs
     /// (images x positions), dw_j = eta <y_j (x - y_j w_j / c_j)> / <|x|^2>, masked to the
     /// healthy synapses: Oja's rule with its rate divided by the layer's input power, so that
     /// one eta < 1 is stable in every layer whatever the activations' scale.

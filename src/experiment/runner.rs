@@ -1,5 +1,6 @@
 //! The experiment runner: for each regime x cycle x iteration, injure -> evaluate -> (analyses)
-//! -> retrain -> evaluate -> (analyses) -> record. The record and the state the next step starts
+//! -> (homeostasis: re-estimate BatchNorm statistics -> evaluate -> analyses) -> retrain (and
+//! re-estimate again) -> evaluate -> (analyses) -> record. The record and the state the next step starts
 //! from are written after every step, so a stopped run continues where it stopped and ends with
 //! the numbers an uninterrupted run gives.
 use super::analyses::Analyzer;

@@ -22,8 +22,10 @@ pub enum Selection {
     Random,
     /// Smallest |w| first (Han et al. 2015).
     Magnitude,
-    /// Smallest Optimal Brain Damage saliency h_ii w_i^2 / 2 first (diagonal Hessian estimated
-    /// by the empirical Fisher, the mean squared gradient).
+    /// Smallest Optimal Brain Damage saliency h_ii w_i^2 / 2 first, the diagonal Hessian h_ii
+    /// estimated by the square of each mini-batch's mean gradient, averaged over
+    /// `saliency_batches` batches (a Fisher-like estimate: the squared mean over a batch, not
+    /// the mean of per-image squares).
     Obd,
     /// Smallest first-order Taylor saliency |g w| first (Molchanov et al. 2017).
     Taylor,
@@ -59,7 +61,8 @@ pub struct InjuryConfig {
     /// Quotas per layer or global.
     #[serde(default = "default_scope")]
     pub scope: Scope,
-    /// Layers that may be injured: names such as `conv1`, kinds such as `conv`, modules such as
+    /// Layers that may be injured: names such as `conv1`, name prefixes such as `conv` (`conv1`,
+    /// `conv12`, ...), modules such as
     /// `layer1` or `V4` (every layer inside), `*` globs, `!` exclusions (see
     /// [`InjuryConfig::injurable`]); empty means every conv and linear layer.
     #[serde(default)]
@@ -128,8 +131,9 @@ impl InjuryConfig {
     }
 
     /// Is the layer named `layer` (e.g. `conv3`, `layer1.0.conv1`, `V4.conv`) injurable under
-    /// this config? An entry that ends in a digit names one layer (`conv1`); one without names a
-    /// kind (`conv`, `linear`); an entry also names every layer inside the module it names
+    /// this config? An entry that ends in a digit names one layer (`conv1`); one without also
+    /// names the layers it prefixes with a number (`conv` names `conv1` and `conv12`, not
+    /// `layer1.0.conv1` or `V4.conv`: use `*conv*` there); an entry also names every layer inside the module it names
     /// (`layer1` covers `layer1.0.conv1`, `V4` covers `V4.conv`); `*` matches any text
     /// (`layer*.conv1`); an entry starting with `!` excludes what it names (`!fc`). With only
     /// exclusions, every other layer is injurable.
