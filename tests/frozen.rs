@@ -66,9 +66,8 @@ hebbian_rate = 0.5
     common::run_experiment(&cfg, &out);
     let healthy = synapses(&out.join("healthy/model.safetensors"));
     for regime in ["sgd", "oja"] {
-        let after = synapses(&out.join(format!(
-            "models/{regime}_c0_i1_retrained/model.safetensors"
-        )));
+        let after =
+            synapses(&out.join(format!("models/{regime}_c0_i1_retrained/model.safetensors")));
         let mut moved = 0;
         for (name, h) in &healthy {
             let a = &after[name];

@@ -125,8 +125,8 @@ pub fn retraining_images(
             let pool = unseen.ok_or_else(|| {
                 anyhow::anyhow!(
                     "regime {}: source = \"unseen\" needs a healthy model that never saw part of \
-                     the training set; train it with [healthy.train] subset = N (the other \
-                     images are held out)",
+                     the training set; train it with [healthy.train] holdout = H (H images \
+                     held out) or subset = N (the other images held out)",
                     r.name
                 )
             })?;
@@ -283,6 +283,46 @@ pub fn retrain(
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// A fresh draw per iteration by default; `fresh_draw = false`, one per cycle; keyed by the
+    /// regime's name (not its place in the config), cycle and seed.
+    #[test]
+    fn fresh_draw_decides_whether_each_iteration_draws_anew() {
+        let spec = crate::data::SyntheticSpec {
+            train: 500,
+            test: 10,
+            ..Default::default()
+        };
+        let train = crate::data::synthetic(&spec).train;
+        let regime = |text: &str| -> RegimeConfig { toml::from_str(text).unwrap() };
+        let draw = |r: &RegimeConfig, regime: usize, cycle: usize, iteration: usize| {
+            let step = Step {
+                regime,
+                cycle,
+                iteration,
+            };
+            retraining_images(&train, r, 1, step, None, None)
+                .unwrap()
+                .unwrap()
+        };
+        let fresh = regime("name = \"R\"\nimages = 50");
+        assert_eq!(draw(&fresh, 0, 0, 1).len(), 50);
+        assert_eq!(draw(&fresh, 0, 0, 1), draw(&fresh, 0, 0, 1), "seeded");
+        assert_ne!(draw(&fresh, 0, 0, 1), draw(&fresh, 0, 0, 2));
+        assert_ne!(draw(&fresh, 0, 0, 1), draw(&fresh, 0, 1, 1));
+        let once = regime("name = \"R\"\nimages = 50\nfresh_draw = false");
+        assert_eq!(draw(&once, 0, 0, 1), draw(&once, 0, 0, 2));
+        assert_eq!(draw(&once, 0, 0, 1), draw(&once, 0, 0, 5));
+        assert_ne!(
+            draw(&once, 0, 0, 1),
+            draw(&once, 0, 1, 1),
+            "one draw per cycle"
+        );
+        // By name: the same regime at another place in the config draws the same images.
+        assert_eq!(draw(&fresh, 0, 0, 1), draw(&fresh, 3, 0, 1));
+        let other = regime("name = \"Q\"\nimages = 50");
+        assert_ne!(draw(&fresh, 0, 0, 1), draw(&other, 0, 0, 1));
+    }
 
     #[test]
     fn error_targeted_draws_take_the_errors_first_then_fill_at_random() {
