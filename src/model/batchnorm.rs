@@ -56,3 +56,56 @@ pub(super) fn forward(
         true,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::{nn, Device, Kind};
+
+    /// The running statistics of each mode against numbers computed here from the batch:
+    /// Momentum(m) moves them by m (variance unbiased), Cumulative's first batch replaces them,
+    /// Frozen leaves them and normalises as eval mode does.
+    #[test]
+    fn each_mode_moves_the_running_statistics_as_documented() {
+        tch::manual_seed(3);
+        let x = Tensor::randn([8, 3, 4, 4], (Kind::Float, Device::Cpu)) * 2.0 + 1.0;
+        let batch_mean = x.mean_dim([0, 2, 3].as_slice(), false, Kind::Float);
+        let batch_var = x.var_dim([0, 2, 3].as_slice(), true, false); // unbiased
+        let fresh = || {
+            let vs = nn::VarStore::new(Device::Cpu);
+            let mut b = nn::batch_norm2d(vs.root(), 3, Default::default());
+            tch::no_grad(|| {
+                b.running_mean
+                    .copy_(&Tensor::from_slice(&[0.5f32, -1.0, 2.0]));
+                b.running_var
+                    .copy_(&Tensor::from_slice(&[2.0f32, 0.5, 1.0]));
+            });
+            let old = (b.running_mean.copy(), b.running_var.copy());
+            (vs, b, old)
+        };
+        let close = |a: &Tensor, b: &Tensor| {
+            let d = (a - b).abs().max().double_value(&[]);
+            assert!(d < 1e-5, "differ by {d}");
+        };
+
+        let (_vs, b, (m0, v0)) = fresh();
+        let _ = forward(&b, &x, true, BnMode::Momentum(0.3), 0);
+        close(&b.running_mean, &(&m0 * 0.7 + &batch_mean * 0.3));
+        close(&b.running_var, &(&v0 * 0.7 + &batch_var * 0.3));
+
+        let (_vs, b, _) = fresh();
+        let _ = forward(&b, &x, true, BnMode::Cumulative, 0);
+        close(&b.running_mean, &batch_mean);
+        close(&b.running_var, &batch_var);
+        // The second batch enters with 1/2: the plain average of the two.
+        let x2 = &x * 0.5 - 1.0;
+        let _ = forward(&b, &x2, true, BnMode::Cumulative, 1);
+        let mean2 = x2.mean_dim([0, 2, 3].as_slice(), false, Kind::Float);
+        close(&b.running_mean, &((&batch_mean + &mean2) * 0.5));
+
+        let (_vs, b, (m0, v0)) = fresh();
+        let y = forward(&b, &x, true, BnMode::Frozen, 0);
+        assert!(b.running_mean.equal(&m0) && b.running_var.equal(&v0));
+        close(&y, &forward(&b, &x, false, BnMode::default(), 0));
+    }
+}
