@@ -131,6 +131,26 @@ fn run_resume_shard_and_merge() {
             "{f} differs after resume"
         );
     }
+    // The matrices too, byte for byte: every CKA matrix, the RDMs and their labels.
+    for sub in ["cka", "rdm"] {
+        let names = |d: &Path| {
+            let mut v: Vec<_> = std::fs::read_dir(d.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(&resumed), names(&full), "{sub}/ holds other files");
+        for n in names(&full) {
+            assert_eq!(
+                std::fs::read(resumed.join(sub).join(&n)).unwrap(),
+                std::fs::read(full.join(sub).join(&n)).unwrap(),
+                "{sub}/{} differs after resume",
+                n.to_string_lossy()
+            );
+        }
+    }
     assert!(
         !resumed
             .join("state")
