@@ -272,3 +272,62 @@ fn validation_names_fields() {
     assert_eq!(decay_quota(10, 3, 2, 3), 3);
     assert_eq!(decay_quota(10, 6, 3, 3), 4);
 }
+
+/// The smaller rules: equal scores are taken in position order; unit ablation by magnitude
+/// removes the units of smallest L1 norm; global decay marks floor(T n / N) of the pooled
+/// synapses by iteration n, whatever layer they are in.
+#[test]
+fn ties_by_position_units_by_l1_norm_and_global_decay_quota() {
+    let rng = || rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    // Ties: every |w| equal, magnitude ablation of 30 % takes the first 30 of each layer.
+    let mut s = states(&[100]);
+    let mut w = vec![vec![-2.0f32; 100]];
+    let cfg = InjuryConfig {
+        kind: InjuryKind::Ablation,
+        fraction: 0.3,
+        selection: Selection::Magnitude,
+        ..decay(3)
+    };
+    injure(&mut s, &mut w, None, &cfg, 1, &mut rng()).unwrap();
+    assert!(s.layers[0].state[..30].iter().all(|&x| x == ABLATED));
+    assert!(s.layers[0].state[30..].iter().all(|&x| x == HEALTHY));
+
+    // Units by L1 norm: 25 units of 4 synapses, unit u has |w| = 25 - u except one large
+    // synapse in units 20..25, so the smallest L1 norms are those of units 15..20.
+    let mut s = states(&[100]);
+    let mut w = vec![(0..100)
+        .map(|i| {
+            let u = i / 4;
+            let big = if u >= 20 && i % 4 == 0 { -100.0 } else { 0.0 };
+            (25 - u) as f32 * 0.01 + big
+        })
+        .collect::<Vec<f32>>()];
+    let units = InjuryConfig {
+        fraction: 0.2,
+        units: true,
+        ..cfg.clone()
+    };
+    injure(&mut s, &mut w, None, &units, 1, &mut rng()).unwrap();
+    let dead: Vec<usize> = (0..25)
+        .filter(|u| {
+            s.layers[0].state[u * 4..u * 4 + 4]
+                .iter()
+                .all(|&x| x == ABLATED)
+        })
+        .collect();
+    assert_eq!(dead, (15..20).collect::<Vec<_>>());
+
+    // Global decay: 4 iterations over 60 + 40 pooled synapses mark 25, 50, 75, 100 in all.
+    let mut s = states(&[60, 40]);
+    let mut w = weights(&[60, 40]);
+    let global = InjuryConfig {
+        scope: Scope::Global,
+        ..decay(4)
+    };
+    let mut r = rng();
+    for (n, want) in [(1, 25), (2, 50), (3, 75), (4, 100)] {
+        injure(&mut s, &mut w, None, &global, n, &mut r).unwrap();
+        let (healthy, _, _) = s.counts();
+        assert_eq!(100 - healthy, want, "iteration {n}");
+    }
+}
