@@ -68,3 +68,45 @@ pub fn recalibrate(s: &Subject, train: &Dataset, images: &[usize], batch_size: u
     });
     s.net.set_bn_mode(BnMode::default());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Recalibration uses the first n images of the regime's retraining draw, so homeostasis
+    /// sees images relearning will see; a static regime (no draw), a draw smaller than n or an
+    /// error-targeted one get n images of their own, keyed by the regime's name.
+    #[test]
+    fn recalibration_takes_the_head_of_the_retraining_draw_or_draws_by_name() {
+        let spec = crate::data::SyntheticSpec {
+            train: 400,
+            test: 10,
+            ..Default::default()
+        };
+        let train = crate::data::synthetic(&spec).train;
+        let regime = |text: &str| -> RegimeConfig { toml::from_str(text).unwrap() };
+        let step = |regime| Step {
+            regime,
+            cycle: 1,
+            iteration: 2,
+        };
+        let r = regime("name = \"R\"\nimages = 100");
+        let draw = retraining_images(&train, &r, 7, step(0), None, None)
+            .unwrap()
+            .unwrap();
+        let recal = recalibration_images(&train, &r, 7, step(0), 60).unwrap();
+        assert_eq!(recal, draw[..60].to_vec());
+        // More than the draw holds: a draw of its own, of n images.
+        let own = recalibration_images(&train, &r, 7, step(0), 150).unwrap();
+        assert_eq!(own.len(), 150);
+        assert_ne!(own[..100].to_vec(), draw);
+        // A static regime: its own draw, the same at another place in the config, another for
+        // another name.
+        let s = regime("name = \"S\"\nstatic = true");
+        let a = recalibration_images(&train, &s, 7, step(0), 50).unwrap();
+        assert_eq!(a.len(), 50);
+        assert_eq!(a, recalibration_images(&train, &s, 7, step(4), 50).unwrap());
+        let t = regime("name = \"T\"\nstatic = true");
+        assert_ne!(a, recalibration_images(&train, &t, 7, step(0), 50).unwrap());
+    }
+}
