@@ -87,6 +87,14 @@ pub(crate) fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> St
     "?".into()
 }
 
+/// A shard in words: `shard 0/4`, or `the whole run`.
+fn describe_shard(shard: Option<(usize, usize)>) -> String {
+    match shard {
+        Some((i, n)) => format!("shard {i}/{n}"),
+        None => "the whole run".into(),
+    }
+}
+
 impl RunRecord {
     /// The record of `out`, or a new one; an error when `out` holds another config or shard.
     pub fn open(out: &Path, cfg: &ExperimentConfig, shard: Option<(usize, usize)>) -> Result<Self> {
@@ -116,10 +124,10 @@ impl RunRecord {
         }
         if r.shard != shard {
             bail!(
-                "{} holds shard {:?}, not {:?}",
+                "{} holds {}, not {}; use another --out",
                 out.display(),
-                r.shard,
-                shard
+                describe_shard(r.shard),
+                describe_shard(shard)
             );
         }
         Ok(r)
@@ -214,5 +222,48 @@ impl RunRecord {
             serde_json::to_string_pretty(&v)?.as_bytes(),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder holds one config and one shard: another of either is refused in words.
+    #[test]
+    fn a_folder_refuses_another_config_or_shard() {
+        let text = "name = \"t\"\ncycles = 4\n[data]\ndataset = \"synthetic\"\n[healthy]\n\
+                    checkpoint = \"m\"\n[injury]\nkind = \"decay\"\niterations = 2\n\
+                    [[regime]]\nname = \"R\"\nimages = 10";
+        let cfg = ExperimentConfig::from_toml(text, "t.toml").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        RunRecord::open(d.path(), &cfg, Some((1, 2)))
+            .unwrap()
+            .save(d.path())
+            .unwrap();
+        assert_eq!(
+            RunRecord::open(d.path(), &cfg, Some((1, 2))).unwrap().shard,
+            Some((1, 2))
+        );
+        let e = RunRecord::open(d.path(), &cfg, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("holds shard 1/2, not the whole run"), "{e}");
+        let e = RunRecord::open(d.path(), &cfg, Some((0, 2)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("holds shard 1/2, not shard 0/2"), "{e}");
+        let other =
+            ExperimentConfig::from_toml(&text.replace("cycles = 4", "cycles = 5"), "t").unwrap();
+        let e = RunRecord::open(d.path(), &other, Some((1, 2)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("different config") && e.contains("`cycles`"),
+            "{e}"
+        );
+        // Shard i of n: cycles c with c mod n = i.
+        let cycles: Vec<usize> = steps(&cfg, Some((1, 2))).iter().map(|s| s.cycle).collect();
+        assert_eq!(cycles, [1, 1, 3, 3]);
     }
 }

@@ -208,3 +208,21 @@ fn copy_pictures(from: &Path, out: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_as_i_of_n() {
+        assert_eq!(parse_shard("0/4"), Ok((0, 4)));
+        assert_eq!(parse_shard(" 3 / 4 "), Ok((3, 4)));
+        for bad in ["4/4", "1/0", "1", "a/2", "-1/2", "1/2/3"] {
+            let e = parse_shard(bad).unwrap_err();
+            assert!(
+                e.contains(&format!("`{bad}`")) && e.contains("0 <= i < n"),
+                "{e}"
+            );
+        }
+    }
+}
