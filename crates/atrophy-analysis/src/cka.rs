@@ -283,14 +283,8 @@ pub fn rbf_cka<T: Real>(
 mod tests {
     use super::*;
     use crate::hsic::linear_gram;
+    use crate::test_data::random;
     use ndarray::{Array2, ArrayView2};
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
-    fn random(n: usize, p: usize, seed: u64) -> Array2<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        Array2::from_shape_fn((n, p), |_| rng.random::<f64>() * 2.0 - 1.0)
-    }
 
     /// A random orthogonal matrix from Gram–Schmidt on random vectors.
     fn orthogonal(p: usize, seed: u64) -> Array2<f64> {

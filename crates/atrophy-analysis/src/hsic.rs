@@ -223,14 +223,8 @@ pub fn hsic_unbiased(k: ArrayView2<f64>, l: ArrayView2<f64>) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_data::random;
     use ndarray::Array2;
-    use rand::{Rng, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
-
-    fn random(n: usize, p: usize, seed: u64) -> Array2<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        Array2::from_shape_fn((n, p), |_| rng.random::<f64>() * 2.0 - 1.0)
-    }
 
     #[test]
     fn median_matches_numpy_convention() {

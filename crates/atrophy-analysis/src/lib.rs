@@ -30,6 +30,8 @@ pub mod npy;
 pub mod pathways;
 pub mod rdm;
 pub mod rdm_pairs;
+#[cfg(test)]
+mod test_data;
 
 pub use cka::{
     cka, cka_from_grams, linear_cka, linear_cka_feature, linear_cka_gram, linear_cka_unbiased,
