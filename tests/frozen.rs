@@ -21,26 +21,8 @@ fn synapses(path: &Path) -> HashMap<String, Vec<f32>> {
 fn decayed_synapses_hold_gamma_times_their_healthy_value_bit_for_bit() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("frozen.toml");
-    std::fs::write(
-        &cfg,
-        r#"
-name = "frozen"
-seed = 4
-cycles = 1
-save_models = true
-
-[data]
-dataset = "synthetic"
-eval_images = 100
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
+    let head = "name = \"frozen\"\nseed = 4\ncycles = 1\nsave_models = true";
+    let rest = r#"[injury]
 kind = "decay"
 iterations = 4
 gamma = 0.5
@@ -59,9 +41,8 @@ images = 200
 batch_size = 50
 rule = "oja"
 hebbian_rate = 0.5
-"#,
-    )
-    .unwrap();
+"#;
+    std::fs::write(&cfg, common::synthetic_config(head, 100, rest)).unwrap();
     let out = tmp.path().join("out");
     common::run_experiment(&cfg, &out);
     let healthy = synapses(&out.join("healthy/model.safetensors"));

@@ -103,26 +103,8 @@ fn only_the_chosen_layers_healthy_synapses_change() {
 fn check_changed(supervised_last: bool, changing: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("oja.toml");
-    std::fs::write(
-        &cfg,
-        r#"
-name = "oja"
-seed = 2
-cycles = 1
-save_models = true
-
-[data]
-dataset = "synthetic"
-eval_images = 100
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
+    let head = "name = \"oja\"\nseed = 2\ncycles = 1\nsave_models = true";
+    let rest = r#"[injury]
 kind = "ablation"
 iterations = 1
 fraction = 0.3
@@ -140,9 +122,8 @@ hebbian_rate = 0.05
 name = "static"
 static = true
 "#
-        .replace("SUPERVISED", &supervised_last.to_string()),
-    )
-    .unwrap();
+    .replace("SUPERVISED", &supervised_last.to_string());
+    std::fs::write(&cfg, common::synthetic_config(head, 100, &rest)).unwrap();
     let out = tmp.path().join("out");
     common::run_experiment(&cfg, &out);
     let read = |d: &str| {

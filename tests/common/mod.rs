@@ -77,6 +77,28 @@ pub fn run_with_kills(args: &[&str], full_ms: u64, seed: u64, attempts: usize) -
     kills
 }
 
+/// An experiment config on the synthetic data set: `head` (name, seed, cycles, ...), the data
+/// (`eval_images` test images) and a small CNN trained for one epoch as the healthy model, then
+/// `rest` (`[injury]`, the regimes, ...).
+pub fn synthetic_config(head: &str, eval_images: usize, rest: &str) -> String {
+    format!(
+        r#"{head}
+
+[data]
+dataset = "synthetic"
+eval_images = {eval_images}
+
+[healthy.train]
+model = "small_cnn"
+widths = "8,M,16,M"
+epochs = 1
+batch_size = 64
+lr = 0.02
+
+{rest}"#
+    )
+}
+
 /// A tiny experiment on the synthetic data set (small CNN, decay, R200 and static, all four
 /// analyses): seconds per run.
 pub const TINY_EXPERIMENT: &str = r#"
