@@ -3,7 +3,8 @@
 #![cfg(feature = "torch")]
 use std::path::Path;
 
-use common::TINY_EXPERIMENT as CONFIG;
+/// The tiny experiment of the common helpers.
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(common::tiny_experiment);
 
 mod common;
 use common::atrophy_cmd as atrophy;
@@ -20,7 +21,7 @@ fn write_config(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn run_resume_shard_and_merge() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(tmp.path(), "exp.toml", CONFIG);
+    let cfg = write_config(tmp.path(), "exp.toml", &CONFIG);
     // Uninterrupted reference run.
     let full = tmp.path().join("full");
     let t_full = std::time::Instant::now();
@@ -440,7 +441,7 @@ fn experiment_cka_matches_the_analysis_kernel() {
 #[test]
 fn command_line_changes_run_from_a_trained_checkpoint() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(tmp.path(), "exp.toml", CONFIG);
+    let cfg = write_config(tmp.path(), "exp.toml", &CONFIG);
     let model = tmp.path().join("model");
     common::train_synthetic(&model, "8,M,16,M");
     let ckpt = model.join("model.safetensors");

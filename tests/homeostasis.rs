@@ -9,7 +9,7 @@ use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
 mod common;
-use common::{atrophy, ok};
+use common::{atrophy, metrics_without_seconds, ok};
 
 fn subject(dir: &Path) -> (Subject, atrophy::data::Split) {
     common::train_synthetic(dir, "8,M,16,M");
@@ -97,24 +97,14 @@ fn recalibration_sets_the_exact_statistics_and_moves_no_parameter() {
     assert_eq!(s.net.bn_mode(), atrophy::model::BnMode::default());
 }
 
-const CONFIG: &str = r#"
-name = "homeostasis"
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    common::synthetic_config(
+        r#"name = "homeostasis"
 seed = 5
 cycles = 2
-analyses = ["accuracy", "cka"]
-
-[data]
-dataset = "synthetic"
-eval_images = 200
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
+analyses = ["accuracy", "cka"]"#,
+        200,
+        r#"[injury]
 kind = "decay"
 iterations = 3
 gamma = 0.5
@@ -135,26 +125,15 @@ recalibrate_bn = 100
 
 [analysis]
 images = 40
-"#;
-
-/// metrics.csv without its wall-time column.
-fn metrics_without_seconds(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("metrics.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut f: Vec<&str> = l.split(',').collect();
-            f.remove(8);
-            f.join(",")
-        })
-        .collect()
-}
+"#,
+    )
+});
 
 #[test]
 fn recalibrated_states_are_recorded_in_order_and_survive_sigkill() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("exp.toml");
-    std::fs::write(&cfg, CONFIG).unwrap();
+    std::fs::write(&cfg, &*CONFIG).unwrap();
     let cfg = cfg.to_str().unwrap();
     let full = tmp.path().join("full");
     let t = std::time::Instant::now();

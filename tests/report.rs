@@ -4,24 +4,14 @@
 use std::path::Path;
 use std::process::Command;
 
-const CONFIG: &str = r#"
-name = "report-test"
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    common::synthetic_config(
+        r#"name = "report-test"
 seed = 1
 cycles = 2
-analyses = ["accuracy", "cka", "rdm", "pathways"]
-
-[data]
-dataset = "synthetic"
-eval_images = 200
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
+analyses = ["accuracy", "cka", "rdm", "pathways"]"#,
+        200,
+        r#"[injury]
 kind = "ablation"
 iterations = 3
 fraction = 0.5
@@ -37,7 +27,9 @@ static = true
 
 [analysis]
 images = 100
-"#;
+"#,
+    )
+});
 
 mod common;
 use common::atrophy;
@@ -59,7 +51,7 @@ fn ink(png_path: &Path) -> f64 {
 fn report_of_a_run_has_every_figure_and_loads_in_a_browser() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("r.toml");
-    std::fs::write(&cfg, CONFIG).unwrap();
+    std::fs::write(&cfg, &*CONFIG).unwrap();
     let out = tmp.path().join("res");
     let o = atrophy(&["run", cfg.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -7,24 +7,14 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::{atrophy, ok};
 
-const CONFIG: &str = r#"
-name = "schema"
+static CONFIG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    common::synthetic_config(
+        r#"name = "schema"
 seed = 3
 cycles = 2
-analyses = ["accuracy", "cka", "rdm", "pathways"]
-
-[data]
-dataset = "synthetic"
-eval_images = 100
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
+analyses = ["accuracy", "cka", "rdm", "pathways"]"#,
+        100,
+        r#"[injury]
 kind = "decay"
 iterations = 2
 gamma = 0.5
@@ -42,7 +32,9 @@ static = true
 
 [analysis]
 images = 16
-"#;
+"#,
+    )
+});
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
@@ -99,7 +91,7 @@ fn a_results_folder_written_by_an_older_atrophy_still_reports() {
 #[test]
 fn regime_names_with_commas_and_quotes_run_merge_and_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write(tmp.path(), "exp.toml", CONFIG);
+    let cfg = write(tmp.path(), "exp.toml", &CONFIG);
     let full = tmp.path().join("full");
     ok(&atrophy(&["run", &cfg, "--out", full.to_str().unwrap()]));
     let metrics = std::fs::read_to_string(full.join("metrics.csv")).unwrap();

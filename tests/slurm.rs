@@ -121,7 +121,7 @@ fn sharded_slurm_jobs_give_the_single_process_tables_also_after_a_requeue() {
     let cfg = tmp.path().join("slurm-tiny.toml");
     std::fs::write(
         &cfg,
-        common::TINY_EXPERIMENT.replace("cycles = 2", "cycles = 3"),
+        common::tiny_experiment().replace("cycles = 2", "cycles = 3"),
     )
     .unwrap();
     let cfg = cfg.to_str().unwrap();

@@ -101,24 +101,14 @@ lr = 0.02
 
 /// A tiny experiment on the synthetic data set (small CNN, decay, R200 and static, all four
 /// analyses): seconds per run.
-pub const TINY_EXPERIMENT: &str = r#"
-name = "tiny"
+pub fn tiny_experiment() -> String {
+    synthetic_config(
+        r#"name = "tiny"
 seed = 7
 cycles = 2
-analyses = ["accuracy", "cka", "rdm", "pathways"]
-
-[data]
-dataset = "synthetic"
-eval_images = 300
-
-[healthy.train]
-model = "small_cnn"
-widths = "8,M,16,M"
-epochs = 1
-batch_size = 64
-lr = 0.02
-
-[injury]
+analyses = ["accuracy", "cka", "rdm", "pathways"]"#,
+        300,
+        r#"[injury]
 kind = "decay"
 iterations = 3
 gamma = 0.5
@@ -138,7 +128,9 @@ static = true
 images = 120
 kendall = "a"
 pathways_fraction = 0.05
-"#;
+"#,
+    )
+}
 
 /// The rows of `DIR/metrics.csv` without its wall-time column (the one column that differs
 /// between runs that must agree).
