@@ -4,23 +4,18 @@
 #![cfg(feature = "torch")]
 use atrophy::experiment::record::Step;
 use atrophy::experiment::retrain::saliency;
-use atrophy::experiment::subject::Subject;
-use atrophy::injury::{InjuryConfig, Selection};
-use tch::{Device, Kind};
+use atrophy::injury::Selection;
+use tch::Kind;
 
 mod common;
 
 #[test]
 fn obd_and_taylor_scores_follow_their_formulas() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = tmp.path().join("healthy");
-    common::train_synthetic(&run, "8,M,16,M");
-    let split = atrophy::data::load_or_fetch("synthetic", None, false).unwrap();
+    let (s, split) = common::synthetic_subject(&tmp.path().join("healthy"));
     // 100 images: fewer than one saliency batch (128), so the batch holds them all and its mean
     // gradient does not depend on the order they were drawn in.
     let images = split.train.select(&(0..100).collect::<Vec<_>>());
-    let injury: InjuryConfig = toml::from_str("kind = \"ablation\"\niterations = 1").unwrap();
-    let s = Subject::load(&run.join("model.safetensors"), &split, &injury, Device::Cpu).unwrap();
     let step = Step {
         regime: 0,
         cycle: 0,

@@ -46,6 +46,26 @@ pub fn train_synthetic(dir: &Path, widths: &str) -> String {
     ]))
 }
 
+/// A small CNN trained for one epoch on the synthetic data set into `dir`, loaded as the subject
+/// of an experiment (injury by ablation, one iteration), with the data set.
+#[cfg(feature = "torch")]
+pub fn synthetic_subject(
+    dir: &Path,
+) -> (atrophy::experiment::subject::Subject, atrophy::data::Split) {
+    train_synthetic(dir, "8,M,16,M");
+    let split = atrophy::data::load_or_fetch("synthetic", None, false).unwrap();
+    let injury: atrophy::injury::InjuryConfig =
+        toml::from_str("kind = \"ablation\"\niterations = 1").unwrap();
+    let s = atrophy::experiment::subject::Subject::load(
+        &dir.join("model.safetensors"),
+        &split,
+        &injury,
+        tch::Device::Cpu,
+    )
+    .unwrap();
+    (s, split)
+}
+
 /// Runs `atrophy args` again and again, killing it with SIGKILL after a random wait between
 /// `full_ms / 8` and `full_ms / 3` (`full_ms`: how long an uninterrupted run took), until a run
 /// finishes; at most `attempts` starts. Returns how many times it was killed; a run that ends
