@@ -169,6 +169,29 @@ fn batch_rows_have_their_own_traces_and_a_batch_one_trace_is_shared() {
     assert!(both.get(1).allclose(&row1.get(0), 1e-6, 1e-7, false));
 }
 
+/// Carrying Hebb itself and weighing it by alpha gives the same trace as carrying alpha * Hebb,
+/// and a loss on the weighted trace has a gradient for alpha even when Hebb is detached.
+#[test]
+fn the_unweighted_trace_weighed_by_alpha_is_the_weighted_trace() {
+    let (_vs, l, _) = layer(3, 2, Eta::Fixed(0.3), false);
+    let xs = [
+        Tensor::from_slice(&[1.0f32, 0.5, -1.0]).view([1, 3]),
+        Tensor::from_slice(&[-0.3f32, 0.8, 0.2]).view([1, 3]),
+    ];
+    let (mut weighted, mut hebb) = (l.zero_trace(1), l.zero_trace(1));
+    for x in &xs {
+        let y = l.pre_activation(x, &weighted).tanh();
+        weighted = l.update_trace(&weighted, x, &y);
+        hebb = l.update_hebb(&hebb, x, &y);
+    }
+    assert!(l.weigh(&hebb).allclose(&weighted, 1e-6, 1e-7, false));
+    let alpha = l.alpha.as_ref().unwrap();
+    l.pre_activation(&xs[0], &l.weigh(&hebb.detach()))
+        .sum(tch::Kind::Float)
+        .backward();
+    assert!(alpha.grad().abs().sum(tch::Kind::Float).double_value(&[]) > 0.0);
+}
+
 /// d loss / d (alpha, eta, w) by autograd through several trace updates equals central finite
 /// differences of the same loss.
 #[test]
@@ -436,6 +459,15 @@ fn classifier_learns_and_evaluates_with_a_frozen_trace() {
         assert_eq!(curve.len(), 4);
         let acc = curve.last().unwrap().test_accuracy;
         assert!(acc > 0.8, "plastic = {plastic}: accuracy {acc}");
+        // The plasticity coefficients learn (the gradient reaches alpha through each step's
+        // alpha * Hebb); the ordinary layer has none.
+        let shift = curve.last().unwrap().alpha_shift;
+        if plastic {
+            assert!(shift > 1e-5, "alpha did not move: {shift}");
+            assert!(curve[0].alpha_shift < shift, "alpha kept moving: {curve:?}");
+        } else {
+            assert_eq!(shift, 0.0);
+        }
     }
     let bad = classify::ClassifyOptions {
         eta: 2.0,

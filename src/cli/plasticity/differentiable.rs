@@ -232,7 +232,7 @@ pub fn run_classify(a: &PlasticityArgs, progress: bool) -> Result<()> {
         ..Default::default()
     };
     let pb = bar(progress, 2 * o.epochs, "classify");
-    let mut csv = String::from("network,epoch,train_loss,test_loss,test_accuracy\n");
+    let mut csv = String::from("network,epoch,train_loss,test_loss,test_accuracy,alpha_shift\n");
     let (mut series, mut summary) = (Vec::new(), String::new());
     for (plastic, label) in NETWORKS {
         o.plastic = plastic;
@@ -244,8 +244,8 @@ pub fn run_classify(a: &PlasticityArgs, progress: bool) -> Result<()> {
         for p in &curve {
             writeln!(
                 csv,
-                "{label},{},{},{},{}",
-                p.epoch, p.train_loss, p.test_loss, p.test_accuracy
+                "{label},{},{},{},{},{}",
+                p.epoch, p.train_loss, p.test_loss, p.test_accuracy, p.alpha_shift
             )?;
         }
         let best = curve.iter().map(|p| p.test_accuracy).fold(0.0, f64::max);

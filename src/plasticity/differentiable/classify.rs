@@ -4,10 +4,11 @@
 //! 100 random training images per epoch, and the whole test set is evaluated after every epoch.
 //!
 //! The trace is carried across the images of an epoch and reset at its start (one epoch, one
-//! episode). Because the weights change after every image, the trace is detached from the graph
-//! between images (backpropagation through one step): the gradient reaches `w` and `alpha` but
-//! not `eta`, which is therefore fixed. At test time the trace left by the epoch is frozen and
-//! shared by every test image.
+//! episode). Because the weights change after every image, the trace `Hebb` is detached from
+//! the graph between images (backpropagation through one step) and weighted by `alpha` inside
+//! each step's graph: the gradient reaches `w` and `alpha` but not `eta`, which is therefore
+//! fixed. At test time the weighted trace left by the epoch is frozen and shared by every test
+//! image.
 use super::layer::{Eta, PlasticLinear};
 use crate::data::Dataset;
 use crate::seed::stream;
@@ -126,6 +127,9 @@ pub struct ClassifyPoint {
     pub test_loss: f64,
     /// Top-1 accuracy on the test images.
     pub test_accuracy: f64,
+    /// Mean |alpha - its initial value| over the plastic layer's coefficients: how far learning
+    /// has moved the plasticity itself (0 for the ordinary layer).
+    pub alpha_shift: f64,
 }
 
 /// Accuracy and mean cross-entropy on the first `n` test images under the frozen trace `hebb`.
@@ -193,6 +197,7 @@ pub fn train(
         .build(&vs, o.lr)
         .map_err(|e| e.to_string())?;
     let mut rng = crate::seed::rng(o.seed, &[stream::CLASSIFY_DATA]);
+    let alpha0 = net.last.alpha.as_ref().map(|a| a.detach().copy());
     let mut curve = Vec::with_capacity(o.epochs);
     for epoch in 1..=o.epochs {
         let mut hebb = net.last.zero_trace(1);
@@ -201,21 +206,29 @@ pub fn train(
             let i = rng.random_range(0..train_set.len());
             let x = to_tensor(train_set, &[i], device);
             let y = Tensor::from_slice(&[i64::from(train_set.labels[i])]).to_device(device);
-            let (f, z) = net.logits(&x, &hebb);
+            let (f, z) = net.logits(&x, &net.last.weigh(&hebb));
             let loss = z.cross_entropy_for_logits(&y);
             opt.backward_step(&loss);
             sum += loss.double_value(&[]);
             hebb = net
                 .last
-                .update_trace(&hebb, &f.detach(), &z.detach().softmax(1, Kind::Float))
+                .update_hebb(&hebb, &f.detach(), &z.detach().softmax(1, Kind::Float))
                 .detach();
         }
-        let (test_accuracy, test_loss) = evaluate(&net, &hebb, test, o.eval_images, device);
+        let frozen = tch::no_grad(|| net.last.weigh(&hebb));
+        let (test_accuracy, test_loss) = evaluate(&net, &frozen, test, o.eval_images, device);
+        let alpha_shift = match (&net.last.alpha, &alpha0) {
+            (Some(a), Some(a0)) => {
+                tch::no_grad(|| (a - a0).abs().mean(Kind::Double)).double_value(&[])
+            }
+            _ => 0.0,
+        };
         let point = ClassifyPoint {
             epoch,
             train_loss: sum / o.images_per_epoch as f64,
             test_loss,
             test_accuracy,
+            alpha_shift,
         };
         on_epoch(&point);
         curve.push(point);

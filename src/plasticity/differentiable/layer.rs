@@ -186,6 +186,28 @@ impl PlasticLinear {
         ((-&self.eta + 1.0) * trace).addcmul(&outer, alpha)
     }
 
+    /// The weighted trace `alpha * hebb` of an unweighted trace `hebb`, in the graph of
+    /// `alpha`: for training that carries `Hebb` itself (detached between steps) so that the
+    /// gradient still reaches `alpha` through the current step. The baseline's placeholder
+    /// passes through.
+    pub fn weigh(&self, hebb: &Tensor) -> Tensor {
+        match &self.alpha {
+            Some(alpha) => hebb * alpha,
+            None => hebb.shallow_clone(),
+        }
+    }
+
+    /// `Hebb <- eta x^T y + (1 - eta) Hebb` on the unweighted trace `hebb` `[batch, n_in,
+    /// n_out]`, for presynaptic `pre` `[batch, n_in]` and postsynaptic `post` `[batch, n_out]`
+    /// (P8's recursion as written; [`PlasticLinear::update_trace`] is the same on `alpha * Hebb`).
+    pub fn update_hebb(&self, hebb: &Tensor, pre: &Tensor, post: &Tensor) -> Tensor {
+        if self.alpha.is_none() {
+            return hebb.shallow_clone();
+        }
+        let outer = (pre * &self.eta).unsqueeze(2).bmm(&post.unsqueeze(1));
+        (-&self.eta + 1.0) * hebb + outer
+    }
+
     /// One feed-forward step: `y = sigma(x (w + alpha Hebb) + b)` and the updated trace.
     pub fn forward(&self, x: &Tensor, trace: &Tensor, sigma: Activation) -> (Tensor, Tensor) {
         let y = sigma.apply(&self.pre_activation(x, trace));
