@@ -197,15 +197,23 @@ fn idx_bad_files_name_the_file_and_the_expectation() {
         e.contains("t10k-images-idx3-ubyte.gz") && e.contains("gzip"),
         "{e}"
     );
-    // Not found anywhere: every place searched is listed.
-    let e = data::load("mnist", Some(&tmp.path().join("nowhere")))
-        .unwrap_err()
-        .to_string();
-    if !e.contains("nowhere") {
-        // A cache or $ATROPHY_DATA on this machine may hold MNIST; then nothing to check here.
-        return;
+    // An explicit path that does not hold it is an error naming that path alone, whatever
+    // $ATROPHY_DATA or the cache hold (no silent fall-back to another copy), and no download.
+    for e in [
+        data::load("mnist", Some(&tmp.path().join("nowhere"))).unwrap_err(),
+        data::load_or_fetch("mnist", Some(&tmp.path().join("nowhere")), false).unwrap_err(),
+    ] {
+        let e = e.to_string();
+        assert!(
+            e.contains("nowhere") && e.contains("atrophy data fetch mnist"),
+            "{e}"
+        );
+        assert_eq!(
+            e.matches("\n  ").count(),
+            1,
+            "searched more than the path given: {e}"
+        );
     }
-    assert!(e.contains("atrophy data fetch mnist"), "{e}");
 }
 
 /// Serves `files` (name -> bytes) over HTTP on 127.0.0.1 for `requests` requests.

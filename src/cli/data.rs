@@ -40,7 +40,8 @@ pub struct FetchArgs {
 pub struct InfoArgs {
     /// cifar10, cifar100, mnist, fashion-mnist or synthetic.
     pub name: String,
-    /// File or folder holding the data set (searched first).
+    /// File or folder holding the data set, looked at alone (without it: $ATROPHY_DATA, the
+    /// cache, /usr/share/datasets).
     #[arg(long, env = "ATROPHY_DATA_PATH")]
     pub data: Option<PathBuf>,
 }

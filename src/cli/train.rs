@@ -13,7 +13,8 @@ pub struct TrainArgs {
     /// image folder given by --data).
     #[arg(long, default_value = "fashion-mnist")]
     pub dataset: String,
-    /// File or folder holding the data set (searched before $ATROPHY_DATA and the cache).
+    /// File or folder holding the data set, looked at alone (without it: $ATROPHY_DATA, the
+    /// cache, /usr/share/datasets).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Network: small_cnn (28x28 inputs), vgg19_bn (CIFAR variant), vgg19 (paper 001),

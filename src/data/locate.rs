@@ -1,5 +1,8 @@
-//! Where data sets are found, in this order: `--data PATH`, `$ATROPHY_DATA`, the user cache
-//! directory (where `atrophy data fetch` puts them), then Debian's `/usr/share/datasets/`.
+//! Where data sets are found: at `--data PATH` (`[data] path`) when one is given, and only
+//! there (the user said where: a wrong path is an error, not a silent fall-back to another
+//! copy); else, in this order, `$ATROPHY_DATA`, the user cache directory (where `atrophy data
+//! fetch` puts them), then Debian's `/usr/share/datasets/`. In each place the data set's own
+//! subfolder (`ROOT/mnist`) is looked at before the place itself.
 use super::cifar;
 use super::cifar100;
 use super::dataset::Split;
@@ -51,11 +54,12 @@ pub fn cache_dir() -> PathBuf {
         .join("atrophy")
 }
 
-/// The roots searched for `name`, in order.
+/// The roots searched for `name`, in order: the explicit one alone when given.
 pub fn search_roots(name: &str, explicit: Option<&Path>) -> Vec<PathBuf> {
     let mut roots = Vec::new();
     if let Some(p) = explicit {
         roots.push(p.to_path_buf());
+        return roots;
     }
     if let Some(p) = std::env::var_os("ATROPHY_DATA") {
         roots.push(PathBuf::from(p));
@@ -68,7 +72,9 @@ pub fn search_roots(name: &str, explicit: Option<&Path>) -> Vec<PathBuf> {
 
 /// The file or folder under `root` that holds data set `name`, if any.
 pub fn find_in(name: &str, root: &Path) -> Option<PathBuf> {
-    let mut candidates = vec![root.to_path_buf(), root.join(name)];
+    // The named subfolder first: MNIST and Fashion-MNIST files have the same names, so a root
+    // holding both in subfolders must not be read as whichever lies at its top.
+    let mut candidates = vec![root.join(name), root.to_path_buf()];
     match name {
         "cifar10" => {
             let more: Vec<PathBuf> = candidates
@@ -153,8 +159,9 @@ pub fn load(name: &str, explicit: Option<&Path>) -> Result<Split> {
 }
 
 /// As [`load`], but a data set found nowhere is first downloaded from its official source into
-/// the cache (sha256-checked, see [`super::fetch`]), as a user on a fresh machine expects of the
-/// main job. An explicit `path` that does not hold it is still an error: the user said where.
+/// the cache (checksum-checked, see [`super::fetch`]), as a user on a fresh machine expects of
+/// the main job. An explicit `path` that does not hold it is an error, never a download: the
+/// user said where.
 pub fn load_or_fetch(name: &str, explicit: Option<&Path>, progress: bool) -> Result<Split> {
     match load(name, explicit) {
         Err(DataError::NotFound { .. }) if explicit.is_none() => {
