@@ -35,7 +35,8 @@ pub struct Superclasses {
 /// The training and test parts of a data set.
 #[derive(Clone, Debug)]
 pub struct Split {
-    /// The data set's name (`cifar10`, `mnist`, `fashion-mnist`, `synthetic`).
+    /// The data set's name (`cifar10`, `cifar100`, `mnist`, `fashion-mnist`, `synthetic`, or
+    /// `images:SIZE:rgb|gray` for an image folder).
     pub name: String,
     /// Training images.
     pub train: Dataset,

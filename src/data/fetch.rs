@@ -5,7 +5,8 @@ use super::error::{DataError, Result};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-/// What a downloaded file's sha256 is computed over.
+/// What a downloaded file's checksum (sha256, or MD5 where the authors publish only that) is
+/// computed over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checked {
     /// The file as downloaded.

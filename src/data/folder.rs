@@ -1,5 +1,7 @@
 //! A folder of the user's own images, laid out as `torchvision.datasets.ImageFolder` reads it:
-//! `ROOT/CLASS/*.png|jpg|jpeg`, classes in sorted order of their folder names. With `ROOT/train/`
+//! `ROOT/CLASS/*.png|jpg|jpeg`, classes in sorted order of their folder names. Unlike
+//! ImageFolder, only those three formats are read, and only at the top of each class folder
+//! (images in subfolders are skipped). With `ROOT/train/`
 //! and `ROOT/test/` both present, each is such a folder (with the same classes); otherwise the
 //! images of each class, sorted by file name, go to the test set every fifth (the 5th, 10th,
 //! ...) and to the training set otherwise, so the split needs no seed and never changes.
@@ -21,7 +23,8 @@ pub struct ImageSpec {
     pub channels: usize,
 }
 
-/// File extensions read (case-insensitive); other files are skipped, as ImageFolder does.
+/// File extensions read (case-insensitive); other files are skipped, as ImageFolder skips the
+/// formats it does not know (it knows more: bmp, ppm, pgm, tif, webp).
 pub const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 
 impl ImageSpec {

@@ -17,7 +17,8 @@ pub struct SyntheticSpec {
     pub train: usize,
     /// Test images.
     pub test: usize,
-    /// Pixel noise amplitude (0-255 scale) around the class prototype; larger is harder.
+    /// Width of the uniform pixel noise (0-255 scale) around the class prototype: pixels vary
+    /// by up to `noise / 2` either way; larger is harder.
     pub noise: u8,
     /// Seed of the prototypes and the noise.
     pub seed: u64,

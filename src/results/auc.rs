@@ -25,8 +25,9 @@ pub struct AucRow {
 }
 
 /// The average height of the curve through `points` (fraction injured, value), sorted by
-/// fraction: trapezoid area over `[0, last fraction]` divided by the last fraction. `None` for
-/// fewer than two points or a range of zero width.
+/// fraction: trapezoid area over `[first, last fraction]` divided by its width (the first point
+/// is the healthy model, at 0, in every curve atrophy draws). `None` for fewer than two points
+/// or a range of zero width.
 pub fn average_over_injury(points: &[(f64, f64)]) -> Option<f64> {
     let (first, last) = (points.first()?, points.last()?);
     let width = last.0 - first.0;

@@ -11,7 +11,8 @@ pub struct Evaluation {
     pub loss: f64,
     /// Fraction of images whose top prediction is the label.
     pub top1: f64,
-    /// Mean over classes of per-class recall.
+    /// Mean over classes of per-class recall, over the classes the evaluated images hold (a
+    /// class with no image has no recall; its `per_class` entry reads 0).
     pub mean_class: f64,
     /// Recall of each class.
     pub per_class: Vec<f64>,

@@ -37,7 +37,7 @@ impl std::fmt::Display for State {
 }
 
 /// The coordinates of an evaluated state: the first five columns of `metrics.csv`,
-/// `rdm_tau.csv` and `pathways.csv`.
+/// `rdm_tau.csv`, `pathways.csv` and `superclass.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StateKey {
     /// Regime name.

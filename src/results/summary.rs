@@ -49,8 +49,8 @@ pub type Curves = BTreeMap<(String, State), Vec<(f64, f64, f64)>>;
 
 /// Mean and sample sd of `points` grouped by (regime, state, iteration), with the mean fraction
 /// injured as x: `(regime, state) -> [(x, mean, sd)]` sorted by x. Healthy points start every
-/// line of their regime (injured, recalibrated, retrained); non-finite values are left out; a line that holds only the healthy
-/// point (a regime without retraining has no retrained line) is dropped.
+/// line of their regime (injured, recalibrated, retrained); non-finite values are left out; a line of a single point (the
+/// healthy one alone: a regime without retraining has no retrained line) is dropped.
 pub fn curves<'a>(points: impl IntoIterator<Item = (&'a StateKey, f64)>) -> Curves {
     // (regime, state, iteration) -> (fraction injured, value) of each cycle
     type Group<'k> = (&'k str, State, usize);

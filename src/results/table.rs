@@ -107,10 +107,19 @@ pub fn read_table<T: DeserializeOwned>(
             row_error(line, e.to_string())
         })?;
         let line = rec.position().map_or(0, |p| p.line());
-        rows.push(
-            rec.deserialize(None)
-                .map_err(|e| row_error(line, e.to_string()))?,
-        );
+        rows.push(rec.deserialize(None).map_err(|e| {
+            // The column by its header name, not csv's 0-based field index.
+            let message = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => {
+                    match err.field().and_then(|f| header.get(f as usize)) {
+                        Some(column) => format!("column `{column}`: {}", err.kind()),
+                        None => err.kind().to_string(),
+                    }
+                }
+                _ => e.to_string(),
+            };
+            row_error(line, message)
+        })?);
     }
     Ok(Some(rows))
 }
@@ -177,7 +186,23 @@ mod tests {
         let e = read_table::<crate::results::TauRow>(&p, crate::results::TauRow::header_for)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("rdm_tau.csv: line 2"), "{e}");
+        assert!(
+            e.contains("rdm_tau.csv: line 2: unknown variant `melted`"),
+            "{e}"
+        );
+        // A bad number: the line and the cell's text.
+        let s = d.path().join("summary.csv");
+        let header = crate::results::SummaryRow::header();
+        let mut cells: Vec<&str> = vec!["R", "1", "injured", "2", "0.1", "abc"];
+        cells.resize(header.len(), "0");
+        std::fs::write(&s, format!("{}\n{}\n", header.join(","), cells.join(","))).unwrap();
+        let e = read_table::<crate::results::SummaryRow>(&s, |_| header.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("summary.csv: line 2: `abc` is not a number"),
+            "{e}"
+        );
         assert!(
             read_table::<crate::results::TauRow>(&d.path().join("none.csv"), |_| vec![])
                 .unwrap()
