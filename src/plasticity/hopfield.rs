@@ -151,3 +151,45 @@ pub fn modern_retrieve(patterns: &[Vec<f64>], xi: &[f64], beta: f64) -> Result<V
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// W = (1/N) sum p p' with a zero diagonal, entry by entry for two patterns of four units.
+    #[test]
+    fn storage_is_the_hebbian_outer_product_by_hand() {
+        let p = [vec![1i8, -1, 1, -1], vec![1, 1, -1, -1]];
+        let h = Hopfield::store(&p).unwrap();
+        for i in 0..4 {
+            for j in 0..4 {
+                let want = if i == j {
+                    0.0
+                } else {
+                    p.iter().map(|q| (q[i] * q[j]) as f64).sum::<f64>() / 4.0
+                };
+                assert_eq!(h.w[i * 4 + j] as f64, want, "W[{i}][{j}]");
+            }
+        }
+    }
+
+    /// X softmax(beta X' xi) by hand for two patterns in three dimensions, and a large beta
+    /// returns the nearest pattern.
+    #[test]
+    fn modern_retrieval_is_a_softmax_of_the_similarities() {
+        let x = [vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 1.0]];
+        let xi = [0.5, 0.2, 0.1];
+        // Similarities 0.5 and 0.3; beta 2: weights e^1 / (e^1 + e^0.6), e^0.6 / (...).
+        let (a, b) = (1f64.exp(), 0.6f64.exp());
+        let (pa, pb) = (a / (a + b), b / (a + b));
+        let got = modern_retrieve(&x, &xi, 2.0).unwrap();
+        for (g, w) in got.iter().zip([pa, pb, pb]) {
+            assert!((g - w).abs() < 1e-12, "{got:?}");
+        }
+        let sharp = modern_retrieve(&x, &xi, 200.0).unwrap();
+        assert!(
+            sharp.iter().zip(&x[0]).all(|(g, w)| (g - w).abs() < 1e-9),
+            "{sharp:?}"
+        );
+    }
+}

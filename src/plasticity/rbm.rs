@@ -46,7 +46,9 @@ impl Rbm {
     }
 
     /// One CD-k update on a batch (rows in {0, 1}) with learning rate `lr`; returns the mean
-    /// squared reconstruction error of the first Gibbs step.
+    /// squared reconstruction error of the first Gibbs step. Hidden states are sampled; the
+    /// visible side of the chain carries probabilities (mean field), a common variance-reducing
+    /// choice (Hinton 2010, "A practical guide"), where Hinton 2002 samples both.
     pub fn cd_step<R: Rng>(
         &mut self,
         v0: ArrayView2<f64>,

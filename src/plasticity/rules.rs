@@ -1,6 +1,8 @@
 //! Plasticity rules on a linear neuron v = w . u (P9, slides 004): Hebb, covariance, BCM with a
 //! sliding threshold, Oja, the delta rule, and subtractive / multiplicative synaptic
-//! normalisation. Each returns the weight change, or applies it, on plain slices.
+//! normalisation, on plain slices. Each rule updates the weights in place and returns the
+//! neuron's response before the update (v, or y for the delta rule); the normalisations apply
+//! a given change.
 
 /// v = w . u, accumulated in f64.
 pub fn response(w: &[f64], u: &[f64]) -> f64 {
@@ -104,5 +106,59 @@ pub fn apply_multiplicative(w: &mut [f64], dw: &[f64]) {
     let after = response(w, w).sqrt();
     if after > 0.0 {
         w.iter_mut().for_each(|w| *w *= before / after);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: &[f64], b: &[f64]) {
+        assert!(
+            a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12),
+            "{a:?} vs {b:?}"
+        );
+    }
+
+    /// One step of every rule on w = (0.5, -1), u = (2, 1), so v = 0, and on w = (1, 2),
+    /// u = (1, 1), so v = 3, worked by hand.
+    #[test]
+    fn one_step_of_each_rule_by_hand() {
+        // v = 0: nothing Hebbian moves.
+        let mut w = [0.5, -1.0];
+        assert_eq!(hebb(&mut w, &[2.0, 1.0], 0.1).unwrap(), 0.0);
+        close(&w, &[0.5, -1.0]);
+        // v = 3, eta 0.1: Hebb dw = 0.3 u.
+        let mut w = [1.0, 2.0];
+        assert_eq!(hebb(&mut w, &[1.0, 1.0], 0.1).unwrap(), 3.0);
+        close(&w, &[1.3, 2.3]);
+        // Covariance, theta_u = (0.5, 2): dw = 0.3 (u - theta_u) = (0.15, -0.3).
+        let mut w = [1.0, 2.0];
+        covariance(&mut w, &[1.0, 1.0], &[0.5, 2.0], 0.1).unwrap();
+        close(&w, &[1.15, 1.7]);
+        assert!(covariance(&mut w, &[1.0, 1.0], &[0.5], 0.1)
+            .unwrap_err()
+            .contains("theta_u has 1 entries"));
+        // BCM, theta_v = 1, tau 4: dw = 0.1 * 3 * (3 - 1) u = 0.6 u; theta += (9 - 1) / 4.
+        let (mut w, mut theta) = ([1.0, 2.0], 1.0);
+        bcm(&mut w, &[1.0, 1.0], &mut theta, 0.1, 4.0).unwrap();
+        close(&w, &[1.6, 2.6]);
+        assert_eq!(theta, 3.0);
+        // Below the threshold (theta_v = 5 > v = 3): depression, dw = 0.1 * 3 * (-2) u.
+        let (mut w, mut theta) = ([1.0, 2.0], 5.0);
+        bcm(&mut w, &[1.0, 1.0], &mut theta, 0.1, 1.0).unwrap();
+        close(&w, &[0.4, 1.4]);
+        assert_eq!(theta, 9.0, "tau 1: the threshold jumps to v^2");
+        assert!(bcm(&mut w, &[1.0, 1.0], &mut theta, 0.1, 0.5)
+            .unwrap_err()
+            .contains("tau_theta"));
+        // Oja: dw = 0.1 * 3 * (u - 3 w) = 0.3 * ((1, 1) - (3, 6)) = (-0.6, -1.5).
+        let mut w = [1.0, 2.0];
+        oja(&mut w, &[1.0, 1.0], 0.1).unwrap();
+        close(&w, &[0.4, 0.5]);
+        // Delta, target 5: dw = 0.1 * (5 - 3) x = 0.2 x; returns y before the update.
+        let mut w = [1.0, 2.0];
+        assert_eq!(delta(&mut w, &[1.0, 1.0], 5.0, 0.1).unwrap(), 3.0);
+        close(&w, &[1.2, 2.2]);
     }
 }

@@ -27,7 +27,9 @@ pub enum Pairing {
 pub enum Bounds {
     /// Changes are added, then the weight is clipped (Song et al. 2000).
     Additive,
-    /// Changes scale with the distance to the bound they move towards (van Rossum et al. 2000).
+    /// Changes scale with the distance to the bound they move towards: potentiation with
+    /// w_max - w, depression with w (soft bounds; van Rossum et al. 2000 scale only
+    /// depression with w).
     Multiplicative,
 }
 
@@ -85,8 +87,8 @@ impl StdpRule {
         Ok(())
     }
 
-    /// The weight change of one pre-post pair, dt = t_post - t_pre (ms), for a weight far from
-    /// both bounds: the learning window.
+    /// The weight change of one pre-post pair, dt = t_post - t_pre (ms), with additive bounds
+    /// and a weight inside them: the learning window.
     pub fn window(&self, dt: f64) -> f64 {
         if dt > 0.0 {
             self.a_plus * (-dt / self.tau_plus).exp() * self.w_max
@@ -113,7 +115,7 @@ impl StdpRule {
 pub struct Synapses {
     /// The rule.
     pub rule: StdpRule,
-    /// Weights, in [0, w_max].
+    /// Weights; every update keeps them in [0, w_max] (initial values are the caller's).
     pub w: Vec<f64>,
     pre_trace: Vec<f64>,
     pre_time: Vec<f64>,

@@ -46,7 +46,8 @@ pub struct RbmEpoch {
     /// Epochs trained (0: the untrained RBM).
     pub epoch: usize,
     /// Mean squared reconstruction error on the training images: for epoch 0 of the untrained
-    /// RBM, afterwards the mean over the epoch's batches of CD's first Gibbs step.
+    /// RBM, afterwards the mean over the epoch's batches of CD's first Gibbs step (each batch's
+    /// error a mean per image and pixel).
     pub train_error: f64,
     /// Mean squared reconstruction error (mean field) on the test images after the epoch.
     pub test_error: f64,

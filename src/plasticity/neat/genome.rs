@@ -153,8 +153,9 @@ impl Genome {
         false
     }
 
-    /// Each weight, with probability `config.weight_mutation` for the genome as a whole:
-    /// perturbed uniformly by up to +-`weight_step` (90 %) or drawn anew (10 %).
+    /// Every weight: drawn anew with probability `config.weight_replace` (0.1), else perturbed
+    /// uniformly by up to +-`weight_step`. Whether a genome's weights mutate at all
+    /// (`weight_mutation`) is the caller's choice.
     pub fn mutate_weights<R: Rng>(&mut self, config: &NeatConfig, rng: &mut R) {
         for c in &mut self.conns {
             if rng.random_bool(config.weight_replace) {

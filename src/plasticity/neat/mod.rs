@@ -29,7 +29,8 @@ pub struct NeatConfig {
     /// A species' champion is copied unchanged when the species has more than this many
     /// members (5).
     pub elitism_above: usize,
-    /// Probability that a genome's weights are mutated (0.8).
+    /// Probability that a genome's weights are mutated (0.8), in offspring that got no new node
+    /// or connection (so about 0.74 of all offspring with the defaults).
     pub weight_mutation: f64,
     /// Probability that a mutated weight is drawn anew instead of perturbed (0.1).
     pub weight_replace: f64,
@@ -42,7 +43,8 @@ pub struct NeatConfig {
     pub disable_inherited: f64,
     /// Share of offspring made by mutation alone, without crossover (0.25).
     pub mutate_only: f64,
-    /// Probability that a crossover takes its second parent from another species (0.001).
+    /// Probability that a crossover takes its second parent from the whole population instead
+    /// of its own species (0.001; the draw may land in its own species).
     pub interspecies: f64,
     /// Probability of adding a node (0.03).
     pub add_node: f64,
