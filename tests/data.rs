@@ -2,7 +2,7 @@
 use atrophy::data::{
     self, cifar, fetch, idx, synthetic, Augment, Dataset, Normalization, SyntheticSpec,
 };
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -566,4 +566,58 @@ fn training_fetches_a_missing_data_set_first() {
         walk(&cache.path().join("mnist")).is_empty(),
         "partial download left in the cache"
     );
+}
+
+/// Padding is zero *pixels*, normalised like every pixel (torchvision's RandomCrop then
+/// Normalize): with mean 0.5 and std 0.5 a padded cell reads -1, not 0. The draws per image are
+/// the row offset, the column offset, then the flip, replayed here from the same seed.
+#[test]
+fn padding_is_normalised_and_draws_come_in_the_documented_order() {
+    let d = tiny((1..=9).map(|v| v * 20).collect(), 1, 3, 3);
+    let norm = Normalization {
+        mean: vec![0.5],
+        std: vec![0.5],
+    };
+    let pixel = |v: f32| (v / 255.0 - 0.5) / 0.5;
+    let aug = Augment { pad: 1, flip: true };
+    for seed in 0..20 {
+        let mut out = vec![0f32; 9];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        data::fill_batch(&d, &[0], &norm, Some((aug, &mut rng)), &mut out);
+        let mut replay = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let dy = replay.random_range(0..=2usize) as i32 - 1;
+        let dx = replay.random_range(0..=2usize) as i32 - 1;
+        let flip = replay.random_bool(0.5);
+        let want: Vec<f32> = (0..9)
+            .map(|k| {
+                let (y, x) = (k / 3, k % 3);
+                let xx = if flip { 2 - x } else { x };
+                let (sy, sx) = (y + dy, xx + dx);
+                if (0..3).contains(&sy) && (0..3).contains(&sx) {
+                    pixel(((sy * 3 + sx + 1) * 20) as f32)
+                } else {
+                    -1.0 // a zero pixel, normalised
+                }
+            })
+            .collect();
+        assert!(
+            out.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6),
+            "seed {seed}: {out:?} vs {want:?}"
+        );
+    }
+    // The published training-set statistics; other data sets use their own images'.
+    let known = |n: &str| Normalization::known(n).unwrap();
+    assert_eq!(known("cifar10").mean, [0.4914, 0.4822, 0.4465]);
+    assert_eq!(known("cifar10").std, [0.2470, 0.2435, 0.2616]);
+    assert_eq!(
+        (known("mnist").mean, known("mnist").std),
+        (vec![0.1307], vec![0.3081])
+    );
+    let f = known("fashion-mnist");
+    assert_eq!((f.mean, f.std), (vec![0.2860], vec![0.3530]));
+    assert!(Normalization::known("cifar100").is_none());
+    let (m, s) = d.channel_stats();
+    let own = Normalization::for_dataset("cifar100", &d);
+    assert_eq!(own.mean, vec![m[0] as f32]);
+    assert_eq!(own.std, vec![s[0] as f32]);
 }
