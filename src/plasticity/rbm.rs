@@ -114,3 +114,45 @@ impl Rbm {
         pv
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    /// CD-1 against its formula, replayed with the same generator: dw = (v0' ph0 - v1' ph1) / n,
+    /// db = mean(v0 - v1), dc = mean(ph0 - ph1), v1 the visible probabilities of a sampled h0.
+    #[test]
+    fn cd1_update_follows_its_formula() {
+        let mut rbm = Rbm::new(3, 2, &mut ChaCha8Rng::seed_from_u64(1));
+        rbm.w = array![[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]];
+        rbm.b = array![0.1, -0.2, 0.0];
+        rbm.c = array![0.05, -0.1];
+        let before = rbm.clone();
+        let v0 = array![[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]];
+        let (lr, n) = (0.1, 2.0);
+        let err = rbm
+            .cd_step(v0.view(), 1, lr, &mut ChaCha8Rng::seed_from_u64(9))
+            .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let ph0 = before.hidden_probs(v0.view());
+        let h0 = sample(&ph0, &mut rng);
+        let v1 = before.visible_probs(h0.view());
+        let ph1 = before.hidden_probs(v1.view());
+        let want_w = &before.w + &((v0.t().dot(&ph0) - v1.t().dot(&ph1)) * (lr / n));
+        let want_b = &before.b + &((&v0 - &v1).sum_axis(Axis(0)) * (lr / n));
+        let want_c = &before.c + &((&ph0 - &ph1).sum_axis(Axis(0)) * (lr / n));
+        let close = |a: &Array2<f64>, b: &Array2<f64>| (a - b).iter().all(|d| d.abs() < 1e-12);
+        assert!(close(&rbm.w, &want_w), "{} vs {want_w}", rbm.w);
+        assert!((&rbm.b - &want_b).iter().all(|d| d.abs() < 1e-12));
+        assert!((&rbm.c - &want_c).iter().all(|d| d.abs() < 1e-12));
+        let want_err = (&v1 - &v0).mapv(|d| d * d).mean().unwrap();
+        assert!((err - want_err).abs() < 1e-12);
+        // The starting weights are N(0, 0.01^2): small, centred.
+        let big = Rbm::new(100, 100, &mut ChaCha8Rng::seed_from_u64(2));
+        let sd = (big.w.mapv(|x| x * x).mean().unwrap()).sqrt();
+        assert!((sd - 0.01).abs() < 0.0005, "sd {sd}");
+    }
+}
