@@ -4,7 +4,7 @@
 use atrophy::plasticity::demos::{neat, NeatTask};
 use atrophy::plasticity::neat::population::quotas;
 use atrophy::plasticity::neat::{sigmoid, ConnGene, Genome, Innovations, NeatConfig, NodeKind};
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
 /// A genome over nodes 0..=`top` (0-2 inputs, 3 bias, 4 output, the rest hidden) with genes
@@ -220,4 +220,75 @@ fn unpushed_poles_fall() {
         t += 1;
     }
     assert!(t < 300, "double pole still up after {t} steps of 0.01 s");
+}
+
+/// Kahn's algorithm over the enabled connections: true when they have no cycle.
+fn feed_forward(g: &Genome) -> bool {
+    let edges: Vec<(usize, usize)> = g
+        .conns
+        .iter()
+        .filter(|c| c.enabled)
+        .map(|c| (c.from, c.to))
+        .collect();
+    let mut indegree: std::collections::HashMap<usize, usize> =
+        g.nodes.keys().map(|&n| (n, 0)).collect();
+    for &(_, to) in &edges {
+        *indegree.entry(to).or_default() += 1;
+    }
+    let mut ready: Vec<usize> = indegree
+        .iter()
+        .filter(|(_, &d)| d == 0)
+        .map(|(&n, _)| n)
+        .collect();
+    let mut done = 0;
+    while let Some(n) = ready.pop() {
+        done += 1;
+        for &(from, to) in &edges {
+            if from == n {
+                let d = indegree.get_mut(&to).unwrap();
+                *d -= 1;
+                if *d == 0 {
+                    ready.push(to);
+                }
+            }
+        }
+    }
+    done == indegree.len()
+}
+
+/// Networks grown by adding nodes and connections, then crossed over (their genes mixed,
+/// disabled genes re-enabled by chance), stay feed-forward: a topological order exists.
+#[test]
+fn grown_and_crossed_genomes_stay_feed_forward() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let mut inn = Innovations::new(8, 6);
+    let mut pool: Vec<Genome> = (0..6)
+        .map(|_| Genome::minimal(3, 2, 1.0, &mut rng))
+        .collect();
+    for round in 0..40 {
+        for g in pool.iter_mut() {
+            if rng.random_bool(0.5) {
+                g.add_node(&mut inn, &mut rng);
+            }
+            for _ in 0..3 {
+                g.add_connection(&mut inn, 1.0, &mut rng);
+            }
+            assert!(feed_forward(g), "round {round}: a mutation closed a cycle");
+        }
+        let (a, b) = (
+            rng.random_range(0..pool.len()),
+            rng.random_range(0..pool.len()),
+        );
+        let child = pool[a].crossover(&pool[b], rng.random_bool(0.5), 0.75, &mut rng);
+        assert!(
+            feed_forward(&child),
+            "round {round}: a crossover closed a cycle"
+        );
+        let k = rng.random_range(0..pool.len());
+        pool[k] = child;
+    }
+    assert!(
+        pool.iter().map(|g| g.hidden()).sum::<usize>() > 20,
+        "the networks did not grow"
+    );
 }
