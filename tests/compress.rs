@@ -6,37 +6,36 @@ mod common;
 use atrophy::model::{Architecture, Network, Op};
 use tch::{nn, Device, Kind, Tensor};
 
-#[test]
-fn pruned_network_equals_original_with_filters_zeroed() {
+/// Prunes `arch` (randomly initialised, non-trivial BatchNorm statistics and affine parameters,
+/// non-trivial PReLU slopes) to `keep` of its FLOPs and checks that the pruned network computes
+/// what the original computes with the removed filters silenced, on inputs of `input` shape.
+fn pruned_equals_zeroed(arch: &Architecture, input: [i64; 4], keep: f64) {
     tch::manual_seed(4);
-    let arch = Architecture::vgg19_bn("8,8,M,16,M,12,M,12,M,10,M", 10);
     let vs = nn::VarStore::new(Device::Cpu);
-    let net = Network::new(&vs.root(), &arch).unwrap();
-    // Non-trivial BatchNorm statistics and affine parameters.
+    let net = Network::new(&vs.root(), arch).unwrap();
     for _ in 0..5 {
-        let _ = net.forward_t(
-            &Tensor::randn([16, 3, 32, 32], (Kind::Float, Device::Cpu)),
-            true,
-        );
+        let _ = net.forward_t(&Tensor::randn(input, (Kind::Float, Device::Cpu)), true);
     }
     tch::no_grad(|| {
         for (n, mut v) in vs.variables() {
-            if n.starts_with("bn") && (n.ends_with(".weight") || n.ends_with(".bias")) {
+            let bn = n.starts_with("bn") && (n.ends_with(".weight") || n.ends_with(".bias"));
+            if bn || n.starts_with("prelu") {
                 let r = Tensor::randn(v.size(), (Kind::Float, Device::Cpu)) * 0.3
                     + if n.ends_with(".weight") { 1.0 } else { 0.0 };
                 v.copy_(&r);
             }
         }
     });
-    let norms = compress::apply::filter_l1(&vs, &arch).unwrap();
-    let plan = compress::plan(&arch, &norms, 0.45).unwrap();
-    assert!(plan.flops.1 as f64 <= 0.45 * plan.flops.0 as f64);
+    let norms = compress::apply::filter_l1(&vs, arch).unwrap();
+    let plan = compress::plan(arch, &norms, keep).unwrap();
+    assert!(plan.flops.1 as f64 <= keep * plan.flops.0 as f64);
     assert_eq!(plan.arch.flops(), plan.flops.1);
     assert_eq!(plan.arch.parameter_count(), plan.params.1);
-    let (vs2, net2) = compress::apply::prune(&vs, &arch, &plan).unwrap();
+    let (vs2, net2) = compress::apply::prune(&vs, arch, &plan).unwrap();
     let counted: usize = vs2.trainable_variables().iter().map(|t| t.numel()).sum();
     assert_eq!(counted, plan.params.1);
-    // Silence the removed filters in the original: conv weight and bias, BatchNorm scale and shift.
+    // Silence the removed filters in the original: conv weight and bias, BatchNorm scale and
+    // shift (a silenced channel then stays 0 through ReLU or PReLU).
     let vars = vs.variables();
     let convs: Vec<String> = arch
         .layers()
@@ -56,20 +55,46 @@ fn pruned_network_equals_original_with_filters_zeroed() {
                     format!("{bn}.weight"),
                     format!("{bn}.bias"),
                 ] {
-                    let _ = vars[&p].get(f as i64).zero_();
+                    if let Some(v) = vars.get(&p) {
+                        let _ = v.get(f as i64).zero_();
+                    }
                 }
             }
         }
     });
-    let x = Tensor::randn([8, 3, 32, 32], (Kind::Float, Device::Cpu));
+    assert!(plan
+        .keep
+        .iter()
+        .zip(&convs)
+        .any(|(k, name)| { k.len() < vars[&format!("{name}.weight")].size()[0] as usize }));
+    let x = Tensor::randn(input, (Kind::Float, Device::Cpu));
     let a = net.forward_t(&x, false);
     let b = net2.forward_t(&x, false);
     let diff = (&a - &b).abs().max().double_value(&[]);
-    assert!(diff < 1e-4, "pruned and zeroed outputs differ by {diff}");
+    assert!(
+        diff < 1e-4,
+        "{}: pruned and zeroed outputs differ by {diff}",
+        arch.kind
+    );
     assert!(
         a.abs().max().double_value(&[]) > 1e-3,
         "degenerate test: outputs are all zero"
     );
+}
+
+#[test]
+fn pruned_network_equals_original_with_filters_zeroed() {
+    pruned_equals_zeroed(
+        &Architecture::vgg19_bn("8,8,M,16,M,12,M,12,M,10,M", 10),
+        [8, 3, 32, 32],
+        0.45,
+    );
+    // PReLU slopes follow their channels, and the first dense layer's inputs are sliced by
+    // channel over a 7 x 7 map (features c*49 .. (c+1)*49).
+    let mut prelu = Architecture::small_cnn(10);
+    prelu.widths = "8,M,6,M".into();
+    prelu.activation = atrophy::model::Activation::Prelu;
+    pruned_equals_zeroed(&prelu, [8, 1, 28, 28], 0.6);
 }
 
 #[test]

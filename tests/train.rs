@@ -380,7 +380,8 @@ fn helper_train_two_epochs() {
     .unwrap();
 }
 
-/// Settings torch.optim.SGD refuses are refused too, naming the field.
+/// Nesterov momentum without momentum, which torch.optim.SGD refuses, is refused too, naming
+/// the field.
 #[test]
 fn nesterov_without_momentum_is_refused() {
     let cfg = TrainConfig {

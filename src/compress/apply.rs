@@ -113,6 +113,16 @@ pub fn prune(
                 copy(&format!("{n}.weight"), None, cols.as_deref())?;
                 copy(&format!("{n}.bias"), None, None)?;
             }
+            Op::PRelu { .. } => {
+                // A learned slope per channel: a convolution's kept channels keep theirs; the
+                // dense layers are not pruned, so their slopes are copied whole.
+                let rows = if first_linear {
+                    channels.as_deref()
+                } else {
+                    None
+                };
+                copy(&format!("{n}.weight"), rows, None)?;
+            }
             _ => {}
         }
     }

@@ -131,7 +131,7 @@ pub struct Compressed {
 }
 
 /// Compresses `net` (architecture `arch`, tensors in `vs`, inputs normalised by `norm`): removes
-/// the conv filters of smallest L1 norm, dependency-aware, until at most `o.flops_keep` of the
+/// the conv filters of smallest L1 norm per weight, dependency-aware, until at most `o.flops_keep` of the
 /// FLOPs remain ([`plan`]), builds the smaller network on `vs`'s device ([`prune`]), and
 /// fine-tunes it on `split.train` ([`finetune`], `on_step` after every step). Each stage is
 /// evaluated on all of `split.test`. `vs` and `net` are left unchanged.

@@ -1,5 +1,7 @@
-//! Which filters to keep (P2): filters with the smallest L1 norm go first, one at a time, until
-//! the FLOPs of a forward pass are at most the requested fraction of the original's.
+//! Which filters to keep (P2): filters with the smallest L1 norm per weight (the L1 norm over
+//! the filter's cin x 3 x 3 weights divided by their number, so that layers of different fan-in
+//! compare) go first, one at a time, until the FLOPs of a forward pass are at most the
+//! requested fraction of the original's. The VGG-style networks only (3 x 3 convolutions).
 //!
 //! Removing output filter k of a conv removes channel k of its BatchNorm and input channel k of
 //! the next conv, or the matching input features of the first linear layer: the plan only says
@@ -31,6 +33,13 @@ pub fn plan(
     if !(flops_keep > 0.0 && flops_keep <= 1.0) {
         return Err(format!(
             "--flops-keep {flops_keep} is out of range: expected 0 < F <= 1"
+        ));
+    }
+    if arch.is_cornet() || arch.torchscript.is_some() {
+        return Err(format!(
+            "compression plans the VGG-style built-in networks (3 x 3 convolutions in stages); \
+             {} is not one",
+            arch.kind
         ));
     }
     let stages = arch.stages().map_err(|e| e.to_string())?;
@@ -171,5 +180,18 @@ mod tests {
         assert!(plan(&arch, &norms, 1.5)
             .unwrap_err()
             .contains("out of range"));
+        // Per weight, not raw L1: conv1's filter 1 has the smallest raw norm (9.5, over 9
+        // weights: mean 1.06), conv2's filter 0 a larger one (30, over 36 weights: mean 0.83);
+        // conv2's goes first.
+        let norms = vec![
+            vec![9.0 * 4.0, 9.5, 9.0 * 3.0, 9.0 * 2.0],
+            vec![30.0, 36.0 * 6.0],
+        ];
+        // Any target below the original removes exactly one filter first.
+        let p = plan(&arch, &norms, (f0 - 1) as f64 / f0 as f64).unwrap();
+        assert_eq!(p.keep, vec![vec![0, 1, 2, 3], vec![1]]);
+        // CORnet's 7 x 7 V1 is not a stage of 3 x 3 convolutions: refused.
+        let e = plan(&Architecture::cornet_z(10, true), &norms, 0.5).unwrap_err();
+        assert!(e.contains("cornet_z32"), "{e}");
     }
 }

@@ -211,7 +211,10 @@ impl MaskedSgd {
         Ok(())
     }
 
-    /// Clears the gradients of all parameters.
+    /// Sets the gradients of all parameters to zero (PyTorch's `zero_grad(set_to_none=False)`:
+    /// a parameter the loss does not reach then still gets weight decay and momentum, where
+    /// torch's default `set_to_none=True` would skip it; every built-in network uses all its
+    /// parameters).
     pub fn zero_grad(&mut self) {
         for s in &mut self.slots {
             let mut g = s.param.grad();

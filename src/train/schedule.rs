@@ -17,8 +17,9 @@ pub enum LrSchedule {
     },
     /// Cosine annealing from the base rate to 0 over all steps.
     Cosine,
-    /// One-cycle (as PyTorch's `OneCycleLR` with cosine annealing): from base/25 up to base over
-    /// the first `pct_start` of the steps, then down to base/25/1e4.
+    /// One-cycle (PyTorch's `OneCycleLR` with cosine annealing and `cycle_momentum=False`: the
+    /// momentum stays the optimizer's): from base/25 up to base over the first `pct_start` of
+    /// the steps (at least one), then down to base/25/1e4.
     OneCycle {
         /// Fraction of steps spent warming up.
         pct_start: f64,
