@@ -108,6 +108,20 @@ mod tests {
         assert!((o.lr(1.0, 0, 100, 10) - 0.04).abs() < 1e-12);
         assert!((o.lr(1.0, 24, 100, 10) - 1.0).abs() < 1e-9);
         assert!((o.lr(1.0, 99, 100, 10) - 4e-6).abs() < 1e-12);
+        // Between the landmarks, torch 2.13's OneCycleLR(max_lr=1, total_steps=100,
+        // pct_start=0.25, cycle_momentum=False) gives these rates (bench/onecycle_reference.py):
+        for (step, torch) in [
+            (10, 0.39576685835079006),
+            (50, 0.7316490909678607),
+            (75, 0.23208967416409151),
+            (90, 0.0351156166088461),
+        ] {
+            let ours = o.lr(1.0, step, 100, 10);
+            assert!(
+                (ours - torch).abs() < 1e-9,
+                "step {step}: {ours} vs {torch}"
+            );
+        }
         assert_eq!(
             LrSchedule::parse("step:30:0.1").unwrap(),
             LrSchedule::Step {
