@@ -301,6 +301,26 @@ fn training_learns_and_checkpoints_round_trip() {
         "{err}"
     );
     assert!(err.contains("bn1.running_mean"), "{err}");
+    // A tensor the architecture lacks, and one it needs but the file lacks: both named.
+    let mut named = checkpoint::read_tensors(&w_full).unwrap();
+    named.retain(|(n, _)| n != "conv2.bias");
+    named.push((
+        "conv9.weight".into(),
+        Tensor::zeros([2, 2], (Kind::Float, Device::Cpu)),
+    ));
+    let odd = w_full.with_file_name("odd.safetensors");
+    checkpoint::write_tensors(&odd, &named).unwrap();
+    let vs = nn::VarStore::new(Device::Cpu);
+    let arch = Architecture::preset("small_cnn", None, 1, 28, 10).unwrap();
+    let _n = Network::new(&vs.root(), &arch).unwrap();
+    let err = checkpoint::load_into(&odd, &vs, &arch)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unexpected tensor `conv9.weight` [2, 2]"),
+        "{err}"
+    );
+    assert!(err.contains("missing tensor `conv2.bias`"), "{err}");
 }
 
 /// A run stopped after some epochs and started again ends with the bits of an uninterrupted run.
