@@ -331,6 +331,38 @@ mod tests {
     use super::*;
     use tch::{Device, Kind};
 
+    /// Through the network, the cumulative mode averages the statistics of every batch since
+    /// the mode was set, and setting it again starts afresh.
+    #[test]
+    fn a_cumulative_average_counts_the_batches_since_the_mode_was_set() {
+        tch::manual_seed(5);
+        let arch = Architecture::vgg19_bn("8,M", 10);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let net = Network::new(&vs.root(), &arch).unwrap();
+        let batch = |s: f64| Tensor::randn([4, 3, 32, 32], (Kind::Float, Device::Cpu)) * s + s;
+        let (x1, x2) = (batch(1.0), batch(2.0));
+        let mean = || vs.variables()["bn1.running_mean"].copy();
+        let alone = |x: &Tensor| {
+            net.set_bn_mode(BnMode::Cumulative);
+            let _ = net.forward_t(x, true);
+            mean()
+        };
+        let (m1, m2) = (alone(&x1), alone(&x2));
+        net.set_bn_mode(BnMode::Cumulative);
+        let _ = net.forward_t(&x1, true);
+        let _ = net.forward_t(&x2, true);
+        let both = mean();
+        assert!(both.allclose(&((&m1 + &m2) / 2.0), 1e-5, 1e-6, false));
+        assert!(
+            !m1.allclose(&m2, 1e-3, 1e-3, false),
+            "degenerate: equal batches"
+        );
+        assert!(
+            alone(&x2).allclose(&m2, 1e-6, 1e-7, false),
+            "the mode did not restart"
+        );
+    }
+
     /// The drawn parameters follow PyTorch's `reset_parameters`: weights and biases uniform in
     /// +-1/sqrt(fan_in) (so their variance is bound^2 / 3), BatchNorm scale exactly 1 and shift 0.
     #[test]
