@@ -30,7 +30,8 @@ from . import _atrophy
 __all__ = ["cka", "cka_matrix", "rdm", "kendall_tau", "pathway_overlap", "DEFAULT_SIGMA_FRACTION"]
 __version__ = "0.1.0"
 
-#: Default RBF bandwidth, as a fraction of the median pairwise distance (Kornblith et al. 2019).
+#: Default RBF bandwidth, as a fraction of the median pairwise distance (Kornblith et al. 2019:
+#: the median of all n^2 squared distances, the diagonal's zeros included).
 DEFAULT_SIGMA_FRACTION: float = _atrophy.DEFAULT_SIGMA_FRACTION
 
 ArrayLike = Any
@@ -189,7 +190,7 @@ def pathway_overlap(
     w_b: ArrayLike,
     k: Optional[int] = None,
     fraction: Optional[float] = None,
-) -> Dict[str, float]:
+) -> Dict[str, Union[int, float]]:
     """How a layer's strongest synapses moved: the top-k magnitude weights of ``w_b`` against
     those of ``w_a`` (for example healthy and retrained weights of one layer, any shape, the
     same shape on both sides; flattened in C order).

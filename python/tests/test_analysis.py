@@ -243,6 +243,10 @@ def test_errors_say_why():
     x = acts(10, 4)
     raises(r"shape mismatch.*\[10, 4\].*\[9, 4\]", atrophy.cka, x, acts(9, 4))
     raises(r"zero variance", atrophy.cka, x, np.ones((10, 3)))
+    # Products that overflow: an error, never the NaN of inf / inf.
+    huge = (x * 1e20).astype(np.float32)
+    raises(r"overflows", atrophy.cka, huge, huge)
+    raises(r"overflows", atrophy.cka_matrix, [huge], [huge])
     raises(r"at least 4 samples, got 3", atrophy.cka, x[:3], x[:3], unbiased=True)
     raises(r"non-finite value at flat index 5", atrophy.cka, np.where(np.arange(40).reshape(10, 4) == 5, np.nan, x), x)
     raises(r"kernel must be", atrophy.cka, x, x, kernel="cosine")

@@ -21,9 +21,10 @@ use super::linalg::{
 pub enum Kernel {
     /// `k(x, x') = x . x'`.
     Linear,
-    /// Gaussian kernel with `sigma = sigma_fraction * median pairwise distance`.
+    /// Gaussian kernel with `sigma^2 = sigma_fraction^2 * median of the n^2 squared distances`
+    /// (the diagonal's zeros included: Kornblith et al.'s convention).
     Rbf {
-        /// Bandwidth as a fraction of the median distance (Kornblith et al. use 0.2 to 0.8).
+        /// Bandwidth as a fraction of that median distance (Kornblith et al. use 0.2 to 0.8).
         sigma_fraction: f64,
     },
 }
@@ -157,15 +158,30 @@ pub(crate) fn sym_dot_from_lower<T: Real>(a: &ndarray::Array2<T>, b: &ndarray::A
         .sum()
 }
 
-/// `xy / sqrt(xx yy)`, or a [`AnalysisError::ZeroVariance`] naming the constant side.
+/// `xy / sqrt(xx yy)`, or an error naming the side that makes it undefined: a
+/// [`AnalysisError::ZeroVariance`] for a self-similarity that is not positive (a constant
+/// layer), an [`AnalysisError::Overflow`] for one that overflowed (inf / inf would be a NaN
+/// nobody asked for).
 fn normalise(what: &'static str, xy: f64, xx: f64, yy: f64) -> Result<f64> {
     for (v, which) in [(xx, "X"), (yy, "Y")] {
-        if v.is_nan() || v <= 0.0 {
+        if v.is_infinite() {
+            return Err(AnalysisError::Overflow {
+                what,
+                which: format!("{which}'s self-similarity"),
+            });
+        }
+        if !(v > 0.0) {
             return Err(AnalysisError::ZeroVariance {
                 what,
                 which: format!("{which} (self-similarity {v:e} is not positive)"),
             });
         }
+    }
+    if !xy.is_finite() {
+        return Err(AnalysisError::Overflow {
+            what,
+            which: "the cross-similarity".into(),
+        });
     }
     Ok(xy / (xx.sqrt() * yy.sqrt()))
 }
@@ -392,6 +408,20 @@ mod tests {
         let c = Array2::<f64>::from_elem((10, 2), 4.0);
         let e = linear_cka(x.view(), c.view()).unwrap_err();
         assert!(matches!(e, AnalysisError::ZeroVariance { .. }), "{e}");
+        // Values whose products overflow: an error that says so, never inf / inf = NaN.
+        let huge = x.mapv(|v| (v * 1e20) as f32);
+        for e in [
+            linear_cka(huge.view(), huge.view()).unwrap_err(),
+            crate::cka_matrix::cka_matrix(
+                &[huge.view()],
+                &[huge.view()],
+                Estimator::Biased,
+            )
+            .unwrap_err(),
+        ] {
+            assert!(matches!(e, AnalysisError::Overflow { .. }), "{e}");
+            assert!(e.to_string().contains("overflows"), "{e}");
+        }
         let small = random(3, 2, 3);
         let e = linear_cka_unbiased(small.view(), small.view()).unwrap_err();
         assert!(

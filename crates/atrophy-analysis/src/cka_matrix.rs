@@ -7,12 +7,14 @@
 //! cache-blocked) rather than thousands of O(n^2) passes over memory.
 //!
 //! * [`cka_matrix`]: exact, all n images at once. Gram rows are produced in row blocks whose size
-//!   is chosen to keep P under [`BLOCK_BUDGET_BYTES`], so the n x n Grams never exist in full.
+//!   is chosen to keep P under [`BLOCK_BUDGET_BYTES`], so the n x n Grams of all layers never
+//!   exist at once (for few layers and moderate n one block may cover all rows).
 //!   Costs about `n^2 / 2` multiply-adds per feature per layer.
 //! * [`minibatch_cka_matrix`]: minibatch CKA (Nguyen, Raghu & Kornblith 2021). The unbiased HSIC
 //!   of every pair is summed over consecutive minibatches of b images and normalised at the end;
 //!   layers are read from a [`LayerSource`] one minibatch at a time, so memory is
-//!   `O(layers * b^2)` whatever n and the layer widths are, and work is `n b / 2` per feature.
+//!   `O(layers * b^2)` for the Grams plus one layer's b rows at a time, whatever n is, and work
+//!   is `n b / 2` per feature.
 
 use faer::linalg::matmul::triangular::BlockStructure;
 use faer::Accum;
@@ -193,7 +195,8 @@ fn hsic_from_stats(
     (ab, own)
 }
 
-/// `M_ij = HSIC_ij / sqrt(HSIC_ii HSIC_jj)`, failing on a layer whose self-HSIC is not positive.
+/// `M_ij = HSIC_ij / sqrt(HSIC_ii HSIC_jj)`, failing on a layer whose self-HSIC is not a positive
+/// finite number.
 fn normalise_matrix(
     ab: &Array2<f64>,
     own: &[f64],
@@ -201,12 +204,24 @@ fn normalise_matrix(
     name: impl Fn(usize) -> String,
 ) -> Result<Array2<f64>> {
     for (l, &v) in own.iter().enumerate() {
-        if v.is_nan() || v <= 0.0 {
+        if v.is_infinite() {
+            return Err(AnalysisError::Overflow {
+                what: "CKA matrix",
+                which: format!("{}'s self-HSIC", name(l)),
+            });
+        }
+        if !(v > 0.0) {
             return Err(AnalysisError::ZeroVariance {
                 what: "CKA matrix",
                 which: format!("{} (self-HSIC {v:e} is not positive)", name(l)),
             });
         }
+    }
+    if ab.iter().any(|v| v.is_infinite()) {
+        return Err(AnalysisError::Overflow {
+            what: "CKA matrix",
+            which: "a cross-HSIC".into(),
+        });
     }
     Ok(Array2::from_shape_fn(ab.dim(), |(i, j)| {
         ab[[i, j]] / (own[i].sqrt() * own[la + j].sqrt())
@@ -266,8 +281,10 @@ pub fn cka_matrix<T: Real>(
 ///
 /// Rows are split into consecutive minibatches of `batch` images (a last minibatch of fewer than
 /// 4 images is merged into the one before, since the unbiased estimator needs 4). For each
-/// minibatch every layer's Gram matrix is formed once; HSIC (unbiased by default, as in the
-/// paper) is summed over minibatches and normalised at the end. `progress(done, total)` is called
+/// minibatch every layer's Gram matrix is formed once; HSIC (the estimator the caller chooses;
+/// the paper and the Python package use the unbiased one) is summed over minibatches and
+/// normalised at the end. With the biased estimator each minibatch adds tr(K_c L_c), i.e. its
+/// HSIC times (b - 1)^2, so a merged last minibatch weighs by its size. `progress(done, total)` is called
 /// after each minibatch.
 pub fn minibatch_cka_matrix<A, B>(
     a: &A,

@@ -37,6 +37,15 @@ pub enum AnalysisError {
         /// Which input (or which row) is constant.
         which: String,
     },
+    /// A similarity overflowed float64 (inputs of enormous magnitude): the normalised quantity
+    /// would be inf / inf.
+    #[error("{what} is undefined: {which} overflows (values too large; rescale the input)")]
+    Overflow {
+        /// The quantity, e.g. "linear CKA".
+        what: &'static str,
+        /// Which similarity overflowed.
+        which: String,
+    },
     /// Too few samples for the requested estimator.
     #[error("{what} needs at least {needed} samples, got {got}")]
     TooFewSamples {

@@ -5,7 +5,8 @@
 //! order. A rank > 2 array (conv activations, images x channels x height x width) is flattened to
 //! `n x (rest)`, the C*H*W flattening of PROTOCOLS P5. Rows of a C-order file can also be read in
 //! ranges without loading the file ([`NpyFile::read_rows`]), which minibatch CKA uses to keep its
-//! memory bounded. Writes are atomic: data goes to `NAME.tmp`, which is then renamed to `NAME`.
+//! memory bounded. Writes are atomic: data goes to `NAME.<pid>.tmp` beside it, which is then
+//! renamed to `NAME`.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -292,7 +293,6 @@ pub fn read_vector(path: impl AsRef<Path>) -> Result<Array1<f64>> {
     Ok(Array1::from_vec(f.read_elems::<f64>(0, f.shape[0])?))
 }
 
-/// `NAME.tmp` beside `NAME`.
 /// Writes through `write` atomically (crate::fsio: temporary file beside it, then rename).
 fn write_atomic(
     path: &Path,
@@ -341,7 +341,12 @@ mod tests {
         let p = dir.path().join("m.npy");
         let a = array![[1.5, -2.0, 3.25], [4.0, 5.0, 1e-300]];
         write_npy(&p, &a).unwrap();
-        assert!(!dir.path().join("m.npy.tmp").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
         let back = read_matrix(&p).unwrap();
         assert_eq!(back.shape(), [2, 3]);
         assert_eq!(back.into_f64(), a);
