@@ -170,7 +170,7 @@ fn normalise(what: &'static str, xy: f64, xx: f64, yy: f64) -> Result<f64> {
                 which: format!("{which}'s self-similarity"),
             });
         }
-        if !(v > 0.0) {
+        if v.is_nan() || v <= 0.0 {
             return Err(AnalysisError::ZeroVariance {
                 what,
                 which: format!("{which} (self-similarity {v:e} is not positive)"),

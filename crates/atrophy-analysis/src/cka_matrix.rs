@@ -210,7 +210,7 @@ fn normalise_matrix(
                 which: format!("{}'s self-HSIC", name(l)),
             });
         }
-        if !(v > 0.0) {
+        if v.is_nan() || v <= 0.0 {
             return Err(AnalysisError::ZeroVariance {
                 what: "CKA matrix",
                 which: format!("{} (self-HSIC {v:e} is not positive)", name(l)),
