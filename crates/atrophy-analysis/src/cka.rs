@@ -412,12 +412,8 @@ mod tests {
         let huge = x.mapv(|v| (v * 1e20) as f32);
         for e in [
             linear_cka(huge.view(), huge.view()).unwrap_err(),
-            crate::cka_matrix::cka_matrix(
-                &[huge.view()],
-                &[huge.view()],
-                Estimator::Biased,
-            )
-            .unwrap_err(),
+            crate::cka_matrix::cka_matrix(&[huge.view()], &[huge.view()], Estimator::Biased)
+                .unwrap_err(),
         ] {
             assert!(matches!(e, AnalysisError::Overflow { .. }), "{e}");
             assert!(e.to_string().contains("overflows"), "{e}");

@@ -161,6 +161,16 @@ mod tests {
         })
     }
 
+    /// Row by row, as numpy's `m[np.triu_indices(n, 1)]`: (0,1), (0,2), (0,3), (1,2), ...
+    #[test]
+    fn upper_triangle_is_in_numpys_triu_order() {
+        let m = Array2::from_shape_fn((4, 4), |(i, j)| (4 * i + j) as f64);
+        assert_eq!(
+            upper_triangle(m.view()).unwrap(),
+            [1.0, 2.0, 3.0, 6.0, 7.0, 11.0]
+        );
+    }
+
     #[test]
     fn matches_naive_pearson_and_is_symmetric_with_zero_diagonal() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
