@@ -1,26 +1,27 @@
 //! Choosing the compute device at run time: `cpu`, `cuda` or `cuda:N`.
 use tch::Device;
 
-/// Parses a device name and checks that it exists.
-pub fn parse_device(s: &str) -> Result<Device, String> {
+/// The CUDA index a device name asks for (`None` for the CPU), without asking whether it
+/// exists: for jobs that will run elsewhere (`atrophy slurm`).
+pub fn device_index(s: &str) -> Result<Option<usize>, String> {
     let s = s.trim().to_ascii_lowercase();
-    if s == "cpu" {
-        return Ok(Device::Cpu);
-    }
-    let index = match s.as_str() {
-        "cuda" | "gpu" => 0,
-        _ => match s
+    match s.as_str() {
+        "cpu" => Ok(None),
+        "cuda" | "gpu" => Ok(Some(0)),
+        _ => s
             .strip_prefix("cuda:")
             .and_then(|n| n.parse::<usize>().ok())
-        {
-            Some(i) => i,
-            None => {
-                return Err(format!(
-                    "unknown device `{s}`: expected cpu, cuda or cuda:N"
-                ))
-            }
-        },
+            .map(Some)
+            .ok_or_else(|| format!("unknown device `{s}`: expected cpu, cuda or cuda:N")),
+    }
+}
+
+/// Parses a device name and checks that it exists.
+pub fn parse_device(s: &str) -> Result<Device, String> {
+    let Some(index) = device_index(s)? else {
+        return Ok(Device::Cpu);
     };
+    let s = s.trim().to_ascii_lowercase();
     if !tch::Cuda::is_available() {
         return Err(format!(
             "device `{s}` requested, but libtorch finds no CUDA device (driver missing, or no GPU on this machine); use --device cpu"

@@ -41,7 +41,6 @@ fn train_eval_info_activations_pathways() {
         files.contains(&"000_conv1.npy".to_string()) && files.contains(&"labels.npy".to_string()),
         "{files:?}"
     );
-    std::fs::remove_file(acts.join("labels.npy")).unwrap();
     let m = tmp.path().join("m.npy");
     ok(&atrophy(&[
         "cka-matrix",
@@ -140,6 +139,49 @@ fn bad_input_gives_clear_errors_and_nonzero_exit() {
                 "x".into(),
             ],
             "--labels gives 1 labels for 2 folders",
+        ),
+        (
+            vec!["--threads".into(), "0".into(), "info".into(), "x".into()],
+            "--threads",
+        ),
+        (
+            vec![
+                "cka-matrix".into(),
+                "a".into(),
+                "b".into(),
+                "--out".into(),
+                "m.csv".into(),
+            ],
+            "give a name ending in .npy",
+        ),
+        (
+            vec![
+                "compress".into(),
+                "nowhere".into(),
+                "--flops-keep".into(),
+                "2".into(),
+                "--out".into(),
+                "x".into(),
+            ],
+            "--flops-keep 2 is out of range",
+        ),
+        (
+            vec![
+                "eval".into(),
+                "nowhere".into(),
+                "--batch-size".into(),
+                "0".into(),
+            ],
+            "--batch-size 0",
+        ),
+        (
+            vec![
+                "plasticity".into(),
+                "neat-xor".into(),
+                "--runs".into(),
+                "0".into(),
+            ],
+            "--runs 0",
         ),
     ];
     for (args, needle) in cases {

@@ -91,8 +91,20 @@ pub struct CkaMatrixArgs {
 }
 
 /// `path` with the extension `.csv` (the CSV copy written beside a `.npy`).
-pub(super) fn with_csv_extension(path: &Path) -> PathBuf {
-    path.with_extension("csv")
+/// The CSV written beside the `.npy` at `path`; an error when `path` itself ends in `.csv`
+/// (one file would overwrite the other).
+pub(super) fn with_csv_extension(path: &Path) -> Result<PathBuf> {
+    if path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
+    {
+        anyhow::bail!(
+            "--out {}: the result is written as .npy with a .csv of the same name beside it; \
+             give a name ending in .npy",
+            path.display()
+        );
+    }
+    Ok(path.with_extension("csv"))
 }
 
 /// Runs `atrophy cka`.
@@ -165,6 +177,7 @@ fn matrix_of<T: analysis::Real>(
 
 /// Runs `atrophy cka-matrix`.
 pub fn run_cka_matrix(args: &CkaMatrixArgs) -> Result<()> {
+    let csv = with_csv_extension(&args.out)?;
     let probe_a = NpyDirSource::<f64>::open(&args.dir_a)?;
     let probe_b = NpyDirSource::<f64>::open(&args.dir_b)?;
     let names = |s: &NpyDirSource<f64>| -> Vec<String> {
@@ -194,7 +207,6 @@ pub fn run_cka_matrix(args: &CkaMatrixArgs) -> Result<()> {
         )
     })?;
     npy::write_npy(&args.out, &m)?;
-    let csv = with_csv_extension(&args.out);
     npy::write_csv(&csv, &m)?;
     println!(
         "{} x {} CKA matrix written to {} and {}",

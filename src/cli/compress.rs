@@ -42,6 +42,19 @@ pub struct CompressArgs {
 
 /// Runs `compress`.
 pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
+    // The flags first: a mistake is named before the checkpoint and data set are read.
+    if !(a.flops_keep > 0.0 && a.flops_keep <= 1.0) {
+        anyhow::bail!(
+            "--flops-keep {} is out of range: expected 0 < F <= 1",
+            a.flops_keep
+        );
+    }
+    if a.batch_size == 0 {
+        anyhow::bail!("--batch-size 0: expected at least 1");
+    }
+    if !(a.lr > 0.0 && a.lr.is_finite()) {
+        anyhow::bail!("--lr {}: expected a positive learning rate", a.lr);
+    }
     let (vs, net, meta) = checkpoint::load(&a.checkpoint, device)?;
     let arch = &meta.architecture;
     if arch.torchscript.is_some() || arch.is_cornet() {

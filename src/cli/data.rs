@@ -42,7 +42,7 @@ pub struct InfoArgs {
     pub name: String,
     /// File or folder holding the data set, looked at alone (without it: $ATROPHY_DATA, the
     /// cache, /usr/share/datasets).
-    #[arg(long, env = "ATROPHY_DATA_PATH")]
+    #[arg(long)]
     pub data: Option<PathBuf>,
 }
 

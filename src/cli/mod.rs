@@ -39,6 +39,7 @@ pub struct Cli {
     pub device: String,
     /// CPU threads for libtorch (default: libtorch's choice, usually the number of cores).
     #[arg(long, global = true, env = "ATROPHY_THREADS")]
+    #[arg(value_parser = clap::value_parser!(i32).range(1..))]
     pub threads: Option<i32>,
     /// No progress bars.
     #[arg(long, short, global = true)]
@@ -53,8 +54,8 @@ pub struct Cli {
 pub enum Command {
     /// Run an experiment: injure, evaluate, retrain, evaluate, over regimes and cycles.
     ///
-    /// CONFIG is a TOML file or a preset (quick, moore-decay, moore-ablation, moore-ablation-text); --set, --regimes
-    /// and --healthy change it without editing the file. Writes OUT/metrics.csv (one row per
+    /// CONFIG is a TOML file or a preset (quick, moore-decay, moore-ablation,
+    /// moore-ablation-text); --set, --regimes and --healthy change it without editing the file. Writes OUT/metrics.csv (one row per
     /// evaluated state), OUT/summary.csv (mean and sample sd over cycles), OUT/run.json (config,
     /// version, seeds, backend, timings). Progress is checkpointed after every step: run the same command
     /// again to continue; a different config on the same folder is refused.
@@ -70,9 +71,11 @@ pub enum Command {
     #[cfg(feature = "torch")]
     #[command(verbatim_doc_comment)]
     Run(run::RunArgs),
-    /// Merge finished results folders of one experiment into one: the shards of `run --shard i/n`,
-    /// and runs of the same config with different `--regimes` (each regime draws its retraining
-    /// images by name, so the merge equals the run that has them all).
+    /// Merge finished results folders of one experiment (shards, or regime subsets) into one.
+    ///
+    /// The shards of `run --shard i/n`, and runs of the same config with different `--regimes`
+    /// (each regime draws its retraining images by name, so the merge equals the run that has
+    /// them all).
     ///
     /// Examples:
     ///   atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x
@@ -94,9 +97,10 @@ pub enum Command {
     ///   atrophy report results/moore-decay --at 0.3,0.6,0.8
     #[command(verbatim_doc_comment)]
     Report(ReportArgs),
-    /// Draw several results folders in one set of figures: the same experiment on different
-    /// layers, models or data sets, side by side (or one folder's regimes, each in its last
-    /// state).
+    /// Draw results folders side by side in one set of figures, their regimes ranked.
+    ///
+    /// The same experiment on different layers, models or data sets; or one folder's regimes,
+    /// each in its last state.
     ///
     /// Each regime of each run is one curve: the state it ends every iteration with (retrained,
     /// else recalibrated, else injured) against the share of the synapses its injury could reach
@@ -128,7 +132,7 @@ pub enum Command {
     /// Example: atrophy eval runs/fm --json
     #[cfg(feature = "torch")]
     Eval(train::EvalArgs),
-    /// Compress a checkpoint: remove the filters with the smallest L1 norm (with their BatchNorm
+    /// Compress a checkpoint: remove the filters with the smallest L1 norm per weight (with their BatchNorm
     /// channels and the next layer's inputs) until the FLOPs are at most F of the original, then
     /// fine-tune (P2, paper 000).
     #[cfg(feature = "torch")]

@@ -161,6 +161,11 @@ fn write_as<D: ndarray::Dimension>(
 
 /// Runs `atrophy rdm`.
 pub fn run_rdm(args: &RdmArgs) -> Result<()> {
+    let csv = if args.csv {
+        Some(with_csv_extension(&args.out)?)
+    } else {
+        None
+    };
     let r = rdm_of_file(&args.acts)?;
     let n = r.nrows();
     if args.upper {
@@ -174,8 +179,7 @@ pub fn run_rdm(args: &RdmArgs) -> Result<()> {
         );
         return Ok(());
     }
-    if args.csv {
-        let csv = with_csv_extension(&args.out);
+    if let Some(csv) = csv {
         npy::write_csv(&csv, &r)?;
         println!("{n} x {n} RDM written as CSV to {}", csv.display());
     }

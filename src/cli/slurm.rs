@@ -103,6 +103,11 @@ pub fn plan(a: &SlurmArgs, device: &str) -> Result<Plan> {
     if a.shards == 0 {
         bail!("--shards must be at least 1");
     }
+    if a.cpus_per_task == Some(0) {
+        bail!("--cpus-per-task must be at least 1");
+    }
+    // The jobs run on the cluster's nodes: the name is checked here, the GPU there.
+    crate::device::device_index(device).map_err(|e| anyhow::anyhow!("--device: {e}"))?;
     let cfg = load_config_with(
         &a.config,
         &Overrides {
@@ -462,6 +467,25 @@ mod tests {
             e.to_string().contains("neither a config file nor a preset"),
             "{e}"
         );
+        let e = plan(&args(&["quick", "--shards", "1"]), "tpu")
+            .err()
+            .unwrap();
+        assert!(
+            e.to_string().contains("--device: unknown device `tpu`"),
+            "{e}"
+        );
+        let e = plan(
+            &args(&["quick", "--shards", "1", "--cpus-per-task", "0"]),
+            "cpu",
+        )
+        .err()
+        .unwrap();
+        assert!(
+            e.to_string().contains("--cpus-per-task must be at least 1"),
+            "{e}"
+        );
+        // A GPU the planning machine lacks is the cluster's business.
+        assert!(plan(&args(&["quick", "--shards", "1"]), "cuda:1").is_ok());
     }
 
     #[test]

@@ -156,6 +156,9 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
 
 /// Runs `eval`.
 pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
+    if a.batch_size == 0 {
+        anyhow::bail!("--batch-size 0: expected at least 1");
+    }
     let (_vs, net, meta) = super::open::open_model(
         &a.checkpoint,
         a.dataset.as_deref(),

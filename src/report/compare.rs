@@ -31,7 +31,7 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
         );
     }
     if !(0.0..=1.0).contains(&level) {
-        bail!("injury level {level} is out of range: expected a fraction in [0, 1], e.g. 0.6");
+        bail!("--at {level} is out of range: expected a fraction injured in [0, 1], e.g. 0.6");
     }
     for (k, (label, dir)) in runs.iter().enumerate() {
         if let Some((_, other)) = runs[..k].iter().find(|(l, _)| l == label) {

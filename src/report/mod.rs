@@ -34,7 +34,7 @@ pub const DEFAULT_LEVELS: [f64; 1] = [0.6];
 pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
     let r = results::Results::read(dir)?;
     if let Some(l) = levels.iter().find(|l| !(0.0..=1.0).contains(*l)) {
-        anyhow::bail!("injury level {l} is out of range: expected fractions in [0, 1], e.g. 0.6");
+        anyhow::bail!("--at {l} is out of range: expected fractions injured in [0, 1], e.g. 0.6");
     }
     let figs = figures::draw_all(&r, &dir.join("figures"), levels)?;
     let page = html::page(&r, &figs)?;

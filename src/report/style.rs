@@ -175,7 +175,7 @@ pub struct CurvePlot<'a> {
 }
 
 /// Draws curves against the percentage of synapses injured, each with a +-1 sd band (solid:
-/// retrained, dashed: any other state), after an optional dashed grey horizontal reference line
+/// retrained, dotted: recalibrated, dashed: injured), after an optional dashed grey horizontal reference line
 /// `(y, label)`; returns the chart, its legend not yet drawn, for more marks.
 pub fn curves_chart<'a, DB: DrawingBackend + 'a>(
     root: &'a DrawingArea<DB, Shift>,

@@ -63,13 +63,16 @@ pub struct NpyDirSource<T> {
 }
 
 impl<T: Real> NpyDirSource<T> {
-    /// Lists `dir/*.npy`, sorted by file name, and checks that they all have the same rows.
+    /// Lists `dir/*.npy`, sorted by file name, and checks that they all have the same rows;
+    /// `labels.npy` (the image labels `atrophy activations` writes beside the layers) is not a
+    /// layer and is skipped.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| AnalysisError::io(dir, format!("cannot list directory: {e}")))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "npy") && p.is_file())
+            .filter(|p| p.file_name().is_none_or(|n| n != "labels.npy"))
             .collect();
         paths.sort();
         if paths.is_empty() {

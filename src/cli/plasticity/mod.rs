@@ -284,6 +284,9 @@ fn bar(progress: bool, total: usize, label: &str) -> ProgressBar {
 
 /// Runs the STDP demo: three CSVs and three figures.
 fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
+    if !(a.seconds > 0.0 && a.seconds.is_finite()) {
+        anyhow::bail!("--seconds {}: expected a positive duration", a.seconds);
+    }
     let o = demos::StdpOptions {
         seconds: a.seconds,
         rate_seconds: a.seconds * 2.0 / 3.0,
@@ -379,6 +382,12 @@ fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
 /// Runs NEAT on a task: a CSV of runs, a summary line and the best-fitness curves.
 fn run_neat(a: &PlasticityArgs, task: demos::NeatTask, runs: usize, progress: bool) -> Result<()> {
     let runs = a.runs.unwrap_or(runs);
+    if runs == 0 {
+        anyhow::bail!("--runs 0: expected at least one run");
+    }
+    if a.generations == 0 {
+        anyhow::bail!("--generations 0: expected at least one generation");
+    }
     let config = crate::plasticity::neat::NeatConfig::default();
     let bar = bar(progress, runs, "neat");
     let results = demos::neat(task, &config, runs, a.generations, a.seed, |_| bar.inc(1))

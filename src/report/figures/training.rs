@@ -40,7 +40,7 @@ pub fn training(r: &Results, dir: &Path) -> Result<Option<Figure>> {
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(pe)?;
-        for (k, name) in [(0usize, "test top-1"), (1, "train (augmented)")] {
+        for (k, name) in [(0usize, "test top-1"), (1, "train")] {
             let colour = series_colour(k, 2);
             let xy: Vec<(f64, f64)> = pts
                 .iter()
@@ -53,7 +53,9 @@ pub fn training(r: &Results, dir: &Path) -> Result<Option<Figure>> {
     Ok(Some(Figure {
         png,
         title: "Healthy model".into(),
-        caption: "Test top-1 and training accuracy per epoch of the healthy model's training."
+        caption: "Test top-1 and training accuracy per epoch of the healthy model's training (the \
+                  training accuracy over the epoch's batches as trained: augmented when the \
+                  training augments)."
             .into(),
     }))
 }

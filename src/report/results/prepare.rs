@@ -38,6 +38,17 @@ impl Level {
     }
 }
 
+/// The parts of a file stem `REGIME_cC_iI_STATE` (regime names may hold `_`): regime, cycle,
+/// iteration, state; None for another name.
+pub fn stem_parts(stem: &str) -> Option<(&str, usize, usize, &str)> {
+    let mut it = stem.rsplitn(4, '_');
+    let state = it.next()?;
+    let iteration = it.next()?.strip_prefix('i')?.parse().ok()?;
+    let cycle = it.next()?.strip_prefix('c')?.parse().ok()?;
+    let regime = it.next()?;
+    Some((regime, cycle, iteration, state))
+}
+
 /// What the figures draw, prepared from the tables and matrices.
 impl Results {
     /// Chance accuracy, 1 / classes; none without per-class columns.
@@ -79,9 +90,9 @@ impl Results {
     pub fn cka_regime(&self) -> Option<String> {
         let regimes = self.regimes();
         let retraining = regimes.iter().find(|g| {
-            self.cka
-                .keys()
-                .any(|k| k.starts_with(&format!("{g}_c")) && k.ends_with("_retrained"))
+            self.cka.keys().any(|k| {
+                stem_parts(k).is_some_and(|(r, _, _, s)| r == g.as_str() && s == "retrained")
+            })
         });
         retraining.or(regimes.first()).cloned()
     }
@@ -98,11 +109,15 @@ impl Results {
             .cka
             .iter()
             .filter(|(k, _)| {
-                k.starts_with(&format!("{regime}_c"))
-                    && k.ends_with(&format!("_i{iteration}_{state}"))
+                stem_parts(k).is_some_and(|(r, _, i, s)| {
+                    r == regime && i == iteration && s == state.as_str()
+                })
             })
             .map(|(_, v)| v)
             .collect();
+        // Matrices of one regime share their layers; a stray file of another shape is left out.
+        let dim = ms.first()?.dim();
+        let ms: Vec<&Array2<f64>> = ms.into_iter().filter(|m| m.dim() == dim).collect();
         let first = ms.first()?;
         let mut sum = Array2::<f64>::zeros(first.dim());
         for m in &ms {
@@ -328,6 +343,15 @@ mod tests {
             "static_c0_i2_injured".into(),
             array![[9.0, 9.0], [9.0, 9.0]],
         );
+        // A regime whose name extends R's with `_c...` is another regime.
+        r.cka
+            .insert("R_cos_c0_i2_injured".into(), array![[9.0, 9.0], [9.0, 9.0]]);
+        r.cka.insert("R_c2_i2_injured".into(), array![[9.0]]); // another shape: left out
+        assert_eq!(
+            stem_parts("R_cos_c0_i2_injured"),
+            Some(("R_cos", 0, 2, "injured"))
+        );
+        assert_eq!(stem_parts("layers"), None);
         let (m, cycles) = r.mean_cka("R", 2, State::Injured).unwrap();
         assert_eq!(cycles, 2);
         assert_eq!(m, array![[0.75, 0.5], [0.5, 0.5]]);
