@@ -185,6 +185,38 @@ mod tests {
         assert_eq!(results::Confined::of(&run), None);
     }
 
+    /// A 1,000 x 1,000 RDM is drawn in 8 x 8 blocks, each their mean: 125^2 rectangles, not 10^6
+    /// (the SVG of a paper-001 RDM figure was 258 MB).
+    #[test]
+    fn large_heatmaps_are_drawn_in_blocks_of_their_mean() {
+        assert_eq!(style::heatmap_blocks(54), 1);
+        assert_eq!(style::heatmap_blocks(1000), 8);
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("h.svg");
+        let m = ndarray::Array2::from_shape_fn((1000, 1000), |(i, j)| ((i / 8 + j / 8) % 2) as f64);
+        {
+            use plotters::prelude::*;
+            style::register_font();
+            let root = SVGBackend::new(&path, (500, 500)).into_drawing_area();
+            style::draw_heatmap(&root, "t", &m, ("x", "y")).unwrap();
+            root.present().unwrap();
+        }
+        let svg = std::fs::read_to_string(&path).unwrap();
+        let rects = svg.matches("<rect").count();
+        assert!(
+            (125 * 125..125 * 125 + 50).contains(&rects),
+            "{rects} rectangles"
+        );
+        // Blocks aligned with the 8 x 8 checkerboard keep its two colours exactly: no block
+        // mixes them.
+        let fills: std::collections::BTreeSet<&str> = svg
+            .split("<rect")
+            .skip(1)
+            .filter_map(|r| r.split("fill=\"").nth(1)?.split('"').next())
+            .collect();
+        assert!(fills.len() <= 3, "{fills:?}"); // the two colours (and the background)
+    }
+
     /// Paper 001's tau after the first ablation (0.18) and its retraining (0.71) stand on the
     /// tau figure of a run of its protocol, as diamonds.
     #[test]

@@ -2,7 +2,7 @@
 //! and after retraining at one injury level, on one colour scale.
 use super::Figure;
 use crate::report::results::{Level, Results};
-use crate::report::style::{both, draw_colourbar, draw_heatmap};
+use crate::report::style::{both, draw_colourbar, draw_heatmap, heatmap_blocks};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -20,6 +20,10 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
         if let Some(m) = r.rdm_by_class(&format!("{regime}_c0_i{it}_{st}")) {
             panels.push((format!("{st}, {level}"), m));
         }
+    }
+    if panels.len() < 2 {
+        // No state of this iteration has an RDM (a partial folder): nothing to compare.
+        return Ok(None);
     }
     let vmax = panels
         .iter()
@@ -57,6 +61,12 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
     Ok(Some(Figure {
         png,
         title: "RDMs sorted by class".into(),
-        caption: format!("1 - Pearson r between the {layer} activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}."),
+        caption: format!(
+            "1 - Pearson r between the {layer} activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}.{}",
+            match heatmap_blocks(panels[0].1.nrows()) {
+                1 => String::new(),
+                k => format!(" Drawn in blocks of {k} x {k} images, each the mean of its entries."),
+            }
+        ),
     }))
 }
