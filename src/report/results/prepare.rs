@@ -144,12 +144,16 @@ impl Results {
     }
 
     /// [`Results::iteration_near`] each of the fractions `levels`, in their order, each
-    /// iteration once.
+    /// iteration once and each whole percent once (the figures' files are named by it, so two
+    /// iterations at 96 % would overwrite each other).
     pub fn levels_near(&self, regime: &str, levels: &[f64]) -> Vec<Level> {
         let mut out: Vec<Level> = Vec::new();
         for &level in levels {
             if let Some(at) = self.iteration_near(regime, level) {
-                if !out.iter().any(|l| l.iteration == at.iteration) {
+                if !out
+                    .iter()
+                    .any(|l| l.iteration == at.iteration || l.percent() == at.percent())
+                {
                     out.push(at);
                 }
             }
@@ -374,6 +378,18 @@ mod tests {
             vec![at(2, 0.6), at(1, 0.3)]
         );
         assert_eq!(at(2, 0.6).percent(), 60);
+        // Two iterations at the same whole percent: the first asked for only.
+        let mut close = results();
+        for m in close.metrics.iter_mut() {
+            if m.key.iteration == 1 {
+                m.key.fraction_injured = 0.598;
+            }
+        }
+        assert_eq!(
+            close.levels_near("R", &[0.6, 0.598]),
+            vec![at(2, 0.6)],
+            "iteration 1 (59.8 %) would overwrite iteration 2's files"
+        );
         assert_eq!(at(1, 0.125).percent(), 13);
     }
 
