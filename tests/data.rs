@@ -621,3 +621,18 @@ fn padding_is_normalised_and_draws_come_in_the_documented_order() {
     assert_eq!(own.mean, vec![m[0] as f32]);
     assert_eq!(own.std, vec![s[0] as f32]);
 }
+
+/// In a root that holds one IDX data set at its top and another in `ROOT/fashion-mnist`, each
+/// name finds its own: the named subfolder is looked at before the root itself (MNIST and
+/// Fashion-MNIST files have the same names).
+#[test]
+fn a_data_sets_own_subfolder_comes_before_the_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write_idx_dir(root, &small(1, 28, 4, 1), false); // 20 / 4 images, at the top
+    write_idx_dir(&root.join("fashion-mnist"), &small(1, 28, 6, 2), false); // 30 / 6
+    let fashion = data::load("fashion-mnist", Some(root)).unwrap();
+    assert_eq!((fashion.train.len(), fashion.test.len()), (30, 6));
+    let mnist = data::load("mnist", Some(root)).unwrap();
+    assert_eq!((mnist.train.len(), mnist.test.len()), (20, 4));
+}

@@ -464,7 +464,6 @@ fn classifier_learns_and_evaluates_with_a_frozen_trace() {
         let shift = curve.last().unwrap().alpha_shift;
         if plastic {
             assert!(shift > 1e-5, "alpha did not move: {shift}");
-            assert!(curve[0].alpha_shift < shift, "alpha kept moving: {curve:?}");
         } else {
             assert_eq!(shift, 0.0);
         }

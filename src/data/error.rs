@@ -22,7 +22,7 @@ pub enum DataError {
         message: String,
     },
     /// The data set was not found in any of the places searched.
-    #[error("data set `{name}` not found; looked in:\n  {}\nGet it with `atrophy data fetch {name}` or point `--data PATH` (or $ATROPHY_DATA) at a folder that holds it", searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n  "))]
+    #[error("data set `{name}` not found; looked in:\n  {}\nGet it with `atrophy data fetch {name}`, or point `--data PATH` (or, without --data, $ATROPHY_DATA) at a folder that holds it", searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n  "))]
     NotFound {
         /// The data set's name.
         name: String,

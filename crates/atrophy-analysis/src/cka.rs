@@ -164,7 +164,8 @@ pub(crate) fn sym_dot_from_lower<T: Real>(a: &ndarray::Array2<T>, b: &ndarray::A
 /// nobody asked for).
 fn normalise(what: &'static str, xy: f64, xx: f64, yy: f64) -> Result<f64> {
     for (v, which) in [(xx, "X"), (yy, "Y")] {
-        if v.is_infinite() {
+        // The inputs are finite, so a non-finite sum is an overflow (inf, or inf - inf = NaN).
+        if !v.is_finite() {
             return Err(AnalysisError::Overflow {
                 what,
                 which: format!("{which}'s self-similarity"),

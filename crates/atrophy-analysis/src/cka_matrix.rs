@@ -204,7 +204,8 @@ fn normalise_matrix(
     name: impl Fn(usize) -> String,
 ) -> Result<Array2<f64>> {
     for (l, &v) in own.iter().enumerate() {
-        if v.is_infinite() {
+        // The inputs are finite, so a non-finite sum is an overflow (inf, or inf - inf = NaN).
+        if !v.is_finite() {
             return Err(AnalysisError::Overflow {
                 what: "CKA matrix",
                 which: format!("{}'s self-HSIC", name(l)),
@@ -217,7 +218,7 @@ fn normalise_matrix(
             });
         }
     }
-    if ab.iter().any(|v| v.is_infinite()) {
+    if ab.iter().any(|v| !v.is_finite()) {
         return Err(AnalysisError::Overflow {
             what: "CKA matrix",
             which: "a cross-HSIC".into(),

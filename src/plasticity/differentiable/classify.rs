@@ -97,10 +97,11 @@ impl PlasticClassifier {
         Ok(PlasticClassifier { features, last })
     }
 
-    /// Logits for images `[n, 1, h, w]` under the trace `hebb`.
-    pub fn logits(&self, images: &Tensor, hebb: &Tensor) -> (Tensor, Tensor) {
+    /// Logits for images `[n, 1, h, w]` under the weighted trace `trace` (`alpha * Hebb`, as
+    /// [`PlasticLinear::weigh`] makes it), with the features they came from.
+    pub fn logits(&self, images: &Tensor, trace: &Tensor) -> (Tensor, Tensor) {
         let f = self.features.forward(images);
-        let z = self.last.pre_activation(&f, hebb);
+        let z = self.last.pre_activation(&f, trace);
         (f, z)
     }
 }
@@ -132,10 +133,11 @@ pub struct ClassifyPoint {
     pub alpha_shift: f64,
 }
 
-/// Accuracy and mean cross-entropy on the first `n` test images under the frozen trace `hebb`.
+/// Accuracy and mean cross-entropy on the first `n` test images under the frozen weighted
+/// trace `trace` (`alpha * Hebb`).
 pub fn evaluate(
     net: &PlasticClassifier,
-    hebb: &Tensor,
+    trace: &Tensor,
     test: &Dataset,
     n: usize,
     device: Device,
@@ -152,7 +154,7 @@ pub fn evaluate(
                 .collect::<Vec<_>>(),
         )
         .to_device(device);
-        let (_, z) = net.logits(&x, hebb);
+        let (_, z) = net.logits(&x, trace);
         loss += z.cross_entropy_for_logits(&y).double_value(&[]) * chunk.len() as f64;
         correct += z
             .argmax(1, false)

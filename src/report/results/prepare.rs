@@ -115,8 +115,12 @@ impl Results {
             })
             .map(|(_, v)| v)
             .collect();
-        // Matrices of one regime share their layers; a stray file of another shape is left out.
-        let dim = ms.first()?.dim();
+        // Matrices of one regime share their layers; a stray file of another shape (the rarer
+        // one) is left out.
+        let dims: Vec<(usize, usize)> = ms.iter().map(|m| m.dim()).collect();
+        let dim = *dims
+            .iter()
+            .max_by_key(|d| dims.iter().filter(|e| e == d).count())?;
         let ms: Vec<&Array2<f64>> = ms.into_iter().filter(|m| m.dim() == dim).collect();
         let first = ms.first()?;
         let mut sum = Array2::<f64>::zeros(first.dim());
@@ -350,7 +354,8 @@ mod tests {
         // A regime whose name extends R's with `_c...` is another regime.
         r.cka
             .insert("R_cos_c0_i2_injured".into(), array![[9.0, 9.0], [9.0, 9.0]]);
-        r.cka.insert("R_c2_i2_injured".into(), array![[9.0]]); // another shape: left out
+        // Another shape, sorted first: left out, the common shape kept.
+        r.cka.insert("R_c00_i2_injured".into(), array![[9.0]]);
         assert_eq!(
             stem_parts("R_cos_c0_i2_injured"),
             Some(("R_cos", 0, 2, "injured"))
