@@ -392,6 +392,19 @@ fn tiny(images: Vec<u8>, c: usize, h: usize, w: usize) -> Dataset {
     }
 }
 
+/// The 3x3 image 1..9 cropped at offset (dy, dx) from its 1-pixel padding, mirrored first when
+/// `flip`: each output cell's source value, or None where it falls on the padding.
+fn shifted_3x3(dy: i32, dx: i32, flip: bool) -> Vec<Option<i32>> {
+    (0..9)
+        .map(|k| {
+            let (y, x) = (k / 3, k % 3);
+            let xx = if flip { 2 - x } else { x };
+            let (sy, sx) = (y + dy, xx + dx);
+            ((0..3).contains(&sy) && (0..3).contains(&sx)).then_some(sy * 3 + sx + 1)
+        })
+        .collect()
+}
+
 #[test]
 fn augmentation_crops_with_zero_padding_and_flips() {
     // One 1x3x3 image 1..9; identity normalisation on the 0-255 scale via std = 1/255.
@@ -419,17 +432,9 @@ fn augmentation_crops_with_zero_padding_and_flips() {
         for dy in -1i32..=1 {
             for dx in -1i32..=1 {
                 for flip in [false, true] {
-                    let expect: Vec<f32> = (0..9)
-                        .map(|k| {
-                            let (y, x) = (k / 3, k % 3);
-                            let xx = if flip { 2 - x } else { x };
-                            let (sy, sx) = (y + dy, xx + dx);
-                            if (0..3).contains(&sy) && (0..3).contains(&sx) {
-                                (sy * 3 + sx + 1) as f32
-                            } else {
-                                0.0
-                            }
-                        })
+                    let expect: Vec<f32> = shifted_3x3(dy, dx, flip)
+                        .into_iter()
+                        .map(|v| v.map_or(0.0, |v| v as f32))
                         .collect();
                     if expect == out {
                         seen.insert((dy, dx, flip));
@@ -588,17 +593,10 @@ fn padding_is_normalised_and_draws_come_in_the_documented_order() {
         let dy = replay.random_range(0..=2usize) as i32 - 1;
         let dx = replay.random_range(0..=2usize) as i32 - 1;
         let flip = replay.random_bool(0.5);
-        let want: Vec<f32> = (0..9)
-            .map(|k| {
-                let (y, x) = (k / 3, k % 3);
-                let xx = if flip { 2 - x } else { x };
-                let (sy, sx) = (y + dy, xx + dx);
-                if (0..3).contains(&sy) && (0..3).contains(&sx) {
-                    pixel(((sy * 3 + sx + 1) * 20) as f32)
-                } else {
-                    -1.0 // a zero pixel, normalised
-                }
-            })
+        let want: Vec<f32> = shifted_3x3(dy, dx, flip)
+            .into_iter()
+            // A padded cell is a zero pixel, normalised: -1.
+            .map(|v| v.map_or(-1.0, |v| pixel((v * 20) as f32)))
             .collect();
         assert!(
             out.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6),
