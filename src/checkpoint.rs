@@ -94,8 +94,11 @@ pub fn save(
             std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         }
         let tmp = crate::fsio::temp_path(&file).with_extension("pt");
-        script.save(&tmp).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, &file).map_err(|e| err(e.to_string()))?;
+        if let Err(e) = script.save(&tmp) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(err(e.to_string()));
+        }
+        crate::fsio::commit(&tmp, &file).map_err(|e| err(e.to_string()))?;
     }
     let mut named: Vec<(String, Tensor)> = vs
         .variables()
@@ -112,7 +115,7 @@ pub fn save(
     })
 }
 
-/// Writes named tensors as safetensors atomically.
+/// Writes named tensors as safetensors atomically and durably (synced, renamed, folder synced).
 pub fn write_tensors(path: &Path, named: &[(String, Tensor)]) -> Result<(), CheckpointError> {
     let err = |m: String| CheckpointError::File {
         path: path.to_path_buf(),
@@ -123,8 +126,12 @@ pub fn write_tensors(path: &Path, named: &[(String, Tensor)]) -> Result<(), Chec
     }
     let tmp = crate::fsio::temp_path(path);
     let tmp = tmp.with_extension("safetensors");
-    Tensor::write_safetensors(named, &tmp).map_err(|e| err(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+    if let Err(e) = Tensor::write_safetensors(named, &tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e.to_string()));
+    }
+    // Durable before it replaces the old file: a resumed run reads the step state it names.
+    crate::fsio::commit(&tmp, path).map_err(|e| err(e.to_string()))
 }
 
 /// Reads named tensors from a safetensors file.

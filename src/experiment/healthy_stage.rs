@@ -38,6 +38,8 @@ pub fn train_once(
             }
         }
         if let Some(_held) = Lock::try_acquire(&lock_file)? {
+            // Ours alone now: what a killed trainer left half-written goes.
+            crate::fsio::remove_stale_temporaries(dir, 1);
             return train_healthy(spec, split, dir, device, progress);
         }
         if !told {

@@ -2,11 +2,17 @@
 //! that does not outlive its holder.
 //!
 //! The file (`EXP/healthy.lock`) is created exclusively and names its holder: host, process id,
-//! and a heartbeat (the file's modification time, touched every [`HEARTBEAT`] by a thread of the
-//! holder). Another process takes over a lock whose holder is gone: on the same host, a process
-//! id that no longer runs; on another host (a shared file system), a heartbeat older than
+//! the process's start time (so that a reused process id is not taken for the holder), a random
+//! token, and a heartbeat (the file's modification time, touched every [`HEARTBEAT`] by a thread
+//! of the holder). Another process takes over a lock whose holder is gone: on the same host, a
+//! process that no longer runs; on another host (a shared file system), a heartbeat older than
 //! [`STALE_AFTER`]. So a holder killed by SIGKILL, a node failure or `scontrol requeue` leaves a
 //! lock that the next process removes, and the healthy training resumes from its last epoch.
+//!
+//! Taking over is a rename of the abandoned file to a name of one's own, then a check that the
+//! file moved is the one found abandoned: two processes that both found it abandoned cannot
+//! both win, and neither removes a lock the other has just created. A holder removes its lock on
+//! drop only while the file still carries its token.
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,9 +25,10 @@ pub const HEARTBEAT: Duration = Duration::from_secs(30);
 /// A lock from another host whose heartbeat is older than this is taken to be abandoned.
 pub const STALE_AFTER: Duration = Duration::from_secs(300);
 
-/// A held lock; dropping it stops the heartbeat and removes the file.
+/// A held lock; dropping it stops the heartbeat and removes the file (if still its own).
 pub struct Lock {
     path: PathBuf,
+    token: String,
     stop: Arc<AtomicBool>,
     heartbeat: Option<std::thread::JoinHandle<()>>,
 }
@@ -33,6 +40,10 @@ pub struct Holder {
     pub host: String,
     /// Process id of the holder on that host.
     pub pid: u32,
+    /// The holder's start time (Linux: clock ticks since boot, /proc/PID/stat), when recorded.
+    pub start: Option<u64>,
+    /// The holder's random token, when recorded.
+    pub token: Option<String>,
 }
 
 impl std::fmt::Display for Holder {
@@ -51,30 +62,55 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-fn process_alive(pid: u32) -> bool {
+/// The start time of process `pid` (field 22 of /proc/PID/stat: clock ticks since boot).
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its ')' are plain.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the process `pid` started at `start` (when known) still runs on this host.
+fn process_alive(pid: u32, start: Option<u64>) -> bool {
     if cfg!(target_os = "linux") {
         Path::new(&format!("/proc/{pid}")).exists()
+            && start.is_none_or(|s| start_time(pid) == Some(s))
     } else {
         // Without /proc the heartbeat decides, as for another host.
         true
     }
 }
 
+/// A token no other lock file will carry: the time, this process and a counter.
+fn new_token() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let k = COUNT.fetch_add(1, Ordering::Relaxed);
+    format!("{nanos:x}-{:x}-{k}", std::process::id())
+}
+
 /// Reads the holder named in a lock file (None if the file is gone or unreadable).
 pub fn holder(path: &Path) -> Option<Holder> {
     let text = std::fs::read_to_string(path).ok()?;
-    let mut host = None;
-    let mut pid = None;
+    let (mut host, mut pid, mut start, mut token) = (None, None, None, None);
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("host ") {
             host = Some(h.to_string());
         } else if let Some(p) = line.strip_prefix("pid ") {
             pid = p.trim().parse().ok();
+        } else if let Some(s) = line.strip_prefix("start ") {
+            start = s.trim().parse().ok();
+        } else if let Some(t) = line.strip_prefix("token ") {
+            token = Some(t.trim().to_string());
         }
     }
     Some(Holder {
         host: host?,
         pid: pid?,
+        start,
+        token,
     })
 }
 
@@ -84,7 +120,7 @@ pub fn is_held(path: &Path) -> bool {
         return false;
     };
     match holder(path) {
-        Some(h) if h.host == host_name() => process_alive(h.pid),
+        Some(h) if h.host == host_name() => process_alive(h.pid, h.start),
         // Another host (or a lock being written): trust a recent heartbeat.
         _ => meta
             .modified()
@@ -108,17 +144,21 @@ impl Lock {
                 .open(path)
             {
                 Ok(mut f) => {
-                    writeln!(f, "host {}\npid {}", host_name(), std::process::id())
+                    let token = new_token();
+                    let me = std::process::id();
+                    let start = start_time(me).map_or(String::new(), |s| format!("start {s}\n"));
+                    writeln!(f, "host {}\npid {me}\n{start}token {token}", host_name())
                         .and_then(|_| f.sync_all())
                         .with_context(|| format!("writing {}", path.display()))?;
-                    return Ok(Some(Lock::start(path)));
+                    return Ok(Some(Lock::start(path, token)));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if is_held(path) {
+                    let Ok(found) = std::fs::read(path) else {
+                        continue; // gone meanwhile: try to create it
+                    };
+                    if is_held(path) || !take_over(path, &found)? {
                         return Ok(None);
                     }
-                    // Abandoned: remove it and try once more (another process may win the race).
-                    let _ = std::fs::remove_file(path);
                 }
                 Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
             }
@@ -126,7 +166,7 @@ impl Lock {
         Ok(None)
     }
 
-    fn start(path: &Path) -> Lock {
+    fn start(path: &Path, token: String) -> Lock {
         let stop = Arc::new(AtomicBool::new(false));
         let (p, s) = (path.to_path_buf(), stop.clone());
         let heartbeat = std::thread::spawn(move || {
@@ -145,10 +185,33 @@ impl Lock {
         });
         Lock {
             path: path.to_path_buf(),
+            token,
             stop,
             heartbeat: Some(heartbeat),
         }
     }
+}
+
+/// Removes the abandoned lock at `path` whose contents were `found`, unless another process has
+/// replaced it meanwhile: the file is renamed to a name of this process's own (one rename of a
+/// file can succeed), and put back if it is not the one found. True when `path` is now free.
+fn take_over(path: &Path, found: &[u8]) -> Result<bool> {
+    let aside = crate::fsio::temp_path(path).with_extension(new_token());
+    match std::fs::rename(path, &aside) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e).with_context(|| format!("moving {}", path.display())),
+    }
+    let moved = std::fs::read(&aside).unwrap_or_default();
+    if moved != found {
+        // Another process's fresh lock: back in place unless a newer one is there already
+        // (a hard link does not replace an existing file).
+        let _ = std::fs::hard_link(&aside, path);
+        let _ = std::fs::remove_file(&aside);
+        return Ok(false);
+    }
+    let _ = std::fs::remove_file(&aside);
+    Ok(true)
 }
 
 impl Drop for Lock {
@@ -157,7 +220,10 @@ impl Drop for Lock {
         if let Some(h) = self.heartbeat.take() {
             let _ = h.join();
         }
-        let _ = std::fs::remove_file(&self.path);
+        // Only our own: a holder paused past STALE_AFTER may have been replaced.
+        if holder(&self.path).and_then(|h| h.token) == Some(self.token.clone()) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -171,13 +237,10 @@ mod tests {
         let path = dir.path().join("healthy.lock");
         let lock = Lock::try_acquire(&path).unwrap().expect("free");
         assert!(is_held(&path));
-        assert_eq!(
-            holder(&path).unwrap(),
-            Holder {
-                host: host_name(),
-                pid: std::process::id()
-            }
-        );
+        let h = holder(&path).unwrap();
+        assert_eq!((h.host, h.pid), (host_name(), std::process::id()));
+        assert_eq!(h.start, start_time(std::process::id()));
+        assert!(h.token.is_some());
         assert!(Lock::try_acquire(&path).unwrap().is_none(), "held");
         drop(lock);
         assert!(!path.exists(), "released on drop");
@@ -204,5 +267,34 @@ mod tests {
             .unwrap();
         assert!(!is_held(&path));
         assert!(Lock::try_acquire(&path).unwrap().is_some());
+
+        // This very process id, started at another time: a reused id, not the holder.
+        let me = std::process::id();
+        std::fs::write(
+            &path,
+            format!("host {}\npid {me}\nstart 1\ntoken x\n", host_name()),
+        )
+        .unwrap();
+        assert!(!is_held(&path));
+        let lock = Lock::try_acquire(&path)
+            .unwrap()
+            .expect("a reused pid's lock taken over");
+        // Replaced behind its back (it was paused past STALE_AFTER, say), a holder leaves the
+        // new lock alone when it drops.
+        std::fs::write(&path, "host elsewhere\npid 1\ntoken theirs\n").unwrap();
+        drop(lock);
+        assert_eq!(holder(&path).unwrap().token.as_deref(), Some("theirs"));
+
+        // Two processes found the same lock abandoned; the first took it over and created its
+        // own. The second's take-over must not remove that one.
+        let stale = format!("host {}\npid {me}\nstart 1\ntoken old\n", host_name());
+        std::fs::write(&path, &stale).unwrap();
+        let winner = Lock::try_acquire(&path).unwrap().expect("first taker");
+        assert!(!take_over(&path, stale.as_bytes()).unwrap(), "second taker");
+        assert_eq!(holder(&path).unwrap().token, Some(winner.token.clone()));
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "a moved-aside file was left behind");
+        drop(winner);
+        assert!(!path.exists());
     }
 }

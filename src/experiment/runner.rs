@@ -60,6 +60,12 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
     let mut record = RunRecord::open(out, cfg, opts.shard)?;
+    // A run killed mid-write left its temporary files; they are nobody's now. Only in what this
+    // run alone writes: the healthy folder is cleaned by whoever holds its lock.
+    crate::fsio::remove_stale_temporaries(out, 0);
+    for sub in ["cka", "rdm", "state", "models"] {
+        crate::fsio::remove_stale_temporaries(&out.join(sub), 1);
+    }
     let clock = Instant::now();
     let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
     let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, &split, opts)?;

@@ -12,8 +12,68 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// Removes the temporary files ([`temp_path`]: `NAME.<pid>.tmp`, or `NAME.<pid>.<suffix>` as
+/// some writers name theirs) that processes which no longer run left in `dir` and its
+/// subfolders (to `depth` levels): the litter of a run killed mid-write. Files of a live process,
+/// and anything else, stay. Where processes cannot be looked up (no /proc), nothing is removed.
+pub fn remove_stale_temporaries(dir: &Path, depth: usize) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            if depth > 0 {
+                remove_stale_temporaries(&path, depth - 1);
+            }
+            continue;
+        }
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".tmp") else {
+            continue;
+        };
+        let pid = stem.rsplit('.').next().and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// Makes a finished temporary file `tmp` durable and moves it over `path`: its data synced,
+/// renamed, then the folder synced so that the rename itself survives a power loss (best
+/// effort where a folder cannot be opened). On error `tmp` is removed and `path` is left as it
+/// was. For files a library writes itself (safetensors, TorchScript) under [`temp_path`].
+pub fn commit(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    let result = (|| {
+        std::fs::File::open(tmp)?.sync_all()?;
+        std::fs::rename(tmp, path)?;
+        sync_parent(path);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    result
+}
+
+/// Syncs the folder holding `path` (its entries: a rename into it), where the platform allows.
+fn sync_parent(path: &Path) {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
 /// Writes `bytes` to `path` atomically: to a temporary file in the same folder, synced, then
-/// renamed over `path`.
+/// renamed over `path`, and the folder synced.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic_with(path, |f| f.write_all(bytes))
 }
@@ -33,7 +93,9 @@ pub fn write_atomic_with(
         fill(&mut w)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        sync_parent(path);
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -44,6 +106,26 @@ pub fn write_atomic_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dead process's temporary file is removed, a live one's and other files stay.
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("cka");
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = sub.join(format!("m.npy.{dead}.tmp"));
+        let live = sub.join(format!("m.npy.{}.tmp", std::process::id()));
+        let other = sub.join("notes.tmp");
+        for p in [&stale, &live, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        remove_stale_temporaries(dir.path(), 1);
+        assert!(!stale.exists() || !Path::new("/proc/self").exists());
+        assert!(live.exists() && other.exists());
+    }
     #[test]
     fn failed_write_leaves_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
