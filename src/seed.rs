@@ -63,6 +63,9 @@ pub mod stream {
     /// BatchNorm recalibration images not taken from the retraining draw, with regime key,
     /// cycle and draw.
     pub const RECALIBRATE_IMAGES: u64 = 23;
+    /// libtorch's generator during a BatchNorm recalibration (train-mode forward passes: any
+    /// dropout), with regime key, cycle and iteration.
+    pub const RECALIBRATE_TORCH: u64 = 24;
     /// Fine-tuning after compression: libtorch's generator.
     pub const COMPRESS_TORCH: u64 = 30;
     /// Fine-tuning after compression: each epoch's batch order, with the epoch.
@@ -85,7 +88,7 @@ pub mod stream {
     pub const DIFFERENTIABLE_DEMO: u64 = 86;
 
     /// Every stream, for the distinctness test.
-    pub const ALL: [u64; 21] = [
+    pub const ALL: [u64; 22] = [
         HEALTHY_INIT,
         HEALTHY_SUBSET,
         HEALTHY_EPOCH_TORCH,
@@ -97,6 +100,7 @@ pub mod stream {
         RETRAIN_EPOCH_ORDER,
         RETRAIN_TORCH,
         RECALIBRATE_IMAGES,
+        RECALIBRATE_TORCH,
         COMPRESS_TORCH,
         COMPRESS_EPOCH_ORDER,
         PLASTICITY_DEMO,

@@ -48,3 +48,30 @@ fn keep_optimizer_carries_momentum_across_iterations() {
     retrain(&s, &split.train, &regime(true), 1, step(2), &mut kept).unwrap();
     assert!(s.synapses() != fresh, "the kept momentum changed nothing");
 }
+
+/// A step state that does not fit the model is an error naming the file, not a panic or a
+/// partly restored model; one that fits restores the saved weights.
+#[test]
+fn a_step_state_that_does_not_fit_is_refused() {
+    use atrophy::experiment::step_state;
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut s, _) = common::synthetic_subject(&tmp.path().join("healthy"));
+    let out = tmp.path().join("run");
+    step_state::save(&out, 3, &s, None).unwrap();
+    assert!(
+        step_state::load(&out, 3, &mut s).unwrap().is_none(),
+        "no momentum saved"
+    );
+    // Another model's weights under the same file name.
+    let w = out.join("state/step-3.weights.safetensors");
+    let mut named = atrophy::checkpoint::read_tensors(&w).unwrap();
+    let name = named[0].0.clone();
+    let numel = named[0].1.numel() as i64;
+    named[0].1 = tch::Tensor::zeros([numel + 1], (tch::Kind::Float, tch::Device::Cpu));
+    atrophy::checkpoint::write_tensors(&w, &named).unwrap();
+    let e = step_state::load(&out, 3, &mut s).unwrap_err().to_string();
+    assert!(
+        e.contains("step-3.weights.safetensors") && e.contains(&name),
+        "{e}"
+    );
+}

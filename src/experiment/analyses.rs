@@ -24,7 +24,8 @@ pub struct Analyzer {
     rdm_images: Dataset,
     cka_layers: Vec<String>,
     rdm_layer: String,
-    healthy_grams: Option<Tensor>,
+    /// The healthy model's normalised Grams, and which of its layers are constant.
+    healthy_grams: Option<(Tensor, Vec<bool>)>,
     healthy_rdm: Option<(Array2<f64>, Vec<f64>)>,
     healthy_top: Vec<(String, Vec<f32>, Vec<usize>)>,
 }
@@ -183,7 +184,14 @@ impl Analyzer {
             healthy_top: Vec::new(),
         };
         if analyses.contains(&Analysis::Cka) {
-            a.healthy_grams = Some(normalised_grams(&a.capture(s, &a.cka_layers)).0);
+            let (grams, constant) = normalised_grams(&a.capture(s, &a.cka_layers));
+            for (layer, _) in a.cka_layers.iter().zip(&constant).filter(|(_, c)| **c) {
+                eprintln!(
+                    "warning: layer {layer} of the healthy model is constant (or not finite) over \
+                     the analysis images: its CKA row is NaN in every state"
+                );
+            }
+            a.healthy_grams = Some((grams, constant));
         }
         if analyses.contains(&Analysis::Rdm) {
             let rdm = a
@@ -260,8 +268,8 @@ impl Analyzer {
     /// and returns the new rows.
     pub fn measure(&self, s: &Subject, key: &StateKey, out: &Path) -> Result<Measured> {
         let mut m = Measured::default();
-        if let Some(h) = &self.healthy_grams {
-            self.write_cka(s, h, key, out)?;
+        if let Some((h, constant)) = &self.healthy_grams {
+            self.write_cka(s, h, constant, key, out)?;
         }
         if let Some((_, healthy)) = &self.healthy_rdm {
             m.taus.push(self.tau(s, healthy, key, out)?);
@@ -282,7 +290,14 @@ impl Analyzer {
         Ok(m)
     }
 
-    fn write_cka(&self, s: &Subject, healthy: &Tensor, key: &StateKey, out: &Path) -> Result<()> {
+    fn write_cka(
+        &self,
+        s: &Subject,
+        healthy: &Tensor,
+        healthy_constant: &[bool],
+        key: &StateKey,
+        out: &Path,
+    ) -> Result<()> {
         let (g, constant) = normalised_grams(&self.capture(s, &self.cka_layers));
         let l = self.cka_layers.len();
         let mut flat =
@@ -290,11 +305,18 @@ impl Analyzer {
         for (j, _) in constant.iter().enumerate().filter(|(_, c)| **c) {
             // CKA is undefined against a constant layer: recorded as NaN, and said so.
             eprintln!(
-                "warning: layer {} is constant over the analysis images at {}: its CKA column is NaN",
+                "warning: layer {} is constant (or not finite) over the analysis images at {}: its CKA column is NaN",
                 self.cka_layers[j],
                 key.file_stem()
             );
             for i in 0..l {
+                flat[i * l + j] = f64::NAN;
+            }
+        }
+        // Against a layer constant in the healthy model CKA is undefined too (its Gram row is
+        // zero, which would read as CKA 0).
+        for (i, _) in healthy_constant.iter().enumerate().filter(|(_, c)| **c) {
+            for j in 0..l {
                 flat[i * l + j] = f64::NAN;
             }
         }

@@ -16,7 +16,9 @@ use tch::{Kind, Tensor};
 /// M) and outputs `y` (units x M), its rate normalised by the layer's input power:
 /// dw_j = eta (<y_j x> - <y_j^2> w_j / c_j) / <|x|^2>, `c` the target squared norm of each unit
 /// (units), <.> the mean over the M columns. That is Oja's rule with eta' = eta / <|x|^2>:
-/// the same fixed point (|w_j|^2 = c_j, along the principal direction of the unit's input), and
+/// the same fixed point (|w_j|^2 = c_j, along the principal direction of the unit's input, for
+/// y = w x; the layers' outputs that [`local_retrain`] passes include their bias, which shifts
+/// it), and
 /// since the input's largest eigenvalue is at most its power, any eta < 1 is stable in every
 /// layer whatever the activations' scale (as normalised LMS). Returned, not applied.
 pub fn oja_update(w: &Tensor, x: &Tensor, y: &Tensor, c: &Tensor, eta: f64) -> Tensor {

@@ -47,6 +47,17 @@ pub fn homeostasis(
         return Ok(false);
     };
     let images = recalibration_images(train, r, seed, step, n)?;
+    // Train-mode passes draw dropout from libtorch's generator: seeded, so that a resumed run
+    // (or the Oja path, which seeds nothing else) gives the same statistics.
+    tch::manual_seed(crate::seed::derive(
+        seed,
+        &[
+            stream::RECALIBRATE_TORCH,
+            crate::seed::name_key(&r.name),
+            step.cycle as u64,
+            step.iteration as u64,
+        ],
+    ) as i64);
     recalibrate(s, train, &images, r.batch_size);
     Ok(true)
 }

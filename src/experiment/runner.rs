@@ -215,10 +215,21 @@ fn resume(
     if next > 0 && next < all.len() && all[next].iteration > 1 {
         let buffers = step_state::load(out, next, s)?;
         let regime = &cfg.regimes[all[next].regime];
-        if let (true, Some(b)) = (regime.keep_optimizer, buffers) {
-            let mut opt = optimizer(s, regime);
-            opt.load_buffers(b)?;
-            kept = Some(opt);
+        match (regime.keep_optimizer, buffers) {
+            (true, Some(b)) => {
+                let mut opt = optimizer(s, regime);
+                opt.load_buffers(b)?;
+                kept = Some(opt);
+            }
+            // A fresh optimizer would change the numbers the run gives.
+            (true, None) => anyhow::bail!(
+                "{}: the momentum of regime {} (keep_optimizer) is missing; the run cannot \
+                 continue to the numbers an uninterrupted run gives (remove the folder to \
+                 start over)",
+                out.join("state").display(),
+                regime.name
+            ),
+            _ => {}
         }
     }
     // A run killed mid-step can leave the state of a step already recorded, or a half-written

@@ -50,7 +50,32 @@ pub fn save(out: &Path, k: usize, s: &Subject, kept: Option<&MaskedSgd>) -> Resu
 /// buffers, if they were saved.
 pub fn load(out: &Path, k: usize, s: &mut Subject) -> Result<Option<Vec<(String, Tensor)>>> {
     let (w, st, mo) = paths(out, k);
-    restore(&s.vs, &checkpoint::read_tensors(&w)?);
+    let weights = checkpoint::read_tensors(&w)?;
+    // Every variable, each of its shape: a file that does not fit is an error naming it, not a
+    // panic or a partly restored model.
+    let vars = s.vs.variables();
+    for (name, v) in &vars {
+        match weights.iter().find(|(n, _)| n == name) {
+            None => anyhow::bail!(
+                "{}: no tensor `{name}`; the step state does not fit",
+                w.display()
+            ),
+            Some((_, t)) if t.size() != v.size() => anyhow::bail!(
+                "{}: `{name}` has shape {:?}, the model {:?}",
+                w.display(),
+                t.size(),
+                v.size()
+            ),
+            Some(_) => {}
+        }
+    }
+    if let Some((n, _)) = weights.iter().find(|(n, _)| !vars.contains_key(n)) {
+        anyhow::bail!(
+            "{}: unexpected tensor `{n}`; the step state does not fit",
+            w.display()
+        );
+    }
+    restore(&s.vs, &weights);
     let states = checkpoint::read_tensors(&st)?;
     for layer in &mut s.states.layers {
         let t = states

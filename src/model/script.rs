@@ -293,11 +293,25 @@ pub fn describe(
         [2, channels as i64, size as i64, size as i64],
         (Kind::Float, Device::Cpu),
     );
+    // In the memory layout training and evaluation will hand it, so that a model that cannot
+    // take it fails here, naming the file, not in the middle of a run.
+    let channels_last = crate::train::fit::channels_last(Device::Cpu);
+    let x = if channels_last {
+        crate::train::fit::to_channels_last(&x)
+    } else {
+        x
+    };
+    let layout = if channels_last {
+        "; atrophy hands the CPU batches in channels-last memory layout: a model that calls \
+         .view() on its input needs .reshape() or .contiguous() (or set ATROPHY_CHANNELS_LAST=0)"
+    } else {
+        ""
+    };
     let (logits, layers) = tch::no_grad(|| -> Result<_, ModelError> {
         let logits = net.forward(&x, false).map_err(|e| match e {
             ModelError::TorchScript { message, .. } => err(
                 file,
-                format!("the model does not take the data set's images (N x {channels} x {size} x {size}, float32): {message}"),
+                format!("the model does not take the data set's images (N x {channels} x {size} x {size}, float32{layout}): {message}"),
             ),
             e => e,
         })?;
