@@ -261,11 +261,11 @@ fn training_learns_and_checkpoints_round_trip() {
     assert_eq!(log.lines().count(), 4, "{log}");
     assert!(log.starts_with("epoch,lr,train_loss"));
     // A second call on a finished run changes nothing.
-    let before = std::fs::read(full.join("state/weights.safetensors")).unwrap();
+    let before = std::fs::read(full.join("state/epoch-3.weights.safetensors")).unwrap();
     train_healthy(&quick_spec(3), &split, &full, Device::Cpu, false).unwrap();
     assert_eq!(
         before,
-        std::fs::read(full.join("state/weights.safetensors")).unwrap()
+        std::fs::read(full.join("state/epoch-3.weights.safetensors")).unwrap()
     );
     // A different configuration on the same folder is refused.
     let e2 = train_healthy(&quick_spec(4), &split, &full, Device::Cpu, false)
@@ -366,10 +366,40 @@ fn resumed_training_equals_uninterrupted_training() {
     let rows: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
     assert_eq!(rows["rows"].as_array().unwrap().len(), 1);
+    // The same stopped run as an atrophy before session 10 left it (unnumbered state files):
+    // it resumes too.
+    let c = tmp.path().join("c");
+    std::fs::create_dir_all(c.join("state")).unwrap();
+    // (The log follows the record, so a stop may come between them: the resume rewrites it.)
+    std::fs::copy(b.join("state/progress.json"), c.join("state/progress.json")).unwrap();
+    for (from, to) in [("weights", "weights"), ("momentum", "momentum")] {
+        std::fs::copy(
+            b.join(format!("state/epoch-1.{from}.safetensors")),
+            c.join(format!("state/{to}.safetensors")),
+        )
+        .unwrap();
+    }
+    train_healthy(&quick_spec(2), &split, &c, Device::Cpu, false).unwrap();
+    assert_eq!(
+        std::fs::read(a.join("state/epoch-2.weights.safetensors")).unwrap(),
+        std::fs::read(c.join("state/epoch-2.weights.safetensors")).unwrap(),
+        "a resumed older folder differs from the uninterrupted run"
+    );
+    assert!(
+        !c.join("state/weights.safetensors").exists(),
+        "old files left"
+    );
+    // As if the stop came after epoch 2's weights were written but before the record that
+    // commits them: the resume must start from epoch 1's state, not from these.
+    std::fs::copy(
+        a.join("state/epoch-2.weights.safetensors"),
+        b.join("state/epoch-2.weights.safetensors"),
+    )
+    .unwrap();
     train_healthy(&quick_spec(2), &split, &b, Device::Cpu, false).unwrap();
     assert_eq!(
-        std::fs::read(a.join("state/weights.safetensors")).unwrap(),
-        std::fs::read(b.join("state/weights.safetensors")).unwrap(),
+        std::fs::read(a.join("state/epoch-2.weights.safetensors")).unwrap(),
+        std::fs::read(b.join("state/epoch-2.weights.safetensors")).unwrap(),
         "resumed weights differ from uninterrupted ones"
     );
     let la = std::fs::read_to_string(a.join("train_log.csv")).unwrap();

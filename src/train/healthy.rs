@@ -263,8 +263,11 @@ pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::pa
     if !progress_file.is_file() {
         return Ok(None);
     }
-    let p: TrainingRecord = serde_json::from_slice(&std::fs::read(&progress_file)?)
-        .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
+    let p: TrainingRecord = serde_json::from_slice(
+        &std::fs::read(&progress_file)
+            .with_context(|| format!("reading {}", progress_file.display()))?,
+    )
+    .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
     if p.spec != *spec {
         bail!(
             "{} holds a training run with a different configuration (see {}); use another --out or remove it",
@@ -272,9 +275,13 @@ pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::pa
             progress_file.display()
         );
     }
-    let complete = p.rows.len() >= spec.train.epochs && final_weights.is_file();
+    // The checkpoint is whole when both its files are there (a stop between the two leaves it
+    // unfinished, and the next call writes it again).
+    let (_, sidecar) = checkpoint::paths(&final_weights);
+    let written = final_weights.is_file() && sidecar.is_file();
+    let complete = p.rows.len() >= spec.train.epochs && written;
     // Written only with the final checkpoint when there is no epoch to train.
-    let complete = complete || (spec.train.epochs == 0 && final_weights.is_file());
+    let complete = complete || (spec.train.epochs == 0 && written);
     Ok(complete.then_some(final_weights))
 }
 
@@ -282,6 +289,52 @@ pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::pa
 struct TrainingRecord {
     spec: HealthySpec,
     rows: Vec<EpochRow>,
+}
+
+/// The weights and momentum files of the state after `epochs` epochs.
+fn epoch_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    (
+        state.join(format!("epoch-{epochs}.weights.safetensors")),
+        state.join(format!("epoch-{epochs}.momentum.safetensors")),
+    )
+}
+
+/// The files a resume after `epochs` epochs reads: [`epoch_files`], or in a folder of an
+/// atrophy before session 10, which held them unnumbered, `weights.safetensors` and
+/// `momentum.safetensors`.
+fn resume_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    let numbered = epoch_files(state, epochs);
+    let legacy = (
+        state.join("weights.safetensors"),
+        state.join("momentum.safetensors"),
+    );
+    if !numbered.0.is_file() && legacy.0.is_file() {
+        legacy
+    } else {
+        numbered
+    }
+}
+
+/// Removes the state files of epochs before `epochs` (and the unnumbered ones of older
+/// folders), once the record points at epoch `epochs`.
+fn remove_older_epochs(state: &Path, epochs: usize) {
+    let keep = [
+        format!("epoch-{epochs}.weights.safetensors"),
+        format!("epoch-{epochs}.momentum.safetensors"),
+    ];
+    let Ok(entries) = std::fs::read_dir(state) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let state_file = name.ends_with(".safetensors")
+            && (name.starts_with("epoch-")
+                || name == "weights.safetensors"
+                || name == "momentum.safetensors");
+        if state_file && !keep.contains(&name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn write_log(path: &Path, rows: &[EpochRow]) -> Result<()> {
@@ -311,8 +364,11 @@ pub fn train_healthy(
     let final_weights = out.join("model.safetensors");
     let mut rows = Vec::new();
     if progress_file.is_file() {
-        let p: TrainingRecord = serde_json::from_slice(&std::fs::read(&progress_file)?)
-            .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
+        let p: TrainingRecord = serde_json::from_slice(
+            &std::fs::read(&progress_file)
+                .with_context(|| format!("reading {}", progress_file.display()))?,
+        )
+        .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
         if p.spec != spec.clone() {
             bail!(
                 "{} holds a training run with a different configuration (see {}); use another --out or remove it",
@@ -332,11 +388,20 @@ pub fn train_healthy(
         .map_err(|e| anyhow::anyhow!("architecture: {e}"))?;
     let mut opt = MaskedSgd::new(&vs, spec.train.sgd.clone());
     if !rows.is_empty() {
-        checkpoint::load_into(&state.join("weights.safetensors"), &vs, &spec.architecture)?;
-        let momentum = state.join("momentum.safetensors");
+        let (weights, momentum) = resume_files(&state, rows.len());
+        checkpoint::load_into(&weights, &vs, &spec.architecture)?;
         if momentum.is_file() {
             opt.load_buffers(checkpoint::read_tensors(&momentum)?)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", momentum.display()))?;
+        } else if spec.train.sgd.momentum > 0.0 {
+            // Zero momentum would not continue the run the record describes.
+            bail!(
+                "{}: the optimizer's momentum after epoch {} is missing; the training cannot \
+                 continue to the numbers an uninterrupted run gives (remove {} to start over)",
+                momentum.display(),
+                rows.len(),
+                out.display()
+            );
         }
     }
     let subset = match spec.train_subset {
@@ -404,21 +469,23 @@ pub fn train_healthy(
             row.epoch, spec.train.epochs, row.train_loss, row.train_accuracy, row.test_top1, row.test_mean_class, row.seconds
         ));
         rows.push(row);
-        // Weights and momentum first, then the progress record that points at them: a crash
-        // between the two repeats one epoch, never skips one.
+        // The state after this epoch under the epoch's own names, then the progress record,
+        // the one commit point: a stop before it leaves the previous epoch's files and record
+        // as they were (the epoch is trained again from them), a stop after it finds both new.
+        let (weights, momentum_file) = epoch_files(&state, rows.len());
         let named: Vec<(String, tch::Tensor)> = vs
             .variables()
             .into_iter()
             .map(|(n, t)| (n, t.to_device(Device::Cpu)))
             .collect();
-        checkpoint::write_tensors(&state.join("weights.safetensors"), &named)?;
+        checkpoint::write_tensors(&weights, &named)?;
         let momentum: Vec<(String, tch::Tensor)> = opt
             .buffers()
             .into_iter()
             .map(|(n, t)| (n, t.to_device(Device::Cpu)))
             .collect();
         if !momentum.is_empty() {
-            checkpoint::write_tensors(&state.join("momentum.safetensors"), &momentum)?;
+            checkpoint::write_tensors(&momentum_file, &momentum)?;
         }
         let p = TrainingRecord {
             spec: spec.clone(),
@@ -426,6 +493,7 @@ pub fn train_healthy(
         };
         crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
         write_log(&out.join("train_log.csv"), &rows)?;
+        remove_older_epochs(&state, rows.len());
     }
     bar.finish_and_clear();
     let test = evaluate(&net, &split.test, &norm, device, 500);
