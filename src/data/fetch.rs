@@ -197,6 +197,8 @@ fn hash_of<H: sha2::Digest>(path: &Path, checked: Checked) -> Result<String> {
 /// checksum) and returns their paths. `progress` shows a bar per file.
 pub fn fetch(files: &[Remote], dir: &Path, progress: bool) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
+    // Parts of downloads a killed process left behind.
+    crate::fsio::remove_stale_temporaries(dir, 0);
     let mut out = Vec::new();
     for r in files {
         let dest = dir.join(&r.file);
@@ -261,7 +263,7 @@ fn download_one(r: &Remote, dest: &Path, progress: bool) -> Result<()> {
                 }
             )));
         }
-        std::fs::rename(&part, dest).map_err(|e| DataError::io(dest, e))
+        crate::fsio::commit(&part, dest).map_err(|e| DataError::io(dest, e))
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&part);

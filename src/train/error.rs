@@ -128,6 +128,12 @@ pub enum ScheduleError {
         /// The offending part.
         token: String,
     },
+    /// A step schedule that drops every 0 epochs, or by a factor that is not in (0, 1].
+    #[error("schedule `{spec}`: step:EVERY:GAMMA needs EVERY >= 1 epochs and 0 < GAMMA <= 1")]
+    StepRange {
+        /// The whole schedule.
+        spec: String,
+    },
     /// A one-cycle warm-up fraction outside (0, 1).
     #[error("schedule `{spec}`: pct_start must be in (0, 1)")]
     PctStart {

@@ -78,13 +78,17 @@ impl LrSchedule {
                 }
                 Ok(LrSchedule::OneCycle { pct_start: p })
             }
-            ["step", e, g] => Ok(LrSchedule::Step {
-                every: e.parse().map_err(|_| ScheduleError::NotWholeEpochs {
+            ["step", e, g] => {
+                let every: usize = e.parse().map_err(|_| ScheduleError::NotWholeEpochs {
                     spec: s.into(),
                     token: (*e).into(),
-                })?,
-                gamma: num(g)?,
-            }),
+                })?;
+                let gamma = num(g)?;
+                if every == 0 || !(gamma > 0.0 && gamma <= 1.0) {
+                    return Err(ScheduleError::StepRange { spec: s.into() });
+                }
+                Ok(LrSchedule::Step { every, gamma })
+            }
             _ => Err(ScheduleError::Unknown { spec: s.into() }),
         }
     }
@@ -129,6 +133,15 @@ mod tests {
                 gamma: 0.1
             }
         );
+        for bad in ["step:0:0.1", "step:10:0", "step:10:1.5", "step:10:nan"] {
+            assert!(
+                LrSchedule::parse(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("EVERY >= 1"),
+                "{bad}"
+            );
+        }
         assert!(LrSchedule::parse("linear")
             .unwrap_err()
             .to_string()

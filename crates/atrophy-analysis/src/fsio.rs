@@ -32,11 +32,16 @@ pub fn remove_stale_temporaries(dir: &Path, depth: usize) {
             continue;
         }
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(stem) = name.strip_suffix(".tmp") else {
+        // NAME.<pid>.tmp, or NAME.<pid>.safetensors / .pt as the tensor and TorchScript writers
+        // name theirs (a library that wants its own extension).
+        let parts: Vec<&str> = name.rsplitn(3, '.').collect();
+        let [ext, pid, _] = parts[..] else {
             continue;
         };
-        let pid = stem.rsplit('.').next().and_then(|p| p.parse::<u32>().ok());
-        if let Some(pid) = pid {
+        if !matches!(ext, "tmp" | "safetensors" | "pt") {
+            continue;
+        }
+        if let Ok(pid) = pid.parse::<u32>() {
             if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
                 let _ = std::fs::remove_file(&path);
             }
@@ -117,14 +122,20 @@ mod tests {
         let dead = child.id();
         child.wait().unwrap();
         let stale = sub.join(format!("m.npy.{dead}.tmp"));
+        let stale_tensors = sub.join(format!("w.safetensors.{dead}.safetensors"));
         let live = sub.join(format!("m.npy.{}.tmp", std::process::id()));
-        let other = sub.join("notes.tmp");
-        for p in [&stale, &live, &other] {
+        let others = [
+            sub.join("notes.tmp"),
+            sub.join("step-3.weights.safetensors"),
+        ];
+        for p in [&stale, &stale_tensors, &live].into_iter().chain(&others) {
             std::fs::write(p, b"x").unwrap();
         }
         remove_stale_temporaries(dir.path(), 1);
-        assert!(!stale.exists() || !Path::new("/proc/self").exists());
-        assert!(live.exists() && other.exists());
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists() && !stale_tensors.exists());
+        }
+        assert!(live.exists() && others.iter().all(|p| p.exists()));
     }
     #[test]
     fn failed_write_leaves_the_old_file() {
