@@ -19,12 +19,24 @@ setup_torch() {
     return 0
   fi
   local py=${PYTHON:-python3}
-  command -v "$py" >/dev/null || { echo "setup: $py not found; install Python 3.9+ (or set PYTHON=...)" >&2; exit 1; }
+  command -v "$py" >/dev/null || { echo "setup: $py not found; install Python 3.10+ (or set PYTHON=...)" >&2; exit 1; }
+  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || { echo "setup: $py is older than 3.10, which torch==$TORCH_VERSION requires (set PYTHON=python3.X)" >&2; exit 1; }
+  # build.rs compiles a small C++ shim against libtorch.
+  command -v "${CXX:-c++}" >/dev/null || { echo "setup: no C++ compiler (${CXX:-c++}) found; install g++ (Debian: apt-get install g++)" >&2; exit 1; }
   echo "setup: creating .venv with torch==$TORCH_VERSION (about 5 GB, CUDA libraries included) ..." >&2
-  [ -x .venv/bin/python ] || "$py" -m venv .venv
-  .venv/bin/pip install --disable-pip-version-check --no-cache-dir -q "torch==$TORCH_VERSION"
+  # A .venv that an interrupted first call (or a Python without its venv module's pip) left
+  # without a working pip is made again, not reused.
+  if [ -x .venv/bin/python ] && ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    echo "setup: .venv has no working pip (an interrupted first setup?); creating it again" >&2
+    rm -rf .venv
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    "$py" -m venv .venv || { echo "setup: '$py -m venv' failed (Debian: apt-get install python3-venv)" >&2; exit 1; }
+  fi
+  .venv/bin/python -m pip install --disable-pip-version-check --no-cache-dir -q "torch==$TORCH_VERSION"
   local torch_dir
-  torch_dir=$(.venv/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null)
+  torch_dir=$(.venv/bin/python -c 'import os, torch; print(os.path.dirname(torch.__file__))')
   ln -sfn "$torch_dir" .venv/libtorch
   touch .venv/.torch-$TORCH_VERSION
   echo "setup: libtorch at $torch_dir" >&2
