@@ -78,8 +78,10 @@ pub(crate) fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> St
         serde_json::to_value(b).unwrap_or_default(),
     );
     if let (Some(ma), Some(mb)) = (va.as_object(), vb.as_object()) {
-        for (k, x) in ma {
-            if mb.get(k) != Some(x) {
+        // Both sides' keys: a field left out of one (a default that is not serialised, such as
+        // save_models = false) is a difference too.
+        for k in ma.keys().chain(mb.keys()) {
+            if ma.get(k) != mb.get(k) {
                 return k.clone();
             }
         }
@@ -262,6 +264,13 @@ mod tests {
             e.contains("different config") && e.contains("`cycles`"),
             "{e}"
         );
+        // A key the folder's config left out (save_models = false is not written) is named too.
+        let more =
+            ExperimentConfig::from_toml(&format!("save_models = true\n{text}"), "t").unwrap();
+        let e = RunRecord::open(d.path(), &more, Some((1, 2)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`save_models`"), "{e}");
         // Shard i of n: cycles c with c mod n = i.
         let cycles: Vec<usize> = steps(&cfg, Some((1, 2))).iter().map(|s| s.cycle).collect();
         assert_eq!(cycles, [1, 1, 3, 3]);

@@ -1,9 +1,9 @@
-//! The report page: one self-contained HTML file (figures embedded as data URIs, SVGs beside
-//! it) with the config, the healthy model, the tables of mean +- sd, the figures, timings and the
+//! The report page: one self-contained HTML file (figures embedded as data URIs, SVGs in
+//! `figures/`, linked) with the config, the healthy model, the tables of mean +- sd, the figures, timings and the
 //! version.
 use super::figures::Figure;
 use super::results::Results;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use base64::Engine;
 
 fn esc(s: &str) -> String {
@@ -77,16 +77,26 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         h.push_str("<p class=\"partial\" id=\"partial\"><b>Partial results.</b> The run is still going or was stopped; this report shows what exists so far. Run the same <code>atrophy run</code> command to continue.</p>\n");
     }
     if let Some(run) = &r.run {
+        // Steps done from the tables (run.json is written when a session starts and ends, so
+        // its count lags behind a run still going or stopped); each step adds rows of its
+        // (regime, cycle, iteration).
+        let done: std::collections::BTreeSet<(&str, usize, usize)> = r
+            .metrics
+            .iter()
+            .filter(|m| m.key.iteration > 0)
+            .map(|m| (m.key.regime.as_str(), m.key.cycle, m.key.iteration))
+            .collect();
+        let number = |v: &serde_json::Value| v.as_u64().map_or("?".to_string(), |n| n.to_string());
         h.push_str(&format!(
             "<p>atrophy {} &middot; seed {} &middot; backend {} &middot; steps {} of {}</p>\n",
             esc(run["atrophy_version"].as_str().unwrap_or("?")),
-            run["seed"],
+            number(&run["seed"]),
             esc(&run["backend"]["device"]
                 .as_str()
                 .map(String::from)
                 .unwrap_or_else(|| "?".into())),
-            run["steps_completed"],
-            run["steps_total"]
+            done.len(),
+            number(&run["steps_total"])
         ));
     }
     h.push_str("<h2>Summary (mean &plusmn; sample sd over cycles)</h2>\n");
@@ -109,7 +119,8 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
     }
     h.push_str("<h2>Figures</h2>\n");
     for f in figs {
-        let bytes = std::fs::read(&f.png)?;
+        let bytes =
+            std::fs::read(&f.png).with_context(|| format!("reading {}", f.png.display()))?;
         let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
         let svg = f.png.with_extension("svg");
         let svg_name = svg

@@ -185,6 +185,35 @@ mod tests {
         assert_eq!(results::Confined::of(&run), None);
     }
 
+    /// Names from the folder reach the page escaped: a regime called `<b>R&1</b>` is text, not
+    /// markup; the step count comes from the tables.
+    #[test]
+    fn names_are_escaped_on_the_page() {
+        let d = results_dir("mnist");
+        for f in ["metrics.csv", "summary.csv"] {
+            let p = d.path().join(f);
+            let text = std::fs::read_to_string(&p)
+                .unwrap()
+                .replace("R1000", "<b>R&1</b>");
+            std::fs::write(&p, text).unwrap();
+        }
+        let path = d.path().join("run.json");
+        let mut run: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        run["seed"] = serde_json::json!("<script>");
+        run["steps_total"] = serde_json::json!(20);
+        std::fs::write(&path, run.to_string()).unwrap();
+        let r = report(d.path(), &DEFAULT_LEVELS).unwrap();
+        let html = std::fs::read_to_string(r.html).unwrap();
+        assert!(html.contains("&lt;b&gt;R&amp;1&lt;/b&gt;"), "not escaped");
+        assert!(!html.contains("<b>R&1</b>") && !html.contains("<script>"));
+        // 2 cycles x 10 iterations of one regime.
+        assert!(
+            html.contains("steps 20 of 20"),
+            "steps counted from the tables"
+        );
+    }
+
     /// A 1,000 x 1,000 RDM is drawn in 8 x 8 blocks, each their mean: 125^2 rectangles, not 10^6
     /// (the SVG of a paper-001 RDM figure was 258 MB).
     #[test]
