@@ -3,8 +3,11 @@
 //!
 //! The public functions, their docstrings and the argument checks a Python user meets first
 //! live in `python/atrophy/__init__.py`; this module receives arrays already made float32 or
-//! float64, computes with the GIL released, and turns an [`AnalysisError`] into a `ValueError`
-//! carrying the kernel's own message (the same text the command line prints).
+//! float64, computes with the GIL released (an input that is not C-ordered is first copied to C
+//! order while the GIL is held), and turns an [`AnalysisError`] into a `ValueError` carrying the
+//! kernel's own message (the same text the command line prints). The arrays are borrowed
+//! read-only, but another Python thread that writes to one while the GIL is released changes
+//! what the computation reads: do not.
 
 use atrophy_analysis::{
     self as analysis, AnalysisError, CkaOptions, Estimator, Kernel, RdmPairs, TauVariant,
