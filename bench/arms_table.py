@@ -41,6 +41,10 @@ def main():
         fraction[int(r["iteration"])].append(float(r["fraction_injured"]))
         if r["state"] != "healthy":
             seconds[r["regime"]].append(float(r["seconds"]))
+    missing = [i for i in its if i not in fraction]
+    if missing:
+        print(f"(iterations {missing} are not in this run: left out)\n")
+        its = [i for i in its if i in fraction]
     healthy = [v for (g, i, s), vs in values.items() if s == "healthy" for v in vs]
     print(f"healthy: {cell(healthy)} ({a.metric}, %)\n")
     head = ["arm"]

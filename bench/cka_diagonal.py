@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """1:1 layer CKA against the healthy model (the diagonal of the saved CKA matrices), mean over
-cycles, for chosen regimes, iteration and layers of a results folder (numpy).
+cycles, for chosen regimes, iteration and layers of a results folder (standard library only).
 
     python3 bench/cka_diagonal.py RESULTS_DIR --iteration 6 [--regimes R1000,R5000] [--last 6]
 
@@ -10,8 +10,9 @@ of cka/layers.txt), values mean +- sd over the cycles whose matrices exist.
 import argparse
 import glob
 import os
+import statistics
 
-import numpy as np
+from tables import npy_diagonal
 
 
 def main():
@@ -35,12 +36,12 @@ def main():
             files = sorted(glob.glob(os.path.join(cka, f"{glob.escape(g)}_c*_i{a.iteration}_{state}.npy")))
             if not files:
                 continue
-            diag = np.array([np.diag(np.load(f)) for f in files])
+            diag = [npy_diagonal(f) for f in files]
             cells = []
             for i in pick:
-                v = diag[:, i]
-                sd = v.std(ddof=1) if len(v) > 1 else 0.0
-                cells.append(f"{v.mean():.2f} ± {sd:.2f}")
+                v = [d[i] for d in diag]
+                sd = statistics.stdev(v) if len(v) > 1 else 0.0
+                cells.append(f"{statistics.mean(v):.2f} ± {sd:.2f}")
             print(f"| {g} | {state} | " + " | ".join(cells) + " |")
 
 

@@ -14,32 +14,15 @@ docs/RESULTS.md (standard library only):
    injured and retrained, against the healthy model, mean +- sd over cycles.
 """
 import argparse
-import ast
 import csv
 import glob
 import json
 import os
-import struct
-from array import array
 from collections import defaultdict
 
-from tables import area, complete_cycles, mean_sd, read_curves
+from tables import area, complete_cycles, mean_sd, npy_diagonal, read_curves
 
 AREAS = ["V1", "V2", "V4", "IT"]
-
-
-def npy_diagonal(path):
-    """The diagonal of a square float .npy matrix (C order), with the standard library only."""
-    with open(path, "rb") as f:
-        assert f.read(6) == b"\x93NUMPY", f"{path}: not a .npy file"
-        major = f.read(2)[0]
-        (hlen,) = struct.unpack("<H" if major == 1 else "<I", f.read(2 if major == 1 else 4))
-        header = ast.literal_eval(f.read(hlen).decode("latin1"))
-        code = {"<f8": "d", "<f4": "f"}[header["descr"]]
-        assert not header["fortran_order"], f"{path}: Fortran order"
-        n, m = header["shape"]
-        values = array(code, f.read())
-    return [values[i * m + i] for i in range(min(n, m))]
 
 
 def main():
@@ -76,7 +59,7 @@ def main():
         won = [ret[c] - inj[c] for c in both]
         share = [(ret[c] - inj[c]) / (healthy - inj[c]) for c in both if healthy - inj[c] > 0.01]
         _, curves = read_curves(path)
-        auc = {g: mean_sd([area(curves[(g, c)]) for c in complete_cycles(curves, g)])
+        auc = {g: mean_sd([area(curves[(g, c)]) for c in complete_cycles(curves, g, n_iter)])
                for g in ("static", "R1000")}
         print(f"| {lesion}{partial} | {100 * it / n_iter:.0f} % | {100 * healthy:.1f} | "
               f"{mean_sd(list(v[('static', 'injured')].values()))} | {mean_sd(list(inj.values()))} | "

@@ -33,8 +33,11 @@ def main():
         f = os.path.join(a.results, "rdm", f"{a.retrained}_c0_i{it}_{state}.npy")
         if not os.path.exists(f):
             return None
-        out = subprocess.run([a.atrophy, "kendall", os.path.join(a.results, "rdm", "healthy.npy"), f,
-                              "--variant", "b", "--pairs", "upper"], capture_output=True, text=True)
+        try:
+            out = subprocess.run([a.atrophy, "kendall", os.path.join(a.results, "rdm", "healthy.npy"), f,
+                                  "--variant", "b", "--pairs", "upper"], capture_output=True, text=True)
+        except FileNotFoundError:
+            return None  # no atrophy binary at --atrophy: the column reads "—"
         return float(out.stdout) if out.returncode == 0 else None
 
     def pct(r):

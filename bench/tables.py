@@ -1,5 +1,6 @@
 """Helpers shared by the bench/*_table.py scripts (standard library only)."""
 import csv
+import json
 import statistics
 from collections import defaultdict
 
@@ -35,10 +36,49 @@ def read_curves(metrics_csv, metric="top1"):
     return order, curves
 
 
-def complete_cycles(curves, regime):
-    """The cycles of `regime` that reached the run's last iteration."""
-    complete = max(len(v) for v in curves.values())
-    return sorted(c for (h, c) in curves if h == regime and len(curves[(h, c)]) == complete)
+def run_iterations(results_dir):
+    """The number of injury iterations of the run in `results_dir` (run.json's config)."""
+    with open(f"{results_dir}/run.json") as f:
+        return json.load(f)["config"]["injury"]["iterations"]
+
+
+def complete_cycles(curves, regime, iterations):
+    """The cycles of `regime` whose curve has the healthy point and every iteration 1..N (N =
+    `iterations`, the run's): a cycle a stopped run left half done is not one."""
+    want = set(range(iterations + 1))
+    return sorted(c for (h, c) in curves if h == regime and want <= set(curves[(h, c)]))
+
+
+def nearest_iteration(curves, regime, cycles, level, tolerance=1e-3):
+    """The iteration of `regime` whose fraction injured (mean over `cycles`) is nearest `level`,
+    or None when none is within `tolerance` (per-layer quotas are rounded down, so 30 % may
+    read 0.29999)."""
+    fractions = defaultdict(list)
+    for c in cycles:
+        for i, (f, _, _) in curves[(regime, c)].items():
+            fractions[i].append(f)
+    best = min(fractions, key=lambda i: abs(statistics.mean(fractions[i]) - level), default=None)
+    if best is None or abs(statistics.mean(fractions[best]) - level) > tolerance:
+        return None
+    return best
+
+
+def npy_diagonal(path):
+    """The diagonal of a square float .npy matrix (C order), with the standard library only."""
+    import ast
+    import struct
+    from array import array
+
+    with open(path, "rb") as f:
+        assert f.read(6) == b"\x93NUMPY", f"{path}: not a .npy file"
+        major = f.read(2)[0]
+        (hlen,) = struct.unpack("<H" if major == 1 else "<I", f.read(2 if major == 1 else 4))
+        header = ast.literal_eval(f.read(hlen).decode("latin1"))
+        code = {"<f8": "d", "<f4": "f"}[header["descr"]]
+        assert not header["fortran_order"], f"{path}: Fortran order"
+        n, m = header["shape"]
+        values = array(code, f.read())
+    return [values[i * m + i] for i in range(min(n, m))]
 
 
 def area(curve):
