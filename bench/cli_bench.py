@@ -7,8 +7,9 @@ numpy/scipy (bench/RESULTS.md, "The command line on files").
     python3 bench/cli_bench.py [--atrophy target/release/atrophy] [--n 10000] [--features 512]
 
 Every command runs as its own process (interpreter start-up and imports included for Python,
-as a user runs a script); the page cache is warm (each input is read once beforehand). Each
-pair is timed `--repeat` times, best wall time kept; outputs are checked to agree.
+as a user runs a script); the page cache is warm (the inputs were just written, and each pair
+runs `--repeat` times). Each pair is timed `--repeat` times, best wall time kept; the full
+float64 outputs are checked to agree (the `--dtype f32` and `--upper` variants are timed only).
 """
 import argparse
 import os
