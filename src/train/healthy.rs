@@ -2,6 +2,7 @@
 //! buffers and the log are checkpointed, so a stopped run loses at most one epoch and its
 //! continuation gives the numbers an uninterrupted run gives (every random draw is derived from
 //! the seed and the epoch).
+use super::epoch_state::{epoch_files, remove_older_epochs, resume_files};
 use super::error::TrainError;
 use super::fit::{evaluate, train_epoch, TrainConfig};
 use super::optim::MaskedSgd;
@@ -291,52 +292,6 @@ struct TrainingRecord {
     rows: Vec<EpochRow>,
 }
 
-/// The weights and momentum files of the state after `epochs` epochs.
-fn epoch_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
-    (
-        state.join(format!("epoch-{epochs}.weights.safetensors")),
-        state.join(format!("epoch-{epochs}.momentum.safetensors")),
-    )
-}
-
-/// The files a resume after `epochs` epochs reads: [`epoch_files`], or in a folder of an
-/// atrophy before session 10, which held them unnumbered, `weights.safetensors` and
-/// `momentum.safetensors`.
-fn resume_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
-    let numbered = epoch_files(state, epochs);
-    let legacy = (
-        state.join("weights.safetensors"),
-        state.join("momentum.safetensors"),
-    );
-    if !numbered.0.is_file() && legacy.0.is_file() {
-        legacy
-    } else {
-        numbered
-    }
-}
-
-/// Removes the state files of epochs before `epochs` (and the unnumbered ones of older
-/// folders), once the record points at epoch `epochs`.
-fn remove_older_epochs(state: &Path, epochs: usize) {
-    let keep = [
-        format!("epoch-{epochs}.weights.safetensors"),
-        format!("epoch-{epochs}.momentum.safetensors"),
-    ];
-    let Ok(entries) = std::fs::read_dir(state) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let state_file = name.ends_with(".safetensors")
-            && (name.starts_with("epoch-")
-                || name == "weights.safetensors"
-                || name == "momentum.safetensors");
-        if state_file && !keep.contains(&name) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
 fn write_log(path: &Path, rows: &[EpochRow]) -> Result<()> {
     Ok(crate::results::write_table(
         path,
@@ -518,39 +473,5 @@ pub fn train_healthy(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `augment` takes the config words it took as a string, defaults to `auto`, and names the
-    /// allowed values for any other word.
-    #[test]
-    fn augment_parses_the_config_words() {
-        let parse = |text: &str| toml::from_str::<HealthyOptions>(text);
-        assert_eq!(parse("").unwrap().augment, AugmentSetting::Auto);
-        for (word, want) in [
-            ("auto", AugmentSetting::Auto),
-            ("on", AugmentSetting::On),
-            ("off", AugmentSetting::Off),
-        ] {
-            let o = parse(&format!("augment = \"{word}\"")).unwrap();
-            assert_eq!(o.augment, want);
-            assert!(toml::to_string(&o)
-                .unwrap()
-                .contains(&format!("augment = \"{word}\"")));
-        }
-        let e = parse("augment = \"maybe\"").unwrap_err().to_string();
-        assert!(
-            e.contains("augment")
-                && e.contains("unknown variant `maybe`, expected one of `auto`, `on`, `off`"),
-            "{e}"
-        );
-        use crate::data::Augment;
-        assert_eq!(
-            AugmentSetting::Auto.resolve("cifar10"),
-            Some(Augment::CIFAR)
-        );
-        assert_eq!(AugmentSetting::Auto.resolve("mnist"), None);
-        assert_eq!(AugmentSetting::On.resolve("mnist"), Some(Augment::CIFAR));
-        assert_eq!(AugmentSetting::Off.resolve("cifar10"), None);
-    }
-}
+#[path = "healthy_tests.rs"]
+mod tests;

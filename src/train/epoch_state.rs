@@ -1,0 +1,53 @@
+//! The healthy training's state between epochs on disk: the weights and momentum after epoch k
+//! under the epoch's own names (`state/epoch-k.*.safetensors`), committed by the progress record
+//! alone, and the older unnumbered form a resume still reads.
+use std::path::Path;
+
+/// The weights and momentum files of the state after `epochs` epochs.
+pub(super) fn epoch_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+    (
+        state.join(format!("epoch-{epochs}.weights.safetensors")),
+        state.join(format!("epoch-{epochs}.momentum.safetensors")),
+    )
+}
+
+/// The files a resume after `epochs` epochs reads: [`epoch_files`], or in a folder of an
+/// atrophy before session 10, which held them unnumbered, `weights.safetensors` and
+/// `momentum.safetensors`.
+pub(super) fn resume_files(
+    state: &Path,
+    epochs: usize,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let numbered = epoch_files(state, epochs);
+    let legacy = (
+        state.join("weights.safetensors"),
+        state.join("momentum.safetensors"),
+    );
+    if !numbered.0.is_file() && legacy.0.is_file() {
+        legacy
+    } else {
+        numbered
+    }
+}
+
+/// Removes the state files of epochs before `epochs` (and the unnumbered ones of older
+/// folders), once the record points at epoch `epochs`.
+pub(super) fn remove_older_epochs(state: &Path, epochs: usize) {
+    let keep = [
+        format!("epoch-{epochs}.weights.safetensors"),
+        format!("epoch-{epochs}.momentum.safetensors"),
+    ];
+    let Ok(entries) = std::fs::read_dir(state) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let state_file = name.ends_with(".safetensors")
+            && (name.starts_with("epoch-")
+                || name == "weights.safetensors"
+                || name == "momentum.safetensors");
+        if state_file && !keep.contains(&name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
