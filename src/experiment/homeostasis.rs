@@ -5,7 +5,7 @@
 //! separates that recovery from synaptic relearning.
 use super::config::{RegimeConfig, Source};
 use super::record::Step;
-use super::retrain::{draw_rng, retraining_images};
+use super::retrain::{draw_rng, retraining_images, seed_torch};
 use super::subject::Subject;
 use crate::data::{self, Dataset};
 use crate::model::BnMode;
@@ -49,15 +49,7 @@ pub fn homeostasis(
     let images = recalibration_images(train, r, seed, step, n)?;
     // Train-mode passes draw dropout from libtorch's generator: seeded, so that a resumed run
     // (or the Oja path, which seeds nothing else) gives the same statistics.
-    tch::manual_seed(crate::seed::derive(
-        seed,
-        &[
-            stream::RECALIBRATE_TORCH,
-            crate::seed::name_key(&r.name),
-            step.cycle as u64,
-            step.iteration as u64,
-        ],
-    ) as i64);
+    seed_torch(stream::RECALIBRATE_TORCH, r, seed, step);
     recalibrate(s, train, &images, r.batch_size);
     Ok(true)
 }

@@ -96,6 +96,18 @@ pub fn draw_rng(purpose: u64, r: &RegimeConfig, seed: u64, step: Step) -> ChaCha
     seed::rng(seed, &[purpose, key, step.cycle as u64, draw])
 }
 
+/// Seeds libtorch's generator (dropout) for `purpose` in regime `r` at `step`, keyed like the
+/// image draws by the regime's name, the cycle and the iteration.
+pub fn seed_torch(purpose: u64, r: &RegimeConfig, seed: u64, step: Step) {
+    let key = [
+        purpose,
+        seed::name_key(&r.name),
+        step.cycle as u64,
+        step.iteration as u64,
+    ];
+    tch::manual_seed(seed::derive(seed, &key) as i64);
+}
+
 /// The images regime `r` retrains on at `step` (`None`: the whole training set), drawn by
 /// name, cycle and draw (a fresh draw per iteration, or one per cycle).
 pub fn retraining_images(
@@ -227,8 +239,6 @@ pub fn retrain(
     step: Step,
     kept: &mut Option<MaskedSgd>,
 ) -> Result<()> {
-    let regime_key = seed::name_key(&r.name);
-    let (cycle, iteration) = (step.cycle as u64, step.iteration as u64);
     let wrong = (r.source == Source::Errors).then(|| s.misclassified(train));
     let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.unseen.as_deref())?;
     let tc = TrainConfig {
@@ -255,9 +265,7 @@ pub fn retrain(
     }
     let n = subset.as_ref().map_or(train.len(), |s| s.len());
     let steps_per_epoch = n.div_ceil(tc.batch_size);
-    tch::manual_seed(
-        seed::derive(seed, &[stream::RETRAIN_TORCH, regime_key, cycle, iteration]) as i64,
-    );
+    seed_torch(stream::RETRAIN_TORCH, r, seed, step);
     s.net.set_bn_mode(bn_mode(r));
     for e in 0..tc.epochs {
         let mut order = epoch_order(seed, r, step, e);
