@@ -591,9 +591,32 @@ fn an_unseen_data_regime_needs_a_held_out_part() {
     .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        !o.status.success() && err.contains("holdout = 2000 is out of range"),
+        !o.status.success()
+            && err.contains("holdout = 2000 is out of range: expected 1 to 1999 of the 2000"),
         "{err}"
     );
+    // None held out, or a subset beside it: refused, naming both.
+    for (healthy, want) in [
+        ("holdout = 0\n", "holdout = 0 is out of range"),
+        (
+            "holdout = 100\nsubset = 1000\n",
+            "holdout = 100 and subset = 1000 both given",
+        ),
+    ] {
+        let text = base.replace("lr = 0.02\n", &format!("lr = 0.02\n{healthy}"));
+        let cfg = write_config(tmp.path(), "bad.toml", &text);
+        let o = atrophy(&[
+            "run",
+            &cfg,
+            "--out",
+            tmp.path().join("bad").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(want), "{err}");
+        assert_eq!(err.matches(want).count(), 1, "said once: {err}");
+    }
     let cfg = write_config(tmp.path(), "all.toml", &base);
     let o = atrophy(&[
         "run",
@@ -608,8 +631,8 @@ fn an_unseen_data_regime_needs_a_held_out_part() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("regime R100unseen: source = \"unseen\" needs a healthy model")
-            && err.contains("subset = N"),
+        err.contains("(R100unseen).source: source = \"unseen\" needs images")
+            && err.contains("[healthy.train] holdout = H"),
         "{err}"
     );
 }

@@ -186,7 +186,10 @@ fn bad_rule_settings_name_the_regime_and_field() {
     assert!(e.contains("regime[0] (R).rule_layers"), "{e}");
     let e = parse("rule = \"stdp\"");
     assert!(
-        e.contains("unknown variant `stdp`") && e.contains("backprop"),
+        e.contains("regime[0] (R)")
+            && e.contains("rule")
+            && e.contains("unknown variant `stdp`")
+            && e.contains("backprop"),
         "{e}"
     );
     let c = atrophy::experiment::config::ExperimentConfig::from_toml(

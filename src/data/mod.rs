@@ -19,6 +19,6 @@ pub mod transform;
 pub use dataset::{Dataset, Split, Superclasses};
 pub use error::DataError;
 pub use locate::{canonical_name, load, load_or_fetch};
-pub use subset::{balanced_subset, random_subset};
+pub use subset::{balanced_subset, balanced_subset_among, random_subset};
 pub use synthetic::{synthetic, SyntheticSpec};
 pub use transform::{fill_batch, Augment, Normalization};

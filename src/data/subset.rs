@@ -18,10 +18,29 @@ pub fn random_subset<R: Rng>(n: usize, r: usize, rng: &mut R) -> Result<Vec<usiz
 /// `r` distinct indices with the same number of images of every class (when `r` is not a
 /// multiple of the number of classes, randomly chosen classes get one more).
 pub fn balanced_subset<R: Rng>(data: &Dataset, r: usize, rng: &mut R) -> Result<Vec<usize>> {
+    balanced_subset_among(data, None, r, rng)
+}
+
+/// [`balanced_subset`] drawn among the images `among` (indices of `data` in increasing order;
+/// `None`: all of them). The same draw as [`balanced_subset`] when `among` holds every index.
+pub fn balanced_subset_among<R: Rng>(
+    data: &Dataset,
+    among: Option<&[usize]>,
+    r: usize,
+    rng: &mut R,
+) -> Result<Vec<usize>> {
     let k = data.num_classes();
     let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &l) in data.labels.iter().enumerate() {
-        by_class[l as usize].push(i);
+    let all: Vec<usize>;
+    let among = match among {
+        Some(a) => a,
+        None => {
+            all = (0..data.len()).collect();
+            &all
+        }
+    };
+    for &i in among {
+        by_class[data.labels[i] as usize].push(i);
     }
     let mut quota = vec![r / k; k];
     let mut order: Vec<usize> = (0..k).collect();

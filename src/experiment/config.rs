@@ -177,11 +177,14 @@ impl ExperimentConfig {
     pub fn from_toml(text: &str, origin: &str) -> Result<ExperimentConfig, ConfigError> {
         let c: ExperimentConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
             origin: origin.into(),
-            message: e.to_string(),
+            message: match faulty_regime(text) {
+                Some(at) => format!("{at}: {e}"),
+                None => e.to_string(),
+            },
         })?;
         c.validate().map_err(|e| ConfigError::In {
             origin: origin.into(),
-            source: Box::new(e),
+            error: Box::new(e),
         })?;
         Ok(c)
     }
@@ -251,9 +254,43 @@ impl ExperimentConfig {
             // A static regime uses none of the retraining settings, but a value no regime could
             // use (lr = -1) is still an error rather than silently ignored.
             r.validate(&at)?;
+            if r.source == Source::Unseen {
+                // Said before hours of healthy training, not when the regime's turn comes.
+                if let Some(t) = &self.healthy.train {
+                    match (t.holdout, t.subset) {
+                        (None, None) => {
+                            return Err(invalid(
+                                format!("{at}.source"),
+                                "source = \"unseen\" needs images the healthy model never \
+                                 sees; hold some out with [healthy.train] holdout = H",
+                            ))
+                        }
+                        (Some(h), _) if h > 0 && r.images.is_some_and(|n| n > h) => {
+                            return Err(out_of_range(
+                                format!("{at}.images"),
+                                r.images.unwrap_or_default(),
+                                &format!("at most the {h} images of [healthy.train] holdout"),
+                            ))
+                        }
+                        _ => {}
+                    }
+                }
+            }
         }
         self.analysis.validate()
     }
+}
+
+/// The `[[regime]]` that does not parse in `text` (`regime[i] (NAME)`), so that an unknown
+/// `rule` or `source` names its regime as every other regime error does.
+fn faulty_regime(text: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let regimes = table.get("regime")?.as_array()?;
+    regimes.iter().enumerate().find_map(|(i, r)| {
+        let bad = r.clone().try_into::<RegimeConfig>().is_err();
+        let name = r.get("name").and_then(toml::Value::as_str).unwrap_or("?");
+        bad.then(|| format!("regime[{i}] ({name})"))
+    })
 }
 
 impl ExperimentConfig {
@@ -300,122 +337,57 @@ impl ExperimentConfig {
         }
         Ok(())
     }
+
+    /// Checks the regimes against the healthy model's images and layers: `source = "unseen"`
+    /// needs `unseen` held-out training images (at least `images` of them), and every
+    /// `rule_layers` pattern must name one of `synapse_layers`.
+    pub fn check_regimes_fit(
+        &self,
+        unseen: Option<usize>,
+        synapse_layers: &[String],
+    ) -> Result<(), ConfigError> {
+        for (i, r) in self.regimes.iter().enumerate() {
+            let at = format!("regime[{i}] ({})", r.name);
+            if r.source == Source::Unseen && !r.is_static {
+                match (unseen, r.images) {
+                    (None, _) => {
+                        return Err(invalid(
+                            format!("{at}.source"),
+                            "source = \"unseen\" needs a healthy model that never saw part of \
+                             the training set, and this one saw it all; train it with \
+                             [healthy.train] holdout = H or `atrophy train --holdout H`",
+                        ))
+                    }
+                    (Some(h), Some(n)) if n > h => {
+                        return Err(out_of_range(
+                            format!("{at}.images"),
+                            n,
+                            &format!("at most the {h} training images the healthy model never saw"),
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+            for p in &r.rule_layers {
+                let named = p.trim_start_matches('!');
+                if !synapse_layers
+                    .iter()
+                    .any(|l| crate::injury::config::names_layer(named, l))
+                {
+                    return Err(invalid(
+                        format!("{at}.rule_layers"),
+                        format!(
+                            "`{p}` matches no conv or linear layer of the model; they are {}",
+                            synapse_layers.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(regime: &str) -> Result<ExperimentConfig, ConfigError> {
-        let text = format!(
-            "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
-             [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"R\"\n{regime}"
-        );
-        ExperimentConfig::from_toml(&text, "t.toml")
-    }
-
-    #[test]
-    fn homeostasis_settings_parse_and_bad_values_name_the_regime_and_field() {
-        let c = config("recalibrate_bn = 500\nbn_momentum = \"cumulative\"\nschedule = \"cosine\"")
-            .unwrap();
-        let r = &c.regimes[0];
-        assert_eq!(r.recalibrate_bn, Some(500));
-        assert_eq!(r.bn_momentum, Some(BnMomentum::Cumulative));
-        assert_eq!(r.schedule, RetrainSchedule::Cosine);
-        assert!(r.bn_train && !r.keep_optimizer && !r.nesterov);
-        assert_eq!(
-            config("bn_momentum = 0.3").unwrap().regimes[0].bn_momentum,
-            Some(BnMomentum::Fixed(0.3))
-        );
-        let err = |regime: &str| config(regime).unwrap_err().to_string();
-        let e = err("bn_momentum = 1.5");
-        assert!(
-            e.contains("t.toml") && e.contains("regime[0] (R).bn_momentum = 1.5 is out of range"),
-            "{e}"
-        );
-        let e = err("bn_momentum = \"fast\"");
-        assert!(e.contains("t.toml") && e.contains("cumulative"), "{e}");
-        // 0 images: no recalibration, so a preset's homeostasis is one `--set` away.
-        let off = config("recalibrate_bn = 0").unwrap();
-        assert_eq!(off.regimes[0].recalibrate_bn, None);
-        assert!(!off.regimes[0].uses_batch_norm());
-        let e = err("momentum = 0.0\nnesterov = true");
-        assert!(e.contains("regime[0] (R).nesterov"), "{e}");
-
-        let c = config("recalibrate_bn = 500").unwrap();
-        let e = c
-            .check_against(false, false, 60_000)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("regime[0] (R).recalibrate_bn: the model has no BatchNorm"),
-            "{e}"
-        );
-        let e = c.check_against(true, false, 400).unwrap_err().to_string();
-        assert!(e.contains("regime[0] (R).recalibrate_bn = 500 is out of range: expected at most the 400 training images"), "{e}");
-        assert!(c.check_against(true, false, 500).is_ok());
-        let e = c.check_against(true, true, 500).unwrap_err().to_string();
-        assert!(
-            e.contains("regime[0] (R).recalibrate_bn: a TorchScript model's BatchNorm"),
-            "{e}"
-        );
-        let e = config("bn_train = false")
-            .unwrap()
-            .check_against(false, false, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("regime[0] (R).bn_train"), "{e}");
-        assert!(config("").unwrap().check_against(false, false, 10).is_ok());
-    }
-
-    #[test]
-    fn retraining_sources_parse_and_contradictions_name_the_regime_and_field() {
-        let c = config(
-            "images = 100
-source = \"errors\"\nerrors_share = 0.5",
-        )
-        .unwrap();
-        assert_eq!(c.regimes[0].source, Source::Errors);
-        assert_eq!(c.regimes[0].errors_share, 0.5);
-        let c = config("images = 100").unwrap();
-        assert_eq!(
-            (c.regimes[0].source, c.regimes[0].errors_share),
-            (Source::Random, 1.0)
-        );
-        let err = |regime: &str| config(regime).unwrap_err().to_string();
-        for (regime, want) in [
-            (
-                "static = true\nsource = \"errors\"",
-                "regime[0] (R).source: a static regime does not retrain",
-            ),
-            (
-                "static = true\nkeep_optimizer = true",
-                "regime[0] (R).keep_optimizer: a static regime does not retrain",
-            ),
-            ("static = true\nlr = -1", "regime[0] (R).lr = -1 is out of range"),
-            (
-                "source = \"errors\"",
-                "regime[0] (R).source: source = \"errors\" draws R images",
-            ),
-            (
-                "images = 10\nsource = \"errors\"\nfresh_draw = false",
-                "regime[0] (R).fresh_draw",
-            ),
-            (
-                "images = 10\nsource = \"errors\"\nerrors_share = 0",
-                "regime[0] (R).errors_share = 0 is out of range",
-            ),
-            (
-                "images = 10\nsource = \"errors\"\nbalanced = true",
-                "regime[0] (R).source: balanced = true and another source",
-            ),
-            (
-                "source = \"hardest\"",
-                "unknown variant `hardest`, expected one of `random`, `balanced`, `errors`, `unseen`",
-            ),
-        ] {
-            let e = err(regime);
-            assert!(e.contains(want), "{regime}: {e}");
-        }
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -35,13 +35,13 @@ pub enum ConfigError {
     #[error(transparent)]
     Injury(#[from] crate::injury::InjuryError),
     /// The file named in the message has an invalid value.
-    #[error("{origin}: {source}")]
+    // Not a `#[source]`: the message holds it already, and `{:#}` would print it twice.
+    #[error("{origin}: {error}")]
     In {
         /// The file (or preset).
         origin: String,
         /// What is wrong.
-        #[source]
-        source: Box<ConfigError>,
+        error: Box<ConfigError>,
     },
 }
 

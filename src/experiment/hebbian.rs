@@ -7,7 +7,7 @@ use super::record::Step;
 use super::retrain::retraining_images;
 use super::subject::Subject;
 use crate::data::Dataset;
-use crate::injury::config::names_layer;
+use crate::injury::config::chosen_by;
 use crate::model::Op;
 use anyhow::{bail, Result};
 use tch::{Kind, Tensor};
@@ -82,13 +82,8 @@ pub fn local_retrain(
     let last = *synapse_layers
         .last()
         .expect("a network has a synapse layer");
-    let chosen = |i: usize| {
-        !(r.supervised_last && i == last)
-            && (r.rule_layers.is_empty()
-                || r.rule_layers
-                    .iter()
-                    .any(|p| names_layer(p, &layers[i].name)))
-    };
+    let chosen =
+        |i: usize| !(r.supervised_last && i == last) && chosen_by(&r.rule_layers, &layers[i].name);
     let mask_of = |name: &str| -> Tensor {
         let k = s
             .synapse_names
@@ -131,7 +126,7 @@ pub fn local_retrain(
         )
     });
     let wrong = (r.source == super::config::Source::Errors).then(|| s.misclassified(train));
-    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.unseen.as_deref())?;
+    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.pools())?;
     let all: Vec<usize> = subset.unwrap_or_else(|| (0..train.len()).collect());
     let names: Vec<String> = layers.iter().map(|l| l.name.clone()).collect();
     let augment = r.augment.then_some(crate::data::Augment::CIFAR);

@@ -5,7 +5,7 @@
 //! separates that recovery from synaptic relearning.
 use super::config::{RegimeConfig, Source};
 use super::record::Step;
-use super::retrain::{draw_rng, retraining_images, seed_torch};
+use super::retrain::{draw_rng, retraining_images, seed_torch, Pools};
 use super::subject::Subject;
 use crate::data::{self, Dataset};
 use crate::model::BnMode;
@@ -15,23 +15,28 @@ use anyhow::Result;
 /// The `n` images regime `r` recalibrates with at `step`: the first `n` of its retraining draw
 /// when that draw holds at least `n` (and is a random or balanced one), else `n`
 /// images drawn for the purpose, keyed like the retraining draw by the regime's name, the
-/// cycle and the draw.
+/// cycle and the draw; among the images the healthy model saw (`pools`).
 pub fn recalibration_images(
     train: &Dataset,
     r: &RegimeConfig,
     seed: u64,
     step: Step,
     n: usize,
+    pools: Pools,
 ) -> Result<Vec<usize>> {
     if !r.is_static && matches!(r.source, Source::Random | Source::Balanced) {
-        if let Some(ix) = retraining_images(train, r, seed, step, None, None)? {
+        if let Some(ix) = retraining_images(train, r, seed, step, None, pools)? {
             if ix.len() >= n {
                 return Ok(ix[..n].to_vec());
             }
         }
     }
     let mut rng = draw_rng(stream::RECALIBRATE_IMAGES, r, seed, step);
-    Ok(data::random_subset(train.len(), n, &mut rng)?)
+    let ix = data::random_subset(pools.seen_len(train.len()), n, &mut rng)?;
+    Ok(match pools.seen {
+        Some(seen) => ix.into_iter().map(|i| seen[i]).collect(),
+        None => ix,
+    })
 }
 
 /// Homeostasis as regime `r` asks for it at `step` (`recalibrate_bn = N`): BatchNorm's running
@@ -46,7 +51,7 @@ pub fn homeostasis(
     let Some(n) = r.recalibrate_bn else {
         return Ok(false);
     };
-    let images = recalibration_images(train, r, seed, step, n)?;
+    let images = recalibration_images(train, r, seed, step, n, s.pools())?;
     // Train-mode passes draw dropout from libtorch's generator: seeded, so that a resumed run
     // (or the Oja path, which seeds nothing else) gives the same statistics.
     seed_torch(stream::RECALIBRATE_TORCH, r, seed, step);
@@ -94,22 +99,38 @@ mod tests {
             iteration: 2,
         };
         let r = regime("name = \"R\"\nimages = 100");
-        let draw = retraining_images(&train, &r, 7, step(0), None, None)
+        let draw = retraining_images(&train, &r, 7, step(0), None, Pools::default())
             .unwrap()
             .unwrap();
-        let recal = recalibration_images(&train, &r, 7, step(0), 60).unwrap();
+        let recal = recalibration_images(&train, &r, 7, step(0), 60, Pools::default()).unwrap();
         assert_eq!(recal, draw[..60].to_vec());
         // More than the draw holds: a draw of its own, of n images.
-        let own = recalibration_images(&train, &r, 7, step(0), 150).unwrap();
+        let own = recalibration_images(&train, &r, 7, step(0), 150, Pools::default()).unwrap();
         assert_eq!(own.len(), 150);
         assert_ne!(own[..100].to_vec(), draw);
         // A static regime: its own draw, the same at another place in the config, another for
         // another name.
         let s = regime("name = \"S\"\nstatic = true");
-        let a = recalibration_images(&train, &s, 7, step(0), 50).unwrap();
+        let a = recalibration_images(&train, &s, 7, step(0), 50, Pools::default()).unwrap();
         assert_eq!(a.len(), 50);
-        assert_eq!(a, recalibration_images(&train, &s, 7, step(4), 50).unwrap());
+        assert_eq!(
+            a,
+            recalibration_images(&train, &s, 7, step(4), 50, Pools::default()).unwrap()
+        );
         let t = regime("name = \"T\"\nstatic = true");
-        assert_ne!(a, recalibration_images(&train, &t, 7, step(0), 50).unwrap());
+        assert_ne!(
+            a,
+            recalibration_images(&train, &t, 7, step(0), 50, Pools::default()).unwrap()
+        );
+        // A healthy model that held images out: recalibration never sees them.
+        let seen: Vec<usize> = (0..train.len()).filter(|i| i % 2 == 0).collect();
+        let pools = Pools {
+            seen: Some(&seen),
+            unseen: None,
+        };
+        for (reg, n) in [(&s, 50), (&r, 60), (&r, 150)] {
+            let ix = recalibration_images(&train, reg, 7, step(0), n, pools).unwrap();
+            assert!(ix.len() == n && ix.iter().all(|i| i % 2 == 0), "{ix:?}");
+        }
     }
 }

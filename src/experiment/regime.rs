@@ -84,7 +84,7 @@ pub struct RegimeConfig {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rule_layers: Vec<String>,
     /// With a local rule: the last linear layer learns by SGD on the cross-entropy (the
-    /// regime's `lr` and `weight_decay`, no momentum), as a read-out of the locally learned
+    /// regime's `lr` and `weight_decay`, no momentum: `momentum` is unused), as a read-out of the locally learned
     /// features; `false` leaves it to the local rule as well (or unchanged, if `rule_layers`
     /// leaves it out).
     #[serde(default = "d_true")]
@@ -300,6 +300,22 @@ impl RegimeConfig {
                 return Err(invalid(
                     field("keep_optimizer"),
                     "a local rule has no optimizer to keep; keep_optimizer applies to rule = \"backprop\"",
+                ));
+            }
+            // What a local rule cannot honour is refused rather than ignored (`momentum` alone,
+            // 0.9 by default, is left unused: the read-out is plain SGD).
+            let unused = [
+                ("nesterov", self.nesterov),
+                ("schedule", self.schedule != RetrainSchedule::Constant),
+                ("bn_momentum", self.bn_momentum.is_some()),
+                ("bn_train", !self.bn_train),
+            ];
+            if let Some((f, _)) = unused.iter().find(|(_, set)| *set) {
+                return Err(invalid(
+                    field(f),
+                    "a local rule learns at a constant rate with BatchNorm in eval mode (its \
+                     statistics change only by recalibrate_bn) and a plain-SGD read-out; \
+                     nesterov, schedule, bn_momentum and bn_train apply to rule = \"backprop\"",
                 ));
             }
         } else if !self.rule_layers.is_empty() {

@@ -108,59 +108,113 @@ pub fn seed_torch(purpose: u64, r: &RegimeConfig, seed: u64, step: Step) {
     tch::manual_seed(seed::derive(seed, &key) as i64);
 }
 
+/// The training images a regime draws from. A healthy model that held images out trained on
+/// the others (`seen`); every source but `unseen` draws among those, and recalibration too, so
+/// that `unseen` alone retrains on images the healthy model never saw.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pools<'a> {
+    /// The images the healthy model trained on, in increasing order; `None`: all of them.
+    pub seen: Option<&'a [usize]>,
+    /// The images it never saw, in increasing order; `None` when it saw them all.
+    pub unseen: Option<&'a [usize]>,
+}
+
+impl Pools<'_> {
+    /// How many images the sources other than `unseen` draw among.
+    pub fn seen_len(&self, train_len: usize) -> usize {
+        self.seen.map_or(train_len, <[usize]>::len)
+    }
+
+    /// Positions `ix` among the seen images as indices of the training set.
+    fn lift(&self, ix: Vec<usize>) -> Vec<usize> {
+        match self.seen {
+            Some(p) => ix.into_iter().map(|i| p[i]).collect(),
+            None => ix,
+        }
+    }
+}
+
 /// The images regime `r` retrains on at `step` (`None`: the whole training set), drawn by
-/// name, cycle and draw (a fresh draw per iteration, or one per cycle).
+/// name, cycle and draw (a fresh draw per iteration, or one per cycle), among the seen images
+/// of `pools` (the unseen ones for `source = "unseen"`).
 pub fn retraining_images(
     train: &Dataset,
     r: &RegimeConfig,
     seed: u64,
     step: Step,
     misclassified: Option<&[usize]>,
-    unseen: Option<&[usize]>,
+    pools: Pools,
 ) -> Result<Option<Vec<usize>>> {
     let mut rng = draw_rng(stream::RETRAIN_IMAGES, r, seed, step);
     let source = match (r.source, r.balanced) {
         (Source::Random, true) => Source::Balanced,
         (s, _) => s,
     };
+    let n_seen = pools.seen_len(train.len());
     Ok(match (r.images, source) {
-        (None, _) => None,
-        (Some(n), Source::Balanced) => Some(data::balanced_subset(train, n, &mut rng)?),
+        (None, _) => pools.seen.map(<[usize]>::to_vec),
+        (Some(n), Source::Balanced) => {
+            Some(data::balanced_subset_among(train, pools.seen, n, &mut rng)?)
+        }
         (Some(n), Source::Errors) => {
             let wrong = misclassified.expect("the caller classifies the training set");
+            let wrong = match pools.seen {
+                None => wrong.to_vec(),
+                Some(seen) => positions_among(seen, wrong, train.len()),
+            };
             Some(
-                error_targeted(train.len(), wrong, n, r.errors_share, &mut rng)
-                    .with_context(|| format!("regime {}: images", r.name))?,
+                pools.lift(
+                    error_targeted(n_seen, &wrong, n, r.errors_share, &mut rng)
+                        .with_context(|| format!("regime {}: images", r.name))?,
+                ),
             )
         }
         (Some(n), Source::Unseen) => {
-            let pool = unseen.ok_or_else(|| {
-                anyhow::anyhow!(
-                    "regime {}: source = \"unseen\" needs a healthy model that never saw part of \
-                     the training set; train it with [healthy.train] holdout = H (H images \
-                     held out) or subset = N (the other images held out)",
-                    r.name
-                )
-            })?;
-            let pick = data::random_subset(pool.len(), n, &mut rng).map_err(|_| {
-                anyhow::anyhow!(
-                    "regime {}: images = {n} is more than the {} training images the healthy \
-                     model never saw",
-                    r.name,
-                    pool.len()
-                )
-            })?;
+            let pool = pools.unseen.ok_or_else(|| unseen_missing(&r.name))?;
+            let pick = data::random_subset(pool.len(), n, &mut rng)
+                .map_err(|_| unseen_too_few(&r.name, n, pool.len()))?;
             Some(pick.into_iter().map(|i| pool[i]).collect())
         }
         (Some(n), Source::Random) => Some(
-            data::random_subset(train.len(), n, &mut rng)
-                .with_context(|| format!("regime {}: images", r.name))?,
+            pools.lift(
+                data::random_subset(n_seen, n, &mut rng)
+                    .with_context(|| format!("regime {}: images", r.name))?,
+            ),
         ),
     })
 }
 
+/// The error of a regime drawing unseen images from a healthy model that saw them all.
+pub fn unseen_missing(regime: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "regime {regime}: source = \"unseen\" needs a healthy model that never saw part of the \
+         training set; train it with [healthy.train] holdout = H (H images held out) or \
+         subset = N (the other images held out), or `atrophy train --holdout H`"
+    )
+}
+
+/// The error of a regime asking for more unseen images than the healthy model held out.
+pub fn unseen_too_few(regime: &str, images: usize, held_out: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "regime {regime}: images = {images} is more than the {held_out} training images the \
+         healthy model never saw; lower images or hold more out ([healthy.train] holdout)"
+    )
+}
+
+/// The positions among `seen` (increasing indices of a set of `len`) of the indices `wrong`.
+fn positions_among(seen: &[usize], wrong: &[usize], len: usize) -> Vec<usize> {
+    let mut is_wrong = vec![false; len];
+    for &i in wrong {
+        if let Some(w) = is_wrong.get_mut(i) {
+            *w = true;
+        }
+    }
+    (0..seen.len()).filter(|&p| is_wrong[seen[p]]).collect()
+}
+
 /// `n` of `0..len`: `round(share * n)` drawn uniformly from `wrong` (all of `wrong` when it has
-/// fewer), the rest uniformly from the other indices ([`Source::Errors`]).
+/// fewer), the rest uniformly from the other indices ([`Source::Errors`]); when those are too
+/// few, more of `wrong` make up the `n`.
 pub fn error_targeted(
     len: usize,
     wrong: &[usize],
@@ -168,7 +222,9 @@ pub fn error_targeted(
     share: f64,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> Result<Vec<usize>> {
+    let right_len = len.saturating_sub(wrong.len());
     let from_wrong = ((share * n as f64).round() as usize)
+        .max(n.saturating_sub(right_len))
         .min(wrong.len())
         .min(n);
     let mut picked: Vec<usize> = data::random_subset(wrong.len(), from_wrong, rng)?
@@ -240,7 +296,7 @@ pub fn retrain(
     kept: &mut Option<MaskedSgd>,
 ) -> Result<()> {
     let wrong = (r.source == Source::Errors).then(|| s.misclassified(train));
-    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.unseen.as_deref())?;
+    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.pools())?;
     let tc = TrainConfig {
         epochs: r.epochs,
         batch_size: r.batch_size,
@@ -309,7 +365,7 @@ mod tests {
                 cycle,
                 iteration,
             };
-            retraining_images(&train, r, 1, step, None, None)
+            retraining_images(&train, r, 1, step, None, Pools::default())
                 .unwrap()
                 .unwrap()
         };
@@ -356,7 +412,81 @@ mod tests {
         let a = error_targeted(20, &wrong, 6, 0.5, &mut ChaCha8Rng::seed_from_u64(9)).unwrap();
         let b = error_targeted(20, &wrong, 6, 0.5, &mut ChaCha8Rng::seed_from_u64(9)).unwrap();
         assert_eq!(a, b);
+        // Too few right ones for the rest: more errors make up R (5 of the 9, the 1 right one).
+        let most: Vec<usize> = (0..9).collect();
+        let d = error_targeted(10, &most, 6, 0.5, &mut rng).unwrap();
+        assert_eq!(d.iter().filter(|&&i| i == 9).count(), 1, "{d:?}");
+        assert_eq!(d.len(), 6);
         // More images than exist: an error.
         assert!(error_targeted(5, &[1, 3], 6, 1.0, &mut rng).is_err());
+    }
+
+    /// With a healthy model that held images out, every source but `unseen` draws among the
+    /// seen images, and `unseen` among the others; a seen pool of every image draws exactly
+    /// what no pool draws (the same numbers as before holdouts existed).
+    #[test]
+    fn the_held_out_images_are_drawn_by_unseen_alone() {
+        let spec = crate::data::SyntheticSpec {
+            train: 400,
+            test: 10,
+            ..Default::default()
+        };
+        let train = crate::data::synthetic(&spec).train;
+        let seen: Vec<usize> = (0..400).filter(|i| i % 4 != 0).collect();
+        let unseen: Vec<usize> = (0..400).filter(|i| i % 4 == 0).collect();
+        let every: Vec<usize> = (0..400).collect();
+        let held = Pools {
+            seen: Some(&seen),
+            unseen: Some(&unseen),
+        };
+        let full = Pools {
+            seen: Some(&every),
+            unseen: None,
+        };
+        let wrong: Vec<usize> = (0..400).filter(|i| i % 3 == 0).collect();
+        let step = Step {
+            regime: 0,
+            cycle: 1,
+            iteration: 2,
+        };
+        for text in [
+            "images = 60",
+            "images = 60\nsource = \"balanced\"",
+            "images = 60\nsource = \"errors\"\nerrors_share = 0.5",
+            "images = 200\nsource = \"errors\"",
+        ] {
+            let r: RegimeConfig = toml::from_str(&format!("name = \"R\"\n{text}")).unwrap();
+            let draw = |p: Pools| {
+                retraining_images(&train, &r, 1, step, Some(&wrong), p)
+                    .unwrap()
+                    .unwrap()
+            };
+            let d = draw(held);
+            assert!(d.iter().all(|i| i % 4 != 0), "{text}: {d:?}");
+            if r.source == Source::Errors {
+                // The errors among the seen images come first: 30 (a share of 0.5), else all
+                // 100 of them and 100 right ones.
+                let from_wrong = d.iter().filter(|&&i| i % 3 == 0).count();
+                let want = if r.errors_share < 1.0 { 30 } else { 100 };
+                assert_eq!(from_wrong, want, "{text}");
+            }
+            assert_eq!(draw(full), draw(Pools::default()), "{text}");
+        }
+        // The whole set is the seen images.
+        let all: RegimeConfig = toml::from_str("name = \"R\"").unwrap();
+        let d = retraining_images(&train, &all, 1, step, None, held).unwrap();
+        assert_eq!(d.as_deref(), Some(&seen[..]));
+        let new: RegimeConfig =
+            toml::from_str("name = \"R\"\nimages = 60\nsource = \"unseen\"").unwrap();
+        let d = retraining_images(&train, &new, 1, step, None, held)
+            .unwrap()
+            .unwrap();
+        assert!(d.len() == 60 && d.iter().all(|i| i % 4 == 0), "{d:?}");
+        let e = retraining_images(&train, &new, 1, step, None, Pools::default()).unwrap_err();
+        assert!(e.to_string().contains("holdout = H"), "{e}");
+        let many: RegimeConfig =
+            toml::from_str("name = \"R\"\nimages = 101\nsource = \"unseen\"").unwrap();
+        let e = retraining_images(&train, &many, 1, step, None, held).unwrap_err();
+        assert!(e.to_string().contains("the 100 training images"), "{e}");
     }
 }

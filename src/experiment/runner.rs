@@ -75,6 +75,10 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         subject.net.torchscript().is_some(),
         split.train.len(),
     )?;
+    let layers: Vec<String> = (subject.synapse_names.iter())
+        .map(|n| n.trim_end_matches(".weight").to_string())
+        .collect();
+    cfg.check_regimes_fit(subject.unseen.as_ref().map(Vec::len), &layers)?;
     record.synapses = Some(subject.states.count());
     let eval_set = evaluation_set(&split, cfg)?;
     let healthy = record

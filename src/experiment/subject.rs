@@ -1,6 +1,7 @@
 //! The model under study: the network with its VarStore, the names of its synapse tensors, the
 //! input normalisation and the device, with the healthy weights and synapse states it returns
 //! to at the start of every cycle. Every step of an experiment works on one of these.
+use super::retrain::Pools;
 use super::weights::{read_weights, restore, snapshot, write_weights};
 use crate::checkpoint;
 use crate::data::{Dataset, Normalization, Split};
@@ -32,6 +33,8 @@ pub struct Subject {
     /// The training images the healthy model never saw (its training held them out), when
     /// its checkpoint records a training on a subset.
     pub unseen: Option<Vec<usize>>,
+    /// The training images it trained on when it held some out (the complement of `unseen`).
+    seen: Option<Vec<usize>>,
 }
 
 impl Subject {
@@ -102,8 +105,16 @@ impl Subject {
             Ok(spec) if spec.dataset == split.name => spec.held_out(t.len())?,
             _ => None,
         };
+        let seen = unseen.as_ref().map(|u| {
+            let mut held = vec![false; t.len()];
+            for &i in u {
+                held[i] = true;
+            }
+            (0..t.len()).filter(|&i| !held[i]).collect()
+        });
         Ok(Subject {
             unseen,
+            seen,
             healthy_vars: snapshot(&vs),
             states: healthy_states.clone(),
             healthy_states,
@@ -113,6 +124,14 @@ impl Subject {
             synapse_names,
             device,
         })
+    }
+
+    /// The training images regimes draw from: those the healthy model saw, and those it did not.
+    pub fn pools(&self) -> Pools<'_> {
+        Pools {
+            seen: self.seen.as_deref(),
+            unseen: self.unseen.as_deref(),
+        }
     }
 
     /// Back to the healthy weights and synapse states (the start of a cycle).

@@ -138,11 +138,17 @@ impl InjuryConfig {
     /// (`layer*.conv1`); an entry starting with `!` excludes what it names (`!fc`). With only
     /// exclusions, every other layer is injurable.
     pub fn injurable(&self, layer: &str) -> bool {
-        let (excluded, included): (Vec<&String>, Vec<&String>) =
-            self.layers.iter().partition(|p| p.starts_with('!'));
-        (included.is_empty() || included.iter().any(|p| names_layer(p, layer)))
-            && !excluded.iter().any(|p| names_layer(&p[1..], layer))
+        chosen_by(&self.layers, layer)
     }
+}
+
+/// Do the `patterns` choose `layer`: it matches one without `!` (or there is none) and none
+/// with `!`? The rule of `injury.layers`, shared by every setting that chooses layers.
+pub fn chosen_by(patterns: &[String], layer: &str) -> bool {
+    let (excluded, included): (Vec<&String>, Vec<&String>) =
+        patterns.iter().partition(|p| p.starts_with('!'));
+    (included.is_empty() || included.iter().any(|p| names_layer(p, layer)))
+        && !excluded.iter().any(|p| names_layer(&p[1..], layer))
 }
 
 /// Does the pattern `p` (without `!`) name `layer`? See [`InjuryConfig::injurable`].

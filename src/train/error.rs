@@ -38,13 +38,21 @@ pub enum TrainError {
         /// Images in the training set.
         images: usize,
     },
-    /// A held-out part that leaves nothing to train on, or asked for beside `subset`.
-    #[error("holdout = {holdout} is out of range: expected 1..{images} images held out of the {images}, and no `subset` beside it")]
+    /// A held-out part that holds nothing or leaves nothing to train on.
+    #[error("holdout = {holdout} is out of range: expected 1 to {} of the {images} training images held out (at least one left to train on)", images.saturating_sub(1))]
     HoldoutOutOfRange {
         /// The number of images to hold out.
         holdout: usize,
         /// Images in the training set.
         images: usize,
+    },
+    /// `holdout` and `subset` both given: each says which images train.
+    #[error("holdout = {holdout} and subset = {subset} both given: keep one (holdout = H trains on the other N - H images, as subset = N - H does)")]
+    HoldoutWithSubset {
+        /// The number of images to hold out.
+        holdout: usize,
+        /// The subset size asked for.
+        subset: usize,
     },
     /// The model or widths options do not make a valid architecture.
     #[error("model/widths: {0}")]

@@ -196,8 +196,11 @@ impl HealthyOptions {
         HealthySpec::validate_train(&train, self.torchscript.is_some())?;
         let subset = match (self.holdout, self.subset) {
             (None, s) => s,
+            (Some(h), Some(subset)) => {
+                return Err(TrainError::HoldoutWithSubset { holdout: h, subset })
+            }
             (Some(h), None) if h >= 1 && h < t.len() => Some(t.len() - h),
-            (Some(h), _) => {
+            (Some(h), None) => {
                 return Err(TrainError::HoldoutOutOfRange {
                     holdout: h,
                     images: t.len(),
