@@ -44,7 +44,7 @@ def main():
                 if vi is not None:
                     inj.append(vi)
             cells += [mean_sd(inj), mean_sd(last)]
-        aucs = [area(curves[(g, c)]) for c in cyc]
+        aucs = [a for a in (area(curves[(g, c)]) for c in cyc) if a is not None]
         print(f"| {g} | {len(cyc)} | " + " | ".join(cells) + f" | {mean_sd(aucs)} |")
 
 

@@ -85,7 +85,8 @@ def area(curve):
     """The area under one cycle's curve (healthy model, then the last state of every iteration)
     by the trapezoid rule, divided by the fraction injured at the last iteration: the accuracy
     averaged over the injury, as summary.md ranks regimes (src/results/auc.rs)."""
-    pts = sorted((f, v) for f, v, _ in curve.values())
-    if len(pts) < 2 or pts[-1][0] <= 0:
+    pts = [curve[i][:2] for i in sorted(curve)]  # in iteration order, as auc.rs
+    width = pts[-1][0] - pts[0][0] if pts else 0
+    if len(pts) < 2 or width <= 0:
         return None  # no injury yet: no range to average over
-    return sum((f1 - f0) * (v0 + v1) / 2 for (f0, v0), (f1, v1) in zip(pts, pts[1:])) / pts[-1][0]
+    return sum((f1 - f0) * (v0 + v1) / 2 for (f0, v0), (f1, v1) in zip(pts, pts[1:])) / width

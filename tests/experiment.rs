@@ -551,6 +551,34 @@ fn an_error_targeted_regime_runs_and_is_ranked() {
         md.contains("| R200errors | 1 |") && md.contains("| static | 1 |"),
         "{md}"
     );
+    // The table script of docs/RESULTS.md computes the same area as summary.md, by itself.
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/rehab_table.py");
+    let o = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .args(["--metric", "mean_class"])
+        .output()
+        .expect("python3 runs bench/rehab_table.py");
+    common::ok(&o);
+    let table = String::from_utf8_lossy(&o.stdout);
+    for regime in ["R200errors", "static"] {
+        let cell = |text: &str, last: bool| -> String {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("| {regime} |")))
+                .unwrap_or_else(|| panic!("{regime} in {text}"));
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            // summary.md: | regime | cycles | mean class-wise | top-1 |; the script's last
+            // column is the area.
+            (if last {
+                cells[cells.len() - 1]
+            } else {
+                cells[2]
+            })
+            .to_string()
+        };
+        assert_eq!(cell(&table, true), cell(&md, false), "{table}\n{md}");
+    }
 }
 
 /// Retraining on images the healthy model never saw: with a healthy training on a subset it

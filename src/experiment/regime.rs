@@ -110,7 +110,8 @@ pub enum Rule {
     /// healthy synapses: Oja's rule with its rate divided by the layer's input power, so that
     /// one eta < 1 is stable in every layer whatever the activations' scale.
     /// c_j = |w_j|^2 when the retraining starts keeps each unit's norm where the injury left it
-    /// (the rule's fixed point is |w_j|^2 = c_j along the input's principal direction), so the
+    /// (the rule's fixed point is |w_j|^2 = c_j along the input's principal direction, without
+    /// the bias in y_j and frozen entries, which move it a little), so the
     /// rule turns the filters without rescaling the network. Forward passes in eval mode:
     /// BatchNorm statistics do not change.
     Oja,
@@ -166,7 +167,9 @@ impl From<BnMomentum> for MomentumWord {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
-    /// R images drawn uniformly without replacement from the training set.
+    /// R images drawn uniformly without replacement from the training set (from the images the
+    /// healthy model saw, when it held some out: so do `balanced`, `errors`, a regime without
+    /// `images` and recalibration).
     #[default]
     Random,
     /// R images, the same number from each class.
@@ -174,8 +177,9 @@ pub enum Source {
     /// Error-targeted rehabilitation (paper 001's proposal): just before retraining, the
     /// network as it is then classifies every training image (eval mode, no augmentation);
     /// `round(errors_share * R)` images are drawn uniformly from the misclassified ones (all of
-    /// them when fewer), the rest uniformly from the correctly classified ones. A fresh draw
-    /// every iteration, from that iteration's errors.
+    /// them when fewer), the rest uniformly from the correctly classified ones (more
+    /// misclassified ones when those are too few). A fresh draw every iteration, from that
+    /// iteration's errors.
     Errors,
     /// R images drawn uniformly from the training images the healthy model never saw: those
     /// its training held out (`[healthy.train] holdout = H` keeps H seeded random images of the

@@ -209,7 +209,7 @@ fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Resul
 fn ranking(results: &[(String, Results)]) -> String {
     let mut rows = Vec::new();
     for (label, r) in results {
-        let iterations = r.metrics.iter().map(|m| m.key.iteration).max().unwrap_or(0);
+        let iterations = super::results::run_iterations(r.run.as_ref(), &r.metrics);
         for a in auc_by_regime(&r.metrics, iterations) {
             rows.push((label.clone(), r.dir.display().to_string(), a));
         }

@@ -331,7 +331,10 @@ pub fn markdown(
             if p.metric() == "top1" { "top-1" } else { "mean class-wise" }
         ));
     }
-    md.push_str(&auc_table(metrics));
+    md.push_str(&auc_table(
+        metrics,
+        super::results::run_iterations(run, metrics),
+    ));
     let metrics: Vec<&str> = match paper {
         Some(p) if p.metric() == "mean_class" => vec!["mean_class", "top1"],
         _ => vec!["top1", "mean_class"],
@@ -406,8 +409,7 @@ pub fn markdown(
 
 /// The regimes ranked by accuracy averaged over the injury range ([`auc_by_regime`]), as a
 /// Markdown section; empty when no cycle is complete.
-fn auc_table(metrics: &[MetricRow]) -> String {
-    let iterations = metrics.iter().map(|r| r.key.iteration).max().unwrap_or(0);
+fn auc_table(metrics: &[MetricRow], iterations: usize) -> String {
     let mut rows = auc_by_regime(metrics, iterations);
     if rows.is_empty() || iterations == 0 {
         return String::new();

@@ -44,6 +44,15 @@ pub struct Results {
     pub confined: Option<Confined>,
 }
 
+/// The injury iterations a complete cycle reaches: the config's in `run.json`, else (a folder
+/// without one) the highest iteration in `metrics`. A cycle that a stopped run left short of
+/// it does not count in the ranking.
+pub fn run_iterations(run: Option<&serde_json::Value>, metrics: &[MetricRow]) -> usize {
+    run.and_then(|r| r["config"]["injury"]["iterations"].as_u64())
+        .map(|n| n as usize)
+        .unwrap_or_else(|| metrics.iter().map(|r| r.key.iteration).max().unwrap_or(0))
+}
+
 /// Injury confined to some layers (`[injury] layers`), as `run.json` records it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Confined {
