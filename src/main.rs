@@ -55,6 +55,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", f.display());
             }
             println!("{}", c.markdown.display());
+            for n in &c.notes {
+                eprintln!("note: {n}");
+            }
             Ok(())
         }
         #[cfg(feature = "torch")]

@@ -20,6 +20,30 @@ fn train_eval_info_activations_pathways() {
         info.contains("conv2") && info.contains("parameters") && info.contains("FLOPs"),
         "{info}"
     );
+    // --dataset is not silently ignored for an atrophy checkpoint: `info` refuses it, and
+    // `activations` reads the data set it names (here one the model cannot take, or that is
+    // not on this machine: refused either way, naming it).
+    let o = atrophy(&["info", r, "--dataset", "mnist"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--dataset applies to a bare TorchScript file"),
+        "{err}"
+    );
+    let mnist_acts = tmp.path().join("mnist-acts");
+    let o = atrophy(&[
+        "activations",
+        r,
+        "--dataset",
+        "mnist",
+        "--layers",
+        "conv1",
+        "--n",
+        "10",
+        "--out",
+        mnist_acts.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("mnist"), "{err}");
 
     // activations -> cka-matrix: a model against itself has CKA 1 on the diagonal.
     let acts = tmp.path().join("acts");

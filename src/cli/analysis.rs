@@ -67,7 +67,8 @@ pub struct CkaArgs {
 /// Exact mode keeps every layer in memory and costs ~ n^2/2 multiply-adds per feature.
 /// --minibatch B computes minibatch CKA (Nguyen, Raghu & Kornblith 2021: unbiased HSIC summed
 /// over minibatches of B images, then normalised), reading B rows of one layer at a time: memory
-/// ~ 8 * layers * B^2 / 2 bytes whatever n and the layer widths (B = 1000: ~4 MB per layer).
+/// ~ 8 * layers * B^2 / 2 bytes (B = 1000: ~4 MB per layer) plus one B x p block of the widest
+/// layer (p features, 4 bytes each), whatever n.
 #[derive(Args, Debug, Clone)]
 #[command(after_help = "\
 Examples:

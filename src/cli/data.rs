@@ -10,8 +10,8 @@ pub enum DataCommand {
     /// Download a data set from its official source into the cache, checking its published
     /// checksum (sha256; MD5 for CIFAR, as its authors publish it).
     ///
-    /// Files land in the user cache folder ($ATROPHY_CACHE, or ~/.cache/atrophy/NAME), where every
-    /// command finds them. A file whose checksum does not match is discarded, never cached.
+    /// Files land in the cache folder's NAME/ ($ATROPHY_CACHE/NAME, else the platform's user
+    /// cache, e.g. ~/.cache/atrophy/NAME on Linux), where every command finds them. A file whose checksum does not match is discarded, never cached.
     ///
     /// Example: atrophy data fetch cifar10
     Fetch(FetchArgs),

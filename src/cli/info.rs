@@ -175,6 +175,13 @@ fn describe_checkpoint(
         )?;
         return Ok((meta.architecture, None));
     }
+    if a.dataset.is_some() {
+        bail!(
+            "--dataset applies to a bare TorchScript file; {} is an atrophy checkpoint, whose \
+             data set is recorded in its sidecar",
+            c.display()
+        );
+    }
     let meta = crate::checkpoint::read_meta(c)?;
     let eval = meta.evaluation.as_ref().map(|e| {
         format!(

@@ -1,7 +1,6 @@
 //! `atrophy activations` and `atrophy pathways`: the bridge from checkpoints to the plain-array
 //! analysis commands (`cka`, `cka-matrix`, `rdm`, `kendall`).
 use crate::analysis;
-use crate::data;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use ndarray_npy::WriteNpyExt;
@@ -21,7 +20,8 @@ pub struct ActivationsArgs {
     /// (`torch.jit.save`; its layers are those its `activations(x)` method returns), which
     /// needs --dataset.
     pub checkpoint: PathBuf,
-    /// The data set a bare TorchScript file takes.
+    /// The data set whose images are read: needed by a bare TorchScript file; for an atrophy
+    /// checkpoint another data set of the same image shape and classes than the one it records.
     #[arg(long)]
     pub dataset: Option<String>,
     /// How to read a bare TorchScript file.
@@ -75,7 +75,12 @@ pub fn run_activations(a: &ActivationsArgs, device: Device) -> Result<()> {
         &a.script,
         device,
     )?;
-    let split = data::load(&meta.dataset, a.data.as_deref())?;
+    let split = super::open::data_for(
+        &a.checkpoint,
+        &meta,
+        a.dataset.as_deref(),
+        a.data.as_deref(),
+    )?;
     let set = match a.split.as_str() {
         "test" => &split.test,
         "train" => &split.train,

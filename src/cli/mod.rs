@@ -102,12 +102,12 @@ pub enum Command {
     /// The same experiment on different layers, models or data sets; or one folder's regimes,
     /// each in its last state.
     ///
-    /// Each regime of each run is one curve: the state it ends every iteration with (retrained,
-    /// else recalibrated, else injured) against the share of the synapses its injury could reach
+    /// Each regime of each run is one curve: that of its last state (retrained, else
+    /// recalibrated, else injured) against the share of the synapses its injury could reach
     /// (a lesion confined to V1 runs to 100 % of V1). Writes OUT/compare_top1.png and
-    /// compare_mean_class.png (+ SVG), compare_cka_diagonal.png when the runs have CKA (same
-    /// layers needed), and compare.md: every run's regimes ranked by the accuracy averaged over
-    /// the injury.
+    /// compare_mean_class.png (+ SVG), compare_cka_diagonal.png when the runs have CKA on the
+    /// same layers (else a note says why there is none), and compare.md: every run's regimes
+    /// ranked by the accuracy averaged over the injury.
     ///
     /// Examples:
     ///   atrophy compare runs/cornet-areas/{V1,V2,V4,IT} --out runs/cornet-areas/compare
@@ -133,8 +133,8 @@ pub enum Command {
     #[cfg(feature = "torch")]
     Eval(train::EvalArgs),
     /// Compress a checkpoint: remove the filters with the smallest L1 norm per weight (with their BatchNorm
-    /// channels and the next layer's inputs) until the FLOPs are at most F of the original, then
-    /// fine-tune (P2, paper 000).
+    /// channels and the next layer's inputs) until the FLOPs are at most F of the original, then,
+    /// with --finetune-epochs E, fine-tune (P2, paper 000).
     #[cfg(feature = "torch")]
     Compress(compress::CompressArgs),
     /// Show the layers (names, shapes, parameters, MACs) of a checkpoint or a model preset.

@@ -4,7 +4,7 @@
 use crate::checkpoint::{self, CheckpointMeta};
 use crate::data::{self, Normalization};
 use crate::model::Network;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use tch::{nn, Device};
@@ -73,4 +73,39 @@ pub fn open_model(
         provenance: serde_json::json!({ "torchscript": PathBuf::from(path) }),
     };
     Ok((vs, net, meta))
+}
+
+/// The data set a model is evaluated or read on: `dataset` when given (an atrophy checkpoint
+/// on another data set of the same image shape and classes, e.g. an MNIST model on
+/// Fashion-MNIST), else the one its metadata records; refused, naming both, when the images do
+/// not fit the model.
+pub fn data_for(
+    checkpoint: &Path,
+    meta: &CheckpointMeta,
+    dataset: Option<&str>,
+    data_path: Option<&Path>,
+) -> Result<data::Split> {
+    let name = dataset.unwrap_or(&meta.dataset);
+    let split = data::load(name, data_path)
+        .with_context(|| format!("loading the data set `{name}` of {}", checkpoint.display()))?;
+    let t = &split.test;
+    let arch = &meta.architecture;
+    if (t.channels, t.height, t.num_classes())
+        != (arch.in_channels, arch.image_size, arch.num_classes)
+    {
+        bail!(
+            "{} takes {}x{}x{} images in {} classes, but {} has {}x{}x{} in {}",
+            checkpoint.display(),
+            arch.in_channels,
+            arch.image_size,
+            arch.image_size,
+            arch.num_classes,
+            split.name,
+            t.channels,
+            t.height,
+            t.width,
+            t.num_classes()
+        );
+    }
+    Ok(split)
 }

@@ -143,7 +143,7 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
             experiment_dir.join(format!("shard-{i}-of-{n}")),
             HealthySource::Reuse {
                 dir: healthy_dir,
-                command: healthy_command(a, &experiment_dir),
+                command: healthy_command(a, &experiment_dir, device),
             },
         ),
         None => (experiment_dir.clone(), HealthySource::Train(healthy_dir)),
@@ -185,17 +185,22 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
     Ok(())
 }
 
-/// The command that makes the experiment's healthy model, as a shard's error shows it.
-pub fn healthy_command(a: &RunArgs, experiment_dir: &std::path::Path) -> String {
-    let mut words = vec![
-        "atrophy".to_string(),
-        "run".into(),
+/// The command that makes the experiment's healthy model, as a shard's error shows it: on
+/// the shard's `device` too.
+pub fn healthy_command(a: &RunArgs, experiment_dir: &std::path::Path, device: Device) -> String {
+    let mut words = vec!["atrophy".to_string()];
+    if let Device::Cuda(i) = device {
+        words.push("--device".into());
+        words.push(format!("cuda:{i}"));
+    }
+    words.extend([
+        "run".to_string(),
         shell_word(&a.config),
         "--stage".into(),
         "healthy".into(),
         "--out".into(),
         shell_word(&experiment_dir.to_string_lossy()),
-    ];
+    ]);
     for s in &a.set {
         words.push("--set".into());
         words.push(shell_word(s));
@@ -298,4 +303,36 @@ pub fn merge(a: &MergeArgs) -> Result<()> {
     print_summary(&p);
     println!("merged {} folders into {}", dirs.len(), a.out.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// The healthy model's command a shard prints runs it on the shard's device, with the
+    /// shard's overrides.
+    #[test]
+    fn the_healthy_command_keeps_the_device_and_overrides() {
+        let cli = crate::cli::Cli::try_parse_from([
+            "atrophy",
+            "run",
+            "my exp.toml",
+            "--set",
+            "cycles=2",
+            "--shard",
+            "1/4",
+        ])
+        .unwrap();
+        let crate::cli::Command::Run(a) = cli.command else {
+            panic!("a run")
+        };
+        let dir = std::path::Path::new("results/e");
+        assert_eq!(
+            healthy_command(&a, dir, Device::Cpu),
+            "atrophy run 'my exp.toml' --stage healthy --out results/e --set cycles=2"
+        );
+        assert!(healthy_command(&a, dir, Device::Cuda(1))
+            .starts_with("atrophy --device cuda:1 run 'my exp.toml' --stage healthy"));
+    }
 }

@@ -1,7 +1,7 @@
 //! `atrophy train` and `atrophy eval`.
 use crate::data::{self, Normalization};
 use crate::train::{evaluate, train_healthy, AugmentSetting, HealthyOptions};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
 use tch::Device;
@@ -166,32 +166,13 @@ pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
         &a.script,
         device,
     )?;
-    let name = a.dataset.clone().unwrap_or(meta.dataset.clone());
-    let split = data::load(&name, a.data.as_deref()).with_context(|| {
-        format!(
-            "loading the data set `{name}` of {}",
-            a.checkpoint.display()
-        )
-    })?;
+    let split = super::open::data_for(
+        &a.checkpoint,
+        &meta,
+        a.dataset.as_deref(),
+        a.data.as_deref(),
+    )?;
     let t = &split.test;
-    let arch = &meta.architecture;
-    if (t.channels, t.height, t.num_classes())
-        != (arch.in_channels, arch.image_size, arch.num_classes)
-    {
-        anyhow::bail!(
-            "{} takes {}x{}x{} images in {} classes, but {} has {}x{}x{} in {}",
-            a.checkpoint.display(),
-            arch.in_channels,
-            arch.image_size,
-            arch.image_size,
-            arch.num_classes,
-            split.name,
-            t.channels,
-            t.height,
-            t.width,
-            t.num_classes()
-        );
-    }
     let norm: Normalization = meta.normalization.clone();
     let e = evaluate(&net, t, &norm, device, a.batch_size);
     if a.json {

@@ -1,9 +1,9 @@
 //! Several results folders in one set of figures (`atrophy compare`): the same experiment run
 //! on different layers (a lesion of V1, V2, V4 or IT), models or data sets, side by side. Each
-//! regime of each run is one curve, the last state it reaches at every iteration (retrained,
-//! else recalibrated, else injured), against the fraction of the synapses its injury could
-//! reach; the CKA diagonals near one injury level; and the runs' regimes ranked by the accuracy
-//! averaged over the injury.
+//! regime of each run is one curve, that of its last state (retrained, else recalibrated, else
+//! injured), against the fraction of the synapses its injury could reach; the CKA diagonals
+//! near one injury level (runs that share their layers); and the runs' regimes ranked by the
+//! accuracy averaged over the injury.
 use super::figures::cka::{diagonal_size, draw_diagonals, Diagonal};
 use super::legend::{curve_entries, curve_figure_size, curve_legend, split_for_legend};
 use super::results::Results;
@@ -19,6 +19,8 @@ pub struct Comparison {
     pub figures: Vec<PathBuf>,
     /// `compare.md`: the regimes of every run ranked by the accuracy averaged over the injury.
     pub markdown: PathBuf,
+    /// What was left out and why (runs whose CKA layers differ have no CKA figure).
+    pub notes: Vec<String>,
 }
 
 /// Compares the results folders `runs` (label, folder) into `out`; CKA diagonals at the
@@ -65,10 +67,32 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
     super::style::register_font();
     std::fs::create_dir_all(out)?;
     let mut figures = accuracy(&results, out)?;
-    figures.extend(cka_diagonals(&results, out, level)?);
     let markdown = out.join("compare.md");
     crate::fsio::write_atomic(&markdown, ranking(&results).as_bytes())?;
-    Ok(Comparison { figures, markdown })
+    let mut notes = Vec::new();
+    match different_layers(&results) {
+        Some(note) => notes.push(note),
+        None => figures.extend(cka_diagonals(&results, out, level)?),
+    }
+    Ok(Comparison {
+        figures,
+        markdown,
+        notes,
+    })
+}
+
+/// Why the runs' CKA diagonals cannot share a figure (two runs with CKA on different layers:
+/// the diagonals are compared layer by layer), or `None` when they can.
+fn different_layers(results: &[(String, Results)]) -> Option<String> {
+    let mut with_cka = results.iter().filter(|(_, r)| !r.cka.is_empty());
+    let (first_label, first) = with_cka.next()?;
+    let (label, r) = with_cka.find(|(_, r)| r.cka_layers != first.cka_layers)?;
+    Some(format!(
+        "no CKA figure: {} ({label}) and {} ({first_label}) have different layers, and the CKA \
+         diagonals are compared layer by layer; compare runs of the same network for it",
+        r.dir.display(),
+        first.dir.display()
+    ))
 }
 
 /// The state a regime ends each iteration with: retrained, else recalibrated, else injured.
@@ -148,24 +172,17 @@ fn accuracy(results: &[(String, Results)], out: &Path) -> Result<Vec<PathBuf>> {
 
 /// The CKA diagonals of every run with CKA matrices (its CKA regime, near `level`): after the
 /// injury (dashed) and in the regime's last state (retrained solid, else recalibrated dotted),
-/// in the run's colour. The runs must share their layers.
+/// in the run's colour. The runs must share their layers ([`different_layers`]).
 fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Result<Option<PathBuf>> {
     let with_cka: Vec<&(String, Results)> =
         results.iter().filter(|(_, r)| !r.cka.is_empty()).collect();
-    let Some((first_label, first)) = with_cka.first() else {
+    let Some((_, first)) = with_cka.first() else {
         return Ok(None);
     };
     let layers = &first.cka_layers;
     let mut lines = Vec::new();
     for (k, (label, r)) in with_cka.iter().enumerate() {
-        if &r.cka_layers != layers {
-            bail!(
-                "{} ({label}) and {} ({first_label}) have different layers: the CKA diagonals \
-                 are compared layer by layer, so the runs need the same network",
-                r.dir.display(),
-                first.dir.display()
-            );
-        }
+        debug_assert_eq!(&r.cka_layers, layers, "checked by different_layers");
         let Some(regime) = r.cka_regime() else {
             continue;
         };
@@ -376,8 +393,18 @@ mod tests {
         assert!(!svg.contains("a R retrained"), "one run needs no label");
         assert!(c.markdown.is_file());
         let two = vec![one[0].clone(), ("b".to_string(), b.path().to_path_buf())];
-        let e = compare(&two, out.path(), 0.6).err().unwrap().to_string();
-        assert!(e.contains("different layers") && e.contains("(b)"), "{e}");
+        // Different layers: the accuracy figures and the ranking, no CKA figure, and why.
+        let c = compare(&two, out.path(), 0.6).unwrap();
+        assert!(c.markdown.is_file());
+        assert!(!c
+            .figures
+            .iter()
+            .any(|f| f.ends_with("compare_cka_diagonal.png")));
+        let note = c.notes.join("\n");
+        assert!(
+            note.contains("different layers") && note.contains("(b)"),
+            "{note}"
+        );
         let e = compare(&two, out.path(), 1.5).err().unwrap().to_string();
         assert!(e.contains("out of range"), "{e}");
         let same = vec![one[0].clone(), ("a".to_string(), b.path().to_path_buf())];

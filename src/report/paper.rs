@@ -88,7 +88,7 @@ impl Paper {
     }
 
     /// The paper whose protocol `config` (run.json's `config`) follows: CIFAR-10 with random
-    /// selection and the paper's injury settings. `None` for anything else, so that no run is
+    /// selection per layer (every layer loses the same share) and the paper's injury settings. `None` for anything else, so that no run is
     /// compared with numbers from a different protocol. Where injury may reach is
     /// [`Paper::of_run`]'s question.
     pub fn of_config(config: &serde_json::Value) -> Option<Paper> {
@@ -96,6 +96,7 @@ impl Paper {
         if config["data"]["dataset"].as_str() != Some("cifar10")
             || inj["selection"].as_str() != Some("random")
             || inj["units"].as_bool() == Some(true)
+            || inj["scope"].as_str().is_some_and(|s| s != "per_layer")
         {
             return None;
         }

@@ -12,10 +12,11 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Removes the temporary files ([`temp_path`]: `NAME.<pid>.tmp`, or `NAME.<pid>.<suffix>` as
-/// some writers name theirs) that processes which no longer run left in `dir` and its
-/// subfolders (to `depth` levels): the litter of a run killed mid-write. Files of a live process,
-/// and anything else, stay. Where processes cannot be looked up (no /proc), nothing is removed.
+/// Removes the temporary files ([`temp_path`]: `NAME.<pid>.tmp`, or `NAME.EXT.<pid>.EXT` for
+/// EXT `safetensors` or `pt`, as the tensor and TorchScript writers name theirs) that processes
+/// which no longer run left in `dir` and its subfolders (to `depth` levels): the litter of a run
+/// killed mid-write. Files of a live process, and anything else (a user's `ckpt.100.pt`), stay.
+/// Where processes cannot be looked up (no /proc), nothing is removed.
 pub fn remove_stale_temporaries(dir: &Path, depth: usize) {
     if !Path::new("/proc/self").exists() {
         return;
@@ -32,13 +33,19 @@ pub fn remove_stale_temporaries(dir: &Path, depth: usize) {
             continue;
         }
         let name = e.file_name().to_string_lossy().into_owned();
-        // NAME.<pid>.tmp, or NAME.<pid>.safetensors / .pt as the tensor and TorchScript writers
-        // name theirs (a library that wants its own extension).
+        // NAME.<pid>.tmp, or NAME.EXT.<pid>.EXT as the tensor and TorchScript writers name
+        // theirs (a library that wants its own extension): the extension twice, so that a
+        // user's `model.3.safetensors` is not taken for one.
         let parts: Vec<&str> = name.rsplitn(3, '.').collect();
-        let [ext, pid, _] = parts[..] else {
+        let [ext, pid, stem] = parts[..] else {
             continue;
         };
-        if !matches!(ext, "tmp" | "safetensors" | "pt") {
+        let ours = match ext {
+            "tmp" => true,
+            "safetensors" | "pt" => stem.ends_with(&format!(".{ext}")),
+            _ => false,
+        };
+        if !ours {
             continue;
         }
         if let Ok(pid) = pid.parse::<u32>() {
@@ -127,6 +134,9 @@ mod tests {
         let others = [
             sub.join("notes.tmp"),
             sub.join("step-3.weights.safetensors"),
+            // A user's numbered files, whatever the number.
+            sub.join(format!("ckpt.{dead}.pt")),
+            sub.join(format!("model.{dead}.safetensors")),
         ];
         for p in [&stale, &stale_tensors, &live].into_iter().chain(&others) {
             std::fs::write(p, b"x").unwrap();

@@ -143,10 +143,11 @@ pub struct PlasticityArgs {
     /// it at each input rate).
     #[arg(long, default_value_t = 300.0)]
     pub seconds: f64,
-    /// neat-xor, neat-pole: independent runs [neat-xor: 100, neat-pole: 10].
+    /// neat-xor, neat-pole, neat-double-pole: independent runs [neat-xor: 100, neat-pole: 10,
+    /// neat-double-pole: 10].
     #[arg(long)]
     pub runs: Option<usize>,
-    /// neat-xor, neat-pole: generations before a run counts as failed.
+    /// neat-xor, neat-pole, neat-double-pole: generations before a run counts as failed.
     #[arg(long, default_value_t = 300)]
     pub generations: usize,
     /// classify: test images evaluated after every epoch.

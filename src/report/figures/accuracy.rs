@@ -55,7 +55,10 @@ pub fn accuracy(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
                 curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
             }
         );
-        let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles. Dashed grey: chance.");
+        let mut caption = String::from("Dashed: right after the injury; solid: after retraining the healthy synapses. Bands: +-1 sample sd over cycles.");
+        if chance.is_some() {
+            caption.push_str(" Dashed grey: chance.");
+        }
         if r.metrics.iter().any(|m| m.key.state == State::Recalibrated) {
             caption.push_str(" Dotted: after the injury and a re-estimation of BatchNorm's running statistics (homeostasis), before any synapse relearns.");
         }

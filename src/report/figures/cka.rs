@@ -81,12 +81,12 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
     Ok(Some(Figure {
         png,
         title: format!("Layer-wise CKA against the healthy model at {level} injured"),
-        caption: "M[i][j] = linear CKA(layer i of the healthy model, layer j of the injured / retrained model), mean over cycles; grey: undefined (constant layer).".into(),
+        caption: "M[i][j] = linear CKA(layer i of the healthy model, layer j of the injured / recalibrated / retrained model), mean over cycles; grey: undefined (constant layer).".into(),
     }))
 }
 
-/// The `cka_diagonal_PCT` figure of `regime` at `at`: the diagonals of the mean injured and
-/// retrained matrices against the layer; none without injured matrices there.
+/// The `cka_diagonal_PCT` figure of `regime` at `at`: the diagonals of the mean injured,
+/// recalibrated and retrained matrices (those the run has) against the layer; none without injured matrices there.
 pub fn cka_diagonal(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<Figure>> {
     let Some(Matrices { inj, rec, ret, .. }) = Matrices::at(r, regime, at) else {
         return Ok(None);

@@ -57,7 +57,8 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
 const PER_LEVEL: [&str; 3] = ["cka_heatmaps_", "cka_diagonal_", "rdms_"];
 
 /// Removes the per-level figures of an earlier report that this one did not draw (another
-/// `--at`, or levels that moved), so that `figures/` holds only what `report.html` shows.
+/// `--at`, or levels that moved), so that the per-level figures in `figures/` are those
+/// `report.html` shows (figures of other names are left alone).
 fn remove_stale_levels(dir: &Path, drawn: &[Figure]) -> Result<()> {
     let keep: Vec<_> = drawn
         .iter()

@@ -60,6 +60,11 @@ fn only_the_papers_own_protocol_is_compared() {
     let mut c = config("ablation");
     c["injury"]["units"] = json!(true);
     assert_eq!(Paper::of_config(&c), None);
+    let mut c = config("decay");
+    c["injury"]["scope"] = json!("global");
+    assert_eq!(Paper::of_config(&c), None, "one quota over the network");
+    c["injury"]["scope"] = json!("per_layer");
+    assert_eq!(Paper::of_config(&c), Some(Paper::MooreDecay));
 
     // Injury confined to some layers is not the paper's; layers that reach every synapse are.
     let mut run = json!({"config": config("decay")});

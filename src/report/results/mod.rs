@@ -33,7 +33,7 @@ pub struct Results {
     pub cka: BTreeMap<String, ndarray::Array2<f64>>,
     /// Names of the CKA matrices' layers.
     pub cka_layers: Vec<String>,
-    /// RDMs by file stem (cycle 0, plus `healthy`), and the images' labels.
+    /// RDMs by file stem (cycle 0, plus `healthy`); their images' labels are `rdm_labels`.
     pub rdms: BTreeMap<String, ndarray::Array2<f64>>,
     /// Labels of the analysis images.
     pub rdm_labels: Option<Vec<usize>>,

@@ -116,7 +116,7 @@ impl Results {
             .map(|(_, v)| v)
             .collect();
         // Matrices of one regime share their layers; a stray file of another shape (the rarer
-        // one) is left out.
+        // one; of two as common, the shape of the later file) is left out.
         let dims: Vec<(usize, usize)> = ms.iter().map(|m| m.dim()).collect();
         let dim = *dims
             .iter()
