@@ -604,9 +604,31 @@ fn an_unseen_data_regime_needs_a_held_out_part() {
         .output()
         .unwrap(),
     );
-    // The held-out part is recorded: the checkpoint's training trained on 1500 images.
-    let json = std::fs::read_to_string(out.join("healthy/model.json")).unwrap();
+    // The held-out part is recorded: the checkpoint's training trained on 1500 images, and
+    // the 500 others' fingerprint is checked when the model is loaded.
+    let sidecar = out.join("healthy/model.json");
+    let json = std::fs::read_to_string(&sidecar).unwrap();
     assert!(json.contains("\"train_subset\": 1500"), "{json}");
+    let mut meta: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(meta["provenance"]["held_out"]["images"], 500, "{json}");
+    meta["provenance"]["held_out"]["fnv1a"] = serde_json::json!("0123456789abcdef");
+    std::fs::write(&sidecar, serde_json::to_string(&meta).unwrap()).unwrap();
+    let o = atrophy(&[
+        "run",
+        &cfg,
+        "--regimes",
+        "R100unseen",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains("the 500 training images it held out cannot be drawn again"),
+        "{err}"
+    );
     let too_many = base.replace("lr = 0.02\n", "lr = 0.02\nholdout = 2000\n");
     let cfg = write_config(tmp.path(), "many.toml", &too_many);
     let o = atrophy(&[

@@ -105,6 +105,21 @@ impl Subject {
             Ok(spec) if spec.dataset == split.name => spec.held_out(t.len())?,
             _ => None,
         };
+        // The held-out part is drawn again from the recorded seed; the sidecar's fingerprint
+        // (written since session 11) says whether the draw still gives the same images.
+        if let (Some(u), Some(want)) = (&unseen, meta.provenance["held_out"]["fnv1a"].as_str()) {
+            if crate::train::held_out_fingerprint(u) != want {
+                bail!(
+                    "healthy model {}: the {} training images it held out cannot be drawn again \
+                     (the draw from its recorded seed gives other images, fingerprint {} instead \
+                     of {want}: another version of the sampling code?); regimes with source = \
+                     \"unseen\" could retrain on images it saw. Train the healthy model again",
+                    checkpoint.display(),
+                    u.len(),
+                    crate::train::held_out_fingerprint(u)
+                );
+            }
+        }
         let seen = unseen.as_ref().map(|u| {
             let mut held = vec![false; t.len()];
             for &i in u {

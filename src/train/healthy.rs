@@ -258,6 +258,28 @@ impl HealthySpec {
     }
 }
 
+/// What a healthy model's sidecar records of its making: the spec, the epochs trained and, for a
+/// training that held images out, how many and their [`held_out_fingerprint`].
+fn provenance(spec: &HealthySpec, epochs: usize, n_train: usize) -> Result<serde_json::Value> {
+    let mut p = serde_json::json!({ "healthy": spec, "epochs_trained": epochs });
+    if let Some(held) = spec.held_out(n_train)? {
+        p["held_out"] = serde_json::json!({
+            "images": held.len(),
+            "fnv1a": held_out_fingerprint(&held),
+        });
+    }
+    Ok(p)
+}
+
+/// A fingerprint of held-out images (FNV-1a of their indices in increasing order, written as
+/// decimal text joined by commas), so that a later draw of the held-out part that gives other
+/// images (another version of the sampling code) is caught instead of retraining `unseen`
+/// regimes on images the model saw.
+pub fn held_out_fingerprint(held: &[usize]) -> String {
+    let text: Vec<String> = held.iter().map(usize::to_string).collect();
+    format!("{:016x}", crate::seed::name_key(&text.join(",")))
+}
+
 /// The healthy model that `spec` makes, if `out` holds it finished: all epochs trained and the
 /// final checkpoint written (read only; nothing is trained or rewritten). An error when `out`
 /// holds a training run of another spec, or an unreadable record.
@@ -461,7 +483,7 @@ pub fn train_healthy(
         dataset: split.name.clone(),
         normalization: norm,
         evaluation: Some(test),
-        provenance: serde_json::json!({ "healthy": spec, "epochs_trained": rows.len() }),
+        provenance: provenance(spec, rows.len(), split.train.len())?,
     };
     checkpoint::save(&final_weights, &vs, &net, &meta)?;
     if rows.is_empty() {

@@ -22,4 +22,7 @@ pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]
-pub use healthy::{finished_healthy, train_healthy, AugmentSetting, HealthyOptions, HealthySpec};
+pub use healthy::{
+    finished_healthy, held_out_fingerprint, train_healthy, AugmentSetting, HealthyOptions,
+    HealthySpec,
+};
