@@ -92,12 +92,23 @@ fn train_eval_info_activations_pathways() {
 
     // pathways: a model against itself keeps every top-k synapse unchanged.
     let p = ok(&atrophy(&["pathways", r, r, "--fraction", "0.1"]));
+    let rows: Vec<Vec<&str>> = p
+        .lines()
+        .filter(|l| l.starts_with("conv") || l.starts_with("linear"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|c| c[0]).collect();
     assert!(
-        p.lines()
-            .filter(|l| l.starts_with("conv") || l.starts_with("linear"))
-            .all(|l| l.split_whitespace().nth(3) == Some("1.000000")),
+        ["conv1", "conv2", "linear1"]
+            .iter()
+            .all(|n| names.contains(n)),
         "{p}"
     );
+    // layer, synapses, k, jaccard, kept, new, rescaled, unchanged: all k kept and unchanged.
+    for c in &rows {
+        let k = c[2];
+        assert_eq!(c[3..], ["1.000000", k, "0", "0", k], "{p}");
+    }
 }
 
 #[test]

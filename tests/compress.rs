@@ -140,7 +140,7 @@ fn compress_command_writes_a_checkpoint_with_the_new_widths() {
 }
 
 /// `compress::compress` end to end on synthetic data, as a library call: the fine-tuning runs
-/// the promised steps, recovers the accuracy, keeps the pruned shape, and repeats bit for bit.
+/// the promised steps, recovers the trained original's accuracy after pruning lowered it, keeps the pruned shape, and repeats bit for bit.
 #[test]
 fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     use atrophy::compress::{CompressOptions, FinetuneOptions};
@@ -148,19 +148,53 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     let split = atrophy::data::synthetic(&SyntheticSpec {
         channels: 1,
         size: 28,
-        classes: 4,
+        classes: 10,
         train: 320,
         test: 200,
-        noise: 60,
+        noise: 200,
         seed: 3,
     });
     let norm = Normalization::for_dataset(&split.name, &split.train);
-    let mut arch = Architecture::small_cnn(4);
+    let mut arch = Architecture::small_cnn(10);
     arch.widths = "12,M,16,M".into();
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &arch).unwrap();
+    // A trained original, so that the fine-tuning has an accuracy to recover.
+    {
+        use atrophy::train::{MaskedSgd, SgdConfig, TrainConfig};
+        tch::manual_seed(5);
+        let cfg = TrainConfig {
+            epochs: 3,
+            batch_size: 32,
+            sgd: SgdConfig {
+                lr: 0.05,
+                momentum: 0.9,
+                weight_decay: 0.0,
+                nesterov: false,
+            },
+            schedule: atrophy::train::LrSchedule::Constant,
+            augment: None,
+        };
+        let mut opt = MaskedSgd::new(&vs, cfg.sgd.clone());
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(4);
+        for e in 0..3 {
+            atrophy::train::train_epoch(
+                &net,
+                &mut opt,
+                &split.train,
+                None,
+                &norm,
+                &cfg,
+                e * 10,
+                30,
+                Device::Cpu,
+                &mut rng,
+                |_, _, _| {},
+            );
+        }
+    }
     let o = CompressOptions {
-        flops_keep: 0.5,
+        flops_keep: 0.1,
         finetune: FinetuneOptions {
             epochs: 2,
             batch_size: 32,
@@ -176,7 +210,7 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     let (a, steps) = run();
     assert_eq!(steps, 2 * 10);
     assert_eq!(o.finetune.steps(320), 20);
-    assert!(a.plan.flops.1 as f64 <= 0.5 * a.plan.flops.0 as f64);
+    assert!(a.plan.flops.1 as f64 <= 0.1 * a.plan.flops.0 as f64);
     let counted: usize = a.vs.trainable_variables().iter().map(|t| t.numel()).sum();
     assert_eq!(counted, a.plan.params.1);
     eprintln!(
@@ -184,7 +218,9 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
         a.original.top1, a.pruned.top1, a.finetuned.top1
     );
     assert!(
-        a.finetuned.top1 > 0.9 && a.finetuned.top1 >= a.pruned.top1,
+        a.original.top1 > 0.9
+            && a.pruned.top1 < a.original.top1 - 0.2
+            && a.finetuned.top1 >= a.original.top1 - 0.03,
         "top-1: original {}, pruned {}, fine-tuned {}",
         a.original.top1,
         a.pruned.top1,

@@ -358,8 +358,10 @@ fn plastic_network_completes_patterns_the_non_plastic_one_cannot() {
     let (_, _, fixed) = pattern::train(&o, Device::Cpu, |_| {}).unwrap();
     let (p, f) = (tail(&plastic), tail(&fixed));
     eprintln!("erased-bit sign error: plastic {p:.3}, non-plastic {f:.3}");
+    // Chance is 0.5; the tail's 50 x 8 episodes of erased bits put its standard error near
+    // 0.005, so 0.47 is far below what the non-plastic network can reach by luck.
     assert!(
-        f > 0.4,
+        f > 0.47,
         "non-plastic network beat chance on erased bits: {f}"
     );
     assert!(p < 0.2, "plastic network did not learn: {p}");
@@ -434,6 +436,16 @@ fn denoising_training_lowers_the_test_error() {
         "train MSE {first} -> {}",
         last.train_mse
     );
+    // The test error, against the same network after one step (the same seed, so the same
+    // initial weights).
+    let one = denoise::DenoiseOptions {
+        episodes: 1,
+        ..o.clone()
+    };
+    let (_, _, start) = denoise::train(&one, &split.train, &test, 1, Device::Cpu, |_| {}).unwrap();
+    let (before, after) = (start[0].test_mse.unwrap(), last.test_mse.unwrap());
+    eprintln!("test MSE {before} -> {after}");
+    assert!(after < 0.8 * before, "test MSE {before} -> {after}");
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! ...) and to the training set otherwise, so the split needs no seed and never changes.
 //!
 //! The data set's name says how the images are read: `images` (resized to 32 x 32, RGB),
-//! `images:SIZE` (SIZE x SIZE) or `images:SIZE:gray` (one grey channel). Resizing is bilinear to
+//! `images:SIZE` (SIZE x SIZE) or `images:SIZE:gray` (one grey channel, converted as PIL and
+//! torchvision's `Grayscale` convert, before resizing). Resizing is bilinear to
 //! exactly SIZE x SIZE (the aspect ratio is not kept, as torchvision's `Resize((S, S))`).
 use super::dataset::{Dataset, Split};
 use super::error::{DataError, Result};
@@ -113,6 +114,16 @@ fn classes(root: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
         .collect()
 }
 
+/// `rgb` in grey as PIL's `convert("L")` computes it, and so torchvision's `Grayscale`: ITU-R
+/// 601-2 luma in PIL's fixed point, L = (19595 R + 38470 G + 7471 B + 32768) >> 16 (the `image`
+/// crate's own `to_luma8` weighs by Rec. 709 instead: another grey).
+fn pil_grey(rgb: &image::RgbImage) -> image::GrayImage {
+    image::GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+        let [r, g, b] = rgb.get_pixel(x, y).0.map(u32::from);
+        image::Luma([((19595 * r + 38470 * g + 7471 * b + 32768) >> 16) as u8])
+    })
+}
+
 /// Decodes `file` and resizes it to `spec`, as C x H x W bytes.
 fn decode(file: &Path, spec: ImageSpec) -> Result<Vec<u8>> {
     let img = image::open(file).map_err(|e| {
@@ -124,7 +135,7 @@ fn decode(file: &Path, spec: ImageSpec) -> Result<Vec<u8>> {
     let side = spec.size as u32;
     let filter = image::imageops::FilterType::Triangle;
     if spec.channels == 1 {
-        let g = image::imageops::resize(&img.to_luma8(), side, side, filter);
+        let g = image::imageops::resize(&pil_grey(&img.to_rgb8()), side, side, filter);
         return Ok(g.into_raw());
     }
     let rgb = image::imageops::resize(&img.to_rgb8(), side, side, filter);
