@@ -1,5 +1,6 @@
 //! Training and evaluation: SGD with momentum and weight decay that keeps frozen synapses
 //! bitwise frozen, learning-rate schedules, the epoch loop, and classification metrics.
+#[cfg(feature = "torch")]
 mod epoch_state;
 pub mod error;
 #[cfg(feature = "torch")]
