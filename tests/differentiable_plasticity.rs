@@ -480,6 +480,23 @@ fn classifier_learns_and_evaluates_with_a_frozen_trace() {
             assert_eq!(shift, 0.0);
         }
     }
+    // Evaluation reads the trace and never writes it: the trace is the same bit for bit after
+    // it, a second evaluation gives the same numbers, and the trace is used (another trace,
+    // another loss).
+    let vs = nn::VarStore::new(Device::Cpu);
+    tch::manual_seed(3);
+    let net = classify::PlasticClassifier::new(&vs.root(), 28, 3, true, 0.01).unwrap();
+    let trace = Tensor::randn([1, 128, 3], (Kind::Float, Device::Cpu)) * 0.5;
+    let before = trace.copy();
+    let first = classify::evaluate(&net, &trace, &split.test, 60, Device::Cpu);
+    assert!(trace.equal(&before), "evaluation changed the trace");
+    assert_eq!(
+        first,
+        classify::evaluate(&net, &trace, &split.test, 60, Device::Cpu)
+    );
+    let zero = net.last.zero_trace(1);
+    let (_, other) = classify::evaluate(&net, &zero, &split.test, 60, Device::Cpu);
+    assert_ne!(first.1, other, "the trace is not used");
     let bad = classify::ClassifyOptions {
         eta: 2.0,
         ..Default::default()
