@@ -296,7 +296,8 @@ fn faulty_regime(text: &str) -> Option<String> {
 impl ExperimentConfig {
     /// Checks the regimes against the model and data they meet: BatchNorm settings need a
     /// model with BatchNorm layers that atrophy runs (not a TorchScript module), and
-    /// `recalibrate_bn` at most `train_images` images.
+    /// `recalibrate_bn` at most `train_images` images (those the healthy model saw: recalibration
+    /// draws among them).
     pub fn check_against(
         &self,
         has_batch_norm: bool,
@@ -331,7 +332,7 @@ impl ExperimentConfig {
                 return Err(out_of_range(
                     format!("{at}.recalibrate_bn"),
                     n,
-                    &format!("at most the {train_images} training images"),
+                    &format!("at most the {train_images} training images the healthy model saw"),
                 ));
             }
         }

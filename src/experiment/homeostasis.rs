@@ -13,7 +13,7 @@ use crate::seed::stream;
 use anyhow::Result;
 
 /// The `n` images regime `r` recalibrates with at `step`: the first `n` of its retraining draw
-/// when that draw holds at least `n` (and is a random or balanced one), else `n`
+/// when that draw holds at least `n` (and is a random or balanced draw of `images`), else `n`
 /// images drawn for the purpose, keyed like the retraining draw by the regime's name, the
 /// cycle and the draw; among the images the healthy model saw (`pools`).
 pub fn recalibration_images(
@@ -24,7 +24,8 @@ pub fn recalibration_images(
     n: usize,
     pools: Pools,
 ) -> Result<Vec<usize>> {
-    if !r.is_static && matches!(r.source, Source::Random | Source::Balanced) {
+    // A draw of R images (not the whole set, which a holdout lists in index order).
+    if !r.is_static && r.images.is_some() && matches!(r.source, Source::Random | Source::Balanced) {
         if let Some(ix) = retraining_images(train, r, seed, step, None, pools)? {
             if ix.len() >= n {
                 return Ok(ix[..n].to_vec());
@@ -132,5 +133,16 @@ mod tests {
             let ix = recalibration_images(&train, reg, 7, step(0), n, pools).unwrap();
             assert!(ix.len() == n && ix.iter().all(|i| i % 2 == 0), "{ix:?}");
         }
+        // A regime retraining on the whole (seen) set draws its own images, not the first n
+        // seen ones in index order.
+        let whole = regime("name = \"W\"");
+        let ix = recalibration_images(&train, &whole, 7, step(0), 50, pools).unwrap();
+        assert!(ix.len() == 50 && ix.iter().all(|i| i % 2 == 0), "{ix:?}");
+        assert_ne!(ix, seen[..50].to_vec(), "the lowest seen indices");
+        let other = recalibration_images(&train, &whole, 7, step(3), 50, pools).unwrap();
+        assert_eq!(
+            ix, other,
+            "keyed by name, cycle and draw, as a static regime's"
+        );
     }
 }

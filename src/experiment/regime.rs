@@ -163,7 +163,7 @@ impl From<BnMomentum> for MomentumWord {
     }
 }
 
-/// Where a regime's retraining images come from (issue 18: rehabilitation strategies).
+/// Where a regime's retraining images come from (P3b: rehabilitation strategies).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {

@@ -73,7 +73,8 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     cfg.check_against(
         subject.net.has_batch_norm(),
         subject.net.torchscript().is_some(),
-        split.train.len(),
+        // Recalibration draws among the images the healthy model saw.
+        subject.pools().seen_len(split.train.len()),
     )?;
     let layers: Vec<String> = (subject.synapse_names.iter())
         .map(|n| n.trim_end_matches(".weight").to_string())
