@@ -90,9 +90,7 @@ pub fn data_for(
         .with_context(|| format!("loading the data set `{name}` of {}", checkpoint.display()))?;
     let t = &split.test;
     let arch = &meta.architecture;
-    if (t.channels, t.height, t.num_classes())
-        != (arch.in_channels, arch.image_size, arch.num_classes)
-    {
+    if !arch.takes(t) {
         bail!(
             "{} takes {}x{}x{} images in {} classes, but {} has {}x{}x{} in {}",
             checkpoint.display(),

@@ -185,7 +185,7 @@ pub fn retraining_images(
 }
 
 /// The error of a regime drawing unseen images from a healthy model that saw them all.
-pub fn unseen_missing(regime: &str) -> anyhow::Error {
+fn unseen_missing(regime: &str) -> anyhow::Error {
     anyhow::anyhow!(
         "regime {regime}: source = \"unseen\" needs a healthy model that never saw part of the \
          training set; train it with [healthy.train] holdout = H (H images held out) or \
@@ -194,7 +194,7 @@ pub fn unseen_missing(regime: &str) -> anyhow::Error {
 }
 
 /// The error of a regime asking for more unseen images than the healthy model held out.
-pub fn unseen_too_few(regime: &str, images: usize, held_out: usize) -> anyhow::Error {
+fn unseen_too_few(regime: &str, images: usize, held_out: usize) -> anyhow::Error {
     anyhow::anyhow!(
         "regime {regime}: images = {images} is more than the {held_out} training images the \
          healthy model never saw; lower images or hold more out ([healthy.train] holdout)"

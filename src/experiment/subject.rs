@@ -49,9 +49,7 @@ impl Subject {
         let (vs, net, meta) = checkpoint::load(checkpoint, device)?;
         let arch = &meta.architecture;
         let t = &split.train;
-        if (t.channels, t.height, t.num_classes())
-            != (arch.in_channels, arch.image_size, arch.num_classes)
-        {
+        if !arch.takes(t) {
             bail!(
                 "healthy model {} does not take {} images ({}x{}x{}, {} classes)",
                 checkpoint.display(),
@@ -99,11 +97,11 @@ impl Subject {
         );
         // A healthy model trained by atrophy records its training; one trained on a seeded
         // subset leaves the rest of the training set unseen (source = "unseen").
-        let unseen = match serde_json::from_value::<crate::train::HealthySpec>(
+        let (seen, unseen) = match serde_json::from_value::<crate::train::HealthySpec>(
             meta.provenance["healthy"].clone(),
         ) {
-            Ok(spec) if spec.dataset == split.name => spec.held_out(t.len())?,
-            _ => None,
+            Ok(spec) if spec.dataset == split.name => spec.seen_and_held_out(t.len())?.unzip(),
+            _ => (None, None),
         };
         // The held-out part is drawn again from the recorded seed; the sidecar's fingerprint
         // (written since session 11) says whether the draw still gives the same images.
@@ -120,13 +118,6 @@ impl Subject {
                 );
             }
         }
-        let seen = unseen.as_ref().map(|u| {
-            let mut held = vec![false; t.len()];
-            for &i in u {
-                held[i] = true;
-            }
-            (0..t.len()).filter(|&i| !held[i]).collect()
-        });
         Ok(Subject {
             unseen,
             seen,

@@ -92,6 +92,18 @@ pub struct LayerSpec {
 }
 
 impl Architecture {
+    /// Whether the network takes the images of `set`: its channels, side and number of classes
+    /// (square images, as every atrophy network takes them).
+    pub fn takes(&self, set: &crate::data::Dataset) -> bool {
+        (set.channels, set.height, set.width, set.num_classes())
+            == (
+                self.in_channels,
+                self.image_size,
+                self.image_size,
+                self.num_classes,
+            )
+    }
+
     /// `vgg19_bn`, CIFAR variant (P1): 16 conv+BN+ReLU, 5 pools, `Linear(last width, classes)`.
     pub fn vgg19_bn(widths: &str, num_classes: usize) -> Architecture {
         Architecture {

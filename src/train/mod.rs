@@ -23,7 +23,8 @@ pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]
-pub use healthy::{
-    finished_healthy, held_out_fingerprint, train_healthy, AugmentSetting, HealthyOptions,
-    HealthySpec,
-};
+mod held_out;
+#[cfg(feature = "torch")]
+pub use healthy::{finished_healthy, train_healthy, AugmentSetting, HealthyOptions, HealthySpec};
+#[cfg(feature = "torch")]
+pub use held_out::held_out_fingerprint;
