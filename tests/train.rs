@@ -77,8 +77,11 @@ fn channels_last_layout_changes_speed_not_results() {
         "{}",
         close(&logits[0], &logits[1])
     );
+    // One step of lr 0.1 carries the gradients' rounding differences (summed in another order
+    // through BatchNorm's backward) into the weights: up to a few 1e-5 on unseeded draws (a
+    // 3.5e-5 case made 1e-5 flaky), far below any layout bug.
     assert!(
-        close(&weights[0], &weights[1]) < 1e-5,
+        close(&weights[0], &weights[1]) < 1e-4,
         "{}",
         close(&weights[0], &weights[1])
     );
