@@ -1,12 +1,17 @@
 //! Small statistics shared by the results tables and the report.
 
 /// Mean and sample standard deviation (ddof = 1, as the papers report over cycles; 0 for a
-/// single value, NaN for none). Equal values give that value and exactly 0: the healthy
+/// single finite value, NaN for none). Equal values give that value and exactly 0: the healthy
 /// model's accuracy, the same in every cycle, must not read as 0.8889999999999999 +- 1e-16.
+/// A non-finite value makes the sd NaN (and the mean what IEEE arithmetic gives), whatever the
+/// NaN's bits: a table must not depend on how a NaN was stored and read back.
 pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     if v.is_empty() {
         return (f64::NAN, f64::NAN);
+    }
+    if v.iter().any(|x| !x.is_finite()) {
+        return (v.iter().sum::<f64>() / n, f64::NAN);
     }
     if v.iter().all(|x| x.to_bits() == v[0].to_bits()) {
         return (v[0], 0.0);
@@ -31,5 +36,26 @@ mod tests {
         // (3 * 0.889) / 3 is not 0.889 in floating point; equal values must stay exact.
         assert_ne!((0.889f64 + 0.889 + 0.889) / 3.0, 0.889);
         assert_eq!(mean_sd(&[0.889, 0.889, 0.889]), (0.889, 0.0));
+    }
+
+    /// Non-finite values give an sd of NaN however their NaNs are spelled (a NaN read back
+    /// from a file may carry other bits than the one computed), and the mean IEEE gives.
+    #[test]
+    fn non_finite_values_give_nan_sd_whatever_their_bits() {
+        let other_nan = f64::from_bits(f64::NAN.to_bits() ^ 1);
+        assert!(other_nan.is_nan());
+        for v in [
+            vec![f64::NAN, f64::NAN],
+            vec![f64::NAN, other_nan],
+            vec![f64::NAN],
+            vec![1.0, f64::NAN],
+        ] {
+            let (m, sd) = mean_sd(&v);
+            assert!(m.is_nan() && sd.is_nan(), "{v:?}: {m} {sd}");
+        }
+        let (m, sd) = mean_sd(&[f64::INFINITY, f64::INFINITY]);
+        assert!(m == f64::INFINITY && sd.is_nan());
+        let (m, sd) = mean_sd(&[1.0, f64::INFINITY]);
+        assert!(m == f64::INFINITY && sd.is_nan());
     }
 }

@@ -174,6 +174,7 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
             },
             schedule: atrophy::train::LrSchedule::Constant,
             augment: None,
+            ..Default::default()
         };
         let mut opt = MaskedSgd::new(&vs, cfg.sgd.clone());
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(4);

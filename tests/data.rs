@@ -425,7 +425,14 @@ fn augmentation_crops_with_zero_padding_and_flips() {
             &d,
             &[0],
             &norm,
-            Some((Augment { pad: 1, flip: true }, &mut rng)),
+            Some((
+                Augment {
+                    pad: 1,
+                    flip: true,
+                    cutout: 0,
+                },
+                &mut rng,
+            )),
             &mut out,
         );
         let mut matched = false;
@@ -584,7 +591,11 @@ fn padding_is_normalised_and_draws_come_in_the_documented_order() {
         std: vec![0.5],
     };
     let pixel = |v: f32| (v / 255.0 - 0.5) / 0.5;
-    let aug = Augment { pad: 1, flip: true };
+    let aug = Augment {
+        pad: 1,
+        flip: true,
+        cutout: 0,
+    };
     for seed in 0..20 {
         let mut out = vec![0f32; 9];
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);

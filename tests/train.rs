@@ -232,6 +232,7 @@ fn quick_spec(epochs: usize) -> HealthySpec {
             },
             schedule: LrSchedule::Cosine,
             augment: None,
+            ..Default::default()
         },
         seed: 3,
         train_subset: None,
@@ -448,6 +449,7 @@ fn nesterov_without_momentum_is_refused() {
         },
         schedule: LrSchedule::Constant,
         augment: None,
+        ..Default::default()
     };
     assert!(cfg.validate().unwrap_err().to_string().contains("nesterov"));
     let ok = TrainConfig {

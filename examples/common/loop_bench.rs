@@ -32,6 +32,7 @@ pub fn measure(net: &Network, vs: &nn::VarStore, steps: usize, device: Device) -
         },
         schedule: LrSchedule::Constant,
         augment: Some(Augment::CIFAR),
+        ..Default::default()
     };
     let mut opt = MaskedSgd::new(vs, cfg.sgd.clone());
     for l in net.arch.synapse_layers() {

@@ -77,8 +77,15 @@ pub enum Command {
     /// (each regime draws its retraining images by name, so the merge equals the run that has
     /// them all).
     ///
+    /// The output folder must lie apart from every input: one that is an input, lies inside
+    /// one or holds one is refused before anything is written. The merged folder gets the
+    /// tables, the CKA and RDM files and the healthy model's training log; the healthy model
+    /// itself (healthy/model.safetensors) is not copied, by intent: it is tens of megabytes the
+    /// report does not read, and it stays where the shards found it (the experiment's healthy
+    /// folder, or the one `--healthy` named), which run.json's `merged_from` leads back to.
+    ///
     /// Examples:
-    ///   atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x
+    ///   atrophy merge results/x/shard-0-of-2 results/x/shard-1-of-2 --out results/x/merged
     ///   atrophy merge results/moore-r5000 results/moore-r1000 --out results/moore-all
     #[cfg(feature = "torch")]
     #[command(verbatim_doc_comment)]

@@ -49,6 +49,17 @@ pub struct TrainArgs {
     /// SGD momentum.
     #[arg(long, default_value_t = 0.9)]
     pub momentum: f64,
+    /// Nesterov momentum (as torch.optim.SGD's nesterov=True).
+    #[arg(long)]
+    pub nesterov: bool,
+    /// Label smoothing of the cross-entropy, 0 <= e < 1 (as nn.CrossEntropyLoss's
+    /// label_smoothing; 0.1 is the usual value).
+    #[arg(long, default_value_t = 0.0, value_name = "E")]
+    pub label_smoothing: f64,
+    /// Cutout: zero a square of this side (pixels) at a random place in every augmented
+    /// training image, after normalisation (DeVries & Taylor 2017 use 16 on CIFAR-10); 0 = none.
+    #[arg(long, default_value_t = 0, value_name = "SIDE")]
+    pub cutout: usize,
     /// L2 weight decay.
     #[arg(long, default_value_t = 5e-4)]
     pub weight_decay: f64,
@@ -113,6 +124,9 @@ pub fn options_from(a: &TrainArgs) -> HealthyOptions {
         batch_size: a.batch_size,
         lr: a.lr,
         momentum: a.momentum,
+        nesterov: a.nesterov,
+        label_smoothing: a.label_smoothing,
+        cutout: a.cutout,
         weight_decay: a.weight_decay,
         schedule: a.schedule.clone(),
         augment: a.augment,

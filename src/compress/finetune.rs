@@ -53,6 +53,7 @@ impl FinetuneOptions {
             },
             schedule: LrSchedule::Cosine,
             augment: (dataset == "cifar10").then_some(Augment::CIFAR),
+            ..Default::default()
         }
     }
 

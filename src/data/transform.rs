@@ -55,19 +55,37 @@ pub struct Augment {
     pub pad: usize,
     /// Flip horizontally with probability 1/2.
     pub flip: bool,
+    /// Cutout (DeVries & Taylor 2017): side of a square, centred on a uniformly drawn pixel and
+    /// clipped at the border, set to 0 after normalisation (the data set's mean); 0 = none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cutout: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Augment {
     /// The CIFAR recipe: 4-pixel padded random crop and horizontal flip.
-    pub const CIFAR: Augment = Augment { pad: 4, flip: true };
+    pub const CIFAR: Augment = Augment {
+        pad: 4,
+        flip: true,
+        cutout: 0,
+    };
+
+    /// This recipe with a cutout square of side `cutout` (0 = none).
+    pub fn with_cutout(self, cutout: usize) -> Augment {
+        Augment { cutout, ..self }
+    }
 }
 
 /// Writes the normalised (and, with `augment`, augmented) images at `indices` into `out`
 /// (len = indices.len() * C*H*W, N x C x H x W order).
 ///
 /// Padding happens in pixel space with value 0 before normalisation, as torchvision's
-/// `RandomCrop(padding=4)` followed by `Normalize`. Random draws per image: the crop's row
-/// offset, its column offset, then the flip, from `rng` in that order.
+/// `RandomCrop(padding=4)` followed by `Normalize`; cutout after normalisation, as in its
+/// authors' code. Random draws per image: the crop's row offset, its column offset, the flip,
+/// then (with cutout only) the square's centre row and column, from `rng` in that order.
 pub fn fill_batch<R: Rng>(
     data: &Dataset,
     indices: &[usize],
@@ -93,6 +111,7 @@ pub fn fill_batch<R: Rng>(
     for (b, &i) in indices.iter().enumerate() {
         let img = data.image(i);
         let dst = &mut out[b * size..(b + 1) * size];
+        let mut hole = None;
         let (dy, dx, flip) = match augment.as_mut() {
             Some((a, rng)) => {
                 let dy = if a.pad > 0 {
@@ -106,6 +125,9 @@ pub fn fill_batch<R: Rng>(
                     0
                 };
                 let flip = a.flip && rng.random_bool(0.5);
+                if a.cutout > 0 {
+                    hole = Some((rng.random_range(0..h), rng.random_range(0..w), a.cutout));
+                }
                 (dy, dx, flip)
             }
             None => (0, 0, false),
@@ -124,6 +146,17 @@ pub fn fill_batch<R: Rng>(
                         0
                     };
                     plane[y * w + x] = p as f32 * scale[ch] - shift[ch];
+                }
+            }
+        }
+        if let Some((cy, cx, side)) = hole {
+            // The square spans [centre - side/2, centre - side/2 + side), as the authors' code.
+            let (y0, y1) = (cy.saturating_sub(side / 2), (cy + side - side / 2).min(h));
+            let (x0, x1) = (cx.saturating_sub(side / 2), (cx + side - side / 2).min(w));
+            for ch in 0..c {
+                let plane = &mut dst[ch * h * w..(ch + 1) * h * w];
+                for y in y0..y1 {
+                    plane[y * w + x0..y * w + x1].fill(0.0);
                 }
             }
         }

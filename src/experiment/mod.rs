@@ -7,6 +7,7 @@
 //! `step_state.rs` (the state between steps on disk), `weights.rs` (tensors by name).
 pub mod analyses;
 pub mod config;
+pub mod divergence;
 pub mod error;
 pub mod healthy_stage;
 pub mod hebbian;

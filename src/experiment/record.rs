@@ -5,7 +5,8 @@
 use super::config::{Analysis, ExperimentConfig};
 use crate::injury::SynapseCount;
 use crate::results::{
-    summarize, write_table, Evaluation, MetricRow, PathwayRow, SummaryRow, SuperclassRow, TauRow,
+    summarize, write_table, Divergence, DivergenceRow, Evaluation, MetricRow, PathwayRow,
+    SummaryRow, SuperclassRow, TauRow, DIVERGENCE_FILE,
 };
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -69,6 +70,9 @@ pub struct RunRecord {
     /// before session 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synapses: Option<SynapseCount>,
+    /// States that diverged or exploded (`divergence.csv`), in run order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub divergence_rows: Vec<DivergenceRow>,
 }
 
 /// The first top-level field in which two configs differ.
@@ -114,6 +118,7 @@ impl RunRecord {
                 pathway_rows: Vec::new(),
                 superclass_rows: Vec::new(),
                 synapses: None,
+                divergence_rows: Vec::new(),
             });
         }
         let r = Self::read(out)?;
@@ -151,13 +156,21 @@ impl RunRecord {
         Ok(())
     }
 
+    /// Whether `regime`'s cycle `cycle` has ended early: a state of it diverged.
+    pub fn cycle_ended(&self, regime: &str, cycle: usize) -> bool {
+        self.divergence_rows.iter().any(|d| {
+            d.kind == Divergence::Diverged && d.key.regime == regime && d.key.cycle == cycle
+        })
+    }
+
     /// The rows of `summary.csv`.
     pub fn summary(&self) -> Vec<SummaryRow> {
         summarize(&self.rows)
     }
 
     /// Writes `metrics.csv` and `summary.csv` (and `rdm_tau.csv`, `pathways.csv` when those
-    /// analyses run, `superclass.csv` for a data set with superclasses).
+    /// analyses run, `superclass.csv` for a data set with superclasses, `divergence.csv` when
+    /// a state diverged or exploded).
     pub fn write_tables(&self, out: &Path) -> Result<()> {
         let classes = self.rows.first().map_or(0, |r| r.per_class.len());
         write_table(
@@ -186,6 +199,13 @@ impl RunRecord {
                 &out.join("pathways.csv"),
                 &PathwayRow::header(),
                 &self.pathway_rows,
+            )?;
+        }
+        if !self.divergence_rows.is_empty() {
+            write_table(
+                &out.join(DIVERGENCE_FILE),
+                &DivergenceRow::header(),
+                &self.divergence_rows,
             )?;
         }
         Ok(())

@@ -306,6 +306,7 @@ pub fn retrain(
             RetrainSchedule::Cosine => LrSchedule::Cosine,
         },
         augment: r.augment.then_some(crate::data::Augment::CIFAR),
+        ..Default::default()
     };
     let mut fresh = None;
     let opt = match (r.keep_optimizer, kept) {

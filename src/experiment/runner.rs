@@ -115,6 +115,12 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
                 .superclass_rows
                 .extend(SuperclassRow::new(&key, &healthy));
             record.rows.push(MetricRow::new(key, &healthy, 0.0));
+        } else if record.cycle_ended(&regime.name, step.cycle) {
+            // The cycle diverged at an earlier iteration: a NaN network has nothing left to
+            // lose or relearn (docs/PROTOCOLS.md, "Divergence"). The step is done, empty.
+            commit(out, &mut record, &subject, None, k, true)?;
+            bar.inc(1);
+            continue;
         }
         let t = Instant::now();
         injure(&mut subject, cfg, &split.train, step)?;
@@ -122,13 +128,13 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
             let fraction = subject.states.fraction_injured();
             state_key(cfg, step, step.iteration, fraction, state)
         };
-        let m = Measure::new(&subject, &analyzer, &eval_set, out);
-        m.record(&mut record, at(State::Injured), t)?;
+        let m = Measure::new(cfg, &subject, &analyzer, &eval_set, out, &bar);
+        let mut ended = m.record(&mut record, at(State::Injured), t)?;
         let t = Instant::now();
-        if homeostasis(&subject, &split.train, regime, cfg.seed, step)? {
-            m.record(&mut record, at(State::Recalibrated), t)?;
+        if !ended && homeostasis(&subject, &split.train, regime, cfg.seed, step)? {
+            ended = m.record(&mut record, at(State::Recalibrated), t)?;
         }
-        if !regime.is_static {
+        if !ended && !regime.is_static {
             let t = Instant::now();
             match regime.rule {
                 Rule::Backprop => {
@@ -139,14 +145,21 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
                 }
             }
             homeostasis(&subject, &split.train, regime, cfg.seed, step)?;
-            m.record(&mut record, at(State::Retrained), t)?;
+            ended = m.record(&mut record, at(State::Retrained), t)?;
         }
         if cfg.save_models {
             let last = record.rows.last().expect("a step adds rows");
             super::models::save_step(out, &subject, &split.name, last)?;
         }
         let last_of_cycle = step.iteration == cfg.injury.iterations;
-        commit(out, &mut record, &subject, kept.as_ref(), k, last_of_cycle)?;
+        commit(
+            out,
+            &mut record,
+            &subject,
+            kept.as_ref(),
+            k,
+            last_of_cycle || ended,
+        )?;
         let last = record.rows.last().expect("a step adds rows");
         bar.set_message(format!(
             "{} cycle {} iteration {}: {} top-1 {:.3}",
@@ -217,7 +230,8 @@ fn resume(
 ) -> Result<Option<MaskedSgd>> {
     let next = record.completed;
     let mut kept = None;
-    if next > 0 && next < all.len() && all[next].iteration > 1 {
+    let ended = |s: &Step| record.cycle_ended(&cfg.regimes[s.regime].name, s.cycle);
+    if next > 0 && next < all.len() && all[next].iteration > 1 && !ended(&all[next]) {
         let buffers = step_state::load(out, next, s)?;
         let regime = &cfg.regimes[all[next].regime];
         match (regime.keep_optimizer, buffers) {
@@ -278,40 +292,76 @@ fn injure(s: &mut Subject, cfg: &ExperimentConfig, train: &Dataset, step: Step) 
     s.injure(&cfg.injury, step.iteration, scores.as_deref(), &mut rng)
 }
 
-/// What measuring a state needs: the model, the analyses, the evaluation set, the folder.
+/// What measuring a state needs: the config, the model, the analyses, the evaluation set, the
+/// folder, and the progress bar its warnings print above.
 struct Measure<'a> {
+    cfg: &'a ExperimentConfig,
     subject: &'a Subject,
     analyzer: &'a Analyzer,
     eval_set: &'a Dataset,
     out: &'a Path,
+    bar: &'a indicatif::ProgressBar,
 }
 
 impl<'a> Measure<'a> {
     fn new(
+        cfg: &'a ExperimentConfig,
         subject: &'a Subject,
         analyzer: &'a Analyzer,
         eval_set: &'a Dataset,
         out: &'a Path,
+        bar: &'a indicatif::ProgressBar,
     ) -> Self {
         Measure {
+            cfg,
             subject,
             analyzer,
             eval_set,
             out,
+            bar,
         }
     }
 
     /// Evaluates the current state, runs the analyses and records their rows; `since` is when
-    /// the work that led to this state began.
-    fn record(&self, record: &mut RunRecord, key: StateKey, since: Instant) -> Result<()> {
+    /// the work that led to this state began. A state that diverged or exploded is recorded as
+    /// it is and flagged ([`crate::results::divergence`]); a diverged one skips the analyses,
+    /// which need finite weights, and the result is true: its cycle ends.
+    fn record(&self, record: &mut RunRecord, key: StateKey, since: Instant) -> Result<bool> {
         let e: Evaluation = self.subject.evaluate(self.eval_set);
         let seconds = since.elapsed().as_secs_f64();
-        let m = self.analyzer.measure(self.subject, &key, self.out)?;
+        let non_finite = super::divergence::first_non_finite(&self.subject.vs);
+        let flag = super::divergence::judge(self.cfg, &key, &e, non_finite.as_deref());
+        let diverged = flag
+            .as_ref()
+            .is_some_and(|f| f.kind == crate::results::Divergence::Diverged);
+        if !diverged {
+            let m = self.analyzer.measure(self.subject, &key, self.out)?;
+            record.tau_rows.extend(m.taus);
+            record.pathway_rows.extend(m.pathways);
+        }
         record.superclass_rows.extend(SuperclassRow::new(&key, &e));
         record.rows.push(MetricRow::new(key, &e, seconds));
-        record.tau_rows.extend(m.taus);
-        record.pathway_rows.extend(m.pathways);
-        Ok(())
+        if let Some(f) = flag {
+            let warning = format!(
+                "warning: {} cycle {} iteration {} ({}) {}: top-1 {:.4}, loss {}; {}",
+                f.key.regime,
+                f.key.cycle,
+                f.key.iteration,
+                f.key.state,
+                f.kind,
+                f.top1,
+                f.loss,
+                f.note
+            );
+            // A hidden bar (--quiet) prints nothing; a warning must still reach the user.
+            if self.bar.is_hidden() {
+                eprintln!("{warning}");
+            } else {
+                self.bar.println(warning);
+            }
+            record.divergence_rows.push(f);
+        }
+        Ok(diverged)
     }
 }
 

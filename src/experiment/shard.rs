@@ -3,7 +3,7 @@
 use super::config::ExperimentConfig;
 use super::record::{first_difference, steps, RunRecord};
 use crate::results::{State, StateKey};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::path::Path;
 
 /// Parses `i/n` with 0 <= i < n.
@@ -26,6 +26,7 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 /// regimes in the order the folders first name them. As regimes draw their retraining images by
 /// name ([`crate::seed::name_key`]), the result equals the run of the merged config.
 pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
+    refuse_overlap(dirs, out)?;
     let mut parts = Vec::new();
     for d in dirs {
         let p = RunRecord::read(d)?;
@@ -129,6 +130,11 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         .flat_map(|(_, p)| p.superclass_rows.clone())
         .collect();
     superclass_rows.sort_by_key(|r| order(&r.key));
+    let mut divergence_rows: Vec<_> = parts
+        .iter()
+        .flat_map(|(_, p)| p.divergence_rows.clone())
+        .collect();
+    divergence_rows.sort_by_key(|r| order(&r.key));
     // The synapse counts of any shard that recorded them (older ones did not); shards of one
     // experiment injure the same network, so two different counts are two experiments.
     let mut synapses: Option<(crate::injury::SynapseCount, &Path)> = None;
@@ -155,8 +161,9 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         pathway_rows,
         superclass_rows,
         synapses,
+        divergence_rows,
     };
-    std::fs::create_dir_all(out)?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     for (d, _) in &parts {
         copy_pictures(d, out)?;
     }
@@ -179,17 +186,76 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
     Ok(merged)
 }
 
+/// Refuses an output folder that is one of the inputs, lies inside one or holds one: a merge
+/// writes over the files it reads (copying a file onto itself empties it), and a folder that
+/// holds a results folder is not one results folder. Paths are compared resolved (symbolic
+/// links, `..`), so two spellings of one folder are one folder.
+pub fn refuse_overlap(dirs: &[&Path], out: &Path) -> Result<()> {
+    let out_real = resolved(out);
+    for d in dirs {
+        let d_real = resolved(d);
+        let relation = if d_real == out_real {
+            "is"
+        } else if out_real.starts_with(&d_real) {
+            "lies inside"
+        } else if d_real.starts_with(&out_real) {
+            "holds"
+        } else {
+            continue;
+        };
+        bail!(
+            "--out {} {relation} the input {}: merging into an input would overwrite what it \
+             reads; give a folder apart from every input (e.g. {})",
+            out.display(),
+            d.display(),
+            d_real
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("merged")
+                .display()
+        );
+    }
+    Ok(())
+}
+
+/// `path` made absolute with its existing part resolved (symbolic links, `.` and `..`); the
+/// part that does not exist yet is appended as written.
+fn resolved(path: &Path) -> std::path::PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return abs,
+        }
+    }
+}
+
+/// Copies `from` to `to` atomically (a stop leaves the old file or the new one, never a part).
+fn copy_file(from: &Path, to: &Path) -> Result<()> {
+    let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    crate::fsio::write_atomic(to, &bytes).with_context(|| format!("writing {}", to.display()))
+}
+
 /// Copies what the report draws besides the tables: the CKA matrices and layer names, the RDMs
 /// (cycle 0, the healthy one and the images' labels) and the healthy model's training log.
 fn copy_pictures(from: &Path, out: &Path) -> Result<()> {
     for sub in ["cka", "rdm"] {
         let dir = from.join(sub);
         if dir.is_dir() {
-            std::fs::create_dir_all(out.join(sub))?;
-            for e in std::fs::read_dir(&dir)? {
-                let e = e?;
-                if e.file_type()?.is_file() {
-                    std::fs::copy(e.path(), out.join(sub).join(e.file_name()))?;
+            let entries =
+                std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?;
+            for e in entries {
+                let e = e.with_context(|| format!("reading {}", dir.display()))?;
+                if e.path().is_file() {
+                    copy_file(&e.path(), &out.join(sub).join(e.file_name()))?;
                 }
             }
         }
@@ -203,8 +269,7 @@ fn copy_pictures(from: &Path, out: &Path) -> Result<()> {
         .find(|l| l.is_file());
     let to = out.join("healthy").join("train_log.csv");
     if let (Some(log), false) = (log, to.exists()) {
-        std::fs::create_dir_all(out.join("healthy"))?;
-        std::fs::copy(&log, &to)?;
+        copy_file(&log, &to)?;
     }
     Ok(())
 }

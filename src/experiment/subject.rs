@@ -60,6 +60,14 @@ impl Subject {
                 t.num_classes()
             );
         }
+        if let Some(name) = super::divergence::first_non_finite(&vs) {
+            bail!(
+                "healthy model {} has diverged: its parameter or buffer `{name}` holds NaN or \
+                 infinite values (its training's loss exploded; see the training log beside it). \
+                 An experiment cannot start from it: train it again with a lower learning rate",
+                checkpoint.display()
+            );
+        }
         let synapse_layers = arch.synapse_layers();
         for p in &injury.layers {
             let named = p.trim_start_matches('!');

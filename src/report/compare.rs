@@ -227,8 +227,15 @@ fn ranking(results: &[(String, Results)]) -> String {
     let mut rows = Vec::new();
     for (label, r) in results {
         let iterations = super::results::run_iterations(r.run.as_ref(), &r.metrics);
+        let flagged =
+            crate::results::divergence::flagged_cycles(&r.metrics, &r.divergence, r.classes);
         for a in auc_by_regime(&r.metrics, iterations) {
-            rows.push((label.clone(), r.dir.display().to_string(), a));
+            let cycles: std::collections::BTreeSet<usize> = (r.metrics.iter())
+                .filter(|m| m.key.regime == a.regime)
+                .map(|m| m.key.cycle)
+                .collect();
+            let said = crate::results::divergence::describe(flagged.get(&a.regime), cycles.len());
+            rows.push((label.clone(), r.dir.display().to_string(), a, said));
         }
     }
     rows.sort_by(|a, b| b.2.mean_class.0.total_cmp(&a.2.mean_class.0));
@@ -237,16 +244,20 @@ fn ranking(results: &[(String, Results)]) -> String {
         "# Runs compared: accuracy averaged over the injury\n\n\
          The area under each cycle's accuracy-vs-injury curve (the healthy model, then the last \
          state of every iteration), divided by the injury range; mean ± sd over complete \
-         cycles, in percent, best mean class-wise first (as in each run's summary.md).\n\n\
-         | run | regime | cycles | mean class-wise | top-1 | folder |\n|---|---|---:|---:|---:|---|\n",
+         cycles, in percent, best mean class-wise first (as in each run's summary.md). A cycle \
+         that diverged ended early and is not in the mean; one whose loss exploded is; both are \
+         named in the last column.\n\n\
+         | run | regime | cycles | mean class-wise | top-1 | folder | diverged or exploded |\n\
+         |---|---|---:|---:|---:|---|---|\n",
     );
-    for (label, dir, a) in rows {
+    for (label, dir, a, said) in rows {
         md.push_str(&format!(
-            "| {label} | {} | {} | {} | {} | `{dir}` |\n",
+            "| {label} | {} | {} | {} | {} | `{dir}` | {} |\n",
             a.regime,
             a.cycles,
             pct(a.mean_class),
-            pct(a.top1)
+            pct(a.top1),
+            if said.is_empty() { "—" } else { &said }
         ));
     }
     md

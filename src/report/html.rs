@@ -76,6 +76,26 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
     if !r.finished {
         h.push_str("<p class=\"partial\" id=\"partial\"><b>Partial results.</b> The run is still going or was stopped; this report shows what exists so far. Run the same <code>atrophy run</code> command to continue.</p>\n");
     }
+    let classes = r.classes;
+    let flagged = crate::results::divergence::flagged_cycles(&r.metrics, &r.divergence, classes);
+    if !flagged.is_empty() {
+        h.push_str("<div class=\"partial\" id=\"diverged\"><b>Diverged or exploded states.</b> Their rows are in the tables as measured; a diverged cycle ended at the state named (its accuracy is not a prediction) and is left out of the ranking; see <code>divergence.csv</code> and <code>summary.md</code>.<ul>\n");
+        for (regime, cycles) in &flagged {
+            let all: std::collections::BTreeSet<usize> = (r.metrics.iter())
+                .filter(|m| m.key.regime == *regime)
+                .map(|m| m.key.cycle)
+                .collect();
+            h.push_str(&format!(
+                "<li>{}: {}</li>\n",
+                esc(regime),
+                esc(&crate::results::divergence::describe(
+                    Some(cycles),
+                    all.len()
+                ))
+            ));
+        }
+        h.push_str("</ul></div>\n");
+    }
     if let Some(run) = &r.run {
         // Steps done from the tables (run.json is written when a session starts and ends, so
         // its count lags behind a run still going or stopped); each step adds rows of its

@@ -43,7 +43,14 @@ pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
     let markdown = match &r.summary {
         Some(s) => {
             let path = dir.join("summary.md");
-            let md = paper::markdown(&r.name(), s, &r.metrics, r.run.as_ref(), r.finished)?;
+            let md = paper::markdown(
+                &r.name(),
+                s,
+                &r.metrics,
+                &r.divergence,
+                r.run.as_ref(),
+                r.finished,
+            )?;
             crate::fsio::write_atomic(&path, md.as_bytes())?;
             Some(path)
         }

@@ -9,6 +9,7 @@
 //! | `rdm_tau.csv` | [`TauRow`]: Kendall's tau of a state's RDM against the healthy RDM |
 //! | `pathways.csv` | [`PathwayRow`]: top-k pathway overlap of a layer with the healthy model |
 //! | `superclass.csv` | [`SuperclassRow`]: superclass accuracy and errors within the superclass (CIFAR-100) |
+//! | `divergence.csv` | [`DivergenceRow`]: a state that diverged or exploded, and what the run did (only when there is one) |
 //! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
 //!
 //! [`auc`] reduces `metrics.csv` to the one number per regime that ranks regimes: the accuracy
@@ -18,6 +19,7 @@
 //! seconds to the millisecond), are those atrophy has always written, so older results folders
 //! read unchanged.
 pub mod auc;
+pub mod divergence;
 pub mod evaluation;
 pub mod rows;
 pub mod summary;
@@ -25,6 +27,7 @@ pub mod superclass;
 pub mod table;
 
 pub use auc::{auc_by_regime, AucRow};
+pub use divergence::{Divergence, DivergenceRow, DIVERGENCE_FILE};
 pub use evaluation::{Evaluation, SuperclassMetrics};
 pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauCells, TauRow};
 pub use summary::{curves, summarize, Curves};

@@ -352,6 +352,81 @@ pub(crate) mod num {
         d.deserialize_any(Number)
     }
 
+    /// For JSON: a finite number as a JSON number, NaN and the infinities as the strings `NaN`,
+    /// `inf`, `-inf` (JSON has no non-finite numbers; serde_json would write `null`, which
+    /// reads back as no number at all). Reads numbers, those strings, and `null` as NaN (the
+    /// form files written by atrophy 0.1.0 hold).
+    pub mod lossless {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+            if v.is_finite() {
+                s.serialize_f64(*v)
+            } else {
+                super::serialize(v, s)
+            }
+        }
+
+        struct OrNull;
+
+        impl<'de> Visitor<'de> for OrNull {
+            type Value = f64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, NaN, inf or -inf")
+            }
+            fn visit_unit<E>(self) -> Result<f64, E> {
+                Ok(f64::NAN)
+            }
+            fn visit_none<E>(self) -> Result<f64, E> {
+                Ok(f64::NAN)
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<f64, E> {
+                Ok(v)
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<f64, E> {
+                Ok(v as f64)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+                Number.visit_str(v)
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            d.deserialize_any(OrNull)
+        }
+
+        /// A list of such numbers.
+        pub mod vec {
+            use super::super::*;
+
+            struct Lossless(f64);
+
+            impl serde::Serialize for Lossless {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    super::serialize(&self.0, s)
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for Lossless {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Lossless, D::Error> {
+                    super::deserialize(d).map(Lossless)
+                }
+            }
+
+            pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(v.iter().map(|&x| Lossless(x)))
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+                let v: Vec<Lossless> = serde::Deserialize::deserialize(d)?;
+                Ok(v.into_iter().map(|x| x.0).collect())
+            }
+        }
+    }
+
     /// Wall seconds, to the millisecond.
     pub mod millis {
         use serde::{Deserializer, Serializer};

@@ -257,6 +257,7 @@ mod tests {
             },
             schedule: LrSchedule::Constant,
             augment: None,
+            ..Default::default()
         };
         assert!(ok.validate().is_ok());
         let message = |change: &dyn Fn(&mut TrainConfig)| {

@@ -10,7 +10,11 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
-/// How to train: epochs, batches, optimizer, schedule, augmentation.
+/// How to train: epochs, batches, optimizer, schedule, augmentation, loss.
+///
+/// `TrainConfig::default()` is one epoch of batch 128, [`SgdConfig::default`](super::SgdConfig),
+/// a constant rate, no augmentation and plain cross-entropy; set the fields that differ with
+/// `..Default::default()`, so a new setting is added here and where it is used.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     /// Passes over the training images.
@@ -23,6 +27,28 @@ pub struct TrainConfig {
     pub schedule: LrSchedule,
     /// Augmentation of training batches (None = none).
     pub augment: Option<Augment>,
+    /// Label smoothing of the cross-entropy (Szegedy et al. 2016; `label_smoothing` of
+    /// `torch.nn.CrossEntropyLoss`): the target puts 1 - e + e/K on the true class and e/K on
+    /// each of the K classes' others. 0 = plain cross-entropy.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub label_smoothing: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 1,
+            batch_size: 128,
+            sgd: super::optim::SgdConfig::default(),
+            schedule: LrSchedule::Constant,
+            augment: None,
+            label_smoothing: 0.0,
+        }
+    }
 }
 
 impl TrainConfig {
@@ -60,6 +86,13 @@ impl TrainConfig {
                 "weight_decay",
                 self.sgd.weight_decay,
                 "a finite number >= 0",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(TrainError::out_of_range(
+                "label_smoothing",
+                self.label_smoothing,
+                "0 <= label_smoothing < 1",
             ));
         }
         Ok(())
@@ -164,7 +197,7 @@ pub fn train_epoch<R: Rng>(
             .lr(cfg.sgd.lr, step0 + k, total_steps, steps_per_epoch);
         opt.zero_grad();
         let logits = net.forward_t(&x, true);
-        let loss = logits.cross_entropy_for_logits(&y);
+        let loss = training_loss(&logits, &y, cfg.label_smoothing);
         loss.backward();
         opt.step(lr);
         tch::no_grad(|| {
@@ -180,6 +213,16 @@ pub fn train_epoch<R: Rng>(
         loss: loss_sum.double_value(&[]) / n,
         accuracy: correct.int64_value(&[]) as f64 / n,
         lr,
+    }
+}
+
+/// The mean cross-entropy of `logits` against labels `y`, with label smoothing `e`.
+pub fn training_loss(logits: &Tensor, y: &Tensor, e: f64) -> Tensor {
+    if e == 0.0 {
+        // The kernel every run without smoothing has used: its bits stay as they were.
+        logits.cross_entropy_for_logits(y)
+    } else {
+        logits.cross_entropy_loss::<Tensor>(y, None, tch::Reduction::Mean, -100, e)
     }
 }
 

@@ -93,6 +93,16 @@ pub struct HealthyOptions {
     /// SGD momentum.
     #[serde(default = "d_momentum")]
     pub momentum: f64,
+    /// Nesterov momentum.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nesterov: bool,
+    /// Label smoothing of the cross-entropy (0 = none).
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub label_smoothing: f64,
+    /// Cutout: side of a square zeroed in every augmented training image (0 = none; needs
+    /// augmentation).
+    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    pub cutout: usize,
     /// Weight decay.
     #[serde(default = "d_wd")]
     pub weight_decay: f64,
@@ -120,6 +130,15 @@ fn d_true() -> bool {
 }
 fn is_true(b: &bool) -> bool {
     *b
+}
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
+}
+fn is_zero_usize(n: &usize) -> bool {
+    *n == 0
 }
 fn d_model() -> String {
     "small_cnn".into()
@@ -182,6 +201,20 @@ impl HealthyOptions {
         }
         .map_err(TrainError::Architecture)?;
         let augment = self.augment.resolve(&split.name);
+        if self.cutout > 0 && augment.is_none() {
+            return Err(TrainError::out_of_range(
+                "cutout",
+                self.cutout,
+                "0 when augmentation is off (cutout is part of augmentation: augment = \"on\")",
+            ));
+        }
+        if self.cutout > t.height.max(t.width) {
+            return Err(TrainError::out_of_range(
+                "cutout",
+                self.cutout,
+                format!("at most the image's side ({})", t.height.max(t.width)),
+            ));
+        }
         let train = TrainConfig {
             epochs: self.epochs,
             batch_size: self.batch_size,
@@ -189,10 +222,11 @@ impl HealthyOptions {
                 lr: self.lr,
                 momentum: self.momentum,
                 weight_decay: self.weight_decay,
-                nesterov: false,
+                nesterov: self.nesterov,
             },
             schedule: LrSchedule::parse(&self.schedule).map_err(TrainError::Schedule)?,
-            augment,
+            augment: augment.map(|a| a.with_cutout(self.cutout)),
+            label_smoothing: self.label_smoothing,
         };
         HealthySpec::validate_train(&train, self.torchscript.is_some())?;
         let subset = match (self.holdout, self.subset) {

@@ -144,7 +144,7 @@ fn tables_pair_injured_and_retrained_with_the_paper() {
 #[test]
 fn markdown_puts_the_paper_beside_the_run() {
     let run = json!({"config": config("decay")});
-    let md = markdown("moore-decay", &summary(), &[], Some(&run), true).unwrap();
+    let md = markdown("moore-decay", &summary(), &[], &[], Some(&run), true).unwrap();
     assert!(md.contains("paper 000"), "{md}");
     assert!(
         md.contains("| 6 | 60.0 % | 20.00 ± 10.00 | 70.00 ± 2.00 | 15.0 ± 7.01 | 66.4 ± 6.12 |"),
@@ -154,7 +154,15 @@ fn markdown_puts_the_paper_beside_the_run() {
     // A run that does not follow a paper gets the tables without paper columns.
     let mut c = config("decay");
     c["data"]["dataset"] = json!("mnist");
-    let md = markdown("other", &summary(), &[], Some(&json!({"config": c})), false).unwrap();
+    let md = markdown(
+        "other",
+        &summary(),
+        &[],
+        &[],
+        Some(&json!({"config": c})),
+        false,
+    )
+    .unwrap();
     assert!(!md.contains("paper:"), "{md}");
     assert!(md.contains("Partial results"));
     assert!(

@@ -6,7 +6,9 @@ pub mod prepare;
 pub use prepare::{pathways_by_state, Level};
 
 use crate::injury::SynapseCount;
-use crate::results::{read_table, EpochRow, MetricRow, PathwayRow, SummaryRow, TauRow};
+use crate::results::{
+    read_table, DivergenceRow, EpochRow, MetricRow, PathwayRow, SummaryRow, TauRow, DIVERGENCE_FILE,
+};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,8 @@ pub struct Results {
     pub pathways: Option<Vec<PathwayRow>>,
     /// `healthy/train_log.csv`.
     pub train_log: Option<Vec<EpochRow>>,
+    /// `divergence.csv`: the states that diverged or exploded (empty when there is none).
+    pub divergence: Vec<DivergenceRow>,
     /// CKA matrices by file stem (`REGIME_cC_iI_STATE`).
     pub cka: BTreeMap<String, ndarray::Array2<f64>>,
     /// Names of the CKA matrices' layers.
@@ -184,6 +188,8 @@ impl Results {
             taus: read_table(&dir.join("rdm_tau.csv"), TauRow::header_for)?,
             pathways: read_table(&dir.join("pathways.csv"), |_| PathwayRow::header())?,
             train_log: read_table(&dir.join("healthy/train_log.csv"), |_| EpochRow::header())?,
+            divergence: read_table(&dir.join(DIVERGENCE_FILE), |_| DivergenceRow::header())?
+                .unwrap_or_default(),
             cka: read_npy_dir(&dir.join("cka"))?,
             cka_layers,
             rdms: read_npy_dir(&dir.join("rdm"))?,
