@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// one healthy model, into OUT/healthy (the first job on a cluster; shards then use it).
     #[arg(long, value_enum, default_value = "all")]
     pub stage: Stage,
+    /// When another `atrophy run` is running in the same results folder, wait for it to end and
+    /// then continue the run (without: stop at once, naming the process that holds it).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// What `atrophy run` does.
@@ -86,6 +90,11 @@ pub fn load_config(spec: &str) -> Result<ExperimentConfig> {
 
 /// Reads a config file or a preset and applies command-line changes to it.
 pub fn load_config_with(spec: &str, o: &Overrides) -> Result<ExperimentConfig> {
+    Ok(load_config_and_origin(spec, o)?.0)
+}
+
+/// [`load_config_with`], and where the config came from (for errors found later).
+pub fn load_config_and_origin(spec: &str, o: &Overrides) -> Result<(ExperimentConfig, String)> {
     let (text, origin) = config_text(spec)?;
     let text = overrides::apply(&text, &origin, o).map_err(anyhow::Error::msg)?;
     let origin = if o.is_empty() {
@@ -93,7 +102,22 @@ pub fn load_config_with(spec: &str, o: &Overrides) -> Result<ExperimentConfig> {
     } else {
         format!("{origin} with the command-line changes")
     };
-    Ok(ExperimentConfig::from_toml(&text, &origin)?)
+    Ok((ExperimentConfig::from_toml(&text, &origin)?, origin))
+}
+
+/// A config error found once the data or the model is known, with the file it is in.
+fn in_config(e: anyhow::Error, origin: &str) -> anyhow::Error {
+    match e.downcast::<experiment::ConfigError>() {
+        Ok(experiment::ConfigError::In { origin, error }) => {
+            experiment::ConfigError::In { origin, error }.into()
+        }
+        Ok(c) => experiment::ConfigError::In {
+            origin: origin.to_string(),
+            error: Box::new(c),
+        }
+        .into(),
+        Err(e) => e,
+    }
 }
 
 /// The text of a config file or preset, and where it came from.
@@ -120,7 +144,7 @@ fn config_text(spec: &str) -> Result<(String, String)> {
 
 /// Runs `run`.
 pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
-    let cfg = load_config_with(
+    let (cfg, origin) = load_config_and_origin(
         &a.config,
         &Overrides {
             set: a.set.clone(),
@@ -170,8 +194,10 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
             progress,
             shard: a.shard,
             healthy,
+            wait: a.wait,
         },
-    )?;
+    )
+    .map_err(|e| in_config(e, &origin))?;
     print_summary(&p);
     let r = crate::report::report(&out, &crate::report::DEFAULT_LEVELS)?;
     println!(
@@ -253,6 +279,7 @@ fn run_healthy_stage(
             progress,
             shard: None,
             healthy: HealthySource::Train(experiment_dir.join("healthy")),
+            wait: a.wait,
         },
     )?;
     println!(

@@ -34,6 +34,9 @@ pub enum ConfigError {
     /// The `[injury]` section is invalid.
     #[error(transparent)]
     Injury(#[from] crate::injury::InjuryError),
+    /// More than one value is wrong: every one of them, one per line.
+    #[error("{} problems:\n  {}", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n  "))]
+    Several(Vec<ConfigError>),
     /// The file named in the message has an invalid value.
     // Not a `#[source]`: the message holds it already, and `{:#}` would print it twice.
     #[error("{origin}: {error}")]

@@ -227,8 +227,12 @@ impl RegimeConfig {
                 "at least 1 (or static = true)",
             ));
         }
-        if self.epochs == 0 {
-            return Err(out_of_range(field("epochs"), 0, "at least 1"));
+        if self.epochs == 0 || self.epochs > crate::train::MAX_EPOCHS {
+            return Err(out_of_range(
+                field("epochs"),
+                self.epochs,
+                &format!("1..={}", crate::train::MAX_EPOCHS),
+            ));
         }
         if self.batch_size == 0 {
             return Err(out_of_range(field("batch_size"), 0, "at least 1"));

@@ -33,6 +33,9 @@ pub struct RunOptions {
     pub shard: Option<(usize, usize)>,
     /// Where the healthy model of a `[healthy.train]` config comes from.
     pub healthy: HealthySource,
+    /// When another live process runs in the results folder: wait for it to finish (true) or
+    /// stop at once with an error that names it (false).
+    pub wait: bool,
 }
 
 /// Where the healthy model of a `[healthy.train]` config comes from: one model per experiment,
@@ -57,8 +60,13 @@ pub enum HealthySource {
 /// Runs (or continues) the experiment into `opts.out`.
 pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     cfg.validate()?;
+    // Everything the data set's size decides is checked before the folder exists or any work.
+    let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
+    cfg.check_data(&split)?;
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+    // One process per results folder: two would write the same steps' files.
+    let _lock = super::lock::hold_folder(out, opts.wait)?;
     let mut record = RunRecord::open(out, cfg, opts.shard)?;
     // A run killed mid-write left its temporary files; they are nobody's now. Only in what this
     // run alone writes: the healthy folder is cleaned by whoever holds its lock.
@@ -67,7 +75,6 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         crate::fsio::remove_stale_temporaries(&out.join(sub), 1);
     }
     let clock = Instant::now();
-    let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
     let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, &split, opts)?;
     let mut subject = Subject::load(&checkpoint, &split, &cfg.injury, opts.device)?;
     cfg.check_against(

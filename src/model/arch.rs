@@ -337,6 +337,24 @@ impl Architecture {
             .sum()
     }
 
+    /// [`Architecture::parameter_count`] without overflow, for widths too large to train.
+    pub fn parameter_count_u128(&self) -> u128 {
+        if let Some(s) = &self.torchscript {
+            return s.parameters as u128;
+        }
+        (self.layers().unwrap_or_default().iter())
+            .map(|l| match l.op {
+                Op::Conv {
+                    cin, cout, kernel, ..
+                } => (cin as u128) * (cout as u128) * (kernel as u128).pow(2) + cout as u128,
+                Op::Linear { fin, fout } => (fin as u128) * (fout as u128) + fout as u128,
+                Op::BatchNorm { channels } => 2 * channels as u128,
+                Op::PRelu { channels } => channels as u128,
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// Synapses: the weights of conv and linear layers (P3's T).
     pub fn synapse_count(&self) -> usize {
         if let Some(s) = &self.torchscript {

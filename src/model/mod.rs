@@ -4,6 +4,7 @@
 pub mod arch;
 #[cfg(feature = "torch")]
 pub mod batchnorm;
+pub mod budget;
 pub mod cornet;
 pub mod error;
 #[cfg(feature = "torch")]

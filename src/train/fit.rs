@@ -51,6 +51,11 @@ impl Default for TrainConfig {
     }
 }
 
+/// The most epochs atrophy takes (of a healthy training or a retraining): a number larger is a
+/// typing error, not an experiment (10,000 epochs of CIFAR-10 at bench widths are two months
+/// on a laptop).
+pub const MAX_EPOCHS: usize = 10_000;
+
 impl TrainConfig {
     /// Checks every value, naming the field and the allowed range.
     pub fn validate(&self) -> Result<(), TrainError> {
@@ -60,6 +65,13 @@ impl TrainConfig {
         };
         if self.epochs == 0 {
             return Err(at_least_one("epochs"));
+        }
+        if self.epochs > MAX_EPOCHS {
+            return Err(TrainError::out_of_range(
+                "epochs",
+                self.epochs,
+                format!("1..={MAX_EPOCHS}"),
+            ));
         }
         if self.batch_size == 0 {
             return Err(at_least_one("batch_size"));

@@ -200,6 +200,15 @@ impl HealthyOptions {
             }),
         }
         .map_err(TrainError::Architecture)?;
+        if self.torchscript.is_none() {
+            crate::model::budget::check_fits(&architecture, self.batch_size).map_err(|why| {
+                TrainError::out_of_range(
+                    "widths",
+                    self.widths.as_deref().unwrap_or(&self.model),
+                    format!("a model that fits in memory: {why}"),
+                )
+            })?;
+        }
         let augment = self.augment.resolve(&split.name);
         if self.cutout > 0 && augment.is_none() {
             return Err(TrainError::out_of_range(
