@@ -285,6 +285,20 @@ fn check_meta(
         sum.checked_add(n)
     });
     let bytes = std::fs::metadata(weights).map(|m| m.len()).unwrap_or(0);
+    // A sidecar's plausible architecture over a file too small for it: the weights are what is
+    // damaged (a truncated copy, an interrupted download), and the error names them.
+    if let Some(p) = params.filter(|&p| p as u64 > bytes && p as u64 <= 1 << 40) {
+        return Err(CheckpointError::File {
+            path: weights.into(),
+            message: format!(
+                "{bytes} bytes, too few for the {p} parameters of the {} (widths {}) its sidecar \
+                 {} describes: a truncated or damaged weights file (copy or write it again)",
+                a.kind,
+                a.widths,
+                sidecar.display()
+            ),
+        });
+    }
     if params.is_none_or(|p| p as u64 > bytes) {
         return Err(err(format!(
             "invalid architecture: {} (widths {}) has {}, more than {} of {bytes} bytes can hold",

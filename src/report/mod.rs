@@ -36,6 +36,8 @@ pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
     if let Some(l) = levels.iter().find(|l| !(0.0..=1.0).contains(*l)) {
         anyhow::bail!("--at {l} is out of range: expected fractions injured in [0, 1], e.g. 0.6");
     }
+    // Figures a report killed mid-draw left under their temporary names.
+    crate::fsio::remove_stale_temporaries(&dir.join("figures"), 0);
     let figs = figures::draw_all(&r, &dir.join("figures"), levels)?;
     let page = html::page(&r, &figs)?;
     let html = dir.join("report.html");

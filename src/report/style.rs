@@ -27,9 +27,14 @@ pub fn register_font() {
     });
 }
 
-/// A plotters error as an `anyhow` one.
-pub fn pe<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing failed: {e:?}")
+/// A plotters error as an `anyhow` one, in the words of its innermost cause (the I/O error
+/// of a full disk reads "No space left on device", not as nested debug output).
+pub fn pe<E: std::error::Error>(e: E) -> anyhow::Error {
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    anyhow!("drawing failed: {cause}")
 }
 
 /// The viridis colour at `t` in [0, 1] (clamped).
@@ -49,25 +54,51 @@ pub fn series_colour(i: usize, n: usize) -> RGBColor {
 /// Renders a figure to `NAME.png` and `NAME.svg` in `dir` and evaluates to the PNG's path;
 /// `$draw` (a closure taking the root drawing area and returning `anyhow::Result<()>`) is
 /// instantiated for each backend. Use it in a function returning `anyhow::Result`.
+///
+/// Each file is drawn under a temporary name (`NAME.png.<pid>.png`: the drawing library takes
+/// the format from the extension) and renamed into place when whole, so a failure (a full disk)
+/// leaves the previous figure or none, never a truncated one; the error names the file.
 macro_rules! both {
     ($dir:expr, $name:expr, $size:expr, $draw:expr) => {{
         use plotters::prelude::IntoDrawingArea as _;
         let png: std::path::PathBuf = $dir.join(format!("{}.png", $name));
         let svg: std::path::PathBuf = $dir.join(format!("{}.svg", $name));
-        {
-            let root = plotters::prelude::BitMapBackend::new(&png, $size).into_drawing_area();
-            root.fill(&plotters::prelude::WHITE)
-                .map_err($crate::report::style::pe)?;
-            $draw(&root)?;
-            root.present().map_err($crate::report::style::pe)?;
+        let pid = std::process::id();
+        let png_tmp = $dir.join(format!("{}.png.{pid}.png", $name));
+        let svg_tmp = $dir.join(format!("{}.svg.{pid}.svg", $name));
+        let drawn = (|| -> anyhow::Result<()> {
+            {
+                let root =
+                    plotters::prelude::BitMapBackend::new(&png_tmp, $size).into_drawing_area();
+                root.fill(&plotters::prelude::WHITE)
+                    .map_err($crate::report::style::pe)?;
+                $draw(&root)?;
+                root.present().map_err($crate::report::style::pe)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = drawn {
+            let _ = std::fs::remove_file(&png_tmp);
+            return Err(e.context(format!("writing {}", png.display())));
         }
-        {
-            let root = plotters::prelude::SVGBackend::new(&svg, $size).into_drawing_area();
-            root.fill(&plotters::prelude::WHITE)
-                .map_err($crate::report::style::pe)?;
-            $draw(&root)?;
-            root.present().map_err($crate::report::style::pe)?;
+        // Names the file itself when it fails.
+        $crate::fsio::commit(&png_tmp, &png)?;
+        let drawn = (|| -> anyhow::Result<()> {
+            {
+                let root = plotters::prelude::SVGBackend::new(&svg_tmp, $size).into_drawing_area();
+                root.fill(&plotters::prelude::WHITE)
+                    .map_err($crate::report::style::pe)?;
+                $draw(&root)?;
+                root.present().map_err($crate::report::style::pe)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = drawn {
+            let _ = std::fs::remove_file(&svg_tmp);
+            return Err(e.context(format!("writing {}", svg.display())));
         }
+        // Names the file itself when it fails.
+        $crate::fsio::commit(&svg_tmp, &svg)?;
         png
     }};
 }

@@ -109,6 +109,41 @@ impl MetricRow {
         }
     }
 
+    /// Checks that the row holds what an evaluation can give: accuracies are fractions in
+    /// [0, 1] (a NaN is no accuracy: a diverged network's argmax still counts), the loss is
+    /// not negative (NaN and infinity are a diverged network's, and allowed), the seconds not
+    /// negative. The message names the value and the field.
+    pub fn check(&self) -> Result<(), String> {
+        let fraction = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name} = {v} is out of range: expected a fraction in [0, 1]"
+                ))
+            }
+        };
+        fraction("top1", self.top1)?;
+        fraction("mean_class", self.mean_class)?;
+        for (c, &v) in self.per_class.iter().enumerate() {
+            fraction(&format!("class_{c}"), v)?;
+        }
+        if self.loss < 0.0 {
+            return Err(format!(
+                "loss = {} is out of range: expected a cross-entropy >= 0 (NaN or inf for a \
+                 diverged network)",
+                self.loss
+            ));
+        }
+        if !(self.seconds >= 0.0) {
+            return Err(format!(
+                "seconds = {} is out of range: expected a duration >= 0",
+                self.seconds
+            ));
+        }
+        Ok(())
+    }
+
     /// The header for `classes` per-class columns.
     pub fn header(classes: usize) -> Vec<String> {
         let mut h = with_key(&["top1", "mean_class", "loss", "seconds"]);

@@ -13,7 +13,8 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Removes the temporary files ([`temp_path`]: `NAME.<pid>.tmp`, or `NAME.EXT.<pid>.EXT` for
-/// EXT `safetensors` or `pt`, as the tensor and TorchScript writers name theirs) that processes
+/// EXT `safetensors`, `pt`, `png` or `svg`, as the tensor, TorchScript and figure writers name
+/// theirs) that processes
 /// which no longer run left in `dir` and its subfolders (to `depth` levels): the litter of a run
 /// killed mid-write. Files of a live process, and anything else (a user's `ckpt.100.pt`), stay.
 /// Where processes cannot be looked up (no /proc), nothing is removed.
@@ -42,7 +43,7 @@ pub fn remove_stale_temporaries(dir: &Path, depth: usize) {
         };
         let ours = match ext {
             "tmp" => true,
-            "safetensors" | "pt" => stem.ends_with(&format!(".{ext}")),
+            "safetensors" | "pt" | "png" | "svg" => stem.ends_with(&format!(".{ext}")),
             _ => false,
         };
         if !ours {
@@ -70,7 +71,7 @@ pub fn commit(tmp: &Path, path: &Path) -> std::io::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(tmp);
     }
-    result
+    result.map_err(|e| named(e, "writing", path))
 }
 
 /// Syncs the folder holding `path` (its entries: a rename into it), where the platform allows.
@@ -97,7 +98,7 @@ pub fn write_atomic_with(
     fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(|e| named(e, "creating", dir))?;
     }
     let tmp = temp_path(path);
     let result = (|| {
@@ -112,7 +113,17 @@ pub fn write_atomic_with(
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result
+    result.map_err(|e| named(e, "writing", path))
+}
+
+/// `e` with what was being done and to which file in its message (an `io::Error` alone says
+/// "No space left on device" and nothing of where); its kind is kept.
+pub fn named(e: std::io::Error, doing: &str, path: &Path) -> std::io::Error {
+    let prefix = format!("{doing} {}: ", path.display());
+    if e.to_string().starts_with(&prefix) {
+        return e;
+    }
+    std::io::Error::new(e.kind(), format!("{prefix}{e}"))
 }
 
 #[cfg(test)]

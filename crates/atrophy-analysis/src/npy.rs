@@ -157,9 +157,20 @@ impl NpyFile {
             .filter(|&&d| d > 0)
             .try_fold(dtype.size(), |b, &d| b.checked_mul(d))
             .filter(|&b| b <= isize::MAX as usize);
-        if bytes.is_none() {
+        let Some(bytes) = bytes else {
             return Err(err(format!(
                 "shape {shape:?} is too large: expected one whose data fits in a file"
+            )));
+        };
+        // An empty axis means no data, whatever the others say.
+        let bytes = if shape.contains(&0) { 0 } else { bytes };
+        // More bytes than the shape holds is a file of another shape (or two files run
+        // together): its rows would be read as the wrong ones, so it is refused, not truncated.
+        let expected = start + len as u64 + bytes as u64;
+        if file_len > expected {
+            return Err(err(format!(
+                "data longer than the header's shape {shape:?}: {file_len} bytes, expected \
+                 exactly {expected} (a file of another shape, or with something appended)"
             )));
         }
         Ok(Self {
@@ -388,5 +399,31 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("nope.npy"));
+    }
+
+    /// A header that declares 10 rows over a file holding 100 (the rows of another array, or
+    /// bytes appended) is refused, as a short file is; the exact length reads.
+    #[test]
+    fn data_longer_than_the_header_says_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ten = dir.path().join("ten.npy");
+        let hundred = dir.path().join("hundred.npy");
+        raw_write(&ten, &Array2::<f64>::zeros((10, 3))).unwrap();
+        raw_write(&hundred, &Array2::<f64>::ones((100, 3))).unwrap();
+        assert_eq!(read_matrix(&ten).unwrap().into_f64().dim(), (10, 3));
+        let header_len = std::fs::read(&ten).unwrap().len() - 10 * 3 * 8;
+        let mut spliced = std::fs::read(&ten).unwrap()[..header_len].to_vec();
+        spliced.extend_from_slice(&std::fs::read(&hundred).unwrap()[header_len..]);
+        std::fs::write(&ten, &spliced).unwrap();
+        let e = read_matrix(&ten).unwrap_err().to_string();
+        assert!(
+            e.contains("ten.npy") && e.contains("data longer than the header's shape [10, 3]"),
+            "{e}"
+        );
+        // One byte too many is refused too.
+        let mut one_more = std::fs::read(&hundred).unwrap();
+        one_more.push(0);
+        std::fs::write(&hundred, &one_more).unwrap();
+        assert!(read_matrix(&hundred).is_err());
     }
 }

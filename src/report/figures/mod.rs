@@ -18,7 +18,7 @@ pub mod training;
 pub use demos::{image_grid, line_chart};
 
 use super::results::Results;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// One figure of the report: its file, title and caption.
@@ -37,7 +37,7 @@ pub struct Figure {
 /// drawn (the nearest iteration of each, for the regime [`Results::cka_regime`] picks).
 pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> {
     super::style::register_font();
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut figs = accuracy::accuracy(r, dir)?;
     figs.extend(tau::tau(r, dir)?);
     figs.extend(pathways::pathways(r, dir)?);

@@ -148,13 +148,26 @@ impl Results {
     pub fn read(dir: &Path) -> Result<Results> {
         let fixed = MetricRow::header(0).len();
         let mut classes = 0;
-        let metrics = read_table(&dir.join("metrics.csv"), |n| {
+        let metrics: Vec<MetricRow> = read_table(&dir.join("metrics.csv"), |n| {
             classes = n.saturating_sub(fixed);
             MetricRow::header(classes)
         })?
         .with_context(|| {
             format!("{} is not an atrophy results directory: it has no metrics.csv (make one with `atrophy run`)", dir.display())
         })?;
+        for (i, m) in metrics.iter().enumerate() {
+            m.check().map_err(|why| {
+                anyhow::anyhow!(
+                    "{} row {} ({} cycle {} iteration {} {}): {why}",
+                    dir.join("metrics.csv").display(),
+                    i + 2,
+                    m.key.regime,
+                    m.key.cycle,
+                    m.key.iteration,
+                    m.key.state
+                )
+            })?;
+        }
         let run: Option<serde_json::Value> =
             match std::fs::read(dir.join("run.json")) {
                 Ok(b) => Some(serde_json::from_slice(&b).with_context(|| {
