@@ -370,7 +370,7 @@ fn resumed_training_equals_uninterrupted_training() {
     let rows: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&progress).unwrap()).unwrap();
     assert_eq!(rows["rows"].as_array().unwrap().len(), 1);
-    // The same stopped run as an atrophy before session 10 left it (unnumbered state files):
+    // The same stopped run as atrophy 0.1.0 of its first week left it (unnumbered state files):
     // it resumes too.
     let c = tmp.path().join("c");
     std::fs::create_dir_all(c.join("state")).unwrap();

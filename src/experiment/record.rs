@@ -66,8 +66,8 @@ pub struct RunRecord {
     /// Superclass metrics of each state, for a data set with superclasses.
     #[serde(default)]
     pub superclass_rows: Vec<SuperclassRow>,
-    /// The network's synapses and those injury may reach (absent in folders of atrophy 0.1
-    /// before session 10).
+    /// The network's synapses and those injury may reach (absent in folders of atrophy
+    /// 0.1.0 before 2026-11-30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synapses: Option<SynapseCount>,
     /// States that diverged or exploded (`divergence.csv`), in run order.

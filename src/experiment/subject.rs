@@ -112,7 +112,7 @@ impl Subject {
             _ => (None, None),
         };
         // The held-out part is drawn again from the recorded seed; the sidecar's fingerprint
-        // (written since session 11) says whether the draw still gives the same images.
+        // (written since 2026-11-30) says whether the draw still gives the same images.
         if let (Some(u), Some(want)) = (&unseen, meta.provenance["held_out"]["fnv1a"].as_str()) {
             if crate::train::held_out_fingerprint(u) != want {
                 bail!(

@@ -58,7 +58,7 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
         {
             bail!(
                 "{} confines injury to some layers but records no synapse counts (`synapses`, \
-                 written since session 10), so its curves cannot share an axis with the others; \
+                 written since 2026-11-30), so its curves cannot share an axis with the others; \
                  run the same `atrophy run` command on the folder again to record them",
                 r.dir.join("run.json").display()
             );

@@ -12,7 +12,7 @@ pub(super) fn epoch_files(state: &Path, epochs: usize) -> (std::path::PathBuf, s
 }
 
 /// The files a resume after `epochs` epochs reads: [`epoch_files`], or in a folder of an
-/// atrophy before session 10, which held them unnumbered, `weights.safetensors` and
+/// atrophy 0.1.0 of its first week, which held them unnumbered, `weights.safetensors` and
 /// `momentum.safetensors`.
 pub(super) fn resume_files(
     state: &Path,

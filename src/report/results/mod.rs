@@ -88,7 +88,7 @@ impl Confined {
     }
 
     /// Whether `run` confines injury to some layers but records no synapse counts (a folder of
-    /// atrophy before session 10): its fractions count the whole network.
+    /// atrophy 0.1.0 before 2026-11-30): its fractions count the whole network.
     pub fn unknown(run: &serde_json::Value) -> bool {
         run["synapses"].is_null() && !config_layers(run).is_empty()
     }
@@ -189,7 +189,7 @@ impl Results {
         if run.as_ref().is_some_and(Confined::unknown) {
             eprintln!(
                 "warning: {} confines injury to some layers but records no synapse counts \
-                 (`synapses`, written since session 10): the fractions injured count the whole \
+                 (`synapses`, written since 2026-11-30): the fractions injured count the whole \
                  network; run the same `atrophy run` command on the folder again to record them",
                 dir.join("run.json").display()
             );
