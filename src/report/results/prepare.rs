@@ -234,6 +234,7 @@ mod tests {
             taus: None,
             pathways: None,
             train_log: None,
+            divergence: Vec::new(),
             cka: BTreeMap::new(),
             cka_layers: Vec::new(),
             rdms: BTreeMap::new(),
