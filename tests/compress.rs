@@ -179,19 +179,16 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
         let mut opt = MaskedSgd::new(&vs, cfg.sgd.clone());
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(4);
         for e in 0..3 {
-            atrophy::train::train_epoch(
-                &net,
-                &mut opt,
-                &split.train,
-                None,
-                &norm,
-                &cfg,
-                e * 10,
-                30,
-                Device::Cpu,
-                &mut rng,
-                |_, _, _| {},
-            );
+            let epoch = atrophy::train::Epoch {
+                data: &split.train,
+                indices: None,
+                norm: &norm,
+                cfg: &cfg,
+                step0: e * 10,
+                total_steps: 30,
+                device: Device::Cpu,
+            };
+            atrophy::train::train_epoch(&net, &mut opt, &epoch, &mut rng, |_, _, _| {});
         }
     }
     let o = CompressOptions {

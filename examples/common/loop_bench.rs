@@ -4,7 +4,7 @@
 //! 0.9) and `evaluate`, batch 128, on synthetic 32x32x3 images, 3 warm-up steps first.
 use atrophy::data::{synthetic, Augment, Normalization, SyntheticSpec};
 use atrophy::model::Network;
-use atrophy::train::{evaluate, train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use atrophy::train::{evaluate, train_epoch, Epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
 use tch::{nn, Device, Kind, Tensor};
 
 /// Training and inference throughput (images per second) of `net` over `steps` timed batches.
@@ -43,34 +43,28 @@ pub fn measure(net: &Network, vs: &nn::VarStore, steps: usize, device: Device) -
     }
     let mut rng = atrophy::seed::rng(0, &[1]);
     let warm: Vec<usize> = (0..batch * warmup).collect();
-    train_epoch(
-        net,
-        &mut opt,
-        &split.train,
-        Some(&warm),
-        &norm,
-        &cfg,
-        0,
-        1000,
+    let epoch = Epoch {
+        data: &split.train,
+        indices: Some(&warm),
+        norm: &norm,
+        cfg: &cfg,
+        step0: 0,
+        total_steps: 1000,
         device,
-        &mut rng,
-        |_, _, _| {},
-    );
+    };
+    train_epoch(net, &mut opt, &epoch, &mut rng, |_, _, _| {});
     let timed: Vec<usize> = (batch * warmup..batch * (warmup + steps)).collect();
     let t = std::time::Instant::now();
-    train_epoch(
-        net,
-        &mut opt,
-        &split.train,
-        Some(&timed),
-        &norm,
-        &cfg,
-        0,
-        1000,
+    let epoch = Epoch {
+        data: &split.train,
+        indices: Some(&timed),
+        norm: &norm,
+        cfg: &cfg,
+        step0: 0,
+        total_steps: 1000,
         device,
-        &mut rng,
-        |_, _, _| {},
-    );
+    };
+    train_epoch(net, &mut opt, &epoch, &mut rng, |_, _, _| {});
     let train = (batch * steps) as f64 / t.elapsed().as_secs_f64();
     let warm_test = split
         .test

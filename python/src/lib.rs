@@ -188,12 +188,12 @@ fn rdm<'py>(py: Python<'py>, acts: Matrix<'py>) -> PyResult<Bound<'py, PyArray2<
 }
 
 fn parse_variant(variant: &str) -> PyResult<TauVariant> {
-    match variant {
-        "a" => Ok(TauVariant::A),
-        "b" => Ok(TauVariant::B),
-        other => Err(PyValueError::new_err(format!(
-            "variant must be \"a\" or \"b\", got {other:?}"
-        ))),
+    if matches!(variant, "a" | "b") {
+        variant.parse().map_err(PyValueError::new_err)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "variant must be \"a\" or \"b\", got {variant:?}"
+        )))
     }
 }
 

@@ -10,15 +10,6 @@ use super::analysis::with_csv_extension;
 use crate::analysis::npy::{self, Matrix, NpyFile};
 use crate::analysis::{self, TauVariant};
 
-/// Kendall variant on the command line.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VariantArg {
-    /// tau-a = (concordant - discordant) / all pairs; what RSA toolboxes use for RDMs.
-    A,
-    /// tau-b, corrected for ties (scipy.stats.kendalltau's default).
-    B,
-}
-
 /// Representational dissimilarity matrix: RDM[i][j] = 1 - Pearson r between the activation
 /// vectors of images i and j.
 ///
@@ -93,9 +84,11 @@ pub struct RsaArgs {
 /// Which Kendall's tau, over which RDM entries (`kendall` and `rsa`).
 #[derive(Args, Debug, Clone)]
 pub struct TauArgs {
-    /// tau-a or tau-b.
-    #[arg(long, value_enum, default_value = "b")]
-    pub variant: VariantArg,
+    /// `b` (tau-b, corrected for ties: scipy.stats.kendalltau's and pandas' default, and
+    /// atrophy's everywhere) or `a` (tau-a = (concordant - discordant) / all pairs, as RSA
+    /// toolboxes compute it).
+    #[arg(long, default_value = "b", value_parser = clap::value_parser!(TauVariant))]
+    pub variant: TauVariant,
     /// Which entries of two RDMs: `upper` (each pair of images once) or `full` (the whole
     /// matrices, as paper 001's authors' code); RDMs only.
     #[arg(long, value_enum, default_value = "upper")]
@@ -268,14 +261,10 @@ pub fn kendall_counts_of_files(args: &KendallArgs) -> Result<analysis::KendallCo
 /// Prints tau (stdout, full precision) and the pair counts (stderr).
 fn print_tau(
     counts: &analysis::KendallCounts,
-    variant: VariantArg,
+    variant: TauVariant,
     a: &Path,
     b: &Path,
 ) -> Result<()> {
-    let variant = match variant {
-        VariantArg::A => TauVariant::A,
-        VariantArg::B => TauVariant::B,
-    };
     let tau = counts
         .tau(variant)
         .with_context(|| format!("Kendall's {variant} of {} and {}", a.display(), b.display()))?;

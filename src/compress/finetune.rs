@@ -6,7 +6,8 @@ use crate::data::{Augment, Normalization, Split};
 use crate::model::{Architecture, Network};
 use crate::seed::{self, stream};
 use crate::train::{
-    evaluate, train_epoch, EpochStats, Evaluation, LrSchedule, MaskedSgd, SgdConfig, TrainConfig,
+    evaluate, train_epoch, Epoch, EpochStats, Evaluation, LrSchedule, MaskedSgd, SgdConfig,
+    TrainConfig,
 };
 use tch::nn;
 
@@ -89,19 +90,18 @@ pub fn finetune(
     let mut stats = Vec::with_capacity(cfg.epochs);
     for e in 0..cfg.epochs {
         let mut rng = seed::rng(o.seed, &[stream::COMPRESS_EPOCH_ORDER, e as u64]);
-        stats.push(train_epoch(
-            net,
-            &mut opt,
-            &split.train,
-            None,
+        let epoch = Epoch {
+            data: &split.train,
+            indices: None,
             norm,
-            &cfg,
-            e * spe,
-            spe * cfg.epochs,
+            cfg: &cfg,
+            step0: e * spe,
+            total_steps: spe * cfg.epochs,
             device,
-            &mut rng,
-            |_, _, _| on_step(),
-        ));
+        };
+        stats.push(train_epoch(net, &mut opt, &epoch, &mut rng, |_, _, _| {
+            on_step()
+        }));
     }
     Ok(stats)
 }

@@ -108,7 +108,8 @@ pub struct AnalysisSettings {
     /// Layer whose RDM is compared; default: the penultimate layer (the input of the last linear).
     #[serde(default)]
     pub rdm_layer: Option<String>,
-    /// Kendall variant for RDMs: "a" (RSA toolboxes' choice) or "b".
+    /// Kendall variant for RDMs: "b" (the default, as everywhere in atrophy; docs/PROTOCOLS.md
+    /// P6 says why) or "a" (RSA toolboxes' choice).
     #[serde(default = "d_variant")]
     pub kendall: TauVariant,
     /// Which RDM entries tau compares: `upper` (each pair of images once; the default) or
@@ -128,7 +129,7 @@ fn d_n() -> usize {
     500
 }
 fn d_variant() -> TauVariant {
-    TauVariant::A
+    TauVariant::default()
 }
 fn d_k() -> f64 {
     0.01

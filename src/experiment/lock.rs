@@ -227,6 +227,43 @@ impl Drop for Lock {
     }
 }
 
+/// The lock file of a results folder: `DIR/run.lock`.
+pub const FOLDER_LOCK: &str = "run.lock";
+
+/// Takes the lock of the results folder `dir` (`DIR/run.lock`) for as long as the returned
+/// [`Lock`] lives. When a live process holds it: with `wait`, waits (saying so once) until it
+/// is free; without, an error that names the holder and the lock file. A lock whose holder died
+/// (or, from another host, stopped its heartbeat) is taken over.
+pub fn hold_folder(dir: &Path, wait: bool) -> Result<Lock> {
+    let path = dir.join(FOLDER_LOCK);
+    let mut told = false;
+    loop {
+        if let Some(l) = Lock::try_acquire(&path)? {
+            return Ok(l);
+        }
+        let who = holder(&path)
+            .map(|h| h.to_string())
+            .unwrap_or_else(|| "another process".into());
+        if !wait {
+            anyhow::bail!(
+                "{} is in use: {who} is running in it (lock {}); wait for it to end, rerun with \
+                 --wait to wait for it, or give another --out",
+                dir.display(),
+                path.display()
+            );
+        }
+        if !told {
+            eprintln!(
+                "waiting: {who} is running in {} (lock {})",
+                dir.display(),
+                path.display()
+            );
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,42 +333,5 @@ mod tests {
         assert_eq!(left.len(), 1, "a moved-aside file was left behind");
         drop(winner);
         assert!(!path.exists());
-    }
-}
-
-/// The lock file of a results folder: `DIR/run.lock`.
-pub const FOLDER_LOCK: &str = "run.lock";
-
-/// Takes the lock of the results folder `dir` (`DIR/run.lock`) for as long as the returned
-/// [`Lock`] lives. When a live process holds it: with `wait`, waits (saying so once) until it
-/// is free; without, an error that names the holder and the lock file. A lock whose holder died
-/// (or, from another host, stopped its heartbeat) is taken over.
-pub fn hold_folder(dir: &Path, wait: bool) -> Result<Lock> {
-    let path = dir.join(FOLDER_LOCK);
-    let mut told = false;
-    loop {
-        if let Some(l) = Lock::try_acquire(&path)? {
-            return Ok(l);
-        }
-        let who = holder(&path)
-            .map(|h| h.to_string())
-            .unwrap_or_else(|| "another process".into());
-        if !wait {
-            anyhow::bail!(
-                "{} is in use: {who} is running in it (lock {}); wait for it to end, rerun with \
-                 --wait to wait for it, or give another --out",
-                dir.display(),
-                path.display()
-            );
-        }
-        if !told {
-            eprintln!(
-                "waiting: {who} is running in {} (lock {})",
-                dir.display(),
-                path.display()
-            );
-            told = true;
-        }
-        std::thread::sleep(Duration::from_millis(500));
     }
 }

@@ -8,7 +8,7 @@ use crate::data::{self, Dataset};
 use crate::injury::Selection;
 use crate::model::BnMode;
 use crate::seed::{self, stream};
-use crate::train::{train_epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use crate::train::{train_epoch, Epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
 use anyhow::{Context, Result};
 use rand_chacha::ChaCha8Rng;
 use tch::{Device, Kind, Tensor};
@@ -326,19 +326,16 @@ pub fn retrain(
     s.net.set_bn_mode(bn_mode(r));
     for e in 0..tc.epochs {
         let mut order = epoch_order(seed, r, step, e);
-        train_epoch(
-            &s.net,
-            opt,
-            train,
-            subset.as_deref(),
-            &s.norm,
-            &tc,
-            e * steps_per_epoch,
-            steps_per_epoch * tc.epochs,
-            s.device,
-            &mut order,
-            |_, _, _| {},
-        );
+        let epoch = Epoch {
+            data: train,
+            indices: subset.as_deref(),
+            norm: &s.norm,
+            cfg: &tc,
+            step0: e * steps_per_epoch,
+            total_steps: steps_per_epoch * tc.epochs,
+            device: s.device,
+        };
+        train_epoch(&s.net, opt, &epoch, &mut order, |_, _, _| {});
     }
     s.net.set_bn_mode(BnMode::default());
     Ok(())

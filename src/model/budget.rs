@@ -68,7 +68,7 @@ pub fn parse_bytes(s: &str) -> Option<u128> {
         _ => return None,
     };
     let v: f64 = num.trim().parse().ok()?;
-    (v.is_finite() && v > 0.0).then(|| (v * scale as f64) as u128)
+    (v.is_finite() && v > 0.0).then_some((v * scale as f64) as u128)
 }
 
 /// `bytes` in words: `36.0 GB`.

@@ -135,7 +135,7 @@ impl MetricRow {
                 self.loss
             ));
         }
-        if !(self.seconds >= 0.0) {
+        if self.seconds.is_nan() || self.seconds < 0.0 {
             return Err(format!(
                 "seconds = {} is out of range: expected a duration >= 0",
                 self.seconds

@@ -173,23 +173,44 @@ fn layout(x: Tensor, device: Device) -> Tensor {
     }
 }
 
-/// Trains `net` for one epoch over `indices` of `data` (all images when `None`), in an order
-/// shuffled by `rng`. `step0` is the global step at the epoch's start and `total_steps` the
-/// whole run's, for the schedule. `on_step(step, steps_in_epoch, loss)` reports progress (the loss now and then).
-#[allow(clippy::too_many_arguments)]
+/// One epoch of training: which images, how they are prepared and trained on, and where the
+/// epoch sits in the run (for the schedule).
+#[derive(Clone, Copy)]
+pub struct Epoch<'a> {
+    /// The images.
+    pub data: &'a Dataset,
+    /// The images of `data` to train on (all when `None`).
+    pub indices: Option<&'a [usize]>,
+    /// Input normalisation.
+    pub norm: &'a Normalization,
+    /// Batches, optimizer settings, schedule, augmentation, loss.
+    pub cfg: &'a TrainConfig,
+    /// The global optimizer step at the epoch's start.
+    pub step0: usize,
+    /// The whole run's optimizer steps (the schedule's length).
+    pub total_steps: usize,
+    /// Where the batches go.
+    pub device: Device,
+}
+
+/// Trains `net` for one epoch `e`, in an order shuffled by `rng`. `on_step(step,
+/// steps_in_epoch, loss)` reports progress (the loss now and then).
 pub fn train_epoch<R: Rng>(
     net: &Network,
     opt: &mut MaskedSgd,
-    data: &Dataset,
-    indices: Option<&[usize]>,
-    norm: &Normalization,
-    cfg: &TrainConfig,
-    step0: usize,
-    total_steps: usize,
-    device: Device,
+    e: &Epoch,
     rng: &mut R,
     mut on_step: impl FnMut(usize, usize, Option<f64>),
 ) -> EpochStats {
+    let Epoch {
+        data,
+        indices,
+        norm,
+        cfg,
+        step0,
+        total_steps,
+        device,
+    } = *e;
     let mut order: Vec<usize> = match indices {
         Some(ix) => ix.to_vec(),
         None => (0..data.len()).collect(),

@@ -4,7 +4,7 @@
 //! the seed and the epoch).
 use super::epoch_state::{epoch_files, remove_older_epochs, resume_files};
 use super::error::TrainError;
-use super::fit::{evaluate, train_epoch, TrainConfig};
+use super::fit::{evaluate, train_epoch, Epoch, TrainConfig};
 use super::held_out::provenance;
 use super::optim::MaskedSgd;
 use crate::checkpoint::{self, CheckpointMeta};
@@ -415,28 +415,25 @@ pub fn train_healthy(
             spec.seed,
             &[crate::seed::stream::HEALTHY_EPOCH_ORDER, epoch as u64],
         );
-        let stats = train_epoch(
-            &net,
-            &mut opt,
-            &split.train,
-            subset.as_deref(),
-            &norm,
-            &spec.train,
-            epoch * steps_per_epoch,
+        let this = Epoch {
+            data: &split.train,
+            indices: subset.as_deref(),
+            norm: &norm,
+            cfg: &spec.train,
+            step0: epoch * steps_per_epoch,
             total_steps,
             device,
-            &mut rng,
-            |_, _, loss| {
-                bar.inc(1);
-                if let Some(l) = loss {
-                    bar.set_message(format!(
-                        "epoch {}/{} loss {l:.4}",
-                        epoch + 1,
-                        spec.train.epochs
-                    ));
-                }
-            },
-        );
+        };
+        let stats = train_epoch(&net, &mut opt, &this, &mut rng, |_, _, loss| {
+            bar.inc(1);
+            if let Some(l) = loss {
+                bar.set_message(format!(
+                    "epoch {}/{} loss {l:.4}",
+                    epoch + 1,
+                    spec.train.epochs
+                ));
+            }
+        });
         let test = evaluate(&net, &split.test, &norm, device, 500);
         let row = EpochRow {
             epoch: epoch + 1,

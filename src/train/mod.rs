@@ -15,7 +15,7 @@ pub use error::{ScheduleError, TrainError};
 #[cfg(feature = "torch")]
 pub use fit::{
     capture_activations, channels_last, evaluate, make_batch, misclassified, to_channels_last,
-    train_epoch, EpochStats, TrainConfig, MAX_EPOCHS,
+    train_epoch, Epoch, EpochStats, TrainConfig, MAX_EPOCHS,
 };
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};

@@ -42,6 +42,19 @@ impl TauVariant {
     }
 }
 
+impl std::str::FromStr for TauVariant {
+    type Err = String;
+
+    /// `a` or `b` (also `tau-a`, `tau-b`), as configs, the command line and Python write it.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().trim_start_matches("tau-") {
+            "a" => Ok(TauVariant::A),
+            "b" => Ok(TauVariant::B),
+            _ => Err(format!("Kendall variant `{s}`: expected \"a\" or \"b\"")),
+        }
+    }
+}
+
 impl std::fmt::Display for TauVariant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
