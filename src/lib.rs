@@ -20,6 +20,7 @@ pub mod malloc;
 pub mod model;
 pub mod plasticity;
 pub mod progress;
+pub mod range;
 pub mod report;
 pub mod results;
 pub mod seed;

@@ -62,3 +62,22 @@ fn rehab_table_gives_the_hand_worked_areas_and_levels() {
         "{table}"
     );
 }
+
+/// docs/RESULTS.md's numbers follow from the committed data: the tables made from committed
+/// folders, the Hopfield crossings, the bench widths' share of the parameters
+/// (bench/check_claims.py, which names every claim that does not).
+#[test]
+fn the_results_claims_follow_from_the_committed_data() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = std::process::Command::new("python3")
+        .arg(root.join("bench/check_claims.py"))
+        .args(["--atrophy", env!("CARGO_BIN_EXE_atrophy")])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

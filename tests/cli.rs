@@ -133,7 +133,7 @@ fn bad_input_gives_clear_errors_and_nonzero_exit() {
                 "synthetic".into(),
                 "--lr=-1".into(),
             ],
-            "lr -1 is out of range",
+            "lr = -1 is out of range",
         ),
         (
             vec![

@@ -238,9 +238,11 @@ fn rdm_images_per_class_and_whole_matrix_tau() {
         atrophy::analysis::RdmPairs::Full,
     )
     .unwrap()
-    .tau(atrophy::analysis::TauVariant::A)
+    // The config names no variant: the default, tau-b, as everywhere in atrophy.
+    .tau(atrophy::analysis::TauVariant::B)
     .unwrap();
     let tau = std::fs::read_to_string(out.join("rdm_tau.csv")).unwrap();
+    assert!(tau.lines().nth(1).unwrap().contains(",b,"), "{tau}");
     let first: f64 = tau
         .lines()
         .nth(1)

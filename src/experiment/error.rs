@@ -14,15 +14,8 @@ pub enum ConfigError {
         message: String,
     },
     /// A value is outside its range.
-    #[error("{field} = {value} is out of range: expected {expected}")]
-    OutOfRange {
-        /// The field, e.g. `regime[0] (R1000).lr`.
-        field: String,
-        /// The value given.
-        value: String,
-        /// The allowed range, in words.
-        expected: String,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] crate::range::RangeError),
     /// A value or combination of values that cannot work, with what to do instead.
     #[error("{field}: {message}")]
     Invalid {
@@ -53,11 +46,11 @@ pub(super) fn out_of_range(
     value: impl ToString,
     expected: &str,
 ) -> ConfigError {
-    ConfigError::OutOfRange {
-        field: field.into(),
-        value: value.to_string(),
-        expected: expected.into(),
-    }
+    ConfigError::OutOfRange(crate::range::RangeError::new(
+        field,
+        value.to_string(),
+        expected,
+    ))
 }
 
 pub(super) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {

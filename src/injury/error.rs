@@ -6,15 +6,8 @@ use super::config::Selection;
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum InjuryError {
     /// A setting lies outside its allowed range.
-    #[error("{field} = {value} is out of range: expected {expected}")]
-    OutOfRange {
-        /// The setting, e.g. `injury.gamma`.
-        field: String,
-        /// Its value, as written.
-        value: String,
-        /// The allowed range, e.g. `0 < gamma < 1`.
-        expected: String,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] crate::range::RangeError),
     /// A count that must not be smaller than `min`.
     #[error("{field} must be at least {min}")]
     TooSmall {
@@ -64,11 +57,7 @@ impl InjuryError {
         value: impl std::fmt::Display,
         expected: impl Into<String>,
     ) -> InjuryError {
-        InjuryError::OutOfRange {
-            field: field.into(),
-            value: value.to_string(),
-            expected: expected.into(),
-        }
+        InjuryError::OutOfRange(crate::range::RangeError::new(field, value, expected))
     }
 }
 

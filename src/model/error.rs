@@ -19,15 +19,8 @@ pub enum ModelError {
         name: String,
     },
     /// A setting of the architecture lies outside its allowed range.
-    #[error("{field} {value} is out of range: expected {expected}")]
-    OutOfRange {
-        /// The setting, e.g. `dropout`.
-        field: String,
-        /// Its value, as written.
-        value: String,
-        /// The allowed range, e.g. `0 <= p < 1`.
-        expected: String,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] crate::range::RangeError),
     /// The last feature map holds more features than the machine can count.
     #[error("{channels} channels of {map}x{map} (widths `{widths}`, input size {image_size}) are too many features")]
     TooManyFeatures {
@@ -83,11 +76,7 @@ impl ModelError {
         value: impl std::fmt::Display,
         expected: impl Into<String>,
     ) -> ModelError {
-        ModelError::OutOfRange {
-            field: field.into(),
-            value: value.to_string(),
-            expected: expected.into(),
-        }
+        ModelError::OutOfRange(crate::range::RangeError::new(field, value, expected))
     }
 }
 
@@ -120,12 +109,12 @@ mod tests {
         a.dropout = 1.5;
         assert_eq!(
             a.layers().unwrap_err().to_string(),
-            "dropout 1.5 is out of range: expected 0 <= p < 1"
+            "dropout = 1.5 is out of range: expected 0 <= p < 1"
         );
         let a = Architecture::small_cnn(1);
         assert_eq!(
             a.layers().unwrap_err().to_string(),
-            "num_classes 1 is out of range: expected at least 2"
+            "num_classes = 1 is out of range: expected at least 2"
         );
         let e = ModelError::UnknownLayer {
             name: "conv9".into(),

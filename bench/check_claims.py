@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Checks that the numbers docs/RESULTS.md states follow from the committed data (standard
+library only; run by tests/bench_tables.rs):
+    python3 bench/check_claims.py [--atrophy target/release/atrophy]
+
+1. Every row of the tables that bench/*_table.py makes from committed folders
+   (docs/figures/rehabilitation, docs/figures/homeostasis-arms) appears in docs/RESULTS.md with
+   the same "mean ± sd" cells, in order, under the same row label.
+2. The Hopfield capacity crossings (the loads between which recall falls through 0.5, and where
+   it first reaches 0) computed from docs/figures/p9/hopfield_capacity.csv are the ones the text
+   states.
+3. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
+Prints one line per check; exits 1 naming every claim that does not follow.
+"""
+import csv
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CELL = re.compile(r"(-?\d+(?:\.\d+)?) ± (\d+(?:\.\d+)?)")
+
+
+def cells(row):
+    """The "mean ± sd" cells of a Markdown table row, bold marks dropped."""
+    return CELL.findall(row.replace("**", ""))
+
+
+def label(row):
+    return row.strip().strip("|").split("|")[0].strip().strip("*")
+
+
+def table_rows_in_doc(script, folder, doc, problems):
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "bench", script), os.path.join(ROOT, folder)],
+        capture_output=True, text=True, check=True).stdout
+    rows = [l for l in out.splitlines() if l.startswith("| ") and cells(l)]
+    doc_rows = [l for l in doc.splitlines() if l.startswith("| ") and cells(l)]
+    for r in rows:
+        same_label = [d for d in doc_rows if label(d) == label(r)]
+        if not any(cells(d) == cells(r) for d in same_label):
+            problems.append(f"{script} {folder}: row `{label(r)}` {cells(r)} is not in "
+                            f"docs/RESULTS.md (rows of that label: {[cells(d) for d in same_label]})")
+    print(f"{script} {folder}: {len(rows)} rows checked")
+
+
+def hopfield(doc, problems):
+    path = os.path.join(ROOT, "docs/figures/p9/hopfield_capacity.csv")
+    by_n = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            by_n.setdefault(int(r["n"]), []).append((float(r["load"]), float(r["recall_rate"])))
+    text = " ".join(doc.split())
+    for n in (500, 1000):
+        pts = sorted(by_n[n])
+        cross = next((a, b) for a, b in zip(pts, pts[1:]) if a[1] >= 0.5 > b[1])
+        zero = next(load for load, rate in pts if rate == 0)
+        claim = f"between {cross[0][0]:.2f} and {cross[1][0]:.2f} for N = {n}"
+        words = "between loads" if n == 500 else "between"
+        if f"{words} {cross[0][0]:.2f} and {cross[1][0]:.2f} for N = {n}" not in text:
+            problems.append(f"hopfield N = {n}: recall crosses 0.5 {claim}; the text says otherwise")
+        if f"{zero:.2f} (N = {n})" not in text:
+            problems.append(f"hopfield N = {n}: recall first reaches 0 at {zero:.2f}; not stated")
+        print(f"hopfield N = {n}: crosses 0.5 {claim}, 0 at {zero:.2f}")
+    pts = sorted(by_n[200])
+    first_zero = next(load for load, rate in pts if rate == 0)
+    if f"N = 200 first recalls none at {first_zero:.2f}" not in text:
+        problems.append(f"hopfield N = 200: first zero at {first_zero:.2f}; not stated")
+
+
+def parameter_share(atrophy, doc, problems):
+    def params(widths):
+        out = subprocess.run([atrophy, "info", "--model", "vgg19_bn", "--widths", widths],
+                             capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"^parameters\s+(\d+)", out, re.M).group(1))
+    bench, full = params("bench"), params("full")
+    claim = f"{100 * bench / full:.1f} % of VGG19-BN's parameters, {bench:,} of {full:,}"
+    if claim not in " ".join(doc.split()):
+        problems.append(f"parameter share: expected the text to say `{claim}`")
+    print(f"parameters: bench {bench}, full {full}: {claim}")
+
+
+def main():
+    args = sys.argv[1:]
+    doc = open(os.path.join(ROOT, "docs/RESULTS.md")).read()
+    problems = []
+    table_rows_in_doc("rehab_table.py", "docs/figures/rehabilitation", doc, problems)
+    table_rows_in_doc("arms_table.py", "docs/figures/homeostasis-arms", doc, problems)
+    hopfield(doc, problems)
+    if "--atrophy" in args:
+        parameter_share(args[args.index("--atrophy") + 1], doc, problems)
+    for p in problems:
+        print("NOT FOLLOWING:", p)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
