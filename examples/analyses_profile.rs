@@ -45,7 +45,7 @@ fn main() {
     time("capture (all layers)", t);
     let features: i64 = acts.iter().map(|a| a.size()[1]).sum();
 
-    // Before (session 8): each Gram as one full n x p by p x n product.
+    // Before 2026-11-30: each Gram as one full n x p by p x n product.
     let t = Instant::now();
     let full: Vec<Tensor> = acts
         .iter()

@@ -181,7 +181,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
 }
 
 /// The healthy model's checkpoint: the config's, or the experiment's one (`opts.healthy`;
-/// training is itself resumable); with the seconds spent getting it in this session.
+/// training is itself resumable); with the seconds this process spent getting it.
 pub fn healthy_checkpoint(
     cfg: &ExperimentConfig,
     split: &Split,

@@ -2,7 +2,7 @@
 //! update their states, and change the weights accordingly.
 use super::config::{InjuryConfig, InjuryKind, Scope, Selection};
 use super::error::InjuryError;
-use super::state::{SynapseStates, ABLATED, HEALTHY};
+use super::state::{Synapse, SynapseState, SynapseStates};
 use rand::Rng;
 
 /// What one iteration did.
@@ -36,24 +36,24 @@ pub fn ablation_quota(remaining: usize, fraction: f64) -> usize {
     ((fraction * remaining as f64).round() as usize).min(remaining)
 }
 
-/// Indices of the `count` candidates to injure: at random, or those with the smallest score
-/// (ties broken by position, so the choice is deterministic).
-fn choose<R: Rng>(
-    candidates: &[u64],
-    scores: Option<&dyn Fn(u64) -> f32>,
+/// The `count` candidates to injure: at random, or those with the smallest score (ties broken
+/// by the candidates' order: layer, then index, so the choice is deterministic).
+fn choose<T: Copy + Ord, R: Rng>(
+    candidates: &[T],
+    score: Option<&dyn Fn(T) -> f32>,
     count: usize,
     rng: &mut R,
-) -> Vec<u64> {
+) -> Vec<T> {
     if count == 0 {
         return Vec::new();
     }
-    match scores {
+    match score {
         None => rand::seq::index::sample(rng, candidates.len(), count)
             .iter()
             .map(|i| candidates[i])
             .collect(),
         Some(score) => {
-            let mut keyed: Vec<(f32, u64)> = candidates.iter().map(|&c| (score(c), c)).collect();
+            let mut keyed: Vec<(f32, T)> = candidates.iter().map(|&c| (score(c), c)).collect();
             if count < keyed.len() {
                 keyed.select_nth_unstable_by(count - 1, |a, b| {
                     a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
@@ -65,9 +65,9 @@ fn choose<R: Rng>(
     }
 }
 
-const SHIFT: u64 = 40;
-
-/// Runs iteration `n` (1-based) of `cfg` on `states` and the matching flat `weights`.
+/// Runs iteration `n` (1-based) of `cfg` on `states` and the matching flat `weights`: choose
+/// the synapses to injure (P3's quota of decay, or P4's fraction of the healthy ones), mark
+/// them, then change the weights of every injured synapse as its state says.
 ///
 /// `scores` are per-synapse saliencies for `obd` and `taylor` selection (smaller = injured
 /// first); `magnitude` uses |w| and `random` needs none.
@@ -79,6 +79,33 @@ pub fn injure<R: Rng>(
     n: usize,
     rng: &mut R,
 ) -> Result<InjuryReport, InjuryError> {
+    check_inputs(states, weights, scores, cfg)?;
+    let chosen = if cfg.units {
+        choose_units(states, weights, scores, cfg, rng)
+    } else {
+        choose_synapses(states, weights, scores, cfg, n, rng)
+    };
+    let mut report = InjuryReport {
+        new_per_layer: vec![0; states.layers.len()],
+    };
+    for c in &chosen {
+        report.new_per_layer[c.layer] += 1;
+    }
+    match cfg.kind {
+        InjuryKind::Decay => decay(states, weights, &chosen, cfg.gamma as f32),
+        InjuryKind::Ablation => ablate(states, weights, &chosen),
+    }
+    Ok(report)
+}
+
+/// The weights and scores must match the synapse states layer for layer; saliency selection
+/// needs its scores.
+fn check_inputs(
+    states: &SynapseStates,
+    weights: &[Vec<f32>],
+    scores: Option<&[Vec<f32>]>,
+    cfg: &InjuryConfig,
+) -> Result<(), InjuryError> {
     if weights.len() != states.layers.len() {
         return Err(InjuryError::LayerCount {
             weights: weights.len(),
@@ -94,106 +121,89 @@ pub fn injure<R: Rng>(
             });
         }
     }
-    let need_scores = matches!(cfg.selection, Selection::Obd | Selection::Taylor);
-    if need_scores && scores.is_none() {
+    if matches!(cfg.selection, Selection::Obd | Selection::Taylor) && scores.is_none() {
         return Err(InjuryError::NeedsScores {
             selection: cfg.selection,
         });
     }
-    let magnitude: Vec<&Vec<f32>> = weights.iter().collect();
-    let score_of = |c: u64| -> f32 {
-        let (l, i) = ((c >> SHIFT) as usize, (c & ((1 << SHIFT) - 1)) as usize);
+    Ok(())
+}
+
+/// P3 and P4 on single synapses: per layer (each layer loses its own quota) or over the whole
+/// network at once, among the healthy synapses of the injurable layers.
+fn choose_synapses<R: Rng>(
+    states: &SynapseStates,
+    weights: &[Vec<f32>],
+    scores: Option<&[Vec<f32>]>,
+    cfg: &InjuryConfig,
+    n: usize,
+    rng: &mut R,
+) -> Vec<Synapse> {
+    let score_of = |c: Synapse| -> f32 {
         match cfg.selection {
-            Selection::Magnitude => magnitude[l][i].abs(),
-            _ => scores.map_or(0.0, |s| s[l][i]),
+            Selection::Magnitude => weights[c.layer][c.index].abs(),
+            _ => scores.map_or(0.0, |s| s[c.layer][c.index]),
         }
     };
-    let scorer: Option<&dyn Fn(u64) -> f32> = if cfg.selection == Selection::Random {
-        None
-    } else {
-        Some(&score_of)
+    let score: Option<&dyn Fn(Synapse) -> f32> =
+        (cfg.selection != Selection::Random).then_some(&score_of as &dyn Fn(Synapse) -> f32);
+    let healthy_of = |l: usize| -> Vec<Synapse> {
+        let layer = &states.layers[l];
+        (layer.state.iter().enumerate())
+            .filter(|(_, &s)| layer.injurable && SynapseState::of(s) == SynapseState::Healthy)
+            .map(|(index, _)| Synapse { layer: l, index })
+            .collect()
     };
-    let mut chosen: Vec<u64> = Vec::new();
-    if cfg.units {
-        chosen = choose_units(states, weights, scores, cfg, rng);
-    } else {
-        let candidates_of = |l: usize| -> Vec<u64> {
-            let layer = &states.layers[l];
-            if !layer.injurable {
-                return Vec::new();
-            }
-            layer
-                .state
-                .iter()
-                .enumerate()
-                .filter(|(_, &s)| s == HEALTHY)
-                .map(|(i, _)| ((l as u64) << SHIFT) | i as u64)
-                .collect()
-        };
-        let quota = |total: usize, healthy: usize| match cfg.kind {
-            InjuryKind::Decay => decay_quota(total, total - healthy, n, cfg.iterations),
-            InjuryKind::Ablation => ablation_quota(healthy, cfg.fraction),
-        };
-        match cfg.scope {
-            Scope::PerLayer => {
-                for l in 0..states.layers.len() {
-                    let cand = candidates_of(l);
-                    let layer = &states.layers[l];
-                    if !layer.injurable {
-                        continue;
-                    }
-                    let q = quota(layer.len(), cand.len());
-                    chosen.extend(choose(&cand, scorer, q, rng));
-                }
-            }
-            Scope::Global => {
-                let cand: Vec<u64> = (0..states.layers.len()).flat_map(candidates_of).collect();
-                let total: usize = states
-                    .layers
-                    .iter()
-                    .filter(|l| l.injurable)
-                    .map(|l| l.len())
-                    .sum();
-                let q = quota(total, cand.len());
-                chosen = choose(&cand, scorer, q, rng);
-            }
+    let quota = |total: usize, healthy: usize| match cfg.kind {
+        InjuryKind::Decay => decay_quota(total, total - healthy, n, cfg.iterations),
+        InjuryKind::Ablation => ablation_quota(healthy, cfg.fraction),
+    };
+    match cfg.scope {
+        Scope::PerLayer => (0..states.layers.len())
+            .filter(|&l| states.layers[l].injurable)
+            .flat_map(|l| {
+                let healthy = healthy_of(l);
+                let q = quota(states.layers[l].len(), healthy.len());
+                choose(&healthy, score, q, rng)
+            })
+            .collect(),
+        Scope::Global => {
+            let healthy: Vec<Synapse> = (0..states.layers.len()).flat_map(healthy_of).collect();
+            let total = states.count().injurable;
+            choose(&healthy, score, quota(total, healthy.len()), rng)
         }
     }
-    let mut report = InjuryReport {
-        new_per_layer: vec![0; states.layers.len()],
-    };
-    for c in chosen {
-        let (l, i) = ((c >> SHIFT) as usize, (c & ((1 << SHIFT) - 1)) as usize);
-        report.new_per_layer[l] += 1;
-        // Decay: i32::MIN marks "chosen this iteration" until the pass below counts it.
-        states.layers[l].state[i] = if cfg.kind == InjuryKind::Decay {
-            i32::MIN
-        } else {
-            ABLATED
-        };
-    }
+}
+
+/// P3: the synapses decayed before decay once more, then the newly chosen ones decay for the
+/// first time: every affected synapse's weight is multiplied by gamma once per iteration.
+fn decay(states: &mut SynapseStates, weights: &mut [Vec<f32>], chosen: &[Synapse], gamma: f32) {
     for (layer, w) in states.layers.iter_mut().zip(weights.iter_mut()) {
         for (s, w) in layer.state.iter_mut().zip(w.iter_mut()) {
-            match cfg.kind {
-                InjuryKind::Decay => {
-                    // Every affected synapse, new and old, decays once per iteration.
-                    if *s == i32::MIN {
-                        *s = 1;
-                        *w *= cfg.gamma as f32;
-                    } else if *s > 0 {
-                        *s += 1;
-                        *w *= cfg.gamma as f32;
-                    }
-                }
-                InjuryKind::Ablation => {
-                    if *s == ABLATED {
-                        *w = 0.0;
-                    }
-                }
+            if let SynapseState::Decayed(k) = SynapseState::of(*s) {
+                *s = SynapseState::Decayed(k + 1).code();
+                *w *= gamma;
             }
         }
     }
-    Ok(report)
+    for c in chosen {
+        states.layers[c.layer].state[c.index] = SynapseState::Decayed(1).code();
+        weights[c.layer][c.index] *= gamma;
+    }
+}
+
+/// P4: the chosen synapses are removed (set to zero, and kept there by retraining's mask).
+fn ablate(states: &mut SynapseStates, weights: &mut [Vec<f32>], chosen: &[Synapse]) {
+    for c in chosen {
+        states.layers[c.layer].state[c.index] = SynapseState::Ablated.code();
+    }
+    for (layer, w) in states.layers.iter().zip(weights.iter_mut()) {
+        for (s, w) in layer.state.iter().zip(w.iter_mut()) {
+            if SynapseState::of(*s) == SynapseState::Ablated {
+                *w = 0.0;
+            }
+        }
+    }
 }
 
 /// Unit ablation: per layer, round(fraction x intact units) whole output units (all of whose
@@ -204,7 +214,7 @@ fn choose_units<R: Rng>(
     scores: Option<&[Vec<f32>]>,
     cfg: &InjuryConfig,
     rng: &mut R,
-) -> Vec<u64> {
+) -> Vec<Synapse> {
     let mut chosen = Vec::new();
     for (l, layer) in states.layers.iter().enumerate() {
         if !layer.injurable || layer.shape.is_empty() {
@@ -212,32 +222,25 @@ fn choose_units<R: Rng>(
         }
         let units = layer.shape[0];
         let per = layer.len() / units.max(1);
-        let intact: Vec<u64> = (0..units)
+        let intact: Vec<usize> = (0..units)
             .filter(|&u| {
                 layer.state[u * per..(u + 1) * per]
                     .iter()
-                    .all(|&s| s == HEALTHY)
+                    .all(|&s| SynapseState::of(s) == SynapseState::Healthy)
             })
-            .map(|u| u as u64)
             .collect();
         let q = ablation_quota(intact.len(), cfg.fraction);
-        let unit_score = |u: u64| -> f32 {
-            let r = u as usize * per..(u as usize + 1) * per;
+        let unit_score = |u: usize| -> f32 {
+            let r = u * per..(u + 1) * per;
             match cfg.selection {
                 Selection::Magnitude => weights[l][r].iter().map(|w| w.abs()).sum(),
                 _ => scores.map_or(0.0, |s| s[l][r].iter().sum()),
             }
         };
-        let scorer: Option<&dyn Fn(u64) -> f32> = if cfg.selection == Selection::Random {
-            None
-        } else {
-            Some(&unit_score)
-        };
-        for u in choose(&intact, scorer, q, rng) {
-            chosen.extend(
-                (u as usize * per..(u as usize + 1) * per)
-                    .map(|i| ((l as u64) << SHIFT) | i as u64),
-            );
+        let score: Option<&dyn Fn(usize) -> f32> =
+            (cfg.selection != Selection::Random).then_some(&unit_score as &dyn Fn(usize) -> f32);
+        for u in choose(&intact, score, q, rng) {
+            chosen.extend((u * per..(u + 1) * per).map(|index| Synapse { layer: l, index }));
         }
     }
     chosen

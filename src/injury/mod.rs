@@ -12,4 +12,6 @@ pub mod state;
 pub use config::{InjuryConfig, InjuryKind, Scope, Selection};
 pub use error::InjuryError;
 pub use inflict::{ablation_quota, decay_quota, injure, InjuryReport};
-pub use state::{LayerSynapses, SynapseCount, SynapseStates, ABLATED, HEALTHY};
+pub use state::{
+    LayerSynapses, Synapse, SynapseCount, SynapseState, SynapseStates, ABLATED, HEALTHY,
+};

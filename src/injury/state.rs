@@ -7,6 +7,50 @@ pub const HEALTHY: i32 = 0;
 /// State code of an ablated synapse (set to zero and frozen there).
 pub const ABLATED: i32 = -1;
 
+/// What a synapse has suffered: nothing, k decays (P3: once per iteration since it was first
+/// chosen, its weight multiplied by gamma each time) or ablation (P4: set to zero). Stored as
+/// its code ([`SynapseState::code`]: 0, k, -1), which the step state files keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynapseState {
+    /// Untouched; the only state retraining may change.
+    Healthy,
+    /// Decayed this many times (at least 1).
+    Decayed(u32),
+    /// Removed: zero, and frozen there.
+    Ablated,
+}
+
+impl SynapseState {
+    /// The state a code stands for (a code below -1 reads as ablated).
+    pub fn of(code: i32) -> SynapseState {
+        match code {
+            HEALTHY => SynapseState::Healthy,
+            k if k > 0 => SynapseState::Decayed(k as u32),
+            _ => SynapseState::Ablated,
+        }
+    }
+
+    /// The code stored for this state.
+    pub fn code(self) -> i32 {
+        match self {
+            SynapseState::Healthy => HEALTHY,
+            SynapseState::Decayed(k) => k as i32,
+            SynapseState::Ablated => ABLATED,
+        }
+    }
+}
+
+/// One synapse of a network: its layer (index into [`SynapseStates::layers`]) and its index in
+/// that layer's flattened weight tensor. Ordered by layer, then index: the order in which ties
+/// of equal saliency are broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Synapse {
+    /// Layer index.
+    pub layer: usize,
+    /// Index in the layer's flattened weights.
+    pub index: usize,
+}
+
 /// The synapses of one layer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerSynapses {
@@ -118,5 +162,30 @@ impl SynapseStates {
             }
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod state_codes {
+    use super::*;
+
+    /// The stored codes are those of the step state files: 0 healthy, k decayed k times, -1
+    /// ablated; every state reads back as itself.
+    #[test]
+    fn states_and_codes_round_trip() {
+        for (s, code) in [
+            (SynapseState::Healthy, 0),
+            (SynapseState::Decayed(1), 1),
+            (SynapseState::Decayed(7), 7),
+            (SynapseState::Ablated, -1),
+        ] {
+            assert_eq!(s.code(), code);
+            assert_eq!(SynapseState::of(code), s);
+        }
+        let (a, b) = (
+            Synapse { layer: 0, index: 9 },
+            Synapse { layer: 1, index: 0 },
+        );
+        assert!(a < b, "ties break by layer first, then index");
     }
 }
