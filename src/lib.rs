@@ -11,6 +11,7 @@
 pub use atrophy_analysis as analysis;
 pub mod cli;
 pub mod compress;
+pub mod config;
 pub mod data;
 #[cfg(feature = "torch")]
 pub mod experiment;

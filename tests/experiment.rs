@@ -67,6 +67,11 @@ fn run_resume_shard_and_merge() {
     let run_json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(full.join("run.json")).unwrap()).unwrap();
     assert_eq!(run_json["finished"], true);
+    assert_eq!(
+        run_json["format_version"],
+        atrophy::results::FORMAT_VERSION,
+        "run.json names its format"
+    );
     assert_eq!(run_json["seed"], 7);
 
     // Representation analyses: one CKA matrix per evaluated state, one tau per state, one

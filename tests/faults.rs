@@ -579,3 +579,60 @@ fn a_truncated_checkpoint_is_blamed_on_its_weights() {
         assert!(err.contains("truncated"), "{n} bytes: {err}");
     }
 }
+
+/// run.json carries the results format's version: a folder of a newer format is refused with a
+/// message that says so; older folders (no version) and this version's are read.
+#[test]
+fn a_newer_results_format_is_refused_and_older_ones_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n";
+    std::fs::write(
+        tmp.path().join("metrics.csv"),
+        format!("{head}R,0,0,0,healthy,0.9,0.9,0.3,0\n"),
+    )
+    .unwrap();
+    let current = atrophy::results::FORMAT_VERSION;
+    for (run, readable) in [
+        ("{}".to_string(), true),
+        (format!("{{\"format_version\": {current}}}"), true),
+        (format!("{{\"format_version\": {}}}", current + 1), false),
+    ] {
+        std::fs::write(tmp.path().join("run.json"), &run).unwrap();
+        let o = atrophy(&["report", s(tmp.path())]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.success(), readable, "{run}: {err}");
+        if !readable {
+            assert!(
+                err.contains("run.json") && err.contains("newer than the"),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// The report reads run.json's config typed: a config that does not read as this atrophy's
+/// (a renamed field) is said, naming the field, instead of silently losing what the report
+/// takes from it (the paper's figures).
+#[test]
+fn a_config_the_report_cannot_read_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = "regime,cycle,iteration,fraction_injured,state,top1,mean_class,loss,seconds\n";
+    std::fs::write(
+        tmp.path().join("metrics.csv"),
+        format!("{head}R,0,0,0,healthy,0.9,0.9,0.3,0\n"),
+    )
+    .unwrap();
+    let run = serde_json::json!({"config": {
+        "name": "x", "data": {"dataset": "cifar10"},
+        "injury": {"kind": "decay", "iterations": 10, "gamma_factor": 0.5},
+        "regime": [{"name": "R", "images": 1000}]
+    }});
+    std::fs::write(tmp.path().join("run.json"), run.to_string()).unwrap();
+    let o = atrophy(&["report", s(tmp.path())]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("does not read") && err.contains("gamma_factor"),
+        "{err}"
+    );
+}

@@ -8,7 +8,6 @@
 pub mod analyses;
 pub mod config;
 pub mod divergence;
-pub mod error;
 pub mod healthy_stage;
 pub mod hebbian;
 pub mod homeostasis;
@@ -16,13 +15,15 @@ pub mod lock;
 pub mod models;
 pub mod overrides;
 pub mod record;
-pub mod regime;
 pub mod retrain;
 pub mod runner;
 pub mod shard;
 pub mod step_state;
 pub mod subject;
 pub mod weights;
+
+/// The config's error and regime types, where they were before they moved to [`crate::config`].
+pub use crate::config::{error, regime};
 
 pub use config::{Analysis, AnalysisSettings, ConfigError, ExperimentConfig, RegimeConfig};
 pub use record::{steps, RunRecord, Step};

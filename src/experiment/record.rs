@@ -225,6 +225,7 @@ impl RunRecord {
         let all = steps(cfg, self.shard).len();
         let v = serde_json::json!({
             "atrophy_version": env!("CARGO_PKG_VERSION"),
+            "format_version": crate::results::FORMAT_VERSION,
             "config": cfg,
             "seed": cfg.seed,
             "shard": self.shard,

@@ -171,6 +171,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
     merged.write_tables(out)?;
     let v = serde_json::json!({
         "atrophy_version": env!("CARGO_PKG_VERSION"),
+            "format_version": crate::results::FORMAT_VERSION,
         "config": merged.config,
         "seed": merged.config.seed,
         "merged_from": dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),

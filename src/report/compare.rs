@@ -52,10 +52,7 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
     // A confined run without its synapse counts would be drawn against the whole network's
     // synapses beside runs drawn against their layers': refused rather than misdrawn.
     for (_, r) in &results {
-        if r.run
-            .as_ref()
-            .is_some_and(super::results::Confined::unknown)
-        {
+        if super::results::Confined::unknown(&r.info) {
             bail!(
                 "{} confines injury to some layers but records no synapse counts (`synapses`, \
                  written since 2026-11-30), so its curves cannot share an axis with the others; \
@@ -226,7 +223,7 @@ fn cka_diagonals(results: &[(String, Results)], out: &Path, level: f64) -> Resul
 fn ranking(results: &[(String, Results)]) -> String {
     let mut rows = Vec::new();
     for (label, r) in results {
-        let iterations = super::results::run_iterations(r.run.as_ref(), &r.metrics);
+        let iterations = super::results::run_iterations(r.info.config.as_ref(), &r.metrics);
         let flagged =
             crate::results::divergence::flagged_cycles(&r.metrics, &r.divergence, r.classes);
         for a in auc_by_regime(&r.metrics, iterations) {
@@ -297,7 +294,11 @@ mod tests {
             }
         }
         std::fs::write(d.path().join("metrics.csv"), m).unwrap();
-        let mut run = serde_json::json!({"finished": true, "config": {"injury": {"layers": []}}});
+        let mut run = serde_json::json!({"finished": true, "config": {
+            "name": "t", "data": {"dataset": "synthetic"},
+            "injury": {"kind": "decay", "iterations": 2, "layers": []},
+            "regime": [{"name": "R", "images": 10}, {"name": "static", "static": true}]
+        }});
         if let Some(i) = injurable {
             run["config"]["injury"]["layers"] = serde_json::json!(["conv1"]);
             run["synapses"] = serde_json::json!({"total": 1000, "injurable": i});
@@ -423,7 +424,11 @@ mod tests {
         assert!(e.contains("both labelled `a`"), "{e}");
         // A confined run of an older atrophy, without its synapse counts.
         let old = folder(0.05, None, &["x", "y"]);
-        let run = serde_json::json!({"config": {"injury": {"layers": ["V1"]}}});
+        let run = serde_json::json!({"config": {
+            "name": "old", "data": {"dataset": "synthetic"},
+            "injury": {"kind": "decay", "iterations": 2, "layers": ["V1"]},
+            "regime": [{"name": "R", "images": 10}]
+        }});
         std::fs::write(old.path().join("run.json"), run.to_string()).unwrap();
         let two = vec![
             one[0].clone(),

@@ -21,7 +21,7 @@ fn paper_tables(
     p: super::paper::Paper,
 ) -> Result<()> {
     use super::paper::{cell, tables, Published};
-    let config = r.run.as_ref().map(|v| &v["config"]);
+    let config = r.info.config.as_ref();
     let metric = if p.metric() == "top1" {
         "top-1"
     } else {
@@ -133,7 +133,7 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             ));
         }
         h.push_str("</table>\n");
-        if let Some(p) = r.run.as_ref().and_then(super::paper::Paper::of_run) {
+        if let Some(p) = super::paper::Paper::of_run(&r.info) {
             paper_tables(&mut h, r, s, p)?;
         }
     }

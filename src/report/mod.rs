@@ -45,14 +45,7 @@ pub fn report(dir: &Path, levels: &[f64]) -> Result<Report> {
     let markdown = match &r.summary {
         Some(s) => {
             let path = dir.join("summary.md");
-            let md = paper::markdown(
-                &r.name(),
-                s,
-                &r.metrics,
-                &r.divergence,
-                r.run.as_ref(),
-                r.finished,
-            )?;
+            let md = paper::markdown(&r.name(), s, &r.metrics, &r.divergence, &r.info, r.finished)?;
             crate::fsio::write_atomic(&path, md.as_bytes())?;
             Some(path)
         }
@@ -189,9 +182,15 @@ mod tests {
 
         // A whole-network injury, or a folder without the counts, keeps the network's fractions.
         run["synapses"] = serde_json::json!({"total": 1000, "injurable": 1000});
-        assert_eq!(results::Confined::of(&run), None);
+        assert_eq!(
+            results::Confined::of(&results::RunInfo::of(&run, Path::new("run.json"))),
+            None
+        );
         run["synapses"] = serde_json::Value::Null;
-        assert_eq!(results::Confined::of(&run), None);
+        assert_eq!(
+            results::Confined::of(&results::RunInfo::of(&run, Path::new("run.json"))),
+            None
+        );
     }
 
     /// Names from the folder reach the page escaped: a regime called `<b>R&1</b>` is text, not

@@ -4,7 +4,9 @@
 //!
 //! The papers print only a few numbers in their text (the rest is in figures that did not survive
 //! extraction); those are all that is listed here, and nothing is interpolated.
-use crate::report::results::Confined;
+use crate::config::ExperimentConfig;
+use crate::injury::{InjuryKind, Scope, Selection};
+use crate::report::results::{Confined, RunInfo};
 use crate::results::divergence::{describe, flagged_cycles};
 use crate::results::{
     auc_by_regime, AucRow, Divergence, DivergenceRow, MetricRow, State, SummaryRow,
@@ -79,37 +81,33 @@ impl Paper {
     /// injury reaching the whole network. Whether it does comes from the synapse counts
     /// (`synapses`: injurable = total); a folder without them counts as confined when its
     /// config names `[injury] layers`.
-    pub fn of_run(run: &serde_json::Value) -> Option<Paper> {
-        let counts = &run["synapses"];
-        let whole = match (counts["total"].as_u64(), counts["injurable"].as_u64()) {
-            (Some(total), Some(injurable)) => injurable == total,
-            _ => run["config"]["injury"]["layers"]
-                .as_array()
-                .is_none_or(|a| a.is_empty()),
+    pub fn of_run(run: &RunInfo) -> Option<Paper> {
+        let config = run.config.as_ref()?;
+        let whole = match run.synapses {
+            Some(c) => c.injurable == c.total,
+            None => config.injury.layers.is_empty(),
         };
-        whole.then(|| Paper::of_config(&run["config"])).flatten()
+        whole.then(|| Paper::of_config(config)).flatten()
     }
 
     /// The paper whose protocol `config` (run.json's `config`) follows: CIFAR-10 with random
     /// selection per layer (every layer loses the same share) and the paper's injury settings. `None` for anything else, so that no run is
     /// compared with numbers from a different protocol. Where injury may reach is
     /// [`Paper::of_run`]'s question.
-    pub fn of_config(config: &serde_json::Value) -> Option<Paper> {
-        let inj = &config["injury"];
-        if config["data"]["dataset"].as_str() != Some("cifar10")
-            || inj["selection"].as_str() != Some("random")
-            || inj["units"].as_bool() == Some(true)
-            || inj["scope"].as_str().is_some_and(|s| s != "per_layer")
+    pub fn of_config(config: &ExperimentConfig) -> Option<Paper> {
+        let inj = &config.injury;
+        if config.data.dataset != "cifar10"
+            || inj.selection != Selection::Random
+            || inj.units
+            || inj.scope != Scope::PerLayer
         {
             return None;
         }
-        match inj["kind"].as_str()? {
-            "decay"
-                if inj["gamma"].as_f64() == Some(0.5) && inj["iterations"].as_u64() == Some(10) =>
-            {
+        match inj.kind {
+            InjuryKind::Decay if inj.gamma == 0.5 && inj.iterations == 10 => {
                 Some(Paper::MooreDecay)
             }
-            "ablation" if inj["fraction"].as_f64() == Some(0.2) => Some(Paper::MooreAblation),
+            InjuryKind::Ablation if inj.fraction == 0.2 => Some(Paper::MooreAblation),
             _ => None,
         }
     }
@@ -219,7 +217,7 @@ pub struct RegimeTable {
 pub fn tables(
     summary: &[SummaryRow],
     metric: &str,
-    config: Option<&serde_json::Value>,
+    config: Option<&ExperimentConfig>,
     paper: Option<Paper>,
 ) -> Result<Vec<RegimeTable>> {
     let mut out: Vec<RegimeTable> = Vec::new();
@@ -230,15 +228,10 @@ pub fn tables(
             .metric(metric)
             .ok_or_else(|| anyhow::anyhow!("summary.csv has no metric `{metric}`"))?;
         let value = (100.0 * m, 100.0 * sd);
-        let settings = config.and_then(|c| {
-            c["regime"]
-                .as_array()?
-                .iter()
-                .find(|g| g["name"].as_str() == Some(regime.as_str()))
-        });
-        let images = settings.and_then(|g| g["images"].as_u64());
-        let epochs = settings.and_then(|g| g["epochs"].as_u64()).unwrap_or(0);
-        let is_static = settings.is_none_or(|g| g["static"].as_bool() == Some(true));
+        let settings = config.and_then(|c| c.regimes.iter().find(|g| g.name == *regime));
+        let images = settings.and_then(|g| g.images).map(|n| n as u64);
+        let epochs = settings.map_or(0, |g| g.epochs as u64);
+        let is_static = settings.is_none_or(|g| g.is_static);
         let published = |state: &str| {
             settings
                 .and(paper)?
@@ -303,11 +296,11 @@ pub fn markdown(
     summary: &[SummaryRow],
     metrics: &[MetricRow],
     divergence: &[DivergenceRow],
-    run: Option<&serde_json::Value>,
+    run: &RunInfo,
     finished: bool,
 ) -> Result<String> {
-    let config = run.map(|r| &r["config"]);
-    let paper = run.and_then(Paper::of_run);
+    let config = run.config.as_ref();
+    let paper = Paper::of_run(run);
     let mut md = format!("# {name}: accuracy per iteration\n\n");
     if !finished {
         md.push_str("**Partial results**: the run is still going or was stopped.\n\n");
@@ -315,7 +308,7 @@ pub fn markdown(
     md.push_str(
         "Mean ± sample sd (ddof = 1) over cycles, in percent. Iteration 0 is the healthy model.\n",
     );
-    let confined = run.and_then(Confined::of);
+    let confined = Confined::of(run);
     if let Some(c) = &confined {
         md.push_str(&format!(
             "Injury is confined to {}, which hold {:.2} % of the network's synapses; the injured \
@@ -339,7 +332,7 @@ pub fn markdown(
     md.push_str(&auc_table(
         metrics,
         divergence,
-        super::results::run_iterations(run, metrics),
+        super::results::run_iterations(config, metrics),
     ));
     md.push_str(&divergence_table(metrics, divergence));
     let metrics: Vec<&str> = match paper {

@@ -18,6 +18,31 @@
 //! Column names and order, and the number formats (Rust's shortest round-trip form; wall
 //! seconds to the millisecond), are those atrophy has always written, so older results folders
 //! read unchanged.
+/// The version of the results folder's format, written into `run.json` as `format_version`
+/// and checked by every reader: a folder of a newer format is refused with a message that says
+/// so, every older one is read. 1: the tables of atrophy 0.1.0 with `divergence.csv`; folders
+/// without the field (atrophy 0.1.0 before 2026-12-04) are format 0 and read the same way.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// Refuses a `run.json` (`run`, read from `path`) of a format newer than [`FORMAT_VERSION`].
+pub fn check_format(run: &serde_json::Value, path: &std::path::Path) -> Result<(), String> {
+    match run.get("format_version").map(|v| v.as_u64()) {
+        None => Ok(()),
+        Some(Some(v)) if v <= FORMAT_VERSION => Ok(()),
+        Some(Some(v)) => Err(format!(
+            "{}: results folder format {v}, newer than the {FORMAT_VERSION} this atrophy ({}) \
+             reads; use a newer atrophy",
+            path.display(),
+            env!("CARGO_PKG_VERSION")
+        )),
+        Some(None) => Err(format!(
+            "{}: format_version = {}: expected a whole number",
+            path.display(),
+            run["format_version"]
+        )),
+    }
+}
+
 pub mod auc;
 pub mod divergence;
 pub mod evaluation;

@@ -51,10 +51,7 @@ impl Default for TrainConfig {
     }
 }
 
-/// The most epochs atrophy takes (of a healthy training or a retraining): a number larger is a
-/// typing error, not an experiment (10,000 epochs of CIFAR-10 at bench widths are two months
-/// on a laptop).
-pub const MAX_EPOCHS: usize = 10_000;
+use super::options::MAX_EPOCHS;
 
 impl TrainConfig {
     /// Checks every value, naming the field and the allowed range.

@@ -7,6 +7,7 @@ pub mod error;
 pub mod fit;
 #[cfg(feature = "torch")]
 pub mod optim;
+pub mod options;
 pub mod schedule;
 
 /// The plain evaluation record lives with the other results rows.
@@ -15,16 +16,17 @@ pub use error::{ScheduleError, TrainError};
 #[cfg(feature = "torch")]
 pub use fit::{
     capture_activations, channels_last, evaluate, make_batch, misclassified, to_channels_last,
-    train_epoch, Epoch, EpochStats, TrainConfig, MAX_EPOCHS,
+    train_epoch, Epoch, EpochStats, TrainConfig,
 };
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
+pub use options::{AugmentSetting, HealthyOptions, MAX_EPOCHS};
 pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;
 #[cfg(feature = "torch")]
 mod held_out;
 #[cfg(feature = "torch")]
-pub use healthy::{finished_healthy, train_healthy, AugmentSetting, HealthyOptions, HealthySpec};
+pub use healthy::{finished_healthy, train_healthy, HealthySpec};
 #[cfg(feature = "torch")]
 pub use held_out::held_out_fingerprint;

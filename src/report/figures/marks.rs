@@ -28,12 +28,8 @@ impl PaperMark {
 /// `metric`, and the paper's title; none when the run follows no paper or the paper reports
 /// another metric.
 pub fn paper_marks(r: &Results, metric: &str) -> Result<(Vec<PaperMark>, Option<&'static str>)> {
-    let config = r.run.as_ref().map(|v| &v["config"]);
-    let paper = r
-        .run
-        .as_ref()
-        .and_then(Paper::of_run)
-        .filter(|p| p.metric() == metric);
+    let config = r.info.config.as_ref();
+    let paper = Paper::of_run(&r.info).filter(|p| p.metric() == metric);
     let (Some(p), Some(s)) = (paper, &r.summary) else {
         return Ok((Vec::new(), None));
     };
@@ -114,18 +110,15 @@ pub fn draw_marks<'a, DB: DrawingBackend + 'a>(
 /// Kendall's tau the paper prints for the run's protocol, on the tau figure's axes: one mark per
 /// regime whose settings the paper's figure belongs to.
 pub fn tau_marks(r: &Results) -> Vec<PaperMark> {
-    let config = r.run.as_ref().map(|v| &v["config"]);
-    let (Some(c), Some(p)) = (config, r.run.as_ref().and_then(Paper::of_run)) else {
+    let (Some(c), Some(p)) = (r.info.config.as_ref(), Paper::of_run(&r.info)) else {
         return Vec::new();
     };
     let mut marks = Vec::new();
-    for g in c["regime"].as_array().into_iter().flatten() {
-        let Some(name) = g["name"].as_str() else {
-            continue;
-        };
-        let images = g["images"].as_u64();
-        let epochs = g["epochs"].as_u64().unwrap_or(1);
-        let is_static = g["static"].as_bool() == Some(true);
+    for g in &c.regimes {
+        let name = g.name.as_str();
+        let images = g.images.map(|n| n as u64);
+        let epochs = g.epochs as u64;
+        let is_static = g.is_static;
         for state in ["injured", "retrained"] {
             let Some(v) = p.published_tau(images, epochs, is_static, 1, state) else {
                 continue;

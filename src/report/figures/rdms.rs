@@ -31,11 +31,7 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
         .fold(0.0f64, f64::max)
         .max(1e-12);
     // The layer the run's RDMs are of: the config's `analysis.rdm_layer`, else the default.
-    let layer = match r
-        .run
-        .as_ref()
-        .and_then(|v| v["config"]["analysis"]["rdm_layer"].as_str())
-    {
+    let layer = match (r.info.config.as_ref()).and_then(|c| c.analysis.rdm_layer.as_deref()) {
         Some(l) => format!("`{l}`"),
         None => "penultimate-layer".to_string(),
     };

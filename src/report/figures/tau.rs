@@ -37,13 +37,13 @@ pub fn tau(r: &Results, dir: &Path) -> Result<Option<Figure>> {
             curve_legend(&mut chart, side.as_ref(), &plot, &entries, &avoid)
         }
     );
-    let analysis = r.run.as_ref().map(|v| &v["config"]["analysis"]);
-    let pairs = match analysis.and_then(|a| a["kendall_pairs"].as_str()) {
-        Some("full") => "the whole matrices (diagonal and both triangles)",
+    let analysis = r.info.config.as_ref().map(|c| &c.analysis);
+    let pairs = match analysis.map(|a| a.kendall_pairs) {
+        Some(crate::analysis::RdmPairs::Full) => "the whole matrices (diagonal and both triangles)",
         _ => "the upper triangles",
     };
     let layer = analysis
-        .and_then(|a| a["rdm_layer"].as_str())
+        .and_then(|a| a.rdm_layer.as_deref())
         .map_or("penultimate layer".to_string(), |l| format!("layer {l}"));
     let mut caption = format!("Kendall's tau-{variant} between {pairs} of each state's RDM and the healthy model's ({layer}).");
     if !marks.is_empty() {

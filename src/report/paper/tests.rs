@@ -2,6 +2,16 @@
 use super::*;
 use serde_json::json;
 
+/// A run.json config as the report reads it, typed.
+fn typed(v: &serde_json::Value) -> ExperimentConfig {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+/// A run.json's typed parts.
+fn info(run: &serde_json::Value) -> RunInfo {
+    RunInfo::of(run, std::path::Path::new("run.json"))
+}
+
 fn config(kind: &str) -> serde_json::Value {
     json!({
         "name": "moore-decay",
@@ -43,39 +53,50 @@ fn summary() -> Vec<SummaryRow> {
 
 #[test]
 fn only_the_papers_own_protocol_is_compared() {
-    assert_eq!(Paper::of_config(&config("decay")), Some(Paper::MooreDecay));
     assert_eq!(
-        Paper::of_config(&config("ablation")),
+        Paper::of_config(&typed(&config("decay"))),
+        Some(Paper::MooreDecay)
+    );
+    assert_eq!(
+        Paper::of_config(&typed(&config("ablation"))),
         Some(Paper::MooreAblation)
     );
     let mut c = config("decay");
     c["data"]["dataset"] = json!("fashion-mnist");
-    assert_eq!(Paper::of_config(&c), None);
+    assert_eq!(Paper::of_config(&typed(&c)), None);
     let mut c = config("decay");
     c["injury"]["gamma"] = json!(0.7);
-    assert_eq!(Paper::of_config(&c), None);
+    assert_eq!(Paper::of_config(&typed(&c)), None);
     let mut c = config("decay");
     c["injury"]["selection"] = json!("magnitude");
-    assert_eq!(Paper::of_config(&c), None);
+    assert_eq!(Paper::of_config(&typed(&c)), None);
     let mut c = config("ablation");
     c["injury"]["units"] = json!(true);
-    assert_eq!(Paper::of_config(&c), None);
+    assert_eq!(Paper::of_config(&typed(&c)), None);
     let mut c = config("decay");
     c["injury"]["scope"] = json!("global");
-    assert_eq!(Paper::of_config(&c), None, "one quota over the network");
+    assert_eq!(
+        Paper::of_config(&typed(&c)),
+        None,
+        "one quota over the network"
+    );
     c["injury"]["scope"] = json!("per_layer");
-    assert_eq!(Paper::of_config(&c), Some(Paper::MooreDecay));
+    assert_eq!(Paper::of_config(&typed(&c)), Some(Paper::MooreDecay));
 
     // Injury confined to some layers is not the paper's; layers that reach every synapse are.
     let mut run = json!({"config": config("decay")});
-    assert_eq!(Paper::of_run(&run), Some(Paper::MooreDecay));
+    assert_eq!(Paper::of_run(&info(&run)), Some(Paper::MooreDecay));
     run["config"]["injury"]["layers"] = json!(["V1"]);
-    assert_eq!(Paper::of_run(&run), None, "confined, no counts recorded");
+    assert_eq!(
+        Paper::of_run(&info(&run)),
+        None,
+        "confined, no counts recorded"
+    );
     run["synapses"] = json!({"total": 100, "injurable": 10});
-    assert_eq!(Paper::of_run(&run), None);
+    assert_eq!(Paper::of_run(&info(&run)), None);
     run["config"]["injury"]["layers"] = json!(["conv", "linear"]);
     run["synapses"] = json!({"total": 100, "injurable": 100});
-    assert_eq!(Paper::of_run(&run), Some(Paper::MooreDecay));
+    assert_eq!(Paper::of_run(&info(&run)), Some(Paper::MooreDecay));
 }
 
 #[test]
@@ -121,7 +142,13 @@ fn published_figures_match_protocols_md() {
 #[test]
 fn tables_pair_injured_and_retrained_with_the_paper() {
     let c = config("decay");
-    let t = tables(&summary(), "top1", Some(&c), Some(Paper::MooreDecay)).unwrap();
+    let t = tables(
+        &summary(),
+        "top1",
+        Some(&typed(&c)),
+        Some(Paper::MooreDecay),
+    )
+    .unwrap();
     assert_eq!(t.len(), 2);
     assert_eq!(t[0].regime, "R1000");
     let it: Vec<usize> = t[0].rows.iter().map(|r| r.iteration).collect();
@@ -144,7 +171,7 @@ fn tables_pair_injured_and_retrained_with_the_paper() {
 #[test]
 fn markdown_puts_the_paper_beside_the_run() {
     let run = json!({"config": config("decay")});
-    let md = markdown("moore-decay", &summary(), &[], &[], Some(&run), true).unwrap();
+    let md = markdown("moore-decay", &summary(), &[], &[], &info(&run), true).unwrap();
     assert!(md.contains("paper 000"), "{md}");
     assert!(
         md.contains("| 6 | 60.0 % | 20.00 ± 10.00 | 70.00 ± 2.00 | 15.0 ± 7.01 | 66.4 ± 6.12 |"),
@@ -159,7 +186,7 @@ fn markdown_puts_the_paper_beside_the_run() {
         &summary(),
         &[],
         &[],
-        Some(&json!({"config": c})),
+        &info(&json!({"config": c})),
         false,
     )
     .unwrap();

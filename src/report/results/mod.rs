@@ -5,6 +5,7 @@ pub mod prepare;
 
 pub use prepare::{pathways_by_state, Level};
 
+use crate::config::{ExperimentConfig, RegimeConfig};
 use crate::injury::SynapseCount;
 use crate::results::{
     read_table, DivergenceRow, EpochRow, MetricRow, PathwayRow, SummaryRow, TauRow, DIVERGENCE_FILE,
@@ -13,12 +14,55 @@ use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// What the report reads of `run.json`, typed: the config as this atrophy's types read it (a
+/// renamed or mistyped field is a warning that names it, never a silent default) and the
+/// synapse counts.
+#[derive(Clone, Debug, Default)]
+pub struct RunInfo {
+    /// `config`, when it reads.
+    pub config: Option<ExperimentConfig>,
+    /// `synapses`, when recorded.
+    pub synapses: Option<SynapseCount>,
+}
+
+impl RunInfo {
+    /// The typed parts of `run` (run.json's value); `path` names it in the warning a config
+    /// that does not read gives.
+    pub fn of(run: &serde_json::Value, path: &Path) -> RunInfo {
+        let config = run.get("config").and_then(|c| {
+            serde_json::from_value::<ExperimentConfig>(c.clone())
+                .map_err(|e| {
+                    eprintln!(
+                        "warning: {}: its config does not read as atrophy {}'s ({e}); the \
+                         report shows no paper figures and no settings taken from it",
+                        path.display(),
+                        env!("CARGO_PKG_VERSION")
+                    )
+                })
+                .ok()
+        });
+        let synapses = serde_json::from_value(run["synapses"].clone()).ok();
+        RunInfo { config, synapses }
+    }
+
+    /// The config's regime named `name`.
+    pub fn regime(&self, name: &str) -> Option<&RegimeConfig> {
+        self.config
+            .as_ref()?
+            .regimes
+            .iter()
+            .find(|g| g.name == name)
+    }
+}
+
 /// Everything a report shows.
 pub struct Results {
     /// The folder.
     pub dir: PathBuf,
     /// `run.json`, if present.
     pub run: Option<serde_json::Value>,
+    /// Its config and synapse counts, typed.
+    pub info: RunInfo,
     /// `metrics.csv`.
     pub metrics: Vec<MetricRow>,
     /// Per-class columns of `metrics.csv`.
@@ -51,9 +95,9 @@ pub struct Results {
 /// The injury iterations a complete cycle reaches: the config's in `run.json`, else (a folder
 /// without one) the highest iteration in `metrics`. A cycle that a stopped run left short of
 /// it does not count in the ranking.
-pub fn run_iterations(run: Option<&serde_json::Value>, metrics: &[MetricRow]) -> usize {
-    run.and_then(|r| r["config"]["injury"]["iterations"].as_u64())
-        .map(|n| n as usize)
+pub fn run_iterations(config: Option<&ExperimentConfig>, metrics: &[MetricRow]) -> usize {
+    config
+        .map(|c| c.injury.iterations)
         .unwrap_or_else(|| metrics.iter().map(|r| r.key.iteration).max().unwrap_or(0))
 }
 
@@ -66,31 +110,23 @@ pub struct Confined {
     pub share: f64,
 }
 
-/// The `[injury] layers` patterns of `run`'s config.
-fn config_layers(run: &serde_json::Value) -> Vec<String> {
-    run["config"]["injury"]["layers"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 impl Confined {
     /// The confinement `run` (run.json) records: its `synapses` counts, when injury could reach
     /// fewer synapses than the network has. None for a whole-network injury, or a folder written
     /// before the counts were recorded.
-    pub fn of(run: &serde_json::Value) -> Option<Confined> {
-        let counts: SynapseCount = serde_json::from_value(run["synapses"].clone()).ok()?;
-        Confined::from_counts(counts, &config_layers(run))
+    pub fn of(run: &RunInfo) -> Option<Confined> {
+        let layers = run.config.as_ref().map_or(&[][..], |c| &c.injury.layers);
+        Confined::from_counts(run.synapses?, layers)
     }
 
     /// Whether `run` confines injury to some layers but records no synapse counts (a folder of
     /// atrophy 0.1.0 before 2026-11-30): its fractions count the whole network.
-    pub fn unknown(run: &serde_json::Value) -> bool {
-        run["synapses"].is_null() && !config_layers(run).is_empty()
+    pub fn unknown(run: &RunInfo) -> bool {
+        run.synapses.is_none()
+            && run
+                .config
+                .as_ref()
+                .is_some_and(|c| !c.injury.layers.is_empty())
     }
 
     /// The confinement of a run whose `counts` and config `layers` are known; None when
@@ -175,6 +211,9 @@ impl Results {
                 })?),
                 Err(_) => None,
             };
+        if let Some(r) = &run {
+            crate::results::check_format(r, &dir.join("run.json")).map_err(anyhow::Error::msg)?;
+        }
         let finished = run
             .as_ref()
             .and_then(|r| r["finished"].as_bool())
@@ -185,8 +224,12 @@ impl Results {
         let rdm_labels = crate::analysis::npy::read_vector(dir.join("rdm/labels.npy"))
             .ok()
             .map(|l| l.iter().map(|&v| v as usize).collect());
-        let confined = run.as_ref().and_then(Confined::of);
-        if run.as_ref().is_some_and(Confined::unknown) {
+        let info = run
+            .as_ref()
+            .map(|r| RunInfo::of(r, &dir.join("run.json")))
+            .unwrap_or_default();
+        let confined = Confined::of(&info);
+        if Confined::unknown(&info) {
             eprintln!(
                 "warning: {} confines injury to some layers but records no synapse counts \
                  (`synapses`, written since 2026-11-30): the fractions injured count the whole \
@@ -197,6 +240,7 @@ impl Results {
         let mut r = Results {
             dir: dir.to_path_buf(),
             run,
+            info,
             summary: read_table(&dir.join("summary.csv"), |_| SummaryRow::header())?,
             taus: read_table(&dir.join("rdm_tau.csv"), TauRow::header_for)?,
             pathways: read_table(&dir.join("pathways.csv"), |_| PathwayRow::header())?,
@@ -256,9 +300,8 @@ impl Results {
 
     /// The experiment's name from run.json, else the folder.
     pub fn name(&self) -> String {
-        self.run
-            .as_ref()
-            .and_then(|v| v["config"]["name"].as_str().map(String::from))
+        (self.info.config.as_ref())
+            .map(|c| c.name.clone())
             .unwrap_or_else(|| self.dir.display().to_string())
     }
 

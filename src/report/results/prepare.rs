@@ -228,6 +228,7 @@ mod tests {
         Results {
             dir: PathBuf::from("res"),
             run: None,
+            info: Default::default(),
             metrics,
             classes: 4,
             summary: None,

@@ -227,11 +227,11 @@ impl RegimeConfig {
                 "at least 1 (or static = true)",
             ));
         }
-        if self.epochs == 0 || self.epochs > crate::train::MAX_EPOCHS {
+        if self.epochs == 0 || self.epochs > crate::train::options::MAX_EPOCHS {
             return Err(out_of_range(
                 field("epochs"),
                 self.epochs,
-                &format!("1..={}", crate::train::MAX_EPOCHS),
+                &format!("1..={}", crate::train::options::MAX_EPOCHS),
             ));
         }
         if self.batch_size == 0 {

@@ -41,7 +41,7 @@ pub enum ConfigError {
     },
 }
 
-pub(super) fn out_of_range(
+pub(crate) fn out_of_range(
     field: impl Into<String>,
     value: impl ToString,
     expected: &str,
@@ -53,7 +53,7 @@ pub(super) fn out_of_range(
     ))
 }
 
-pub(super) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         field: field.into(),
         message: message.into(),
