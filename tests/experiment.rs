@@ -674,8 +674,9 @@ fn an_unseen_data_regime_needs_a_held_out_part() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("(R100unseen).source: source = \"unseen\" needs images")
-            && err.contains("[healthy.train] holdout = H"),
+        err.contains(
+            "(R100unseen).source: source = \"unseen\" needs a healthy model that never saw"
+        ) && err.contains("[healthy.train] holdout = H"),
         "{err}"
     );
 }

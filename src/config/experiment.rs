@@ -190,35 +190,49 @@ impl ExperimentConfig {
         Ok(c)
     }
 
-    /// Checks every value.
+    /// Checks every value, and reports every problem found (one error, or
+    /// [`ConfigError::Several`]), not only the first.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errors = Vec::new();
+        self.problems(&mut errors);
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(ConfigError::Several(errors)),
+        }
+    }
+
+    fn problems(&self, errors: &mut Vec<ConfigError>) {
         if self.name.is_empty() || self.name.contains(['/', '\\']) {
-            return Err(invalid(
+            errors.push(invalid(
                 format!("name = {:?}", self.name),
                 "expected a non-empty name without slashes",
             ));
         }
         if self.cycles == 0 || self.cycles > 100_000 {
-            return Err(out_of_range("cycles", self.cycles, "1..=100000"));
+            errors.push(out_of_range("cycles", self.cycles, "1..=100000"));
         }
-        crate::data::canonical_name(&self.data.dataset)
-            .map_err(|e| invalid("data.dataset", e.to_string()))?;
+        if let Err(e) = crate::data::canonical_name(&self.data.dataset) {
+            errors.push(invalid("data.dataset", e.to_string()));
+        }
         if self.data.eval_images == Some(0) {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 "data.eval_images",
                 0,
                 "at least 1 (or leave it out for the whole test set)",
             ));
         }
         if self.healthy.checkpoint.is_some() == self.healthy.train.is_some() {
-            return Err(invalid(
+            errors.push(invalid(
                 "healthy",
                 "give exactly one of healthy.checkpoint or [healthy.train]",
             ));
         }
-        self.injury.validate()?;
+        if let Err(e) = self.injury.validate() {
+            errors.push(e.into());
+        }
         if self.regimes.is_empty() {
-            return Err(invalid(
+            errors.push(invalid(
                 "no [[regime]]",
                 "expected at least one (e.g. name = \"static\", static = true)",
             ));
@@ -227,58 +241,48 @@ impl ExperimentConfig {
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);
             if !names.insert(r.name.as_str()) {
-                return Err(invalid(at, "the name is used twice"));
+                errors.push(invalid(&at, "the name is used twice"));
             }
             // Names become file names (`cka/NAME_c0_i1_injured.npy`); the tables quote any comma
             // or quote they hold.
             if r.name.is_empty() || r.name.contains('/') {
-                return Err(invalid(at, "name must be non-empty without slashes"));
+                errors.push(invalid(&at, "name must be non-empty without slashes"));
             }
             if r.is_static && r.rule != Rule::Backprop {
-                return Err(invalid(
+                errors.push(invalid(
                     format!("{at}.rule"),
                     "a static regime does not retrain, so it has no learning rule",
                 ));
             }
             if r.is_static && matches!(r.source, Source::Errors | Source::Unseen) {
-                return Err(invalid(
+                errors.push(invalid(
                     format!("{at}.source"),
                     "a static regime does not retrain, so it has no retraining images to choose",
                 ));
             }
             if r.is_static && r.keep_optimizer {
-                return Err(invalid(
+                errors.push(invalid(
                     format!("{at}.keep_optimizer"),
                     "a static regime does not retrain, so it has no optimizer to keep",
                 ));
             }
             // A static regime uses none of the retraining settings, but a value no regime could
             // use (lr = -1) is still an error rather than silently ignored.
-            r.validate(&at)?;
-            if r.source == Source::Unseen {
-                // Said before hours of healthy training, not when the regime's turn comes.
-                if let Some(t) = &self.healthy.train {
-                    match (t.holdout, t.subset) {
-                        (None, None) => {
-                            return Err(invalid(
-                                format!("{at}.source"),
-                                "source = \"unseen\" needs images the healthy model never \
-                                 sees; hold some out with [healthy.train] holdout = H",
-                            ))
-                        }
-                        (Some(h), _) if h > 0 && r.images.is_some_and(|n| n > h) => {
-                            return Err(out_of_range(
-                                format!("{at}.images"),
-                                r.images.unwrap_or_default(),
-                                &format!("at most the {h} images of [healthy.train] holdout"),
-                            ))
-                        }
-                        _ => {}
-                    }
+            if let Err(e) = r.validate(&at) {
+                errors.push(e);
+            }
+            // Said before hours of healthy training, not when the regime's turn comes; a subset's
+            // held-out count needs the data set's size (checked with the data).
+            if let Some(t) = &self.healthy.train {
+                // holdout = 0 is out of range itself, said by the healthy settings' check.
+                if t.subset.is_none() && t.holdout != Some(0) {
+                    errors.extend(r.unseen_problem(&at, t.holdout));
                 }
             }
         }
-        self.analysis.validate()
+        if let Err(e) = self.analysis.validate() {
+            errors.push(e);
+        }
     }
 }
 
@@ -350,25 +354,8 @@ impl ExperimentConfig {
     ) -> Result<(), ConfigError> {
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);
-            if r.source == Source::Unseen && !r.is_static {
-                match (unseen, r.images) {
-                    (None, _) => {
-                        return Err(invalid(
-                            format!("{at}.source"),
-                            "source = \"unseen\" needs a healthy model that never saw part of \
-                             the training set, and this one saw it all; train it with \
-                             [healthy.train] holdout = H or `atrophy train --holdout H`",
-                        ))
-                    }
-                    (Some(h), Some(n)) if n > h => {
-                        return Err(out_of_range(
-                            format!("{at}.images"),
-                            n,
-                            &format!("at most the {h} training images the healthy model never saw"),
-                        ))
-                    }
-                    _ => {}
-                }
+            if let Some(e) = r.unseen_problem(&at, unseen) {
+                return Err(e);
             }
             for p in &r.rule_layers {
                 let named = p.trim_start_matches('!');

@@ -162,7 +162,7 @@ fn unseen_images_and_rule_layers_are_checked_before_any_step() {
     let e = trained("holdout = 50", unseen).unwrap_err();
     assert!(
         e.contains("regime[0] (U).images = 100 is out of range")
-            && e.contains("the 50 images of [healthy.train] holdout"),
+            && e.contains("at most the 50 training images the healthy model never saw"),
         "{e}"
     );
     assert!(trained("holdout = 100", unseen).is_ok());
@@ -203,4 +203,21 @@ fn unseen_images_and_rule_layers_are_checked_before_any_step() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("`!conv7` matches no"), "{e}");
+}
+
+/// Every problem of a config is reported at once, each naming its field.
+#[test]
+fn every_problem_is_listed() {
+    let text =
+        "name = \"t\"\ncycles = 0\n[data]\ndataset = \"nope\"\n[healthy]\ncheckpoint = \"m\"\n\
+                [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"R\"\nimages = 0\n\
+                lr = -1";
+    let e = ExperimentConfig::from_toml(text, "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.toml: "), "{e}");
+    for field in ["cycles = 0", "data.dataset", "regime[0] (R).images = 0"] {
+        assert!(e.contains(field), "{field} missing: {e}");
+    }
+    assert!(e.contains("problems:"), "{e}");
 }

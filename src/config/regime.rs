@@ -200,6 +200,29 @@ pub enum RetrainSchedule {
 }
 
 impl RegimeConfig {
+    /// The one check of `source = "unseen"` (the config's, the loaded model's and the runner's):
+    /// the healthy model must have held training images out (`held_out`: how many; `None` or 0:
+    /// it saw them all), and at least `images` of them. `at` names the regime in the message.
+    pub fn unseen_problem(&self, at: &str, held_out: Option<usize>) -> Option<ConfigError> {
+        if self.source != Source::Unseen || self.is_static {
+            return None;
+        }
+        match (held_out.filter(|&h| h > 0), self.images) {
+            (None, _) => Some(invalid(
+                format!("{at}.source"),
+                "source = \"unseen\" needs a healthy model that never saw part of the training \
+                 set, and this one sees it all; hold some out with [healthy.train] holdout = H \
+                 (or subset = N, or `atrophy train --holdout H`)",
+            )),
+            (Some(h), Some(n)) if n > h => Some(out_of_range(
+                format!("{at}.images"),
+                n,
+                &format!("at most the {h} training images the healthy model never saw"),
+            )),
+            _ => None,
+        }
+    }
+
     /// Whether the regime asks anything of BatchNorm layers.
     pub fn uses_batch_norm(&self) -> bool {
         self.recalibrate_bn.is_some() || self.bn_momentum.is_some() || !self.bn_train

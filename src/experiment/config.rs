@@ -76,6 +76,11 @@ impl ExperimentConfig {
                     &format!("at most {what}"),
                 ));
             }
+            if let Some(t) = self.healthy.train.as_ref().filter(|t| t.holdout.is_none()) {
+                // A subset holds the rest of the training set out.
+                let held_out = t.subset.map(|s| train.saturating_sub(s));
+                errors.extend(r.unseen_problem(&at, held_out));
+            }
             if let Some(n) = r.recalibrate_bn.filter(|&n| n > seen) {
                 errors.push(out_of_range(
                     format!("{at}.recalibrate_bn"),

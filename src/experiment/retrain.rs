@@ -170,9 +170,13 @@ pub fn retraining_images(
             )
         }
         (Some(n), Source::Unseen) => {
-            let pool = pools.unseen.ok_or_else(|| unseen_missing(&r.name))?;
+            let at = format!("regime ({})", r.name);
+            if let Some(e) = r.unseen_problem(&at, pools.unseen.map(<[usize]>::len)) {
+                return Err(e.into());
+            }
+            let pool = pools.unseen.unwrap_or_default();
             let pick = data::random_subset(pool.len(), n, &mut rng)
-                .map_err(|_| unseen_too_few(&r.name, n, pool.len()))?;
+                .with_context(|| format!("{at}: images"))?;
             Some(pick.into_iter().map(|i| pool[i]).collect())
         }
         (Some(n), Source::Random) => Some(
@@ -182,23 +186,6 @@ pub fn retraining_images(
             ),
         ),
     })
-}
-
-/// The error of a regime drawing unseen images from a healthy model that saw them all.
-fn unseen_missing(regime: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "regime {regime}: source = \"unseen\" needs a healthy model that never saw part of the \
-         training set; train it with [healthy.train] holdout = H (H images held out) or \
-         subset = N (the other images held out), or `atrophy train --holdout H`"
-    )
-}
-
-/// The error of a regime asking for more unseen images than the healthy model held out.
-fn unseen_too_few(regime: &str, images: usize, held_out: usize) -> anyhow::Error {
-    anyhow::anyhow!(
-        "regime {regime}: images = {images} is more than the {held_out} training images the \
-         healthy model never saw; lower images or hold more out ([healthy.train] holdout)"
-    )
 }
 
 /// The positions among `seen` (increasing indices of a set of `len`) of the indices `wrong`.
