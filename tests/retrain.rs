@@ -75,3 +75,53 @@ fn a_step_state_that_does_not_fit_is_refused() {
         "{e}"
     );
 }
+
+/// A regime's `label_smoothing` reaches the retraining's loss: the same retraining from the
+/// same weights and images ends elsewhere with e = 0.1 than with plain cross-entropy, and the
+/// same again with e = 0.1; out-of-range values and a local rule with it are refused.
+#[test]
+fn label_smoothing_reaches_the_retraining() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut s, split) = common::synthetic_subject(&tmp.path().join("healthy"));
+    let regime = |extra: &str| -> RegimeConfig {
+        toml::from_str(&format!(
+            "name = \"R\"\nimages = 100\nbatch_size = 50\nlr = 0.05\n{extra}"
+        ))
+        .unwrap()
+    };
+    let step = Step {
+        regime: 0,
+        cycle: 0,
+        iteration: 1,
+    };
+    let mut run = |r: &RegimeConfig| {
+        s.reset();
+        retrain(&s, &split.train, r, 1, step, &mut None).unwrap();
+        s.synapses()
+    };
+    let plain = run(&regime(""));
+    let smoothed = run(&regime("label_smoothing = 0.1"));
+    assert!(plain != smoothed, "label smoothing changed nothing");
+    assert!(smoothed == run(&regime("label_smoothing = 0.1")));
+    let cfg = |regime: &str| {
+        atrophy::experiment::ExperimentConfig::from_toml(
+            &format!(
+                "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
+                 [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"R\"\n{regime}"
+            ),
+            "t.toml",
+        )
+        .map_err(|e| e.to_string())
+    };
+    let e = cfg("images = 10\nlabel_smoothing = 1.0").unwrap_err();
+    assert!(
+        e.contains("regime[0] (R).label_smoothing = 1 is out of range"),
+        "{e}"
+    );
+    let e = cfg("images = 10\nrule = \"oja\"\nlabel_smoothing = 0.1").unwrap_err();
+    assert!(
+        e.contains("regime[0] (R).label_smoothing: a local rule"),
+        "{e}"
+    );
+    assert!(cfg("images = 10\nlabel_smoothing = 0.1").is_ok());
+}

@@ -71,6 +71,10 @@ pub struct RegimeConfig {
     /// Nesterov momentum (needs momentum > 0).
     #[serde(default)]
     pub nesterov: bool,
+    /// Label smoothing of the retraining's cross-entropy, 0 <= e < 1 (0: plain cross-entropy,
+    /// the papers' retraining).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub label_smoothing: f64,
     /// Keep the optimizer (its momentum buffers) from one iteration's retraining to the next
     /// within a cycle, instead of a fresh one each iteration.
     #[serde(default)]
@@ -337,6 +341,7 @@ impl RegimeConfig {
             // 0.9 by default, is left unused: the read-out is plain SGD).
             let unused = [
                 ("nesterov", self.nesterov),
+                ("label_smoothing", self.label_smoothing != 0.0),
                 ("schedule", self.schedule != RetrainSchedule::Constant),
                 ("bn_momentum", self.bn_momentum.is_some()),
                 ("bn_train", !self.bn_train),
@@ -346,13 +351,21 @@ impl RegimeConfig {
                     field(f),
                     "a local rule learns at a constant rate with BatchNorm in eval mode (its \
                      statistics change only by recalibrate_bn) and a plain-SGD read-out; \
-                     nesterov, schedule, bn_momentum and bn_train apply to rule = \"backprop\"",
+                     nesterov, label_smoothing, schedule, bn_momentum and bn_train apply to \
+                     rule = \"backprop\"",
                 ));
             }
         } else if !self.rule_layers.is_empty() {
             return Err(invalid(
                 field("rule_layers"),
                 "rule_layers chooses the layers of a local rule; with rule = \"backprop\" every healthy synapse retrains",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(out_of_range(
+                field("label_smoothing"),
+                self.label_smoothing,
+                "0 <= label_smoothing < 1",
             ));
         }
         if self.nesterov && self.momentum == 0.0 {
@@ -365,6 +378,9 @@ impl RegimeConfig {
     }
 }
 
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
 fn d_hebbian_rate() -> f64 {
     0.01
 }

@@ -293,6 +293,7 @@ pub fn retrain(
             RetrainSchedule::Cosine => LrSchedule::Cosine,
         },
         augment: r.augment.then_some(crate::data::Augment::CIFAR),
+        label_smoothing: r.label_smoothing,
         ..Default::default()
     };
     let mut fresh = None;
