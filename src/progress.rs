@@ -26,3 +26,13 @@ pub fn steps_bar(total: u64, label: &str) -> ProgressBar {
     bar.set_prefix(label.to_string());
     bar
 }
+
+/// Prints a warning above `bar`, or on stderr when the bar is hidden (`--quiet`): a hidden bar
+/// prints nothing, and a warning must reach the user either way.
+pub fn warn(bar: &indicatif::ProgressBar, message: String) {
+    if bar.is_hidden() {
+        eprintln!("{message}");
+    } else {
+        bar.println(message);
+    }
+}

@@ -360,12 +360,7 @@ impl<'a> Measure<'a> {
                 f.loss,
                 f.note
             );
-            // A hidden bar (--quiet) prints nothing; a warning must still reach the user.
-            if self.bar.is_hidden() {
-                eprintln!("{warning}");
-            } else {
-                self.bar.println(warning);
-            }
+            crate::progress::warn(self.bar, warning);
             record.divergence_rows.push(f);
         }
         Ok(diverged)

@@ -27,6 +27,15 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 /// name ([`crate::seed::name_key`]), the result equals the run of the merged config.
 pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
     refuse_overlap(dirs, out)?;
+    let parts = read_finished(dirs)?;
+    let config = merged_config(&parts)?;
+    let merged = merged_record(&parts, config)?;
+    write_merged(&merged, &parts, dirs, out)?;
+    Ok(merged)
+}
+
+/// The run records of `dirs`, each of a finished run or shard.
+fn read_finished<'a>(dirs: &[&'a Path]) -> Result<Vec<(&'a Path, RunRecord)>> {
     let mut parts = Vec::new();
     for d in dirs {
         let p = RunRecord::read(d)?;
@@ -40,8 +49,15 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
                 total
             );
         }
-        parts.push((d, p));
+        parts.push((*d, p));
     }
+    Ok(parts)
+}
+
+/// The config of the merged run: the folders' common config with every regime, in the order
+/// the folders first name them; an error when the configs differ in anything else, a regime's
+/// settings differ, or a (regime, cycle) is in two folders or in none.
+fn merged_config(parts: &[(&Path, RunRecord)]) -> Result<ExperimentConfig> {
     let Some((first_dir, first)) = parts.first() else {
         bail!("nothing to merge: give at least one results folder")
     };
@@ -53,7 +69,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
     let base = without_regimes(&first.config);
     let mut config = base.clone();
     let mut seen = std::collections::BTreeSet::new();
-    for (d, p) in &parts {
+    for (d, p) in parts {
         let theirs = without_regimes(&p.config);
         if theirs != base {
             bail!(
@@ -111,6 +127,12 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
             );
         }
     }
+    Ok(config)
+}
+
+/// The merged record: every folder's rows in run order, and the synapse counts they agree on.
+fn merged_record(parts: &[(&Path, RunRecord)], config: ExperimentConfig) -> Result<RunRecord> {
+    let first = &parts[0].1;
     // Run order: regime (as configured), cycle, iteration, then healthy < injured < retrained.
     let order = |k: &StateKey| -> (usize, usize, usize, State) {
         let r = config.regimes.iter().position(|x| x.name == k.regime);
@@ -138,7 +160,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
     // The synapse counts of any shard that recorded them (older ones did not); shards of one
     // experiment injure the same network, so two different counts are two experiments.
     let mut synapses: Option<(crate::injury::SynapseCount, &Path)> = None;
-    for (d, p) in &parts {
+    for (d, p) in parts {
         match (synapses, p.synapses) {
             (Some((c, from)), Some(here)) if c != here => bail!(
                 "{} and {} count different synapses ({c:?} against {here:?}): not shards of \
@@ -163,8 +185,18 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         synapses,
         divergence_rows,
     };
+    Ok(merged)
+}
+
+/// Writes the merged folder: the pictures the report draws, the record, the tables, run.json.
+fn write_merged(
+    merged: &RunRecord,
+    parts: &[(&Path, RunRecord)],
+    dirs: &[&Path],
+    out: &Path,
+) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    for (d, _) in &parts {
+    for (d, _) in parts {
         copy_pictures(d, out)?;
     }
     merged.save(out)?;
@@ -184,7 +216,7 @@ pub fn merge(dirs: &[&Path], out: &Path) -> Result<RunRecord> {
         &out.join("run.json"),
         serde_json::to_string_pretty(&v)?.as_bytes(),
     )?;
-    Ok(merged)
+    Ok(())
 }
 
 /// Refuses an output folder that is one of the inputs, lies inside one or holds one: a merge

@@ -159,8 +159,30 @@ impl HealthySpec {
 /// final checkpoint written (read only; nothing is trained or rewritten). An error when `out`
 /// holds a training run of another spec, or an unreadable record.
 pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::path::PathBuf>> {
-    let progress_file = out.join("state").join("progress.json");
     let final_weights = out.join("model.safetensors");
+    let Some(rows) = read_record(spec, out)? else {
+        return Ok(None);
+    };
+    // The checkpoint is whole when both its files are there (a stop between the two leaves it
+    // unfinished, and the next call writes it again).
+    let (_, sidecar) = checkpoint::paths(&final_weights);
+    let written = final_weights.is_file() && sidecar.is_file();
+    let complete = rows.len() >= spec.train.epochs && written;
+    // Written only with the final checkpoint when there is no epoch to train.
+    let complete = complete || (spec.train.epochs == 0 && written);
+    Ok(complete.then_some(final_weights))
+}
+
+#[derive(Serialize, Deserialize)]
+struct TrainingRecord {
+    spec: HealthySpec,
+    rows: Vec<EpochRow>,
+}
+
+/// The epochs recorded in `out`'s training state (None when there is none); an error when it is
+/// unreadable or of another spec.
+fn read_record(spec: &HealthySpec, out: &Path) -> Result<Option<Vec<EpochRow>>> {
+    let progress_file = out.join("state").join("progress.json");
     if !progress_file.is_file() {
         return Ok(None);
     }
@@ -176,20 +198,68 @@ pub fn finished_healthy(spec: &HealthySpec, out: &Path) -> Result<Option<std::pa
             progress_file.display()
         );
     }
-    // The checkpoint is whole when both its files are there (a stop between the two leaves it
-    // unfinished, and the next call writes it again).
-    let (_, sidecar) = checkpoint::paths(&final_weights);
-    let written = final_weights.is_file() && sidecar.is_file();
-    let complete = p.rows.len() >= spec.train.epochs && written;
-    // Written only with the final checkpoint when there is no epoch to train.
-    let complete = complete || (spec.train.epochs == 0 && written);
-    Ok(complete.then_some(final_weights))
+    Ok(Some(p.rows))
 }
 
-#[derive(Serialize, Deserialize)]
-struct TrainingRecord {
-    spec: HealthySpec,
-    rows: Vec<EpochRow>,
+/// Loads the weights and momentum that `epochs` finished epochs left in `state` into `vs` and
+/// `opt`; an error when the momentum a run with momentum needs is missing.
+fn resume_from(
+    spec: &HealthySpec,
+    state: &Path,
+    epochs: usize,
+    vs: &nn::VarStore,
+    opt: &mut MaskedSgd,
+) -> Result<()> {
+    let (weights, momentum) = resume_files(state, epochs);
+    checkpoint::load_into(&weights, vs, &spec.architecture)?;
+    if momentum.is_file() {
+        opt.load_buffers(checkpoint::read_tensors(&momentum)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", momentum.display()))?;
+    } else if spec.train.sgd.momentum > 0.0 {
+        // Zero momentum would not continue the run the record describes.
+        bail!(
+            "{}: the optimizer's momentum after epoch {epochs} is missing; the training cannot \
+             continue to the numbers an uninterrupted run gives (remove {} to start over)",
+            momentum.display(),
+            state.parent().unwrap_or(state).display()
+        );
+    }
+    Ok(())
+}
+
+/// Ends an epoch: the state after it under the epoch's own names, then the progress record,
+/// the one commit point (a stop before it leaves the previous epoch's files and record as they
+/// were, and the epoch is trained again from them; a stop after it finds both new), then the log.
+fn commit_epoch(
+    spec: &HealthySpec,
+    out: &Path,
+    rows: &[EpochRow],
+    vs: &nn::VarStore,
+    opt: &MaskedSgd,
+) -> Result<()> {
+    let state = out.join("state");
+    let (weights, momentum_file) = epoch_files(&state, rows.len());
+    let on_cpu = |named: Vec<(String, tch::Tensor)>| -> Vec<(String, tch::Tensor)> {
+        (named.into_iter())
+            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+            .collect()
+    };
+    checkpoint::write_tensors(&weights, &on_cpu(vs.variables().into_iter().collect()))?;
+    let momentum = on_cpu(opt.buffers());
+    if !momentum.is_empty() {
+        checkpoint::write_tensors(&momentum_file, &momentum)?;
+    }
+    let p = TrainingRecord {
+        spec: spec.clone(),
+        rows: rows.to_vec(),
+    };
+    crate::fsio::write_atomic(
+        &state.join("progress.json"),
+        &serde_json::to_vec_pretty(&p)?,
+    )?;
+    write_log(&out.join("train_log.csv"), rows)?;
+    remove_older_epochs(&state, rows.len());
+    Ok(())
 }
 
 fn write_log(path: &Path, rows: &[EpochRow]) -> Result<()> {
@@ -217,22 +287,7 @@ pub fn train_healthy(
     let state = out.join("state");
     let progress_file = state.join("progress.json");
     let final_weights = out.join("model.safetensors");
-    let mut rows = Vec::new();
-    if progress_file.is_file() {
-        let p: TrainingRecord = serde_json::from_slice(
-            &std::fs::read(&progress_file)
-                .with_context(|| format!("reading {}", progress_file.display()))?,
-        )
-        .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
-        if p.spec != spec.clone() {
-            bail!(
-                "{} holds a training run with a different configuration (see {}); use another --out or remove it",
-                out.display(),
-                progress_file.display()
-            );
-        }
-        rows = p.rows;
-    }
+    let mut rows = read_record(spec, out)?.unwrap_or_default();
     let norm = match &spec.architecture.torchscript {
         Some(s) if !s.normalize => Normalization::identity(split.train.channels),
         _ => Normalization::for_dataset(&split.name, &split.train),
@@ -243,21 +298,7 @@ pub fn train_healthy(
         .map_err(|e| anyhow::anyhow!("architecture: {e}"))?;
     let mut opt = MaskedSgd::new(&vs, spec.train.sgd.clone());
     if !rows.is_empty() {
-        let (weights, momentum) = resume_files(&state, rows.len());
-        checkpoint::load_into(&weights, &vs, &spec.architecture)?;
-        if momentum.is_file() {
-            opt.load_buffers(checkpoint::read_tensors(&momentum)?)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", momentum.display()))?;
-        } else if spec.train.sgd.momentum > 0.0 {
-            // Zero momentum would not continue the run the record describes.
-            bail!(
-                "{}: the optimizer's momentum after epoch {} is missing; the training cannot \
-                 continue to the numbers an uninterrupted run gives (remove {} to start over)",
-                momentum.display(),
-                rows.len(),
-                out.display()
-            );
-        }
+        resume_from(spec, &state, rows.len(), &vs, &mut opt)?;
     }
     let subset = match spec.train_subset {
         Some(r) => Some(crate::data::random_subset(
@@ -320,32 +361,25 @@ pub fn train_healthy(
             "epoch {:>3}/{}  loss {:.4}  train acc {:.4}  test top-1 {:.4}  mean class-wise {:.4}  ({:.1} s)",
             row.epoch, spec.train.epochs, row.train_loss, row.train_accuracy, row.test_top1, row.test_mean_class, row.seconds
         ));
-        rows.push(row);
-        // The state after this epoch under the epoch's own names, then the progress record,
-        // the one commit point: a stop before it leaves the previous epoch's files and record
-        // as they were (the epoch is trained again from them), a stop after it finds both new.
-        let (weights, momentum_file) = epoch_files(&state, rows.len());
-        let named: Vec<(String, tch::Tensor)> = vs
-            .variables()
-            .into_iter()
-            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
-            .collect();
-        checkpoint::write_tensors(&weights, &named)?;
-        let momentum: Vec<(String, tch::Tensor)> = opt
-            .buffers()
-            .into_iter()
-            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
-            .collect();
-        if !momentum.is_empty() {
-            checkpoint::write_tensors(&momentum_file, &momentum)?;
+        if !row.train_loss.is_finite() || !row.test_loss.is_finite() {
+            // Said once, when it happens; the run goes on as asked (an experiment will refuse
+            // the model, naming its non-finite weights).
+            if rows
+                .iter()
+                .all(|r| r.train_loss.is_finite() && r.test_loss.is_finite())
+            {
+                crate::progress::warn(
+                    &bar,
+                    format!(
+                        "warning: the training diverged at epoch {} (loss {}): its weights are \
+                         no longer numbers; train again with a lower learning rate",
+                        row.epoch, row.train_loss
+                    ),
+                );
+            }
         }
-        let p = TrainingRecord {
-            spec: spec.clone(),
-            rows: rows.clone(),
-        };
-        crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
-        write_log(&out.join("train_log.csv"), &rows)?;
-        remove_older_epochs(&state, rows.len());
+        rows.push(row);
+        commit_epoch(spec, out, &rows, &vs, &opt)?;
     }
     bar.finish_and_clear();
     let test = evaluate(&net, &split.test, &norm, device, 500);
