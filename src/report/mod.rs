@@ -8,6 +8,7 @@ pub mod figures;
 pub mod html;
 pub mod legend;
 pub mod paper;
+pub mod paper_values;
 pub mod results;
 pub mod style;
 

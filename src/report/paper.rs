@@ -3,9 +3,11 @@
 //! next to the run's value at the same iteration, regime and state.
 //!
 //! The papers print only a few numbers in their text (the rest is in figures that did not survive
-//! extraction); those are all that is listed here, and nothing is interpolated.
+//! extraction); those are all that is listed, in `docs/paper-values.toml`, and nothing is
+//! interpolated.
 use crate::config::ExperimentConfig;
 use crate::injury::{InjuryKind, Scope, Selection};
+use crate::report::paper_values::{self, PaperValue, Retraining};
 use crate::report::results::{Confined, RunInfo};
 use crate::results::divergence::{describe, flagged_cycles};
 use crate::results::{
@@ -25,18 +27,12 @@ pub struct Published {
 }
 
 impl Published {
-    fn exact(mean: f64, sd: Option<f64>) -> Published {
+    /// A value of `docs/paper-values.toml`.
+    fn of(v: &PaperValue) -> Published {
         Published {
-            mean,
-            sd,
-            approximate: false,
-        }
-    }
-    fn about(mean: f64) -> Published {
-        Published {
-            mean,
-            sd: None,
-            approximate: true,
+            mean: v.mean,
+            sd: v.sd,
+            approximate: v.approximate,
         }
     }
 
@@ -112,6 +108,14 @@ impl Paper {
         }
     }
 
+    /// The paper's id in `docs/paper-values.toml`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Paper::MooreDecay => "000",
+            Paper::MooreAblation => "001",
+        }
+    }
+
     /// Kendall's tau between the injured (or retrained) RDM and the healthy one that the paper
     /// prints for a regime (as [`Paper::published`] takes it): paper 001 gives 0.18 after the
     /// first ablation and 0.71 after its retraining (3 epochs on the full training set).
@@ -123,20 +127,18 @@ impl Paper {
         iteration: usize,
         state: &str,
     ) -> Option<Published> {
-        match (self, iteration, state) {
-            (Paper::MooreAblation, 1, "injured") => Some(Published::exact(0.18, None)),
-            (Paper::MooreAblation, 1, "retrained")
-                if full_set_3_epochs(images, epochs, is_static) =>
-            {
-                Some(Published::exact(0.71, None))
-            }
-            _ => None,
-        }
+        let r = Retraining {
+            images,
+            epochs,
+            is_static,
+        };
+        paper_values::find(self.id(), "tau", iteration, state, r).map(Published::of)
     }
 
-    /// What the paper published for a regime retraining on `images` images for `epochs` epochs
-    /// (`images` None = the whole training set; `static` regimes have no retraining) at
-    /// `iteration` (0 = healthy) in `state` (`healthy`, `injured`, `retrained`).
+    /// What the paper published (`docs/paper-values.toml`) in its metric for a regime
+    /// retraining on `images` images for `epochs` epochs (`images` None = the whole training
+    /// set; `static` regimes have no retraining) at `iteration` (0 = healthy) in `state`
+    /// (`healthy`, `injured`, `retrained`).
     pub fn published(
         self,
         images: Option<u64>,
@@ -145,38 +147,12 @@ impl Paper {
         iteration: usize,
         state: &str,
     ) -> Option<Published> {
-        match (self, iteration, state) {
-            (Paper::MooreDecay, 0, "healthy") => Some(Published::exact(93.3, None)),
-            // "After the first 10 % of model synapses were decayed, the model performance was
-            // reduced by about 25 % accuracy": the same for every regime, retrained or not.
-            (Paper::MooreDecay, 1, "injured") => Some(Published::about(93.3 - 25.0)),
-            (Paper::MooreDecay, _, _) if is_static || epochs != 1 => None,
-            (Paper::MooreDecay, 1, "retrained") => match images? {
-                5000 => Some(Published::exact(83.0, Some(1.87))),
-                1000 => Some(Published::exact(76.6, Some(6.06))),
-                100 => Some(Published::exact(70.8, Some(21.8))),
-                _ => None,
-            },
-            (Paper::MooreDecay, 6, "injured") if images == Some(1000) => {
-                Some(Published::exact(15.0, Some(7.01)))
-            }
-            (Paper::MooreDecay, 6, "retrained") if images == Some(1000) => {
-                Some(Published::exact(66.4, Some(6.12)))
-            }
-            // "at injury levels of 70 % and higher, the model with only 100 retraining images is
-            // unable to regain accuracy levels above chance".
-            (Paper::MooreDecay, 7..=10, "retrained") if images == Some(100) => {
-                Some(Published::about(10.0))
-            }
-            (Paper::MooreAblation, 0, "healthy") => Some(Published::exact(92.3, None)),
-            (Paper::MooreAblation, 1, "injured") => Some(Published::exact(14.3, None)),
-            (Paper::MooreAblation, 1, "retrained")
-                if full_set_3_epochs(images, epochs, is_static) =>
-            {
-                Some(Published::exact(91.9, None))
-            }
-            _ => None,
-        }
+        let r = Retraining {
+            images,
+            epochs,
+            is_static,
+        };
+        paper_values::find(self.id(), self.metric(), iteration, state, r).map(Published::of)
     }
 }
 
@@ -530,9 +506,3 @@ fn divergence_table(metrics: &[MetricRow], divergence: &[DivergenceRow]) -> Stri
 
 #[cfg(test)]
 mod tests;
-
-/// Paper 001's retraining: 3 epochs over the whole training set (its figures after retraining
-/// belong to a regime with these settings only).
-fn full_set_3_epochs(images: Option<u64>, epochs: u64, is_static: bool) -> bool {
-    !is_static && images.is_none() && epochs == 3
-}
