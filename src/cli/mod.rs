@@ -10,6 +10,8 @@ pub mod inspect;
 #[cfg(feature = "torch")]
 pub mod open;
 pub mod plasticity;
+#[cfg(feature = "torch")]
+pub mod reproduce;
 pub mod rsa;
 #[cfg(feature = "torch")]
 pub mod run;
@@ -71,6 +73,11 @@ pub enum Command {
     #[cfg(feature = "torch")]
     #[command(verbatim_doc_comment)]
     Run(run::RunArgs),
+    /// Reproduce a paper: run its protocol (the preset), then write DIR/reproduction.md with
+    /// every number the paper prints beside the run's, the difference, whether it lies within
+    /// the paper's sd and what explains a miss. Resumable as `run`.
+    #[cfg(feature = "torch")]
+    Reproduce(reproduce::ReproduceArgs),
     /// Merge finished results folders of one experiment (shards, or regime subsets) into one.
     ///
     /// The shards of `run --shard i/n`, and runs of the same config with different `--regimes`

@@ -9,6 +9,7 @@ pub mod html;
 pub mod legend;
 pub mod paper;
 pub mod paper_values;
+pub mod reproduction;
 pub mod results;
 pub mod style;
 

@@ -1,0 +1,140 @@
+//! `atrophy reproduce`: a paper's protocol run as its preset, then `reproduction.md`, every
+//! number the paper prints beside the run's.
+use super::run::{RunArgs, Stage};
+use anyhow::{bail, Result};
+use clap::Args;
+use std::path::PathBuf;
+use tch::Device;
+
+/// Arguments of `reproduce`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  atrophy reproduce 000 --data ../shared/data/cifar-10-binary.tar.gz     # paper 000, 10 cycles
+  atrophy reproduce 001 --cycles 1 --out results/p001
+  atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction")]
+pub struct ReproduceArgs {
+    /// The paper: 000 (decay, preset moore-decay) or 001 (ablation, preset moore-ablation).
+    /// Paper 003's reconstruction error is not measured by this command yet.
+    pub paper: String,
+    /// Results folder (default: results/reproduce-PAPER, with -quick for --quick).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Cycles (default: the preset's: 10 for 000, 3 for 001).
+    #[arg(long)]
+    pub cycles: Option<usize>,
+    /// The reduced version: small widths, 2 epochs of healthy training, 1 cycle, fewer and
+    /// shorter retrainings; minutes on 2 cores, to check the pipeline. Its page says so.
+    #[arg(long)]
+    pub quick: bool,
+    /// File or folder holding CIFAR-10 (else the usual search).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Change a preset value (repeatable, as `atrophy run --set`); applied after --quick's.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Run only the cycles c with c mod n = i, as `atrophy run --shard`; the table is written
+    /// once the shards are merged (`atrophy merge`, then `atrophy reproduce ... --out MERGED`).
+    #[arg(long, value_parser = crate::experiment::shard::parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Wait for another run in the same folder instead of stopping.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// The preset of `paper` and what `--quick` changes in it.
+fn preset(paper: &str) -> Result<(&'static str, &'static [&'static str])> {
+    const QUICK_WIDTHS: &str = "healthy.train.widths=\"16,M,32,M,64,M\"";
+    Ok(match paper {
+        "000" => (
+            "moore-decay",
+            &[
+                QUICK_WIDTHS,
+                "healthy.train.epochs=2",
+                "cycles=1",
+                "data.eval_images=1000",
+                "analysis.images=200",
+            ],
+        ),
+        "001" => (
+            "moore-ablation",
+            &[
+                QUICK_WIDTHS,
+                "healthy.train.epochs=2",
+                "cycles=1",
+                "injury.iterations=5",
+                "data.eval_images=1000",
+                "analysis.images=200",
+                "analysis.rdm_images_per_class=10",
+                "regime.retrained.epochs=1",
+                "regime.retrained.images=2000",
+            ],
+        ),
+        "003" => bail!(
+            "paper 003 (differentiable plasticity): its pattern reconstruction's mean squared \
+             error is not measured by `reproduce` yet; `atrophy plasticity pattern` runs the task \
+             (docs/RESULTS.md, P8)"
+        ),
+        other => bail!("paper `{other}`: expected 000 or 001"),
+    })
+}
+
+/// Runs `reproduce`.
+pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
+    let (preset, quick) = preset(&a.paper)?;
+    let mut set: Vec<String> = Vec::new();
+    if a.quick {
+        set.extend(quick.iter().map(|s| s.to_string()));
+    }
+    if let Some(c) = a.cycles {
+        set.push(format!("cycles={c}"));
+    }
+    if let Some(d) = &a.data {
+        set.push(format!(
+            "data.path={}",
+            toml::Value::from(d.to_string_lossy().as_ref())
+        ));
+    }
+    set.extend(a.set.iter().cloned());
+    let name = format!(
+        "reproduce-{}{}",
+        a.paper,
+        if a.quick { "-quick" } else { "" }
+    );
+    let experiment = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&name));
+    let run = RunArgs {
+        config: preset.to_string(),
+        out: Some(experiment.clone()),
+        shard: a.shard,
+        set,
+        regimes: Vec::new(),
+        healthy: None,
+        stage: Stage::All,
+        wait: a.wait,
+    };
+    super::run::run(&run, device, progress)?;
+    if let Some((i, n)) = a.shard {
+        println!(
+            "shard {i}/{n} done; merge the shards (atrophy merge ... --out DIR), then write the \
+             table with `atrophy reproduce {} --out DIR`",
+            a.paper
+        );
+        return Ok(());
+    }
+    let results = crate::report::results::Results::read(&experiment)?;
+    let mut command = format!("atrophy reproduce {}", a.paper);
+    if a.quick {
+        command.push_str(" --quick");
+    }
+    if let Some(c) = a.cycles {
+        command.push_str(&format!(" --cycles {c}"));
+    }
+    let md = crate::report::reproduction::markdown(&a.paper, &results, a.quick, &command);
+    let path = experiment.join("reproduction.md");
+    crate::fsio::write_atomic(&path, md.as_bytes())?;
+    println!("reproduction table: {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! `reproduction.md`: every number a paper prints (`docs/paper-values.toml`) beside what a run
+//! of its protocol measured, with the difference, whether it lies within the paper's sd, and
+//! what explains a miss as far as it is known. Written by `atrophy reproduce` from the results
+//! folder alone.
+use super::paper_values::{self, PaperValue, Retraining};
+use super::results::Results;
+use crate::config::{ExperimentConfig, RegimeConfig};
+use crate::results::State;
+
+/// How a reduced run (`--quick`) differs from the paper's protocol, for the page's header.
+pub const QUICK_NOTE: &str = "**Reduced run (`--quick`)**: small widths, a short healthy \
+training, one cycle and fewer or shorter retrainings, to check the pipeline in minutes. Its \
+numbers are not a reproduction and say nothing of the paper's; run without `--quick` for that.";
+
+/// Retraining lifts accuracy "by a large margin" while it adds at least this many points.
+pub const LARGE_MARGIN: f64 = 10.0;
+
+/// Injured and retrained RDMs "no longer differ" once their mean taus are this close.
+pub const TAU_SAME: f64 = 0.05;
+
+/// One row of the table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// What the paper prints, in words.
+    pub what: String,
+    /// Where.
+    pub section: String,
+    /// The paper's value as printed.
+    pub paper: String,
+    /// atrophy's, mean ± sd over cycles.
+    pub atrophy: String,
+    /// atrophy - paper.
+    pub difference: String,
+    /// yes / no / no sd given.
+    pub within: String,
+    /// What explains a miss.
+    pub explained: String,
+}
+
+/// The retraining of a regime, as the paper values' conditions see it.
+fn retraining(r: &RegimeConfig) -> Retraining {
+    Retraining {
+        images: r.images.map(|n| n as u64),
+        epochs: r.epochs as u64,
+        is_static: r.is_static,
+    }
+}
+
+/// The run's regime the value belongs to, or (a reduced run's regimes differ) the nearest:
+/// the static one for a static value, else the first that retrains. The flag says whether it
+/// is the paper's own.
+fn regime_for<'a>(v: &PaperValue, c: &'a ExperimentConfig) -> Option<(&'a RegimeConfig, bool)> {
+    if let Some(r) = c.regimes.iter().find(|r| v.regime.matches(retraining(r))) {
+        return Some((r, true));
+    }
+    let wants_static = v.regime.retrains == Some(false);
+    c.regimes
+        .iter()
+        .find(|r| r.is_static == wants_static)
+        .map(|r| (r, false))
+}
+
+/// Mean and sample sd of `values`, or None for none.
+fn stats(values: &[f64]) -> Option<(f64, f64)> {
+    (!values.is_empty()).then(|| crate::stats::mean_sd(values))
+}
+
+/// The run's value of an accuracy or tau number: mean, sd over cycles, and the regime's name.
+fn measured(v: &PaperValue, r: &Results, iteration: usize) -> Option<((f64, f64), String, bool)> {
+    let c = r.info.config.as_ref()?;
+    let (regime, own) = regime_for(v, c)?;
+    let state = v.state.as_deref()?;
+    let value = match v.metric.as_str() {
+        "tau" => {
+            let taus: Vec<f64> = (r.taus.iter().flatten())
+                .filter(|t| {
+                    t.key.regime == regime.name
+                        && t.key.iteration == iteration
+                        && t.key.state.as_str() == state
+                })
+                .map(|t| t.tau)
+                .collect();
+            stats(&taus)?
+        }
+        metric => {
+            let rows: Vec<f64> = (r.metrics.iter())
+                .filter(|m| {
+                    m.key.regime == regime.name
+                        && m.key.iteration == iteration
+                        && m.key.state.as_str() == state
+                })
+                .map(|m| {
+                    if metric == "top1" {
+                        m.top1
+                    } else {
+                        m.mean_class
+                    }
+                })
+                .map(|x| 100.0 * x)
+                .collect();
+            stats(&rows)?
+        }
+    };
+    Some((value, regime.name.clone(), own))
+}
+
+/// Per iteration: the mean over cycles of the fraction injured and of `regime`'s `metric` in
+/// `state`, both in %.
+fn level_means(
+    r: &Results,
+    regime: &str,
+    state: State,
+    metric: &str,
+) -> std::collections::BTreeMap<usize, (f64, f64)> {
+    let mut by: std::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>)> = Default::default();
+    for m in (r.metrics.iter()).filter(|m| m.key.regime == regime && m.key.state == state) {
+        let e = by.entry(m.key.iteration).or_default();
+        e.0.push(100.0 * m.key.fraction_injured);
+        e.1.push(
+            100.0
+                * if metric == "top1" {
+                    m.top1
+                } else {
+                    m.mean_class
+                },
+        );
+    }
+    (by.into_iter())
+        .filter_map(|(i, (f, x))| Some((i, (stats(&f)?.0, stats(&x)?.0))))
+        .collect()
+}
+
+/// The retraining regime the paper's limits are read from: the paper's own (its condition), else
+/// the first that retrains.
+fn retraining_regime<'a>(c: &'a ExperimentConfig, paper: &str) -> Option<&'a RegimeConfig> {
+    let own = paper_values::values()
+        .iter()
+        .find(|v| v.paper == paper && v.state.as_deref() == Some("retrained"))
+        .and_then(|v| c.regimes.iter().find(|r| v.regime.matches(retraining(r))));
+    own.or_else(|| c.regimes.iter().find(|r| !r.is_static))
+}
+
+/// The limits the paper states in words, as the run measures them: the last % ablated at which
+/// retraining adds at least [`LARGE_MARGIN`] points (`ablated_until`), and the first at which
+/// the injured and retrained taus are within [`TAU_SAME`] (`tau_equal_from`).
+fn limit(v: &PaperValue, r: &Results) -> Option<(f64, String)> {
+    let c = r.info.config.as_ref()?;
+    let regime = retraining_regime(c, &v.paper)?;
+    match v.metric.as_str() {
+        "ablated_until" => {
+            let metric = if v.paper == "001" {
+                "mean_class"
+            } else {
+                "top1"
+            };
+            let injured = level_means(r, &regime.name, State::Injured, metric);
+            let retrained = level_means(r, &regime.name, State::Retrained, metric);
+            let last = (injured.iter())
+                .filter(|(i, (_, a))| retrained.get(i).is_some_and(|(_, b)| b - a >= LARGE_MARGIN))
+                .map(|(_, (f, _))| *f)
+                .last()
+                .unwrap_or(f64::NAN);
+            Some((
+                last,
+                format!(
+                    "last level at which retraining ({}) adds at least {LARGE_MARGIN} points",
+                    regime.name
+                ),
+            ))
+        }
+        "tau_equal_from" => {
+            let taus = r.taus.as_ref()?;
+            let mean_tau = |state: State| -> Vec<(usize, f64, f64)> {
+                let mut by: std::collections::BTreeMap<usize, (Vec<f64>, Vec<f64>)> =
+                    Default::default();
+                for t in taus
+                    .iter()
+                    .filter(|t| t.key.regime == regime.name && t.key.state == state)
+                {
+                    let e = by.entry(t.key.iteration).or_default();
+                    e.0.push(100.0 * t.key.fraction_injured);
+                    e.1.push(t.tau);
+                }
+                by.into_iter()
+                    .filter_map(|(i, (f, x))| Some((i, stats(&f)?.0, stats(&x)?.0)))
+                    .collect()
+            };
+            let (injured, retrained) = (mean_tau(State::Injured), mean_tau(State::Retrained));
+            let first = injured.iter().find_map(|(i, f, a)| {
+                let (_, _, b) = retrained.iter().find(|(j, _, _)| j == i)?;
+                ((a - b).abs() <= TAU_SAME).then_some(*f)
+            });
+            Some((
+                first.unwrap_or(f64::NAN),
+                format!(
+                    "first level at which injured and retrained taus ({}) are within {TAU_SAME}",
+                    regime.name
+                ),
+            ))
+        }
+        "parameters" => {
+            let t = c.healthy.train.as_ref()?;
+            let arch = |widths: Option<&str>| {
+                crate::model::Architecture::preset(&t.model, widths, 3, 32, 10)
+                    .ok()
+                    .map(|a| a.parameter_count_u128() as f64)
+            };
+            let share = 100.0 * arch(t.widths.as_deref())? / arch(Some("full"))?;
+            Some((
+                share,
+                format!(
+                    "{} widths {}",
+                    t.model,
+                    t.widths.as_deref().unwrap_or("full")
+                ),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// What a number measures, in words.
+fn describe(v: &PaperValue, iteration: Option<usize>) -> String {
+    let state = v.state.as_deref().unwrap_or("");
+    match (v.metric.as_str(), iteration) {
+        ("top1" | "mean_class", Some(0)) => format!("healthy {}", metric_words(&v.metric)),
+        ("top1" | "mean_class", Some(i)) => {
+            format!("{} {state} at iteration {i}", metric_words(&v.metric))
+        }
+        ("tau", Some(i)) => format!("Kendall's tau, {state} RDM at iteration {i}"),
+        ("ablated_until", _) => "retraining recovers a large margin until (% ablated)".into(),
+        ("tau_equal_from", _) => "injured and retrained RDMs stop differing at (% ablated)".into(),
+        ("parameters", _) => "healthy model's share of VGG19's parameters (%)".into(),
+        ("mse", Some(e)) => format!("pattern reconstruction mean loss after {e} epochs"),
+        (m, _) => m.to_string(),
+    }
+}
+
+fn metric_words(metric: &str) -> &'static str {
+    if metric == "top1" {
+        "top-1 (%)"
+    } else {
+        "mean class-wise (%)"
+    }
+}
+
+/// What may explain a miss of this number, as issue 30's arms name the candidates; a reduced
+/// run's misses are its reduction's.
+fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
+    if quick {
+        return "reduced run (--quick)".into();
+    }
+    if !own_regime {
+        return "not the paper's retraining (the run has no regime with its settings)".into();
+    }
+    let candidates = match (v.paper.as_str(), v.metric.as_str(), v.state.as_deref()) {
+        (_, "top1" | "mean_class", Some("healthy")) => "the healthy recipe (arm 2)",
+        ("000", "parameters", _) => "bench widths, not a pruned full model (arm 3)",
+        ("000", _, _) => "the compressed origin model (arm 3), retraining batch (arm 1)",
+        ("001", _, _) => "the text's model and training (arm 4), the healthy recipe (arm 2)",
+        _ => "not yet measured",
+    };
+    format!("unexplained; candidates: {candidates}")
+}
+
+/// The rows for `paper` (`000`, `001`) from the results `r`.
+pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
+    let mut out = Vec::new();
+    for v in paper_values::values().iter().filter(|v| v.paper == paper) {
+        let iterations: Vec<Option<usize>> = match (v.iteration, v.iterations) {
+            (_, Some([a, b])) => (a..=b).map(Some).collect(),
+            (i, None) => vec![i],
+        };
+        for iteration in iterations {
+            // As the paper prints it: one decimal for accuracies, two for taus and shares.
+            let places = match v.metric.as_str() {
+                "tau" | "parameters" => 2,
+                "mse" => 5,
+                _ => 1,
+            };
+            let printed = match (v.approximate, v.sd) {
+                (true, _) => format!("≈ {:.0}", v.mean),
+                (false, Some(sd)) => format!("{:.places$} ± {sd}", v.mean),
+                (false, None) => format!("{:.places$}", v.mean),
+            };
+            let (value, note, own) = match (v.metric.as_str(), iteration) {
+                ("top1" | "mean_class" | "tau", Some(i)) => match measured(v, r, i) {
+                    Some((m, regime, own)) => (Some(m), format!("regime {regime}"), own),
+                    None => (None, "not in the run".into(), true),
+                },
+                ("mse", _) => (None, "paper 003: not measured by this command".into(), true),
+                _ => match limit(v, r) {
+                    Some((x, how)) => (Some((x, f64::NAN)), how, true),
+                    None => (None, "not in the run".into(), true),
+                },
+            };
+            let digits = if v.metric == "tau" { 3 } else { 1 };
+            let atrophy = match value {
+                Some((m, sd)) if sd.is_finite() => {
+                    format!("{m:.digits$} ± {sd:.digits$} ({note})")
+                }
+                Some((m, _)) if m.is_finite() => format!("{m:.digits$} ({note})"),
+                Some(_) => format!("never ({note})"),
+                None => format!("— ({note})"),
+            };
+            let diff = value.map(|(m, _)| m - v.mean).filter(|d| d.is_finite());
+            let within = match (diff, v.sd) {
+                (None, _) => "—".to_string(),
+                (Some(d), Some(sd)) => if d.abs() <= sd { "yes" } else { "no" }.to_string(),
+                (Some(_), None) => "no sd given".to_string(),
+            };
+            let explained = match (diff, v.sd) {
+                (Some(d), Some(sd)) if d.abs() <= sd => "—".to_string(),
+                (None, _) if value.is_none() => "—".to_string(),
+                _ => explanation(v, quick, own),
+            };
+            out.push(Row {
+                what: describe(v, iteration),
+                section: format!("{} {}", v.paper, v.section),
+                paper: printed,
+                atrophy,
+                difference: diff.map_or("—".into(), |d| format!("{d:+.digits$}")),
+                within,
+                explained,
+            });
+        }
+    }
+    out
+}
+
+/// `reproduction.md` for `paper` from the results `r`, made by `command`.
+pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String {
+    let title = match paper {
+        "000" => "paper 000 (Moore et al., decay, P3)",
+        "001" => "paper 001 (Moore et al., ablation, P4)",
+        other => other,
+    };
+    let mut md = format!("# Reproduction of {title}\n\n");
+    if quick {
+        md.push_str(QUICK_NOTE);
+        md.push_str("\n\n");
+    }
+    if !r.finished {
+        md.push_str("**Partial results**: the run is still going or was stopped.\n\n");
+    }
+    let cycles = r.info.config.as_ref().map_or(0, |c| c.cycles);
+    let paper_cycles = if paper == "000" { "10" } else { "not stated" };
+    md.push_str(&format!(
+        "Made by `{command}` from `{}`. Every number the paper prints in its text \
+         (`docs/paper-values.toml`, with its exact quote) beside the run's: mean ± sample sd over \
+         {cycles} cycles (the paper's: {paper_cycles}). \"Within\" compares the difference with \
+         the paper's sd where it prints one. Limits the paper states in words are read by a \
+         stated rule: \"a large margin\" is at least {LARGE_MARGIN} points, RDMs \"no longer \
+         differ\" when their mean taus are within {TAU_SAME}.\n\n",
+        r.dir.display()
+    ));
+    md.push_str(
+        "| what the paper prints | where | paper | atrophy | difference | within one paper sd | explained by |\n\
+         |---|---|---:|---:|---:|---|---|\n",
+    );
+    for row in rows(paper, r, quick) {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            row.what,
+            row.section,
+            row.paper,
+            row.atrophy,
+            row.difference,
+            row.within,
+            row.explained
+        ));
+    }
+    md
+}
