@@ -294,7 +294,6 @@ pub fn retrain(
         },
         augment: r.augment.then_some(crate::data::Augment::CIFAR),
         label_smoothing: r.label_smoothing,
-        ..Default::default()
     };
     let mut fresh = None;
     let opt = match (r.keep_optimizer, kept) {

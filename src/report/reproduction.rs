@@ -158,7 +158,7 @@ fn limit(v: &PaperValue, r: &Results) -> Option<(f64, String)> {
             let last = (injured.iter())
                 .filter(|(i, (_, a))| retrained.get(i).is_some_and(|(_, b)| b - a >= LARGE_MARGIN))
                 .map(|(_, (f, _))| *f)
-                .last()
+                .next_back()
                 .unwrap_or(f64::NAN);
             Some((
                 last,
