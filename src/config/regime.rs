@@ -16,16 +16,16 @@ pub struct RegimeConfig {
     #[serde(default)]
     pub images: Option<usize>,
     /// Epochs of retraining per iteration (E).
-    #[serde(default = "d_epochs")]
+    #[serde(default = "d_retrain_epochs")]
     pub epochs: usize,
     /// Images per step.
-    #[serde(default = "d_batch")]
+    #[serde(default = "d_retrain_batch")]
     pub batch_size: usize,
     /// Learning rate.
-    #[serde(default = "d_lr")]
+    #[serde(default = "d_retrain_lr")]
     pub lr: f64,
     /// SGD momentum.
-    #[serde(default = "d_momentum")]
+    #[serde(default = "d_retrain_momentum")]
     pub momentum: f64,
     /// Weight decay.
     #[serde(default)]
@@ -387,16 +387,16 @@ fn d_hebbian_rate() -> f64 {
 fn d_errors_share() -> f64 {
     1.0
 }
-fn d_epochs() -> usize {
+fn d_retrain_epochs() -> usize {
     1
 }
-fn d_batch() -> usize {
+fn d_retrain_batch() -> usize {
     128
 }
-fn d_lr() -> f64 {
+fn d_retrain_lr() -> f64 {
     0.001
 }
-fn d_momentum() -> f64 {
+fn d_retrain_momentum() -> f64 {
     0.9
 }
 fn d_true() -> bool {

@@ -13,18 +13,14 @@ const BYTES: u128 = 4;
 /// is a lower bound, so a refusal is certain, not a guess.
 pub fn training_bytes(arch: &Architecture, batch: usize) -> u128 {
     let layers = arch.layers().unwrap_or_default();
-    let params: u128 = layers
-        .iter()
+    // BatchNorm's running mean and variance sit beside its scale and shift.
+    let buffers: u128 = (layers.iter())
         .map(|l| match l.op {
-            Op::Conv {
-                cin, cout, kernel, ..
-            } => (cin as u128) * (cout as u128) * (kernel as u128).pow(2) + cout as u128,
-            Op::Linear { fin, fout } => (fin as u128) * (fout as u128) + fout as u128,
-            Op::BatchNorm { channels } => 4 * channels as u128,
-            Op::PRelu { channels } => channels as u128,
+            Op::BatchNorm { channels } => 2 * channels as u128,
             _ => 0,
         })
         .sum();
+    let params = arch.parameter_count_u128() + buffers;
     let activations: u128 = layers
         .iter()
         .map(|l| l.out_shape.iter().map(|&d| d as u128).product::<u128>())

@@ -57,16 +57,16 @@ pub struct HealthyOptions {
     #[serde(default)]
     pub widths: Option<String>,
     /// Epochs.
-    #[serde(default = "d_epochs")]
+    #[serde(default = "d_healthy_epochs")]
     pub epochs: usize,
     /// Images per step.
-    #[serde(default = "d_batch")]
+    #[serde(default = "d_healthy_batch")]
     pub batch_size: usize,
     /// Base learning rate.
-    #[serde(default = "d_lr")]
+    #[serde(default = "d_healthy_lr")]
     pub lr: f64,
     /// SGD momentum.
-    #[serde(default = "d_momentum")]
+    #[serde(default = "d_healthy_momentum")]
     pub momentum: f64,
     /// Nesterov momentum.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -118,16 +118,16 @@ fn is_zero_usize(n: &usize) -> bool {
 fn d_model() -> String {
     "small_cnn".into()
 }
-fn d_epochs() -> usize {
+fn d_healthy_epochs() -> usize {
     3
 }
-fn d_batch() -> usize {
+fn d_healthy_batch() -> usize {
     128
 }
-fn d_lr() -> f64 {
+fn d_healthy_lr() -> f64 {
     0.01
 }
-fn d_momentum() -> f64 {
+fn d_healthy_momentum() -> f64 {
     0.9
 }
 fn d_wd() -> f64 {
