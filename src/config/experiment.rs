@@ -268,9 +268,7 @@ impl ExperimentConfig {
             }
             // A static regime uses none of the retraining settings, but a value no regime could
             // use (lr = -1) is still an error rather than silently ignored.
-            if let Err(e) = r.validate(&at) {
-                errors.push(e);
-            }
+            r.problems(&at, errors);
             // Said before hours of healthy training, not when the regime's turn comes; a subset's
             // held-out count needs the data set's size (checked with the data).
             if let Some(t) = &self.healthy.train {

@@ -245,37 +245,46 @@ impl RegimeConfig {
 }
 
 impl RegimeConfig {
-    pub(super) fn validate(&self, at: &str) -> Result<(), ConfigError> {
+    /// Every problem of the regime's values, each naming its field (`at`.FIELD), into
+    /// `errors`: its retraining settings, where its images come from, its learning rule.
+    pub(super) fn problems(&self, at: &str, errors: &mut Vec<ConfigError>) {
+        self.setting_problems(at, errors);
+        self.source_problems(at, errors);
+        self.rule_problems(at, errors);
+    }
+
+    /// The retraining's numbers: images, epochs, batch, optimizer, BatchNorm momentum.
+    fn setting_problems(&self, at: &str, errors: &mut Vec<ConfigError>) {
         let field = |f: &str| format!("{at}.{f}");
         if self.images == Some(0) {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 field("images"),
                 0,
                 "at least 1 (or static = true)",
             ));
         }
         if self.epochs == 0 || self.epochs > crate::train::options::MAX_EPOCHS {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 field("epochs"),
                 self.epochs,
                 &format!("1..={}", crate::train::options::MAX_EPOCHS),
             ));
         }
         if self.batch_size == 0 {
-            return Err(out_of_range(field("batch_size"), 0, "at least 1"));
+            errors.push(out_of_range(field("batch_size"), 0, "at least 1"));
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return Err(out_of_range(field("lr"), self.lr, "a positive number"));
+            errors.push(out_of_range(field("lr"), self.lr, "a positive number"));
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 field("momentum"),
                 self.momentum,
                 "0 <= momentum < 1",
             ));
         }
         if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 field("weight_decay"),
                 self.weight_decay,
                 "a finite number >= 0",
@@ -283,56 +292,66 @@ impl RegimeConfig {
         }
         if let Some(BnMomentum::Fixed(m)) = self.bn_momentum {
             if !(m > 0.0 && m <= 1.0) {
-                return Err(out_of_range(
+                errors.push(out_of_range(
                     field("bn_momentum"),
                     m,
                     "0 < momentum <= 1, or \"cumulative\"",
                 ));
             }
         }
+    }
+
+    /// Where the retraining images come from.
+    fn source_problems(&self, at: &str, errors: &mut Vec<ConfigError>) {
+        let field = |f: &str| format!("{at}.{f}");
         if self.balanced && self.source != Source::Random && self.source != Source::Balanced {
-            return Err(invalid(
+            errors.push(invalid(
                 field("source"),
                 "balanced = true and another source contradict each other; keep one",
             ));
         }
         if self.source == Source::Unseen && self.images.is_none() {
-            return Err(invalid(
+            errors.push(invalid(
                 field("source"),
                 "source = \"unseen\" draws R images from the held-out ones; set `images`",
             ));
         }
         if self.source == Source::Errors {
             if self.images.is_none() {
-                return Err(invalid(
+                errors.push(invalid(
                     field("source"),
                     "source = \"errors\" draws R images; set `images` (the whole training set has nothing to choose)",
                 ));
             }
             if !self.fresh_draw {
-                return Err(invalid(
+                errors.push(invalid(
                     field("fresh_draw"),
                     "source = \"errors\" draws from each iteration's errors; fresh_draw = false is not supported with it",
                 ));
             }
         }
         if !(self.errors_share > 0.0 && self.errors_share <= 1.0) {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 field("errors_share"),
                 self.errors_share,
                 "0 < errors_share <= 1",
             ));
         }
+    }
+
+    /// The learning rule and what it cannot honour.
+    fn rule_problems(&self, at: &str, errors: &mut Vec<ConfigError>) {
+        let field = |f: &str| format!("{at}.{f}");
         if self.rule != Rule::Backprop {
             if !(self.hebbian_rate > 0.0 && self.hebbian_rate.is_finite()) {
-                return Err(out_of_range(
+                errors.push(out_of_range(
                     field("hebbian_rate"),
                     self.hebbian_rate,
                     "a positive number",
                 ));
             }
             if self.keep_optimizer {
-                return Err(invalid(
+                errors.push(invalid(
                     field("keep_optimizer"),
                     "a local rule has no optimizer to keep; keep_optimizer applies to rule = \"backprop\"",
                 ));
@@ -347,7 +366,7 @@ impl RegimeConfig {
                 ("bn_train", !self.bn_train),
             ];
             if let Some((f, _)) = unused.iter().find(|(_, set)| *set) {
-                return Err(invalid(
+                errors.push(invalid(
                     field(f),
                     "a local rule learns at a constant rate with BatchNorm in eval mode (its \
                      statistics change only by recalibrate_bn) and a plain-SGD read-out; \
@@ -356,25 +375,24 @@ impl RegimeConfig {
                 ));
             }
         } else if !self.rule_layers.is_empty() {
-            return Err(invalid(
+            errors.push(invalid(
                 field("rule_layers"),
                 "rule_layers chooses the layers of a local rule; with rule = \"backprop\" every healthy synapse retrains",
             ));
         }
         if !(0.0..1.0).contains(&self.label_smoothing) {
-            return Err(out_of_range(
+            errors.push(out_of_range(
                 field("label_smoothing"),
                 self.label_smoothing,
                 "0 <= label_smoothing < 1",
             ));
         }
         if self.nesterov && self.momentum == 0.0 {
-            return Err(invalid(
+            errors.push(invalid(
                 field("nesterov"),
                 "Nesterov momentum needs momentum > 0 (as torch.optim.SGD)",
             ));
         }
-        Ok(())
     }
 }
 
