@@ -59,48 +59,11 @@ pub enum HealthySource {
 
 /// Runs (or continues) the experiment into `opts.out`.
 pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
-    cfg.validate()?;
-    // Everything the data set's size decides is checked before the folder exists or any work.
-    let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
-    cfg.check_data(&split)?;
+    let (split, _lock, mut record) = open_folder(cfg, opts)?;
     let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
-    // One process per results folder: two would write the same steps' files.
-    let _lock = super::lock::hold_folder(out, opts.wait)?;
-    let mut record = RunRecord::open(out, cfg, opts.shard)?;
-    // A run killed mid-write left its temporary files; they are nobody's now. Only in what this
-    // run alone writes: the healthy folder is cleaned by whoever holds its lock.
-    crate::fsio::remove_stale_temporaries(out, 0);
-    for sub in ["cka", "rdm", "state", "models"] {
-        crate::fsio::remove_stale_temporaries(&out.join(sub), 1);
-    }
     let clock = Instant::now();
-    let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, &split, opts)?;
-    let mut subject = Subject::load(&checkpoint, &split, &cfg.injury, opts.device)?;
-    cfg.check_against(
-        subject.net.has_batch_norm(),
-        subject.net.torchscript().is_some(),
-        // Recalibration draws among the images the healthy model saw.
-        subject.pools().seen_len(split.train.len()),
-    )?;
-    let layers: Vec<String> = (subject.synapse_names.iter())
-        .map(|n| n.trim_end_matches(".weight").to_string())
-        .collect();
-    cfg.check_regimes_fit(subject.unseen.as_ref().map(Vec::len), &layers)?;
-    record.synapses = Some(subject.states.count());
-    let eval_set = evaluation_set(&split, cfg)?;
-    let healthy = record
-        .healthy
-        .get_or_insert_with(|| subject.evaluate(&eval_set))
-        .clone();
-    let analyzer = Analyzer::new(
-        &subject,
-        &eval_set,
-        &split.test,
-        &cfg.analysis,
-        &cfg.analyses,
-    )?;
-    analyzer.write_healthy(out)?;
+    let (mut subject, eval_set, healthy, analyzer, healthy_seconds) =
+        healthy_state(cfg, &split, opts, &mut record)?;
 
     let all = steps(cfg, opts.shard);
     let bar = if opts.progress {
@@ -178,6 +141,70 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     step_state::clean(out, None);
     record.write_run_json(cfg, out, opts.device, healthy_seconds, clock, true)?;
     Ok(record)
+}
+
+/// Everything before any work: the config checked against the data set's sizes, then the
+/// results folder made, locked (one process per folder) and its record opened, and what a run
+/// killed mid-write left there removed.
+fn open_folder(
+    cfg: &ExperimentConfig,
+    opts: &RunOptions,
+) -> Result<(Split, super::lock::Lock, RunRecord)> {
+    cfg.validate()?;
+    // Everything the data set's size decides is checked before the folder exists or any work.
+    let split = data::load_or_fetch(&cfg.data.dataset, cfg.data.path.as_deref(), opts.progress)?;
+    cfg.check_data(&split)?;
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("creating {}: {e}", out.display()))?;
+    // One process per results folder: two would write the same steps' files.
+    let lock = super::lock::hold_folder(out, opts.wait)?;
+    let record = RunRecord::open(out, cfg, opts.shard)?;
+    // A run killed mid-write left its temporary files; they are nobody's now. Only in what this
+    // run alone writes: the healthy folder is cleaned by whoever holds its lock.
+    crate::fsio::remove_stale_temporaries(out, 0);
+    for sub in ["cka", "rdm", "state", "models"] {
+        crate::fsio::remove_stale_temporaries(&out.join(sub), 1);
+    }
+    Ok((split, lock, record))
+}
+
+/// The healthy model loaded as the subject (trained first if need be) and checked against the
+/// config, the evaluation set, the healthy evaluation (recorded once) and the analyses with
+/// their healthy references written; with the seconds spent getting the healthy model.
+fn healthy_state(
+    cfg: &ExperimentConfig,
+    split: &Split,
+    opts: &RunOptions,
+    record: &mut RunRecord,
+) -> Result<(Subject, Dataset, Evaluation, Analyzer, f64)> {
+    let out = &opts.out;
+    let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, split, opts)?;
+    let subject = Subject::load(&checkpoint, split, &cfg.injury, opts.device)?;
+    cfg.check_against(
+        subject.net.has_batch_norm(),
+        subject.net.torchscript().is_some(),
+        // Recalibration draws among the images the healthy model saw.
+        subject.pools().seen_len(split.train.len()),
+    )?;
+    let layers: Vec<String> = (subject.synapse_names.iter())
+        .map(|n| n.trim_end_matches(".weight").to_string())
+        .collect();
+    cfg.check_regimes_fit(subject.unseen.as_ref().map(Vec::len), &layers)?;
+    record.synapses = Some(subject.states.count());
+    let eval_set = evaluation_set(split, cfg)?;
+    let healthy = record
+        .healthy
+        .get_or_insert_with(|| subject.evaluate(&eval_set))
+        .clone();
+    let analyzer = Analyzer::new(
+        &subject,
+        &eval_set,
+        &split.test,
+        &cfg.analysis,
+        &cfg.analyses,
+    )?;
+    analyzer.write_healthy(out)?;
+    Ok((subject, eval_set, healthy, analyzer, healthy_seconds))
 }
 
 /// The healthy model's checkpoint: the config's, or the experiment's one (`opts.healthy`;
