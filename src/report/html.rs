@@ -76,26 +76,7 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
     if !r.finished {
         h.push_str("<p class=\"partial\" id=\"partial\"><b>Partial results.</b> The run is still going or was stopped; this report shows what exists so far. Run the same <code>atrophy run</code> command to continue.</p>\n");
     }
-    let classes = r.classes;
-    let flagged = crate::results::divergence::flagged_cycles(&r.metrics, &r.divergence, classes);
-    if !flagged.is_empty() {
-        h.push_str("<div class=\"partial\" id=\"diverged\"><b>Diverged or exploded states.</b> Their rows are in the tables as measured; a diverged cycle ended at the state named (its accuracy is not a prediction) and is left out of the ranking; see <code>divergence.csv</code> and <code>summary.md</code>.<ul>\n");
-        for (regime, cycles) in &flagged {
-            let all: std::collections::BTreeSet<usize> = (r.metrics.iter())
-                .filter(|m| m.key.regime == *regime)
-                .map(|m| m.key.cycle)
-                .collect();
-            h.push_str(&format!(
-                "<li>{}: {}</li>\n",
-                esc(regime),
-                esc(&crate::results::divergence::describe(
-                    Some(cycles),
-                    all.len()
-                ))
-            ));
-        }
-        h.push_str("</ul></div>\n");
-    }
+    divergence_notice(&mut h, r);
     if let Some(run) = &r.run {
         // Steps done from the tables (run.json is written when a session starts and ends, so
         // its count lags behind a run still going or stopped); each step adds rows of its
@@ -152,6 +133,48 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             esc(&f.title), esc(&f.title), esc(&f.caption), esc(&svg_name)
         ));
     }
+    undefined_section(&mut h, r);
+    training_section(&mut h, r);
+    if let Some(run) = &r.run {
+        h.push_str("<h2>Timings</h2>\n<pre>");
+        h.push_str(&esc(&serde_json::to_string_pretty(&run["timings"])?));
+        h.push_str("</pre>\n<h2>Config</h2>\n<pre id=\"config\">");
+        h.push_str(&esc(&serde_json::to_string_pretty(&run["config"])?));
+        h.push_str("</pre>\n");
+    }
+    h.push_str(&format!(
+        "<p><small>Made by atrophy {} from {}.</small></p>\n</body></html>\n",
+        env!("CARGO_PKG_VERSION"),
+        esc(&r.dir.display().to_string())
+    ));
+    Ok(h)
+}
+
+/// The notice of diverged or exploded states, naming each regime's cycles.
+fn divergence_notice(h: &mut String, r: &Results) {
+    let flagged = crate::results::divergence::flagged_cycles(&r.metrics, &r.divergence, r.classes);
+    if !flagged.is_empty() {
+        h.push_str("<div class=\"partial\" id=\"diverged\"><b>Diverged or exploded states.</b> Their rows are in the tables as measured; a diverged cycle ended at the state named (its accuracy is not a prediction) and is left out of the ranking; see <code>divergence.csv</code> and <code>summary.md</code>.<ul>\n");
+        for (regime, cycles) in &flagged {
+            let all: std::collections::BTreeSet<usize> = (r.metrics.iter())
+                .filter(|m| m.key.regime == *regime)
+                .map(|m| m.key.cycle)
+                .collect();
+            h.push_str(&format!(
+                "<li>{}: {}</li>\n",
+                esc(regime),
+                esc(&crate::results::divergence::describe(
+                    Some(cycles),
+                    all.len()
+                ))
+            ));
+        }
+        h.push_str("</ul></div>\n");
+    }
+}
+
+/// The states whose tau is undefined, with why.
+fn undefined_section(h: &mut String, r: &Results) {
     if let Some(t) = &r.taus {
         let undefined: Vec<&crate::results::TauRow> =
             t.iter().filter(|row| !row.note.is_empty()).collect();
@@ -170,6 +193,10 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             h.push_str("</ul>\n");
         }
     }
+}
+
+/// The healthy model's training log as a table.
+fn training_section(h: &mut String, r: &Results) {
     if let Some(t) = &r.train_log {
         h.push_str("<h2>Healthy model training</h2>\n<table><tr>");
         for c in crate::results::EpochRow::header() {
@@ -202,17 +229,4 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         }
         h.push_str("</table>\n");
     }
-    if let Some(run) = &r.run {
-        h.push_str("<h2>Timings</h2>\n<pre>");
-        h.push_str(&esc(&serde_json::to_string_pretty(&run["timings"])?));
-        h.push_str("</pre>\n<h2>Config</h2>\n<pre id=\"config\">");
-        h.push_str(&esc(&serde_json::to_string_pretty(&run["config"])?));
-        h.push_str("</pre>\n");
-    }
-    h.push_str(&format!(
-        "<p><small>Made by atrophy {} from {}.</small></p>\n</body></html>\n",
-        env!("CARGO_PKG_VERSION"),
-        esc(&r.dir.display().to_string())
-    ));
-    Ok(h)
 }
