@@ -17,7 +17,11 @@ fn expected_rows(paper: &str) -> usize {
 
 fn reproduce(paper: &str, extra: &[&str]) -> String {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("r");
+    reproduce_in(&tmp.path().join("r"), paper, extra).0
+}
+
+/// Runs `reproduce` into `out`: the table and what the command said on stderr.
+fn reproduce_in(out: &std::path::Path, paper: &str, extra: &[&str]) -> (String, String) {
     let mut args = vec![
         "reproduce",
         paper,
@@ -32,8 +36,12 @@ fn reproduce(paper: &str, extra: &[&str]) -> String {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    ok(&atrophy(&args));
-    std::fs::read_to_string(out.join("reproduction.md")).unwrap()
+    let o = atrophy(&args);
+    ok(&o);
+    (
+        std::fs::read_to_string(out.join("reproduction.md")).unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn table_rows(md: &str) -> Vec<&str> {
@@ -68,7 +76,13 @@ fn reproduce_000_quick_has_every_paper_row() {
 
 #[test]
 fn reproduce_001_quick_has_every_paper_row() {
-    let md = reproduce("001", &[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let (md, _) = reproduce_in(&out, "001", &[]);
+    // Again on the finished folder: the table is written from it, nothing is run again.
+    let (again, said) = reproduce_in(&out, "001", &[]);
+    assert!(said.contains("a finished run"), "{said}");
+    assert_eq!(md, again);
     assert!(md.contains("Reduced run (`--quick`)"), "{md}");
     let rows = table_rows(&md);
     assert_eq!(rows.len(), expected_rows("001"), "{md}");

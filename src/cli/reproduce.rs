@@ -115,7 +115,30 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
         stage: Stage::All,
         wait: a.wait,
     };
-    super::run::run(&run, device, progress)?;
+    // A finished whole run (or the merge of its shards) is read as it is: running it again
+    // would only find it done, and a merged folder holds no healthy model to start from.
+    let wanted = super::run::load_config_with(
+        preset,
+        &crate::experiment::overrides::Overrides {
+            set: run.set.clone(),
+            ..Default::default()
+        },
+    )?;
+    let finished = crate::experiment::RunRecord::read(&experiment).is_ok_and(|r| {
+        let mut same = wanted.clone();
+        same.out = None;
+        r.shard.is_none()
+            && r.config == same
+            && r.completed == crate::experiment::steps(&r.config, None).len()
+    });
+    if finished && a.shard.is_none() {
+        eprintln!(
+            "{}: a finished run; writing its reproduction table",
+            experiment.display()
+        );
+    } else {
+        super::run::run(&run, device, progress)?;
+    }
     if let Some((i, n)) = a.shard {
         println!(
             "shard {i}/{n} done; merge the shards (atrophy merge ... --out DIR), then write the \
