@@ -79,6 +79,27 @@ fn preset(paper: &str) -> Result<(&'static str, &'static [&'static str])> {
     })
 }
 
+/// The command that makes (or, on a finished run, tables) `experiment` as `a` asks: every flag
+/// that changes the config, so that it finds the same run again.
+fn command_line(a: &ReproduceArgs, experiment: &std::path::Path) -> String {
+    let word = |w: &str| super::run::shell_word(w);
+    let mut c = format!("atrophy reproduce {}", a.paper);
+    if a.quick {
+        c.push_str(" --quick");
+    }
+    if let Some(n) = a.cycles {
+        c.push_str(&format!(" --cycles {n}"));
+    }
+    if let Some(d) = &a.data {
+        c.push_str(&format!(" --data {}", word(&d.to_string_lossy())));
+    }
+    for s in &a.set {
+        c.push_str(&format!(" --set {}", word(s)));
+    }
+    c.push_str(&format!(" --out {}", word(&experiment.to_string_lossy())));
+    c
+}
+
 /// Runs `reproduce`.
 pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
     let (preset, quick) = preset(&a.paper)?;
@@ -139,22 +160,19 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
     } else {
         super::run::run(&run, device, progress)?;
     }
+    let command = command_line(a, &experiment);
     if let Some((i, n)) = a.shard {
         println!(
             "shard {i}/{n} done; merge the shards (atrophy merge ... --out DIR), then write the \
-             table with `atrophy reproduce {} --out DIR`",
-            a.paper
+             table with `{}`",
+            command.replace(
+                &super::run::shell_word(&experiment.to_string_lossy()),
+                "DIR"
+            )
         );
         return Ok(());
     }
     let results = crate::report::results::Results::read(&experiment)?;
-    let mut command = format!("atrophy reproduce {}", a.paper);
-    if a.quick {
-        command.push_str(" --quick");
-    }
-    if let Some(c) = a.cycles {
-        command.push_str(&format!(" --cycles {c}"));
-    }
     let md = crate::report::reproduction::markdown(&a.paper, &results, a.quick, &command);
     let path = experiment.join("reproduction.md");
     crate::fsio::write_atomic(&path, md.as_bytes())?;

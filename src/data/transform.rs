@@ -56,7 +56,8 @@ pub struct Augment {
     /// Flip horizontally with probability 1/2.
     pub flip: bool,
     /// Cutout (DeVries & Taylor 2017): side of a square, centred on a uniformly drawn pixel and
-    /// clipped at the border, set to 0 after normalisation (the data set's mean); 0 = none.
+    /// clipped at the border, set to 0 after normalisation (the data set's mean); 0 = none. An
+    /// odd side is cut whole here (the authors' code cuts one pixel less); the usual 16 is even.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub cutout: usize,
 }
@@ -84,7 +85,7 @@ impl Augment {
 ///
 /// Padding happens in pixel space with value 0 before normalisation, as torchvision's
 /// `RandomCrop(padding=4)` followed by `Normalize`; cutout after normalisation, as in its
-/// authors' code. Random draws per image: the crop's row offset, its column offset, the flip,
+/// authors' code (for even sides; see [`Augment::cutout`]). Random draws per image: the crop's row offset, its column offset, the flip,
 /// then (with cutout only) the square's centre row and column, from `rng` in that order.
 pub fn fill_batch<R: Rng>(
     data: &Dataset,

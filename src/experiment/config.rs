@@ -23,10 +23,12 @@ impl ExperimentConfig {
             ));
         }
         let eval = self.data.eval_images.unwrap_or(test).min(test);
-        let uses_images = self
-            .analyses
-            .iter()
-            .any(|a| matches!(a, Analysis::Cka | Analysis::Rdm));
+        // The RDM takes its own images when rdm_images_per_class names them.
+        let uses_images = self.analyses.iter().any(|a| match a {
+            Analysis::Cka => true,
+            Analysis::Rdm => self.analysis.rdm_images_per_class.is_none(),
+            _ => false,
+        });
         if uses_images && self.analysis.images > eval {
             errors.push(out_of_range(
                 "analysis.images",

@@ -251,22 +251,36 @@ pub fn refuse_overlap(dirs: &[&Path], out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `path` made absolute with its existing part resolved (symbolic links, `.` and `..`); the
-/// part that does not exist yet is appended as written.
+/// `path` made absolute with its existing part resolved (symbolic links, `.` and `..`), and
+/// the part that does not exist yet applied to it as creating it would: a name goes down, `..`
+/// goes up (`x/new/../a` is `x/a`).
 fn resolved(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut existing = abs.as_path();
-    let mut rest = Vec::new();
+    // The components past the existing part, last first: Some(name), or None for `..`.
+    let mut rest: Vec<Option<std::ffi::OsString>> = Vec::new();
     loop {
-        if let Ok(real) = existing.canonicalize() {
-            return rest.iter().rev().fold(real, |p, c| p.join(c));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
+        if let Ok(mut real) = existing.canonicalize() {
+            for c in rest.iter().rev() {
+                match c {
+                    Some(name) => real.push(name),
+                    None => {
+                        real.pop();
+                    }
+                }
             }
+            return real;
+        }
+        match existing.components().next_back() {
+            Some(Component::Normal(name)) => rest.push(Some(name.to_owned())),
+            Some(Component::ParentDir) => rest.push(None),
+            Some(Component::CurDir) => {}
             _ => return abs,
+        }
+        match existing.parent() {
+            Some(parent) => existing = parent,
+            None => return abs,
         }
     }
 }

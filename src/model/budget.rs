@@ -8,8 +8,9 @@ const BYTES: u128 = 4;
 
 /// What training `arch` on batches of `batch` images needs, estimated in bytes: every
 /// parameter four times (the weights, their gradient, the momentum buffer, and the healthy copy
-/// an experiment restores each cycle from) and every layer's output twice per image (kept for
-/// the backward pass, and its gradient). Workspace of the kernels is not counted: the estimate
+/// an experiment restores each cycle from), every buffer (BatchNorm's running statistics) twice
+/// (itself and the healthy copy), and every layer's output twice per image (kept for the
+/// backward pass, and its gradient). Workspace of the kernels is not counted: the estimate
 /// is a lower bound, so a refusal is certain, not a guess.
 pub fn training_bytes(arch: &Architecture, batch: usize) -> u128 {
     let layers = arch.layers().unwrap_or_default();
@@ -20,12 +21,12 @@ pub fn training_bytes(arch: &Architecture, batch: usize) -> u128 {
             _ => 0,
         })
         .sum();
-    let params = arch.parameter_count_u128() + buffers;
+    let params = arch.parameter_count_u128();
     let activations: u128 = layers
         .iter()
         .map(|l| l.out_shape.iter().map(|&d| d as u128).product::<u128>())
         .sum();
-    BYTES * (4 * params + 2 * activations * batch.max(1) as u128)
+    BYTES * (4 * params + 2 * buffers + 2 * activations * batch.max(1) as u128)
 }
 
 /// The memory a run may use: `$ATROPHY_MEMORY_BUDGET` (bytes, or with a suffix K, M, G, T:
@@ -72,17 +73,26 @@ pub fn gigabytes(bytes: u128) -> String {
     format!("{:.1} GB", bytes as f64 / (1u128 << 30) as f64)
 }
 
-/// Refuses training `arch` at `batch` when its estimate exceeds the budget: the message says
-/// the estimate, the budget and where the budget comes from.
-pub fn check_fits(arch: &Architecture, batch: usize) -> Result<(), String> {
-    let Some(budget) = memory_budget()? else {
+/// Why a model cannot be trained within the memory budget.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BudgetError {
+    /// `$ATROPHY_MEMORY_BUDGET` does not read as a size.
+    BadBudget(String),
+    /// The estimate exceeds the budget: the message says both and where the budget comes from.
+    TooLarge(String),
+}
+
+/// Refuses training `arch` at `batch` when its estimate exceeds the budget (the host's memory:
+/// a GPU's own is smaller, and libtorch says so when it runs out).
+pub fn check_fits(arch: &Architecture, batch: usize) -> Result<(), BudgetError> {
+    let Some(budget) = memory_budget().map_err(BudgetError::BadBudget)? else {
         return Ok(());
     };
     let need = training_bytes(arch, batch);
     if need <= budget {
         return Ok(());
     }
-    Err(format!(
+    Err(BudgetError::TooLarge(format!(
         "training it needs at least {} (its {} parameters four times, its layers' outputs for {} \
          images twice, in float32), more than the {} budget ({}); choose smaller widths or \
          batch_size",
@@ -95,7 +105,7 @@ pub fn check_fits(arch: &Architecture, batch: usize) -> Result<(), String> {
         } else {
             "this machine's memory; $ATROPHY_MEMORY_BUDGET sets another"
         }
-    ))
+    )))
 }
 
 #[cfg(test)]
@@ -118,11 +128,11 @@ mod tests {
                 _ => 0,
             })
             .sum();
-        // Buffers (running mean and variance) count as parameters here.
-        let params = a.parameter_count() + bn;
+        // Buffers (running mean and variance): stored twice, never trained.
+        let params = a.parameter_count();
         assert_eq!(
             training_bytes(&a, 3),
-            4 * (4 * params as u128 + 2 * 3 * outputs as u128)
+            4 * (4 * params as u128 + 2 * bn as u128 + 2 * 3 * outputs as u128)
         );
     }
 

@@ -226,7 +226,24 @@ fn ranking(results: &[(String, Results)]) -> String {
         let iterations = super::results::run_iterations(r.info.config.as_ref(), &r.metrics);
         let flagged =
             crate::results::divergence::flagged_cycles(&r.metrics, &r.divergence, r.classes);
-        for a in auc_by_regime(&r.metrics, iterations) {
+        let counted = crate::results::divergence::without_diverged_cycles(
+            &r.metrics,
+            &r.divergence,
+            r.classes,
+        );
+        let mut ranked = auc_by_regime(&counted, iterations);
+        // A regime whose every cycle diverged has no curve, and still has a line.
+        for name in r.regimes() {
+            if !ranked.iter().any(|a| a.regime == name) && flagged.contains_key(&name) {
+                ranked.push(crate::results::AucRow {
+                    regime: name,
+                    cycles: 0,
+                    top1: (f64::NAN, f64::NAN),
+                    mean_class: (f64::NAN, f64::NAN),
+                });
+            }
+        }
+        for a in ranked {
             let cycles: std::collections::BTreeSet<usize> = (r.metrics.iter())
                 .filter(|m| m.key.regime == a.regime)
                 .map(|m| m.key.cycle)
@@ -235,8 +252,14 @@ fn ranking(results: &[(String, Results)]) -> String {
             rows.push((label.clone(), r.dir.display().to_string(), a, said));
         }
     }
-    rows.sort_by(|a, b| b.2.mean_class.0.total_cmp(&a.2.mean_class.0));
-    let pct = |(m, sd): (f64, f64)| format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd);
+    rows.sort_by(|a, b| crate::results::divergence::rank_order(a.2.mean_class.0, b.2.mean_class.0));
+    let pct = |(m, sd): (f64, f64)| {
+        if m.is_nan() {
+            "—".to_string()
+        } else {
+            format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd)
+        }
+    };
     let mut md = String::from(
         "# Runs compared: accuracy averaged over the injury\n\n\
          The area under each cycle's accuracy-vs-injury curve (the healthy model, then the last \

@@ -9,7 +9,7 @@ use crate::config::ExperimentConfig;
 use crate::injury::{InjuryKind, Scope, Selection};
 use crate::report::paper_values::{self, PaperValue, Retraining};
 use crate::report::results::{Confined, RunInfo};
-use crate::results::divergence::{describe, flagged_cycles};
+use crate::results::divergence::{describe, flagged_cycles, rank_order, without_diverged_cycles};
 use crate::results::{
     auc_by_regime, AucRow, Divergence, DivergenceRow, MetricRow, State, SummaryRow,
 };
@@ -386,11 +386,14 @@ pub fn markdown(
 /// The regimes ranked by accuracy averaged over the injury range ([`auc_by_regime`]), as a
 /// Markdown section; empty when no cycle is complete.
 fn auc_table(metrics: &[MetricRow], divergence: &[DivergenceRow], iterations: usize) -> String {
-    let mut rows = auc_by_regime(metrics, iterations);
     if iterations == 0 {
         return String::new();
     }
     let classes = metrics.first().map_or(0, |r| r.per_class.len());
+    let mut rows = auc_by_regime(
+        &without_diverged_cycles(metrics, divergence, classes),
+        iterations,
+    );
     let flagged = flagged_cycles(metrics, divergence, classes);
     // A regime whose every cycle diverged has no complete curve, and still has a line.
     for name in flagged.keys() {
@@ -406,7 +409,7 @@ fn auc_table(metrics: &[MetricRow], divergence: &[DivergenceRow], iterations: us
     if rows.is_empty() {
         return String::new();
     }
-    rows.sort_by(|a, b| b.mean_class.0.total_cmp(&a.mean_class.0));
+    rows.sort_by(|a, b| rank_order(a.mean_class.0, b.mean_class.0));
     let pct = |(m, sd): (f64, f64)| {
         if m.is_nan() {
             "—".to_string()

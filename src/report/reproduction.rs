@@ -310,6 +310,8 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                 (Some(_), None) => "no sd given".to_string(),
             };
             let explained = match (diff, v.sd) {
+                // A reduced run or another regime's number says so even when it agrees.
+                _ if value.is_some() && (quick || !own) => explanation(v, quick, own),
                 (Some(d), Some(sd)) if d.abs() <= sd => "—".to_string(),
                 (None, _) if value.is_none() => "—".to_string(),
                 _ => explanation(v, quick, own),

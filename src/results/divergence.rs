@@ -117,6 +117,36 @@ pub fn flagged_cycles(
     out
 }
 
+/// The rows of `metrics` without the cycles in which a state diverged (by `divergence.csv`, or
+/// by a non-finite loss): what the ranking averages, so that a NaN network's argmax never counts
+/// as accuracy, even in a cycle that diverged at its last iteration.
+pub fn without_diverged_cycles(
+    metrics: &[MetricRow],
+    divergence: &[DivergenceRow],
+    classes: usize,
+) -> Vec<MetricRow> {
+    let diverged = |r: &MetricRow| {
+        divergence.iter().any(|d| {
+            d.kind == Divergence::Diverged
+                && d.key.regime == r.key.regime
+                && d.key.cycle == r.key.cycle
+        }) || (metrics.iter()).any(|m| {
+            m.key.regime == r.key.regime
+                && m.key.cycle == r.key.cycle
+                && Divergence::of_row(m, classes) == Some(Divergence::Diverged)
+        })
+    };
+    metrics.iter().filter(|r| !diverged(r)).cloned().collect()
+}
+
+/// The order of a ranking: the best mean first, a regime without one (NaN: every cycle
+/// diverged) last.
+pub fn rank_order(a: f64, b: f64) -> std::cmp::Ordering {
+    (a.is_nan(), -a)
+        .partial_cmp(&(b.is_nan(), -b))
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
 /// A regime's flagged cycles in words, e.g. `diverged in 1 of 3 cycles (cycle 0 at iteration
 /// 2)`; empty when none.
 pub fn describe(
@@ -206,5 +236,24 @@ mod tests {
              (cycle 0 at iteration 2)"
         );
         assert_eq!(describe(None, 3), "");
+    }
+
+    /// A cycle that diverged, even at its last iteration, leaves the ranking; an exploded one
+    /// stays; a regime without a mean ranks last.
+    #[test]
+    fn diverged_cycles_leave_the_ranking_and_nan_ranks_last() {
+        let metrics = vec![
+            row(0, 1, 1.0),
+            row(0, 2, f64::NAN),
+            row(1, 1, 500.0),
+            row(1, 2, 1.0),
+        ];
+        let kept = without_diverged_cycles(&metrics, &[], 10);
+        assert!(kept.iter().all(|r| r.key.cycle == 1), "{kept:?}");
+        assert_eq!(kept.len(), 2);
+        let mut means = vec![f64::NAN, 0.5, 0.9];
+        means.sort_by(|a, b| rank_order(*a, *b));
+        assert_eq!(means[..2], [0.9, 0.5]);
+        assert!(means[2].is_nan());
     }
 }

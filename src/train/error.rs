@@ -12,6 +12,9 @@ pub enum TrainError {
     /// A setting lies outside its allowed range.
     #[error(transparent)]
     OutOfRange(#[from] crate::range::RangeError),
+    /// The memory budget (`$ATROPHY_MEMORY_BUDGET`) does not read.
+    #[error("{0}")]
+    Budget(String),
     /// A count that must not be smaller than `min`.
     #[error("{field} must be at least {min}")]
     TooSmall {

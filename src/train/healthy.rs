@@ -72,12 +72,18 @@ impl HealthyOptions {
         }
         .map_err(TrainError::Architecture)?;
         if self.torchscript.is_none() {
-            crate::model::budget::check_fits(&architecture, self.batch_size).map_err(|why| {
-                TrainError::out_of_range(
-                    "widths",
-                    self.widths.as_deref().unwrap_or(&self.model),
+            use crate::model::budget::{check_fits, BudgetError};
+            check_fits(&architecture, self.batch_size).map_err(|e| match e {
+                BudgetError::BadBudget(why) => TrainError::Budget(why),
+                BudgetError::TooLarge(why) => TrainError::out_of_range(
+                    "widths and batch_size",
+                    format!(
+                        "{} and {}",
+                        self.widths.as_deref().unwrap_or(&self.model),
+                        self.batch_size
+                    ),
                     format!("a model that fits in memory: {why}"),
-                )
+                ),
             })?;
         }
         let augment = self.augment.resolve(&split.name);
