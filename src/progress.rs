@@ -27,6 +27,15 @@ pub fn steps_bar(total: u64, label: &str) -> ProgressBar {
     bar
 }
 
+/// [`steps_bar`] when `show`, else a hidden bar (`--quiet`, or nothing to count).
+pub fn steps_bar_if(show: bool, total: u64, label: &str) -> ProgressBar {
+    if show {
+        steps_bar(total, label)
+    } else {
+        ProgressBar::hidden()
+    }
+}
+
 /// Prints a warning above `bar`, or on stderr when the bar is hidden (`--quiet`): a hidden bar
 /// prints nothing, and a warning must reach the user either way.
 pub fn warn(bar: &indicatif::ProgressBar, message: String) {

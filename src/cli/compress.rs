@@ -75,11 +75,11 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
             seed: a.seed,
         },
     };
-    let bar = if progress && a.finetune_epochs > 0 {
-        crate::progress::steps_bar(o.finetune.steps(split.train.len()) as u64, "fine-tune")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::progress::steps_bar_if(
+        progress && a.finetune_epochs > 0,
+        o.finetune.steps(split.train.len()) as u64,
+        "fine-tune",
+    );
     let done = compress::compress(&vs, &net, &meta.architecture, &split, &norm, &o, || {
         bar.inc(1)
     })

@@ -12,6 +12,7 @@ use tch::Device;
 Examples:
   atrophy reproduce 000 --data ../shared/data/cifar-10-binary.tar.gz     # paper 000, 10 cycles
   atrophy reproduce 001 --cycles 1 --out results/p001
+  atrophy reproduce 001 --cycles 1 --healthy runs/recipe30/model.safetensors   # a model trained before
   atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction")]
 pub struct ReproduceArgs {
     /// The paper: 000 (decay, preset moore-decay) or 001 (ablation, preset moore-ablation).
@@ -37,6 +38,10 @@ pub struct ReproduceArgs {
     /// once the shards are merged (`atrophy merge`, then `atrophy reproduce ... --out MERGED`).
     #[arg(long, value_parser = crate::experiment::shard::parse_shard)]
     pub shard: Option<(usize, usize)>,
+    /// Start from this healthy model (`model.safetensors` with its JSON sidecar, e.g. from
+    /// `atrophy train` or `atrophy compress`) instead of training the preset's; the page names it.
+    #[arg(long, value_name = "MODEL")]
+    pub healthy: Option<PathBuf>,
     /// Wait for another run in the same folder instead of stopping.
     #[arg(long)]
     pub wait: bool,
@@ -96,6 +101,9 @@ fn command_line(a: &ReproduceArgs, experiment: &std::path::Path) -> String {
     for s in &a.set {
         c.push_str(&format!(" --set {}", word(s)));
     }
+    if let Some(h) = &a.healthy {
+        c.push_str(&format!(" --healthy {}", word(&h.to_string_lossy())));
+    }
     c.push_str(&format!(" --out {}", word(&experiment.to_string_lossy())));
     c
 }
@@ -132,7 +140,7 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
         shard: a.shard,
         set,
         regimes: Vec::new(),
-        healthy: None,
+        healthy: a.healthy.clone(),
         stage: Stage::All,
         wait: a.wait,
     };
@@ -142,6 +150,7 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
         preset,
         &crate::experiment::overrides::Overrides {
             set: run.set.clone(),
+            healthy: run.healthy.clone(),
             ..Default::default()
         },
     )?;

@@ -66,11 +66,7 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         healthy_state(cfg, &split, opts, &mut record)?;
 
     let all = steps(cfg, opts.shard);
-    let bar = if opts.progress {
-        crate::progress::steps_bar(all.len() as u64, "run")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::progress::steps_bar_if(opts.progress, all.len() as u64, "run");
     bar.set_position(record.completed as u64);
     let mut kept = resume(out, &record, &all, cfg, &mut subject)?;
     record.write_tables(out)?;

@@ -9,10 +9,7 @@ use crate::config::ExperimentConfig;
 use crate::injury::{InjuryKind, Scope, Selection};
 use crate::report::paper_values::{self, PaperValue, Retraining};
 use crate::report::results::{Confined, RunInfo};
-use crate::results::divergence::{describe, flagged_cycles, rank_order, without_diverged_cycles};
-use crate::results::{
-    auc_by_regime, AucRow, Divergence, DivergenceRow, MetricRow, State, SummaryRow,
-};
+use crate::results::{DivergenceRow, MetricRow, State, SummaryRow};
 use anyhow::Result;
 
 /// A published figure, in percent.
@@ -323,189 +320,81 @@ pub fn markdown(
         };
         let with_paper = paper.filter(|p| p.metric() == metric);
         for t in tables(summary, metric, config, with_paper)? {
-            let cycles = t.rows.iter().map(|r| r.cycles).max().unwrap_or(0);
-            md.push_str(&format!("\n## {label}, {} ({cycles} cycles)\n\n", t.regime));
-            let paper_cols = with_paper.is_some()
-                && t.rows
-                    .iter()
-                    .any(|r| r.paper_injured.is_some() || r.paper_retrained.is_some());
-            let retrained = t.rows.iter().any(|r| r.retrained.is_some());
-            let recalibrated = t.rows.iter().any(|r| r.recalibrated.is_some());
-            let mut head = vec!["iteration", injured_head.as_str(), "after injury"];
-            if recalibrated {
-                head.push("after recalibration");
-            }
-            if retrained {
-                head.push("after retraining");
-            }
-            if paper_cols {
-                head.push("paper: after injury");
-                if retrained {
-                    head.push("paper: after retraining");
-                }
-            }
-            md.push_str(&format!(
-                "| {} |\n|{}\n",
-                head.join(" | "),
-                "---:|".repeat(head.len())
+            md.push_str(&regime_table(
+                &t,
+                label,
+                &injured_head,
+                with_paper.is_some(),
             ));
-            for r in &t.rows {
-                let p = |v: &Option<Published>| v.as_ref().map_or(String::new(), Published::cell);
-                let mut cells = vec![
-                    if r.iteration == 0 {
-                        "0 (healthy)".to_string()
-                    } else {
-                        r.iteration.to_string()
-                    },
-                    format!("{:.1} %", 100.0 * r.fraction),
-                    cell(r.injured),
-                ];
-                if recalibrated {
-                    cells.push(if r.iteration == 0 {
-                        cell(r.injured)
-                    } else {
-                        cell(r.recalibrated)
-                    });
-                }
-                if retrained {
-                    cells.push(cell(r.retrained));
-                }
-                if paper_cols {
-                    cells.push(p(&r.paper_injured));
-                    if retrained {
-                        cells.push(p(&r.paper_retrained));
-                    }
-                }
-                md.push_str(&format!("| {} |\n", cells.join(" | ")));
-            }
         }
     }
     Ok(md)
 }
 
-/// The regimes ranked by accuracy averaged over the injury range ([`auc_by_regime`]), as a
-/// Markdown section; empty when no cycle is complete.
-fn auc_table(metrics: &[MetricRow], divergence: &[DivergenceRow], iterations: usize) -> String {
-    if iterations == 0 {
-        return String::new();
+/// One regime's accuracy table as a Markdown section: a row per iteration, a column per state
+/// the run measured, and the paper's figures beside them when `with_paper` and it prints any.
+fn regime_table(t: &RegimeTable, label: &str, injured_head: &str, with_paper: bool) -> String {
+    let cycles = t.rows.iter().map(|r| r.cycles).max().unwrap_or(0);
+    let mut md = format!("\n## {label}, {} ({cycles} cycles)\n\n", t.regime);
+    let paper_cols = with_paper
+        && t.rows
+            .iter()
+            .any(|r| r.paper_injured.is_some() || r.paper_retrained.is_some());
+    let retrained = t.rows.iter().any(|r| r.retrained.is_some());
+    let recalibrated = t.rows.iter().any(|r| r.recalibrated.is_some());
+    let mut head = vec!["iteration", injured_head, "after injury"];
+    if recalibrated {
+        head.push("after recalibration");
     }
-    let classes = metrics.first().map_or(0, |r| r.per_class.len());
-    let mut rows = auc_by_regime(
-        &without_diverged_cycles(metrics, divergence, classes),
-        iterations,
-    );
-    let flagged = flagged_cycles(metrics, divergence, classes);
-    // A regime whose every cycle diverged has no complete curve, and still has a line.
-    for name in flagged.keys() {
-        if !rows.iter().any(|r| r.regime == *name) {
-            rows.push(AucRow {
-                regime: name.clone(),
-                cycles: 0,
-                top1: (f64::NAN, f64::NAN),
-                mean_class: (f64::NAN, f64::NAN),
+    if retrained {
+        head.push("after retraining");
+    }
+    if paper_cols {
+        head.push("paper: after injury");
+        if retrained {
+            head.push("paper: after retraining");
+        }
+    }
+    md.push_str(&format!(
+        "| {} |\n|{}\n",
+        head.join(" | "),
+        "---:|".repeat(head.len())
+    ));
+    for r in &t.rows {
+        let p = |v: &Option<Published>| v.as_ref().map_or(String::new(), Published::cell);
+        let mut cells = vec![
+            if r.iteration == 0 {
+                "0 (healthy)".to_string()
+            } else {
+                r.iteration.to_string()
+            },
+            format!("{:.1} %", 100.0 * r.fraction),
+            cell(r.injured),
+        ];
+        if recalibrated {
+            // The healthy model is not recalibrated: its row repeats the healthy accuracy.
+            cells.push(if r.iteration == 0 {
+                cell(r.injured)
+            } else {
+                cell(r.recalibrated)
             });
         }
-    }
-    if rows.is_empty() {
-        return String::new();
-    }
-    rows.sort_by(|a, b| rank_order(a.mean_class.0, b.mean_class.0));
-    let pct = |(m, sd): (f64, f64)| {
-        if m.is_nan() {
-            "—".to_string()
-        } else {
-            format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd)
+        if retrained {
+            cells.push(cell(r.retrained));
         }
-    };
-    let all_cycles = |regime: &str| {
-        let mut c: Vec<usize> = (metrics.iter())
-            .filter(|r| r.key.regime == regime)
-            .map(|r| r.key.cycle)
-            .collect();
-        c.dedup();
-        c.sort_unstable();
-        c.dedup();
-        c.len()
-    };
-    let flags = !flagged.is_empty();
-    let mut md = String::from(
-        "\n## Regimes ranked: accuracy averaged over the injury range\n\n\
-         The area under each cycle's accuracy-vs-injury curve (the healthy model, then the last \
-         state of every iteration: retrained, recalibrated or injured), divided by the fraction \
-         injured at the last iteration; mean ± sd over complete cycles, in percent.",
-    );
-    if flags {
-        md.push_str(
-            " A cycle that diverged ended early and is not in the mean; one whose loss exploded \
-             is, and both are named in the last column (see \"Diverged and exploded states\").\n\n\
-             | regime | cycles | mean class-wise | top-1 | diverged or exploded |\n\
-             |---|---:|---:|---:|---|\n",
-        );
-    } else {
-        md.push_str("\n\n| regime | cycles | mean class-wise | top-1 |\n|---|---:|---:|---:|\n");
-    }
-    for r in rows {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} |",
-            r.regime,
-            r.cycles,
-            pct(r.mean_class),
-            pct(r.top1)
-        ));
-        if flags {
-            let said = describe(flagged.get(&r.regime), all_cycles(&r.regime));
-            md.push_str(&format!(" {} |", if said.is_empty() { "—" } else { &said }));
+        if paper_cols {
+            cells.push(p(&r.paper_injured));
+            if retrained {
+                cells.push(p(&r.paper_retrained));
+            }
         }
-        md.push('\n');
+        md.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     md
 }
 
-/// Every state that diverged or exploded: `divergence.csv`'s rows, and the rows of
-/// `metrics.csv` the rule flags that it does not hold (a folder written before it existed).
-fn divergence_table(metrics: &[MetricRow], divergence: &[DivergenceRow]) -> String {
-    let classes = metrics.first().map_or(0, |r| r.per_class.len());
-    let mut rows: Vec<DivergenceRow> = divergence.to_vec();
-    for r in metrics {
-        if let Some(kind) = Divergence::of_row(r, classes) {
-            if !rows.iter().any(|d| d.key == r.key) {
-                rows.push(DivergenceRow {
-                    key: r.key.clone(),
-                    kind,
-                    top1: r.top1,
-                    loss: r.loss,
-                    note: "flagged by its loss".into(),
-                });
-            }
-        }
-    }
-    if rows.is_empty() {
-        return String::new();
-    }
-    let mut md = format!(
-        "\n## Diverged and exploded states\n\n\
-         Diverged: a weight or the loss is NaN or infinite; the cycle ends there and its \
-         accuracy is not a prediction. Exploded: a finite loss above {} ln K (K classes). Their \
-         rows stay in the tables above as measured.\n\n\
-         | regime | cycle | iteration | state | kind | top-1 | loss | what was found, what the run did |\n\
-         |---|---:|---:|---|---|---:|---:|---|\n",
-        crate::results::divergence::EXPLODED_FACTOR
-    );
-    for d in rows {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.2} % | {:e} | {} |\n",
-            d.key.regime,
-            d.key.cycle,
-            d.key.iteration,
-            d.key.state,
-            d.kind,
-            100.0 * d.top1,
-            d.loss,
-            d.note
-        ));
-    }
-    md
-}
+mod ranking;
+use ranking::{auc_table, divergence_table};
 
 #[cfg(test)]
 mod tests;

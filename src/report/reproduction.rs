@@ -199,24 +199,36 @@ fn limit(v: &PaperValue, r: &Results) -> Option<(f64, String)> {
             ))
         }
         "parameters" => {
-            let t = c.healthy.train.as_ref()?;
-            let arch = |widths: Option<&str>| {
-                crate::model::Architecture::preset(&t.model, widths, 3, 32, 10)
-                    .ok()
-                    .map(|a| a.parameter_count_u128() as f64)
-            };
-            let share = 100.0 * arch(t.widths.as_deref())? / arch(Some("full"))?;
-            Some((
-                share,
-                format!(
-                    "{} widths {}",
-                    t.model,
-                    t.widths.as_deref().unwrap_or("full")
-                ),
-            ))
+            let (model, widths, share) = healthy_share(c)?;
+            Some((share, format!("{model} widths {widths}")))
         }
         _ => None,
     }
+}
+
+/// The healthy model's name, widths and share (%) of the full-width model's parameters: from
+/// `[healthy.train]`, or from the sidecar (`model.json`) of `healthy.checkpoint`, which for a
+/// model pruned by `atrophy compress` holds its pruned widths.
+fn healthy_share(c: &ExperimentConfig) -> Option<(String, String, f64)> {
+    use crate::model::Architecture;
+    let arch = match (&c.healthy.train, &c.healthy.checkpoint) {
+        (Some(t), _) => Architecture::preset(&t.model, t.widths.as_deref(), 3, 32, 10).ok()?,
+        (None, Some(path)) => {
+            let sidecar = if path.is_dir() {
+                path.join("model.json")
+            } else {
+                path.with_extension("json")
+            };
+            let meta: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(sidecar).ok()?).ok()?;
+            serde_json::from_value(meta.get("architecture")?.clone()).ok()?
+        }
+        (None, None) => return None,
+    };
+    let kind = arch.kind.clone();
+    let full = Architecture::preset(&kind, Some("full"), 3, 32, 10).ok()?;
+    let share = 100.0 * arch.parameter_count_u128() as f64 / full.parameter_count_u128() as f64;
+    Some((kind, arch.widths.clone(), share))
 }
 
 /// What a number measures, in words.
@@ -356,6 +368,18 @@ pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String 
          differ\" when their mean taus are within {TAU_SAME}.\n\n",
         r.dir.display()
     ));
+    if let Some(path) = r
+        .info
+        .config
+        .as_ref()
+        .and_then(|c| c.healthy.checkpoint.as_ref())
+    {
+        md.push_str(&format!(
+            "The healthy model is the checkpoint `{}` (given by `--healthy`), not the preset's \
+             own training.\n\n",
+            path.display()
+        ));
+    }
     md.push_str(
         "| what the paper prints | where | paper | atrophy | difference | within one paper sd | explained by |\n\
          |---|---|---:|---:|---:|---|---|\n",

@@ -41,6 +41,52 @@ impl HealthyOptions {
     ) -> std::result::Result<HealthySpec, TrainError> {
         use crate::train::{LrSchedule, SgdConfig};
         let t = &split.train;
+        let architecture = self.architecture(t)?;
+        let augment = self.augment.resolve(&split.name);
+        if self.cutout > 0 && augment.is_none() {
+            return Err(TrainError::out_of_range(
+                "cutout",
+                self.cutout,
+                "0 when augmentation is off (cutout is part of augmentation: augment = \"on\")",
+            ));
+        }
+        if self.cutout > t.height.max(t.width) {
+            return Err(TrainError::out_of_range(
+                "cutout",
+                self.cutout,
+                format!("at most the image's side ({})", t.height.max(t.width)),
+            ));
+        }
+        let train = TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            sgd: SgdConfig {
+                lr: self.lr,
+                momentum: self.momentum,
+                weight_decay: self.weight_decay,
+                nesterov: self.nesterov,
+            },
+            schedule: LrSchedule::parse(&self.schedule).map_err(TrainError::Schedule)?,
+            augment: augment.map(|a| a.with_cutout(self.cutout)),
+            label_smoothing: self.label_smoothing,
+        };
+        HealthySpec::validate_train(&train, self.torchscript.is_some())?;
+        let subset = self.train_subset(t.len())?;
+        Ok(HealthySpec {
+            dataset: split.name.clone(),
+            architecture,
+            train,
+            seed: self.seed,
+            train_subset: subset,
+        })
+    }
+
+    /// The network the options describe for images like `t`'s, checked against the memory
+    /// budget (a TorchScript model's size is its own).
+    fn architecture(
+        &self,
+        t: &crate::data::Dataset,
+    ) -> std::result::Result<Architecture, TrainError> {
         if self.torchscript.is_some() && !self.activation.is_relu() {
             return Err(TrainError::Architecture(
                 crate::model::ModelError::out_of_range(
@@ -86,63 +132,34 @@ impl HealthyOptions {
                 ),
             })?;
         }
-        let augment = self.augment.resolve(&split.name);
-        if self.cutout > 0 && augment.is_none() {
-            return Err(TrainError::out_of_range(
-                "cutout",
-                self.cutout,
-                "0 when augmentation is off (cutout is part of augmentation: augment = \"on\")",
-            ));
-        }
-        if self.cutout > t.height.max(t.width) {
-            return Err(TrainError::out_of_range(
-                "cutout",
-                self.cutout,
-                format!("at most the image's side ({})", t.height.max(t.width)),
-            ));
-        }
-        let train = TrainConfig {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            sgd: SgdConfig {
-                lr: self.lr,
-                momentum: self.momentum,
-                weight_decay: self.weight_decay,
-                nesterov: self.nesterov,
-            },
-            schedule: LrSchedule::parse(&self.schedule).map_err(TrainError::Schedule)?,
-            augment: augment.map(|a| a.with_cutout(self.cutout)),
-            label_smoothing: self.label_smoothing,
-        };
-        HealthySpec::validate_train(&train, self.torchscript.is_some())?;
+        Ok(architecture)
+    }
+
+    /// How many training images to draw (None = all), from `holdout` or `subset`, for a
+    /// training set of `n` images.
+    fn train_subset(&self, n: usize) -> std::result::Result<Option<usize>, TrainError> {
         let subset = match (self.holdout, self.subset) {
             (None, s) => s,
             (Some(h), Some(subset)) => {
                 return Err(TrainError::HoldoutWithSubset { holdout: h, subset })
             }
-            (Some(h), None) if h >= 1 && h < t.len() => Some(t.len() - h),
+            (Some(h), None) if h >= 1 && h < n => Some(n - h),
             (Some(h), None) => {
                 return Err(TrainError::HoldoutOutOfRange {
                     holdout: h,
-                    images: t.len(),
+                    images: n,
                 })
             }
         };
         if let Some(r) = subset {
-            if r == 0 || r > t.len() {
+            if r == 0 || r > n {
                 return Err(TrainError::SubsetOutOfRange {
                     subset: r,
-                    images: t.len(),
+                    images: n,
                 });
             }
         }
-        Ok(HealthySpec {
-            dataset: split.name.clone(),
-            architecture,
-            train,
-            seed: self.seed,
-            train_subset: subset,
-        })
+        Ok(subset)
     }
 }
 
@@ -276,6 +293,53 @@ fn write_log(path: &Path, rows: &[EpochRow]) -> Result<()> {
     )?)
 }
 
+/// Warns, once, when the epoch just finished (`row`) is the first whose loss is not a number:
+/// the run goes on as asked, and an experiment will refuse the model, naming its weights.
+fn warn_if_diverged(bar: &indicatif::ProgressBar, before: &[EpochRow], row: &EpochRow) {
+    let finite = |r: &EpochRow| r.train_loss.is_finite() && r.test_loss.is_finite();
+    if !finite(row) && before.iter().all(finite) {
+        crate::progress::warn(
+            bar,
+            format!(
+                "warning: the training diverged at epoch {} (loss {}): its weights are no longer \
+                 numbers; train again with a lower learning rate",
+                row.epoch, row.train_loss
+            ),
+        );
+    }
+}
+
+/// Writes the trained model as `out/model.safetensors` with its sidecar; a model taken as it is
+/// (0 epochs) also records its spec, so that a rerun finds it finished.
+fn save_final(
+    spec: &HealthySpec,
+    split: &Split,
+    out: &Path,
+    (vs, net): (&nn::VarStore, &Network),
+    normalization: Normalization,
+    test: crate::results::Evaluation,
+    rows: Vec<EpochRow>,
+) -> Result<()> {
+    let meta = CheckpointMeta {
+        atrophy_version: env!("CARGO_PKG_VERSION").into(),
+        architecture: spec.architecture.clone(),
+        dataset: split.name.clone(),
+        normalization,
+        evaluation: Some(test),
+        provenance: provenance(spec, rows.len(), split.train.len())?,
+    };
+    checkpoint::save(&out.join("model.safetensors"), vs, net, &meta)?;
+    if rows.is_empty() {
+        let p = TrainingRecord {
+            spec: spec.clone(),
+            rows,
+        };
+        let progress_file = out.join("state").join("progress.json");
+        crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
+    }
+    Ok(())
+}
+
 /// Trains (or continues training) the healthy model described by `spec` into `out`, and returns
 /// the path of the final checkpoint (`out/model.safetensors`).
 pub fn train_healthy(
@@ -291,7 +355,6 @@ pub fn train_healthy(
         return Ok(done);
     }
     let state = out.join("state");
-    let progress_file = state.join("progress.json");
     let final_weights = out.join("model.safetensors");
     let mut rows = read_record(spec, out)?.unwrap_or_default();
     let norm = match &spec.architecture.torchscript {
@@ -317,11 +380,7 @@ pub fn train_healthy(
     let n_train = subset.as_ref().map_or(split.train.len(), |s| s.len());
     let steps_per_epoch = n_train.div_ceil(spec.train.batch_size);
     let total_steps = steps_per_epoch * spec.train.epochs;
-    let bar = if progress {
-        crate::progress::steps_bar(total_steps as u64, "train")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::progress::steps_bar_if(progress, total_steps as u64, "train");
     bar.set_position((rows.len() * steps_per_epoch) as u64);
     for epoch in rows.len()..spec.train.epochs {
         let t0 = std::time::Instant::now();
@@ -367,45 +426,13 @@ pub fn train_healthy(
             "epoch {:>3}/{}  loss {:.4}  train acc {:.4}  test top-1 {:.4}  mean class-wise {:.4}  ({:.1} s)",
             row.epoch, spec.train.epochs, row.train_loss, row.train_accuracy, row.test_top1, row.test_mean_class, row.seconds
         ));
-        if !row.train_loss.is_finite() || !row.test_loss.is_finite() {
-            // Said once, when it happens; the run goes on as asked (an experiment will refuse
-            // the model, naming its non-finite weights).
-            if rows
-                .iter()
-                .all(|r| r.train_loss.is_finite() && r.test_loss.is_finite())
-            {
-                crate::progress::warn(
-                    &bar,
-                    format!(
-                        "warning: the training diverged at epoch {} (loss {}): its weights are \
-                         no longer numbers; train again with a lower learning rate",
-                        row.epoch, row.train_loss
-                    ),
-                );
-            }
-        }
+        warn_if_diverged(&bar, &rows, &row);
         rows.push(row);
         commit_epoch(spec, out, &rows, &vs, &opt)?;
     }
     bar.finish_and_clear();
     let test = evaluate(&net, &split.test, &norm, device, 500);
-    let meta = CheckpointMeta {
-        atrophy_version: env!("CARGO_PKG_VERSION").into(),
-        architecture: spec.architecture.clone(),
-        dataset: split.name.clone(),
-        normalization: norm,
-        evaluation: Some(test),
-        provenance: provenance(spec, rows.len(), split.train.len())?,
-    };
-    checkpoint::save(&final_weights, &vs, &net, &meta)?;
-    if rows.is_empty() {
-        // A model taken as it is (0 epochs) records its spec, so a rerun finds it finished.
-        let p = TrainingRecord {
-            spec: spec.clone(),
-            rows,
-        };
-        crate::fsio::write_atomic(&progress_file, &serde_json::to_vec_pretty(&p)?)?;
-    }
+    save_final(spec, split, out, (&vs, &net), norm, test, rows)?;
     Ok(final_weights)
 }
 

@@ -159,91 +159,23 @@ pub struct PlasticityArgs {
     pub data: Option<PathBuf>,
 }
 
+/// A demo whose output is one CSV and one line chart.
+struct LineDemo {
+    csv: String,
+    series: Vec<(String, Vec<(f64, f64)>)>,
+    name: &'static str,
+    title: &'static str,
+    axes: (&'static str, &'static str),
+    y_range: (f64, f64),
+}
+
 /// Runs a demo.
 pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
     std::fs::create_dir_all(&a.out)?;
-    let (csv, series, name, title, axes, yr) = match a.demo {
-        Demo::HopfieldCapacity => {
-            let o = demos::CapacityOptions::default();
-            let bar = bar(progress, o.sizes.len() * o.loads.len(), "hopfield");
-            let points =
-                demos::hopfield_capacity(&o, a.seed, |_| bar.inc(1)).map_err(anyhow::Error::msg)?;
-            bar.finish_and_clear();
-            let mut csv = String::from("n,load,patterns,recall_rate\n");
-            for p in &points {
-                writeln!(csv, "{},{},{},{}", p.n, p.load, p.patterns, p.recall_rate)?;
-            }
-            // One curve per size: the points come size by size, every load in turn.
-            let series = points
-                .chunks(o.loads.len().max(1))
-                .map(|c| {
-                    let label = format!("N = {}", c[0].n);
-                    (label, c.iter().map(|p| (p.load, p.recall_rate)).collect())
-                })
-                .collect();
-            (
-                csv,
-                series,
-                "hopfield_capacity",
-                "Classic Hopfield recall (overlap > 0.95) against load",
-                (
-                    "load P / N (classic capacity about 0.138)",
-                    "fraction of patterns recalled",
-                ),
-                (0.0, 1.05),
-            )
-        }
-        Demo::ModernHopfield => {
-            let o = demos::ModernOptions {
-                beta: a.beta,
-                ..Default::default()
-            };
-            let points = demos::modern_hopfield(&o, a.seed).map_err(anyhow::Error::msg)?;
-            let mut csv = String::from("d,load,patterns,beta,success_rate\n");
-            for p in &points {
-                writeln!(
-                    csv,
-                    "{},{},{},{},{}",
-                    p.d, p.load, p.patterns, p.beta, p.success_rate
-                )?;
-            }
-            let pts = points.iter().map(|p| (p.load, p.success_rate)).collect();
-            (
-                csv,
-                vec![(format!("beta = {}", a.beta), pts)],
-                "modern_hopfield",
-                "Modern Hopfield: retrieval from half-masked patterns",
-                ("load P / d", "fraction retrieved exactly"),
-                (0.0, 1.05),
-            )
-        }
-        Demo::Oja => {
-            let o = demos::OjaOptions {
-                eta: a.eta.unwrap_or(0.002),
-                ..Default::default()
-            };
-            // The library's message names the option; on the command line it is `--eta`.
-            o.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
-            let points = demos::oja(&o, a.seed).map_err(anyhow::Error::msg)?;
-            let mut csv = String::from("step,abs_cos,norm\n");
-            for p in &points {
-                writeln!(csv, "{},{},{}", p.step, p.abs_cos, p.norm)?;
-            }
-            let curve = |f: fn(&demos::OjaPoint) -> f64| {
-                points.iter().map(|p| (p.step as f64, f(p))).collect()
-            };
-            (
-                csv,
-                vec![
-                    ("|cos(w, first PC)|".to_string(), curve(|p| p.abs_cos)),
-                    ("|w|".to_string(), curve(|p| p.norm)),
-                ],
-                "oja",
-                "Oja's rule on data with covariance diag(4, 1, 0.25), rotated",
-                ("update step", "value"),
-                (0.0, 1.2),
-            )
-        }
+    let demo = match a.demo {
+        Demo::HopfieldCapacity => hopfield_capacity(a, progress)?,
+        Demo::ModernHopfield => modern_hopfield(a)?,
+        Demo::Oja => oja(a)?,
         Demo::Stdp => return run_stdp(a, progress),
         Demo::NeatXor => return run_neat(a, demos::NeatTask::Xor, 100, progress),
         Demo::NeatPole => {
@@ -267,20 +199,109 @@ pub fn run(a: &PlasticityArgs, progress: bool) -> Result<()> {
             a.demo
         ),
     };
-    let csv_path = a.out.join(format!("{name}.csv"));
-    crate::fsio::write_atomic(&csv_path, csv.as_bytes())?;
-    let png = crate::report::figures::line_chart(&a.out, name, title, axes, &series, yr)?;
+    let csv_path = a.out.join(format!("{}.csv", demo.name));
+    crate::fsio::write_atomic(&csv_path, demo.csv.as_bytes())?;
+    let png = crate::report::figures::line_chart(
+        &a.out,
+        demo.name,
+        demo.title,
+        demo.axes,
+        &demo.series,
+        demo.y_range,
+    )?;
     println!("{}\n{}", csv_path.display(), png.display());
     Ok(())
 }
 
+/// The classic Hopfield network's recall against load, one curve per size.
+fn hopfield_capacity(a: &PlasticityArgs, progress: bool) -> Result<LineDemo> {
+    let o = demos::CapacityOptions::default();
+    let bar = bar(progress, o.sizes.len() * o.loads.len(), "hopfield");
+    let points =
+        demos::hopfield_capacity(&o, a.seed, |_| bar.inc(1)).map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    let mut csv = String::from("n,load,patterns,recall_rate\n");
+    for p in &points {
+        writeln!(csv, "{},{},{},{}", p.n, p.load, p.patterns, p.recall_rate)?;
+    }
+    // One curve per size: the points come size by size, every load in turn.
+    let series = points
+        .chunks(o.loads.len().max(1))
+        .map(|c| {
+            let label = format!("N = {}", c[0].n);
+            (label, c.iter().map(|p| (p.load, p.recall_rate)).collect())
+        })
+        .collect();
+    Ok(LineDemo {
+        csv,
+        series,
+        name: "hopfield_capacity",
+        title: "Classic Hopfield recall (overlap > 0.95) against load",
+        axes: (
+            "load P / N (classic capacity about 0.138)",
+            "fraction of patterns recalled",
+        ),
+        y_range: (0.0, 1.05),
+    })
+}
+
+/// The modern Hopfield network's retrieval against load.
+fn modern_hopfield(a: &PlasticityArgs) -> Result<LineDemo> {
+    let o = demos::ModernOptions {
+        beta: a.beta,
+        ..Default::default()
+    };
+    let points = demos::modern_hopfield(&o, a.seed).map_err(anyhow::Error::msg)?;
+    let mut csv = String::from("d,load,patterns,beta,success_rate\n");
+    for p in &points {
+        writeln!(
+            csv,
+            "{},{},{},{},{}",
+            p.d, p.load, p.patterns, p.beta, p.success_rate
+        )?;
+    }
+    let pts = points.iter().map(|p| (p.load, p.success_rate)).collect();
+    Ok(LineDemo {
+        csv,
+        series: vec![(format!("beta = {}", a.beta), pts)],
+        name: "modern_hopfield",
+        title: "Modern Hopfield: retrieval from half-masked patterns",
+        axes: ("load P / d", "fraction retrieved exactly"),
+        y_range: (0.0, 1.05),
+    })
+}
+
+/// Oja's rule converging on the first principal component.
+fn oja(a: &PlasticityArgs) -> Result<LineDemo> {
+    let o = demos::OjaOptions {
+        eta: a.eta.unwrap_or(0.002),
+        ..Default::default()
+    };
+    // The library's message names the option; on the command line it is `--eta`.
+    o.validate().map_err(|e| anyhow::anyhow!("--{e}"))?;
+    let points = demos::oja(&o, a.seed).map_err(anyhow::Error::msg)?;
+    let mut csv = String::from("step,abs_cos,norm\n");
+    for p in &points {
+        writeln!(csv, "{},{},{}", p.step, p.abs_cos, p.norm)?;
+    }
+    let curve =
+        |f: fn(&demos::OjaPoint) -> f64| points.iter().map(|p| (p.step as f64, f(p))).collect();
+    Ok(LineDemo {
+        csv,
+        series: vec![
+            ("|cos(w, first PC)|".to_string(), curve(|p| p.abs_cos)),
+            ("|w|".to_string(), curve(|p| p.norm)),
+        ],
+        name: "oja",
+        title: "Oja's rule on data with covariance diag(4, 1, 0.25), rotated",
+        axes: ("update step", "value"),
+        y_range: (0.0, 1.2),
+    })
+}
+
 /// A step-counting bar of `total` steps, hidden without `progress`.
 fn bar(progress: bool, total: usize, label: &str) -> ProgressBar {
-    if progress {
-        crate::progress::steps_bar(total as u64, label)
-    } else {
-        ProgressBar::hidden()
-    }
+    crate::progress::steps_bar_if(progress, total as u64, label)
 }
 
 /// Runs the STDP demo: three CSVs and three figures.
