@@ -66,47 +66,10 @@ pub fn plan(
             arch.widths
         ));
     }
-    let fan_in: Vec<f64> = {
-        let mut cin = arch.in_channels;
-        convs
-            .iter()
-            .map(|&w| {
-                let f = (cin * 9) as f64;
-                cin = w;
-                f
-            })
-            .collect()
-    };
-    let with_widths = |alive: &[Vec<bool>]| -> Architecture {
-        let mut k = 0;
-        let new: Vec<Stage> = stages
-            .iter()
-            .map(|s| match s {
-                Stage::Conv(_) => {
-                    let w = alive[k].iter().filter(|&&a| a).count();
-                    k += 1;
-                    Stage::Conv(w)
-                }
-                Stage::Pool => Stage::Pool,
-            })
-            .collect();
-        Architecture {
-            widths: format_widths(&new),
-            ..arch.clone()
-        }
-    };
+    let with_widths = |alive: &[Vec<bool>]| with_widths(arch, &stages, alive);
     let original = arch.flops();
     let target = (flops_keep * original as f64).floor() as usize;
-    // Every filter, weakest first.
-    let mut order: Vec<(f64, usize, usize)> = filter_l1
-        .iter()
-        .enumerate()
-        .flat_map(|(l, n)| {
-            let fan = fan_in[l];
-            n.iter().enumerate().map(move |(f, &v)| (v / fan, l, f))
-        })
-        .collect();
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    let order = weakest_first(arch, &convs, filter_l1);
     let mut alive: Vec<Vec<bool>> = convs.iter().map(|&w| vec![true; w]).collect();
     let mut left: Vec<usize> = convs.clone();
     let mut current = with_widths(&alive);
@@ -131,13 +94,7 @@ pub fn plan(
     }
     let keep = alive
         .iter()
-        .map(|a| {
-            a.iter()
-                .enumerate()
-                .filter(|(_, &x)| x)
-                .map(|(i, _)| i)
-                .collect()
-        })
+        .map(|a| (0..a.len()).filter(|&i| a[i]).collect())
         .collect();
     Ok(PrunePlan {
         keep,
@@ -145,6 +102,55 @@ pub fn plan(
         params: (arch.parameter_count(), current.parameter_count()),
         arch: current,
     })
+}
+
+/// `arch` with only the `alive` filters of each conv layer of `stages`.
+fn with_widths(arch: &Architecture, stages: &[Stage], alive: &[Vec<bool>]) -> Architecture {
+    let mut k = 0;
+    let new: Vec<Stage> = stages
+        .iter()
+        .map(|s| match s {
+            Stage::Conv(_) => {
+                let w = alive[k].iter().filter(|&&a| a).count();
+                k += 1;
+                Stage::Conv(w)
+            }
+            Stage::Pool => Stage::Pool,
+        })
+        .collect();
+    Architecture {
+        widths: format_widths(&new),
+        ..arch.clone()
+    }
+}
+
+/// Every filter as (mean absolute weight, layer, index), weakest first: the L1 norm is divided
+/// by the filter's fan-in (input channels x 3 x 3) so that layers compete fairly; ties go to the
+/// later layer and the higher index.
+fn weakest_first(
+    arch: &Architecture,
+    convs: &[usize],
+    filter_l1: &[Vec<f64>],
+) -> Vec<(f64, usize, usize)> {
+    let mut cin = arch.in_channels;
+    let fan_in: Vec<f64> = convs
+        .iter()
+        .map(|&w| {
+            let f = (cin * 9) as f64;
+            cin = w;
+            f
+        })
+        .collect();
+    let mut order: Vec<(f64, usize, usize)> = filter_l1
+        .iter()
+        .enumerate()
+        .flat_map(|(l, n)| {
+            let fan = fan_in[l];
+            n.iter().enumerate().map(move |(f, &v)| (v / fan, l, f))
+        })
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2)));
+    order
 }
 
 #[cfg(test)]

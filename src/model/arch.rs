@@ -210,18 +210,25 @@ impl Architecture {
             return self.cornet_layers();
         }
         let mut out = Vec::new();
-        let mut n = std::collections::HashMap::<&str, usize>::new();
-        let mut name = |k: &'static str| {
-            let c = n.entry(k).or_insert(0);
-            *c += 1;
-            format!("{k}{c}")
-        };
+        let mut names = Namer::default();
+        let (c, hw) = self.conv_layers(&mut names, &mut out)?;
+        self.dense_layers(c, hw, &mut names, &mut out)?;
+        Ok(out)
+    }
+
+    /// The convolutional stages (conv, BatchNorm, nonlinearity; pools) into `out`; returns the
+    /// channels and side of the last feature map.
+    fn conv_layers(
+        &self,
+        names: &mut Namer,
+        out: &mut Vec<LayerSpec>,
+    ) -> Result<(usize, usize), ModelError> {
         let (mut c, mut hw) = (self.in_channels, self.image_size);
         for stage in self.stages()? {
             match stage {
                 Stage::Conv(w) => {
                     out.push(LayerSpec {
-                        name: name("conv"),
+                        name: names.next("conv"),
                         op: Op::Conv {
                             cin: c,
                             cout: w,
@@ -233,14 +240,14 @@ impl Architecture {
                     c = w;
                     if self.batch_norm {
                         out.push(LayerSpec {
-                            name: name("bn"),
+                            name: names.next("bn"),
                             op: Op::BatchNorm { channels: c },
                             out_shape: vec![c, hw, hw],
                         });
                     }
                     let (n, op) = self.nonlinearity(c);
                     out.push(LayerSpec {
-                        name: name(n),
+                        name: names.next(n),
                         op,
                         out_shape: vec![c, hw, hw],
                     });
@@ -255,13 +262,25 @@ impl Architecture {
                     }
                     hw /= 2;
                     out.push(LayerSpec {
-                        name: name("pool"),
+                        name: names.next("pool"),
                         op: Op::VGG_POOL,
                         out_shape: vec![c, hw, hw],
                     });
                 }
             }
         }
+        Ok((c, hw))
+    }
+
+    /// The classifier after a `c` x `hw` x `hw` feature map: the hidden dense layers (with their
+    /// nonlinearity and dropout) and the output layer, into `out`.
+    fn dense_layers(
+        &self,
+        c: usize,
+        hw: usize,
+        names: &mut Namer,
+        out: &mut Vec<LayerSpec>,
+    ) -> Result<(), ModelError> {
         let mut f = c
             .checked_mul(hw)
             .and_then(|f| f.checked_mul(hw))
@@ -273,19 +292,19 @@ impl Architecture {
             })?;
         for &h in &self.hidden {
             out.push(LayerSpec {
-                name: name("linear"),
+                name: names.next("linear"),
                 op: Op::Linear { fin: f, fout: h },
                 out_shape: vec![h],
             });
             let (n, op) = self.nonlinearity(h);
             out.push(LayerSpec {
-                name: name(n),
+                name: names.next(n),
                 op,
                 out_shape: vec![h],
             });
             if self.dropout > 0.0 {
                 out.push(LayerSpec {
-                    name: name("dropout"),
+                    name: names.next("dropout"),
                     op: Op::Dropout { p: self.dropout },
                     out_shape: vec![h],
                 });
@@ -293,14 +312,14 @@ impl Architecture {
             f = h;
         }
         out.push(LayerSpec {
-            name: name("linear"),
+            name: names.next("linear"),
             op: Op::Linear {
                 fin: f,
                 fout: self.num_classes,
             },
             out_shape: vec![self.num_classes],
         });
-        Ok(out)
+        Ok(())
     }
 
     /// The nonlinearity after a layer of `channels` channels, with the stem of its name
@@ -389,106 +408,19 @@ impl Architecture {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Names layers by kind, numbered in forward order: conv1, bn1, relu1, conv2, ...
+#[derive(Default)]
+pub(super) struct Namer(std::collections::HashMap<&'static str, usize>);
 
-    #[test]
-    fn vgg19_bn_counts_match_the_reference() {
-        // torchvision-style CIFAR vgg19_bn: 20,040,522 trainable parameters (hand-summed below).
-        let a = Architecture::vgg19_bn(VGG19_WIDTHS, 10);
-        let convs = [
-            (3, 64),
-            (64, 64),
-            (64, 128),
-            (128, 128),
-            (128, 256),
-            (256, 256),
-            (256, 256),
-            (256, 256),
-            (256, 512),
-            (512, 512),
-            (512, 512),
-            (512, 512),
-            (512, 512),
-            (512, 512),
-            (512, 512),
-            (512, 512),
-        ];
-        let expect: usize = convs
-            .iter()
-            .map(|&(i, o)| i * o * 9 + o + 2 * o)
-            .sum::<usize>()
-            + 512 * 10
-            + 10;
-        assert_eq!(a.parameter_count(), expect);
-        assert_eq!(expect, 20_040_522);
-        let layers = a.layers().unwrap();
-        assert_eq!(
-            layers.iter().filter(|l| l.name.starts_with("conv")).count(),
-            16
-        );
-        assert_eq!(layers.len(), 16 * 3 + 5 + 1);
-        assert_eq!(layers[0].name, "conv1");
-        assert_eq!(layers[1].name, "bn1");
-        assert_eq!(layers[2].name, "relu1");
-        assert_eq!(layers[6].name, "pool1");
-        assert_eq!(layers.last().unwrap().name, "linear1");
-        // MACs: conv1 at 32x32: 3*64*9*1024.
-        assert_eq!(layer_flops(&layers[0]), 3 * 64 * 9 * 1024);
-        assert_eq!(a.flops(), 398_136_320);
-    }
-
-    #[test]
-    fn vgg19_has_three_dense_layers_with_dropout() {
-        let a = Architecture::vgg19(10);
-        let names: Vec<String> = a.layers().unwrap().into_iter().map(|l| l.name).collect();
-        assert!(!names.iter().any(|n| n.starts_with("bn")));
-        let tail: Vec<&str> = names[names.len() - 7..]
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
-        assert_eq!(
-            tail,
-            ["linear1", "relu17", "dropout1", "linear2", "relu18", "dropout2", "linear3"]
-        );
-        assert_eq!(a.synapse_layers().len(), 19);
-    }
-
-    #[test]
-    fn small_cnn_shapes_and_bad_widths() {
-        let a = Architecture::small_cnn(10);
-        let l = a.layers().unwrap();
-        assert_eq!(l.last().unwrap().op, Op::Linear { fin: 128, fout: 10 });
-        assert_eq!(
-            l.iter().find(|x| x.name == "linear1").unwrap().op,
-            Op::Linear {
-                fin: 64 * 7 * 7,
-                fout: 128
-            }
-        );
-        let e = Architecture::preset("vgg19_bn", None, 1, 28, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("does not survive"), "{e}");
-        let e = parse_widths("64,x,M").unwrap_err().to_string();
-        assert!(e.contains("`x`"), "{e}");
-        assert_eq!(
-            format_widths(&parse_widths(BENCH_WIDTHS).unwrap()),
-            BENCH_WIDTHS
-        );
-    }
-
-    #[test]
-    fn widths_names_resolve_to_the_presets_and_are_stored_resolved() {
-        let bench = Architecture::preset("vgg19_bn", Some("bench"), 3, 32, 10).unwrap();
-        assert_eq!(bench.widths, BENCH_WIDTHS);
-        let full = Architecture::preset("vgg19_bn", Some("full"), 3, 32, 10).unwrap();
-        assert_eq!(full.widths, VGG19_WIDTHS);
-        assert_eq!(widths_by_name("8,M"), "8,M");
-        let e = Architecture::preset("vgg19_bn", Some("half"), 3, 32, 10)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("`half`"), "{e}");
+impl Namer {
+    /// The next name of kind `k`.
+    pub(super) fn next(&mut self, k: &'static str) -> String {
+        let c = self.0.entry(k).or_insert(0);
+        *c += 1;
+        format!("{k}{c}")
     }
 }
+
+#[cfg(test)]
+#[path = "arch_tests.rs"]
+mod tests;

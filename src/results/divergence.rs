@@ -9,7 +9,8 @@
 //! - **exploded**: the evaluation loss is finite but above [`EXPLODED_FACTOR`] x ln K, K the
 //!   number of classes (ln K is the cross-entropy of a uniform guess; a merely wrong network
 //!   stays within a few times it). The run goes on; the state is flagged.
-use super::rows::{num, with_key, MetricRow, StateKey};
+use super::num;
+use super::rows::{with_key, MetricRow, StateKey};
 use serde::{Deserialize, Serialize};
 
 /// A finite loss above this many times ln K (K classes) has exploded.

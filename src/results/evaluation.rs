@@ -9,17 +9,17 @@ pub struct Evaluation {
     pub n: usize,
     /// Mean cross-entropy loss (NaN or infinite for a diverged network; JSON keeps them, as
     /// the strings `NaN`, `inf`, `-inf`).
-    #[serde(with = "super::rows::num::lossless")]
+    #[serde(with = "super::num::lossless")]
     pub loss: f64,
     /// Fraction of images whose top prediction is the label.
-    #[serde(with = "super::rows::num::lossless")]
+    #[serde(with = "super::num::lossless")]
     pub top1: f64,
     /// Mean over classes of per-class recall, over the classes the evaluated images hold (a
     /// class with no image has no recall; its `per_class` entry reads 0).
-    #[serde(with = "super::rows::num::lossless")]
+    #[serde(with = "super::num::lossless")]
     pub mean_class: f64,
     /// Recall of each class.
-    #[serde(with = "super::rows::num::lossless::vec")]
+    #[serde(with = "super::num::lossless::vec")]
     pub per_class: Vec<f64>,
     /// confusion[true][predicted] counts.
     pub confusion: Vec<Vec<u64>>,
@@ -35,11 +35,11 @@ pub struct Evaluation {
 pub struct SuperclassMetrics {
     /// Fraction of images whose predicted class lies in the true class's superclass (correct
     /// predictions included).
-    #[serde(with = "super::rows::num::lossless")]
+    #[serde(with = "super::num::lossless")]
     pub top1: f64,
     /// Of the wrong predictions, the fraction whose predicted class lies in the true class's
     /// superclass; NaN when there is no error.
-    #[serde(with = "super::rows::num::lossless")]
+    #[serde(with = "super::num::lossless")]
     pub within_errors: f64,
 }
 

@@ -46,6 +46,7 @@ pub fn check_format(run: &serde_json::Value, path: &std::path::Path) -> Result<(
 pub mod auc;
 pub mod divergence;
 pub mod evaluation;
+pub(crate) mod num;
 pub mod rows;
 pub mod summary;
 pub mod superclass;

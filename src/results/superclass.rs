@@ -2,7 +2,8 @@
 //! evaluated state with the superclass accuracy and the share of errors that stay within the
 //! true superclass ([`SuperclassMetrics`](super::evaluation::SuperclassMetrics)). Its rows pair
 //! one to one with those of `metrics.csv`.
-use super::rows::{num, with_key, StateKey};
+use super::num;
+use super::rows::{with_key, StateKey};
 use super::Evaluation;
 use serde::{Deserialize, Serialize};
 

@@ -8,20 +8,7 @@ use std::fmt::Write as _;
 
 /// Pretrains, fine-tunes, trains the baseline, and writes the curves.
 pub fn run_dbn(a: &PlasticityArgs, progress: bool) -> Result<()> {
-    let hidden: Vec<usize> = a
-        .layers
-        .split(',')
-        .map(|s| s.trim().parse::<usize>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| anyhow!("--layers {}: expected widths like 256,64", a.layers))?;
-    let o = demos::DbnDemoOptions {
-        hidden,
-        epochs: a.epochs.unwrap_or(5),
-        k: a.k,
-        finetune_epochs: a.finetune_epochs,
-        lr: a.lr.unwrap_or(0.1),
-        ..Default::default()
-    };
+    let o = options(a)?;
     let split = crate::data::load_or_fetch("mnist", a.data.as_deref(), progress)?;
     let train = demos::binarise(&split.train, a.images.unwrap_or(10_000));
     let test = demos::binarise(&split.test, split.test.len());
@@ -30,17 +17,7 @@ pub fn run_dbn(a: &PlasticityArgs, progress: bool) -> Result<()> {
     let run = demos::dbn(&train, &test, classes, &o, a.seed, |event, done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-        bar.set_message(match event {
-            DbnEvent::Pretrained(p) => format!(
-                "layer {} epoch {}: reconstruction {:.4}",
-                p.layer + 1,
-                p.epoch,
-                p.error
-            ),
-            DbnEvent::Trained { label, point } => {
-                format!("{label}: test accuracy {:.4}", point.test_accuracy)
-            }
-        });
+        bar.set_message(describe(event));
     })
     .map_err(|e| anyhow!(e))?;
     bar.finish_and_clear();
@@ -111,4 +88,37 @@ pub fn run_dbn(a: &PlasticityArgs, progress: bool) -> Result<()> {
     print!("{summary}");
     println!("{}\n{}\n{}", path.display(), acc.display(), recon.display());
     Ok(())
+}
+
+/// The demo's settings from the command line.
+fn options(a: &PlasticityArgs) -> Result<demos::DbnDemoOptions> {
+    let hidden: Vec<usize> = a
+        .layers
+        .split(',')
+        .map(|s| s.trim().parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow!("--layers {}: expected widths like 256,64", a.layers))?;
+    Ok(demos::DbnDemoOptions {
+        hidden,
+        epochs: a.epochs.unwrap_or(5),
+        k: a.k,
+        finetune_epochs: a.finetune_epochs,
+        lr: a.lr.unwrap_or(0.1),
+        ..Default::default()
+    })
+}
+
+/// The progress bar's message for a finished epoch.
+fn describe(event: &DbnEvent) -> String {
+    match event {
+        DbnEvent::Pretrained(p) => format!(
+            "layer {} epoch {}: reconstruction {:.4}",
+            p.layer + 1,
+            p.epoch,
+            p.error
+        ),
+        DbnEvent::Trained { label, point } => {
+            format!("{label}: test accuracy {:.4}", point.test_accuracy)
+        }
+    }
 }

@@ -341,10 +341,25 @@ fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
         writeln!(csv, "{r},{f},{l}")?;
     }
     write("stdp_rates", csv)?;
+    let figs = stdp_figures(&a.out, &o, &d)?;
+    for p in written.iter().chain(&figs) {
+        println!("{}", p.display());
+    }
+    Ok(())
+}
+
+/// The STDP demo's three figures: the learning window, the weight distribution before and
+/// after, and the output rate against the input rate.
+fn stdp_figures(
+    out: &std::path::Path,
+    o: &demos::StdpOptions,
+    d: &demos::StdpDemo,
+) -> Result<[PathBuf; 3]> {
     let amp = o.rule.a_minus.max(o.rule.a_plus) * 1.1;
-    let figs = [
+    let centre = |i: usize| (i as f64 + 0.5) / o.bins as f64;
+    Ok([
         crate::report::figures::line_chart(
-            &a.out,
+            out,
             "stdp_window",
             "STDP learning window (one pre-post pair)",
             ("t_post - t_pre (ms)", "weight change / w_max"),
@@ -352,7 +367,7 @@ fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
             (-amp, amp),
         )?,
         crate::report::figures::line_chart(
-            &a.out,
+            out,
             "stdp_weights",
             &format!(
                 "1000 inputs at {} Hz: output {:.0} Hz before STDP, {:.0} Hz after",
@@ -375,7 +390,7 @@ fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
             ),
         )?,
         crate::report::figures::line_chart(
-            &a.out,
+            out,
             "stdp_rates",
             "Output rate against input rate",
             ("input rate (Hz)", "output rate (Hz)"),
@@ -394,11 +409,7 @@ fn run_stdp(a: &PlasticityArgs, progress: bool) -> Result<()> {
                 d.rates.iter().map(|r| r.1.max(r.2)).fold(1.0, f64::max) * 1.1,
             ),
         )?,
-    ];
-    for p in written.iter().chain(&figs) {
-        println!("{}", p.display());
-    }
-    Ok(())
+    ])
 }
 
 /// Runs NEAT on a task: a CSV of runs, a summary line and the best-fitness curves.
