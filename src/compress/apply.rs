@@ -30,6 +30,64 @@ fn index(ix: &[usize], device: tch::Device) -> Tensor {
     Tensor::from_slice(&ix.iter().map(|&i| i as i64).collect::<Vec<_>>()).to_device(device)
 }
 
+/// Copies tensor `name` of `from` into `to`, keeping the rows and columns given (all when None).
+fn copy_sliced(
+    from: &std::collections::HashMap<String, Tensor>,
+    to: &std::collections::HashMap<String, Tensor>,
+    name: &str,
+    rows: Option<&[usize]>,
+    cols: Option<&[usize]>,
+) -> Result<(), String> {
+    let s = from
+        .get(name)
+        .ok_or_else(|| format!("source has no `{name}`"))?;
+    let mut t = s.shallow_clone();
+    if let Some(r) = rows {
+        t = t.index_select(0, &index(r, s.device()));
+    }
+    if let Some(c) = cols {
+        t = t.index_select(1, &index(c, s.device()));
+    }
+    let mut d = to
+        .get(name)
+        .ok_or_else(|| format!("pruned model has no `{name}`"))?
+        .shallow_clone();
+    if d.size() != t.size() {
+        return Err(format!(
+            "`{name}`: sliced to {:?}, the pruned model expects {:?}",
+            t.size(),
+            d.size()
+        ));
+    }
+    tch::no_grad(|| d.copy_(&t));
+    Ok(())
+}
+
+/// The input features of the first linear layer (`fin` of them) that survive when only the
+/// `channels` of the last feature map do: flattening C x H x W puts channel c at features
+/// c*HW .. (c+1)*HW.
+fn flattened_columns(
+    arch: &Architecture,
+    fin: usize,
+    channels: &[usize],
+) -> Result<Vec<usize>, String> {
+    let c_all = arch
+        .stages()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .rev()
+        .find_map(|s| match s {
+            crate::model::Stage::Conv(w) => Some(*w),
+            _ => None,
+        })
+        .unwrap_or(1);
+    let hw = fin / c_all;
+    Ok(channels
+        .iter()
+        .flat_map(|&c| c * hw..(c + 1) * hw)
+        .collect())
+}
+
 /// Builds the pruned network in a new var store on the same device, its tensors sliced from
 /// `src` (whose architecture is `arch`).
 pub fn prune(
@@ -46,30 +104,8 @@ pub fn prune(
     // Channels of the current feature map that survive (None = all of them).
     let mut channels: Option<Vec<usize>> = None;
     let mut first_linear = true;
-    let copy = |name: &str, rows: Option<&[usize]>, cols: Option<&[usize]>| -> Result<(), String> {
-        let s = from
-            .get(name)
-            .ok_or_else(|| format!("source has no `{name}`"))?;
-        let mut t = s.shallow_clone();
-        if let Some(r) = rows {
-            t = t.index_select(0, &index(r, device));
-        }
-        if let Some(c) = cols {
-            t = t.index_select(1, &index(c, device));
-        }
-        let mut d = to
-            .get(name)
-            .ok_or_else(|| format!("pruned model has no `{name}`"))?
-            .shallow_clone();
-        if d.size() != t.size() {
-            return Err(format!(
-                "`{name}`: sliced to {:?}, the pruned model expects {:?}",
-                t.size(),
-                d.size()
-            ));
-        }
-        tch::no_grad(|| d.copy_(&t));
-        Ok(())
+    let copy = |name: &str, rows: Option<&[usize]>, cols: Option<&[usize]>| {
+        copy_sliced(&from, &to, name, rows, cols)
     };
     for l in arch.layers().map_err(|e| e.to_string())? {
         let n = &l.name;
@@ -87,27 +123,9 @@ pub fn prune(
                 }
             }
             Op::Linear { fin, .. } => {
-                let cols: Option<Vec<usize>> = if first_linear {
-                    // Flattening C x H x W puts channel c at features c*HW .. (c+1)*HW.
-                    let c_all = arch
-                        .stages()
-                        .map_err(|e| e.to_string())?
-                        .iter()
-                        .rev()
-                        .find_map(|s| {
-                            if let crate::model::Stage::Conv(w) = s {
-                                Some(*w)
-                            } else {
-                                None
-                            }
-                        })
-                        .unwrap_or(1);
-                    let hw = fin / c_all;
-                    channels
-                        .as_ref()
-                        .map(|ch| ch.iter().flat_map(|&c| c * hw..(c + 1) * hw).collect())
-                } else {
-                    None
+                let cols = match (&channels, first_linear) {
+                    (Some(ch), true) => Some(flattened_columns(arch, fin, ch)?),
+                    _ => None,
                 };
                 first_linear = false;
                 copy(&format!("{n}.weight"), None, cols.as_deref())?;

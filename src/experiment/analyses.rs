@@ -102,6 +102,35 @@ fn lower_gram(x: &Tensor, k: &Tensor, lo: i64, hi: i64, depth: u32) {
     lower_gram(x, k, mid, hi, depth - 1);
 }
 
+/// The layer whose RDM is compared: `analysis.rdm_layer`, or by default the penultimate layer
+/// (the input of the last linear layer; for a TorchScript model the output before the logits).
+fn rdm_layer(s: &Subject, settings: &AnalysisSettings, all: &[String]) -> Result<String> {
+    let layers = s.net.arch.layers()?;
+    Ok(match &settings.rdm_layer {
+        Some(l) if all.contains(l) => l.clone(),
+        Some(l) => bail!(
+            "analysis.rdm_layer: no layer `{l}`; the layers are {}",
+            all.join(", ")
+        ),
+        // A TorchScript model's `activations` ends with the logits: the layer before them.
+        None if s.net.torchscript().is_some() => all
+            .iter()
+            .rev()
+            .nth(1)
+            .or(all.last())
+            .cloned()
+            .unwrap_or_default(),
+        // The penultimate layer: the input of the last linear layer.
+        None => {
+            let last_linear = layers
+                .iter()
+                .rposition(|l| matches!(l.op, Op::Linear { .. }))
+                .unwrap_or(0);
+            layers[last_linear.saturating_sub(1)].name.clone()
+        }
+    })
+}
+
 impl Analyzer {
     /// Prepares the analyses named in `analyses` for the healthy model `s`, on the first
     /// `settings.images` images of `eval` (the RDM on the first K images of each class of
@@ -149,30 +178,7 @@ impl Analyzer {
                 all.join(", ")
             );
         }
-        let layers = s.net.arch.layers()?;
-        let rdm_layer = match &settings.rdm_layer {
-            Some(l) if all.contains(l) => l.clone(),
-            Some(l) => bail!(
-                "analysis.rdm_layer: no layer `{l}`; the layers are {}",
-                all.join(", ")
-            ),
-            // A TorchScript model's `activations` ends with the logits: the layer before them.
-            None if s.net.torchscript().is_some() => all
-                .iter()
-                .rev()
-                .nth(1)
-                .or(all.last())
-                .cloned()
-                .unwrap_or_default(),
-            // The penultimate layer: the input of the last linear layer.
-            None => {
-                let last_linear = layers
-                    .iter()
-                    .rposition(|l| matches!(l.op, Op::Linear { .. }))
-                    .unwrap_or(0);
-                layers[last_linear.saturating_sub(1)].name.clone()
-            }
-        };
+        let rdm_layer = rdm_layer(s, settings, &all)?;
         let mut a = Analyzer {
             settings: settings.clone(),
             images,
@@ -183,32 +189,39 @@ impl Analyzer {
             healthy_rdm: None,
             healthy_top: Vec::new(),
         };
+        a.measure_healthy(s, analyses)?;
+        Ok(a)
+    }
+
+    /// What every later state is compared with: the healthy model's Gram matrices (CKA), its
+    /// RDM, and its strongest synapses (pathways), for the analyses asked for.
+    fn measure_healthy(&mut self, s: &Subject, analyses: &[Analysis]) -> Result<()> {
         if analyses.contains(&Analysis::Cka) {
-            let (grams, constant) = normalised_grams(&a.capture(s, &a.cka_layers));
-            for (layer, _) in a.cka_layers.iter().zip(&constant).filter(|(_, c)| **c) {
+            let (grams, constant) = normalised_grams(&self.capture(s, &self.cka_layers));
+            for (layer, _) in self.cka_layers.iter().zip(&constant).filter(|(_, c)| **c) {
                 eprintln!(
                     "warning: layer {layer} of the healthy model is constant (or not finite) over \
-                     the analysis images: its CKA row is NaN in every state"
+                 the analysis images: its CKA row is NaN in every state"
                 );
             }
-            a.healthy_grams = Some((grams, constant));
+            self.healthy_grams = Some((grams, constant));
         }
         if analyses.contains(&Analysis::Rdm) {
-            let rdm = a
+            let rdm = self
                 .rdm(s)
                 .map_err(|e| anyhow::anyhow!("the healthy model's {e}"))?;
-            let entries = a.entries(&rdm).map_err(anyhow::Error::msg)?;
-            a.healthy_rdm = Some((rdm, entries));
+            let entries = self.entries(&rdm).map_err(anyhow::Error::msg)?;
+            self.healthy_rdm = Some((rdm, entries));
         }
         if analyses.contains(&Analysis::Pathways) {
             for (name, w) in s.synapse_names.iter().zip(s.synapses()) {
-                let k = ((w.len() as f64 * settings.pathways_fraction).round() as usize)
+                let k = ((w.len() as f64 * self.settings.pathways_fraction).round() as usize)
                     .clamp(1, w.len());
                 let top = analysis::top_k_indices(&w, k)?;
-                a.healthy_top.push((name.clone(), w, top));
+                self.healthy_top.push((name.clone(), w, top));
             }
         }
-        Ok(a)
+        Ok(())
     }
 
     /// Activations of `names` for `images`, each n x features, on the device.

@@ -39,33 +39,7 @@ impl ExperimentConfig {
                 ),
             ));
         }
-        // The images the healthy model is to see: all, or all but those held out.
-        let (seen, what) = match &self.healthy.train {
-            Some(t) => match (t.holdout, t.subset) {
-                (Some(h), _) => (
-                    train.saturating_sub(h),
-                    format!(
-                        "the {} training images the healthy model sees ({train} - holdout {h})",
-                        train.saturating_sub(h)
-                    ),
-                ),
-                (None, Some(s)) => (
-                    s.min(train),
-                    format!(
-                        "the {} training images of [healthy.train] subset",
-                        s.min(train)
-                    ),
-                ),
-                (None, None) => (
-                    train,
-                    format!("the {train} images of the {} training set", split.name),
-                ),
-            },
-            None => (
-                train,
-                format!("the {train} images of the {} training set", split.name),
-            ),
-        };
+        let (seen, what) = self.seen_images(split);
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);
             if r.is_static {
@@ -100,6 +74,38 @@ impl ExperimentConfig {
             0 => Ok(()),
             1 => Err(errors.remove(0)),
             _ => Err(ConfigError::Several(errors)),
+        }
+    }
+
+    /// How many training images the healthy model is to see (all, or all but those held out),
+    /// with the words that name them in a message.
+    fn seen_images(&self, split: &crate::data::Split) -> (usize, String) {
+        let train = split.train.len();
+        match &self.healthy.train {
+            Some(t) => match (t.holdout, t.subset) {
+                (Some(h), _) => (
+                    train.saturating_sub(h),
+                    format!(
+                        "the {} training images the healthy model sees ({train} - holdout {h})",
+                        train.saturating_sub(h)
+                    ),
+                ),
+                (None, Some(s)) => (
+                    s.min(train),
+                    format!(
+                        "the {} training images of [healthy.train] subset",
+                        s.min(train)
+                    ),
+                ),
+                (None, None) => (
+                    train,
+                    format!("the {train} images of the {} training set", split.name),
+                ),
+            },
+            None => (
+                train,
+                format!("the {train} images of the {} training set", split.name),
+            ),
         }
     }
 }

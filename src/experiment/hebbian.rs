@@ -59,6 +59,39 @@ struct Plastic {
     target: Tensor,
 }
 
+/// The healthy synapses of layer `name` of `s` as a boolean tensor in its weight's shape.
+fn mask_of(s: &Subject, name: &str) -> Tensor {
+    let k = s
+        .synapse_names
+        .iter()
+        .position(|n| n == &format!("{name}.weight"))
+        .expect("a synapse layer has states");
+    let layer = &s.states.layers[k];
+    let shape: Vec<i64> = layer.shape.iter().map(|&d| d as i64).collect();
+    Tensor::from_slice(&layer.healthy_mask())
+        .view(shape.as_slice())
+        .to_device(s.device)
+        .to_kind(Kind::Bool)
+}
+
+/// Layer `layer` (at `index` in forward order) of `s` made plastic: its weight, healthy
+/// synapses and each unit's squared norm now, which Oja's rule keeps.
+fn plastic(s: &Subject, layer: &crate::model::LayerSpec, index: usize) -> Plastic {
+    tch::no_grad(|| {
+        let weight = s.vs.variables()[&format!("{}.weight", layer.name)].shallow_clone();
+        let flat = weight.flatten(1, -1);
+        Plastic {
+            index,
+            op: layer.op,
+            mask: mask_of(s, &layer.name),
+            target: (&flat * &flat)
+                .sum_dim_intlist(1, false, Kind::Float)
+                .clamp_min(1e-12),
+            weight,
+        }
+    })
+}
+
 /// Relearns the healthy synapses of `s` by the local rule of regime `r` (see the module).
 pub fn local_retrain(
     s: &Subject,
@@ -84,45 +117,18 @@ pub fn local_retrain(
         .expect("a network has a synapse layer");
     let chosen =
         |i: usize| !(r.supervised_last && i == last) && chosen_by(&r.rule_layers, &layers[i].name);
-    let mask_of = |name: &str| -> Tensor {
-        let k = s
-            .synapse_names
-            .iter()
-            .position(|n| n == &format!("{name}.weight"))
-            .expect("a synapse layer has states");
-        let layer = &s.states.layers[k];
-        let shape: Vec<i64> = layer.shape.iter().map(|&d| d as i64).collect();
-        Tensor::from_slice(&layer.healthy_mask())
-            .view(shape.as_slice())
-            .to_device(s.device)
-            .to_kind(Kind::Bool)
-    };
-    let plastic: Vec<Plastic> = tch::no_grad(|| {
-        synapse_layers
-            .iter()
-            .copied()
-            .filter(|&i| chosen(i))
-            .map(|i| {
-                let weight = vars[&format!("{}.weight", layers[i].name)].shallow_clone();
-                let flat = weight.flatten(1, -1);
-                Plastic {
-                    index: i,
-                    op: layers[i].op,
-                    mask: mask_of(&layers[i].name),
-                    target: (&flat * &flat)
-                        .sum_dim_intlist(1, false, Kind::Float)
-                        .clamp_min(1e-12),
-                    weight,
-                }
-            })
-            .collect()
-    });
+    let plastic: Vec<Plastic> = synapse_layers
+        .iter()
+        .copied()
+        .filter(|&i| chosen(i))
+        .map(|i| plastic(s, &layers[i], i))
+        .collect();
     let readout = r.supervised_last.then(|| {
         let name = &layers[last].name;
         (
             vars[&format!("{name}.weight")].shallow_clone(),
             vars[&format!("{name}.bias")].shallow_clone(),
-            mask_of(name),
+            mask_of(s, name),
         )
     });
     let wrong = (r.source == super::config::Source::Errors).then(|| s.misclassified(train));

@@ -37,6 +37,65 @@ pub struct Subject {
     seen: Option<Vec<usize>>,
 }
 
+/// Every entry of `injury.layers` names one of the model's conv or linear layers, and together
+/// they leave at least one to injure.
+fn check_injured_layers(injury: &InjuryConfig, synapse_layers: &[String]) -> Result<()> {
+    for p in &injury.layers {
+        let named = p.trim_start_matches('!');
+        if !synapse_layers.iter().any(|l| names_layer(named, l)) {
+            bail!(
+                "injury.layers: `{p}` matches no conv or linear layer of the model; they are {}",
+                synapse_layers.join(", ")
+            );
+        }
+    }
+    if !synapse_layers.iter().any(|l| injury.injurable(l)) {
+        bail!(
+            "injury.layers = {:?} leaves no layer to injure; the conv and linear layers are {}",
+            injury.layers,
+            synapse_layers.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The training images the healthy model saw, and those it held out.
+type SeenAndUnseen = (Option<Vec<usize>>, Option<Vec<usize>>);
+
+/// The training images the healthy model saw and those it held out (None: all seen, as for a
+/// model trained elsewhere), from the training record in its sidecar.
+fn seen_and_unseen(
+    checkpoint: &Path,
+    meta: &checkpoint::CheckpointMeta,
+    split: &Split,
+) -> Result<SeenAndUnseen> {
+    let t = &split.train;
+    // A healthy model trained by atrophy records its training; one trained on a seeded
+    // subset leaves the rest of the training set unseen (source = "unseen").
+    let (seen, unseen) = match serde_json::from_value::<crate::train::HealthySpec>(
+        meta.provenance["healthy"].clone(),
+    ) {
+        Ok(spec) if spec.dataset == split.name => spec.seen_and_held_out(t.len())?.unzip(),
+        _ => (None, None),
+    };
+    // The held-out part is drawn again from the recorded seed; the sidecar's fingerprint
+    // (written since 2026-11-30) says whether the draw still gives the same images.
+    if let (Some(u), Some(want)) = (&unseen, meta.provenance["held_out"]["fnv1a"].as_str()) {
+        if crate::train::held_out_fingerprint(u) != want {
+            bail!(
+                "healthy model {}: the {} training images it held out cannot be drawn again \
+                 (the draw from its recorded seed gives other images, fingerprint {} instead \
+                 of {want}: another version of the sampling code?); regimes with source = \
+                 \"unseen\" could retrain on images it saw. Train the healthy model again",
+                checkpoint.display(),
+                u.len(),
+                crate::train::held_out_fingerprint(u)
+            );
+        }
+    }
+    Ok((seen, unseen))
+}
+
 impl Subject {
     /// Loads the healthy checkpoint, checks that it takes the images of `split` and that every
     /// entry of `injury.layers` names one of its layers.
@@ -69,22 +128,7 @@ impl Subject {
             );
         }
         let synapse_layers = arch.synapse_layers();
-        for p in &injury.layers {
-            let named = p.trim_start_matches('!');
-            if !synapse_layers.iter().any(|l| names_layer(named, l)) {
-                bail!(
-                    "injury.layers: `{p}` matches no conv or linear layer of the model; they are {}",
-                    synapse_layers.join(", ")
-                );
-            }
-        }
-        if !synapse_layers.iter().any(|l| injury.injurable(l)) {
-            bail!(
-                "injury.layers = {:?} leaves no layer to injure; the conv and linear layers are {}",
-                injury.layers,
-                synapse_layers.join(", ")
-            );
-        }
+        check_injured_layers(injury, &synapse_layers)?;
         let synapse_names: Vec<String> = synapse_layers
             .iter()
             .map(|l| format!("{l}.weight"))
@@ -103,29 +147,7 @@ impl Subject {
                 })
                 .collect(),
         );
-        // A healthy model trained by atrophy records its training; one trained on a seeded
-        // subset leaves the rest of the training set unseen (source = "unseen").
-        let (seen, unseen) = match serde_json::from_value::<crate::train::HealthySpec>(
-            meta.provenance["healthy"].clone(),
-        ) {
-            Ok(spec) if spec.dataset == split.name => spec.seen_and_held_out(t.len())?.unzip(),
-            _ => (None, None),
-        };
-        // The held-out part is drawn again from the recorded seed; the sidecar's fingerprint
-        // (written since 2026-11-30) says whether the draw still gives the same images.
-        if let (Some(u), Some(want)) = (&unseen, meta.provenance["held_out"]["fnv1a"].as_str()) {
-            if crate::train::held_out_fingerprint(u) != want {
-                bail!(
-                    "healthy model {}: the {} training images it held out cannot be drawn again \
-                     (the draw from its recorded seed gives other images, fingerprint {} instead \
-                     of {want}: another version of the sampling code?); regimes with source = \
-                     \"unseen\" could retrain on images it saw. Train the healthy model again",
-                    checkpoint.display(),
-                    u.len(),
-                    crate::train::held_out_fingerprint(u)
-                );
-            }
-        }
+        let (seen, unseen) = seen_and_unseen(checkpoint, &meta, split)?;
         Ok(Subject {
             unseen,
             seen,

@@ -238,29 +238,13 @@ fn ivalue_kind(v: &IValue) -> &'static str {
     }
 }
 
-/// Describes the TorchScript model in `file` for inputs of `channels` x `size` x `size` and
-/// `classes` classes: its synapses (the `weight` of every convolution and linear layer, that is
-/// every parameter named `*.weight` with 2 or more dimensions), parameter count, whether it has
-/// BatchNorm buffers, and the layers `activations(x)` returns. A probe forward pass in eval mode
-/// on two zero images checks that the model takes the data set's images and returns one logit
-/// per class; either mismatch is an error naming both shapes.
-pub fn describe(
+/// The model's synapses (every `*.weight` parameter of 2 or more dimensions, by layer, with its
+/// shape) and its parameter count; an error when it has no synapse to injure.
+#[allow(clippy::type_complexity)]
+fn synapses_and_parameters(
+    net: &ScriptNet,
     file: &Path,
-    channels: usize,
-    size: usize,
-    classes: usize,
-    normalize: bool,
-) -> Result<(ScriptArch, bool), ModelError> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        err(
-            file,
-            format!("{e}: expected a TorchScript file saved by `torch.jit.save`"),
-        )
-    })?;
-    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-    let vs = nn::VarStore::new(Device::Cpu);
-    let net = ScriptNet::load(&vs.root(), file)?;
-    let vars = vs.variables();
+) -> Result<(Vec<(String, Vec<usize>)>, usize), ModelError> {
     let mut synapses: Vec<(String, Vec<usize>)> = net
         .module
         .borrow()
@@ -288,7 +272,19 @@ pub fn describe(
         .iter()
         .map(|(_, t)| t.numel())
         .sum();
-    let batch_norm = vars.keys().any(|k| k.ends_with(".running_mean"));
+    Ok((synapses, parameters))
+}
+
+/// A forward pass in eval mode on two zero images of the data set's shape, in the memory layout
+/// training will hand the model: an error names the file and both shapes when the model cannot
+/// take them or does not return one logit per class. Returns the layers `activations(x)` names.
+fn probe(
+    net: &ScriptNet,
+    file: &Path,
+    channels: usize,
+    size: usize,
+    classes: usize,
+) -> Result<Vec<String>, ModelError> {
     let x = Tensor::zeros(
         [2, channels as i64, size as i64, size as i64],
         (Kind::Float, Device::Cpu),
@@ -334,6 +330,35 @@ pub fn describe(
             ),
         ));
     }
+    Ok(layers)
+}
+
+/// Describes the TorchScript model in `file` for inputs of `channels` x `size` x `size` and
+/// `classes` classes: its synapses (the `weight` of every convolution and linear layer, that is
+/// every parameter named `*.weight` with 2 or more dimensions), parameter count, whether it has
+/// BatchNorm buffers, and the layers `activations(x)` returns. A probe forward pass in eval mode
+/// on two zero images checks that the model takes the data set's images and returns one logit
+/// per class; either mismatch is an error naming both shapes.
+pub fn describe(
+    file: &Path,
+    channels: usize,
+    size: usize,
+    classes: usize,
+    normalize: bool,
+) -> Result<(ScriptArch, bool), ModelError> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        err(
+            file,
+            format!("{e}: expected a TorchScript file saved by `torch.jit.save`"),
+        )
+    })?;
+    let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let vs = nn::VarStore::new(Device::Cpu);
+    let net = ScriptNet::load(&vs.root(), file)?;
+    let vars = vs.variables();
+    let (synapses, parameters) = synapses_and_parameters(&net, file)?;
+    let batch_norm = vars.keys().any(|k| k.ends_with(".running_mean"));
+    let layers = probe(&net, file, channels, size, classes)?;
     Ok((
         ScriptArch {
             file: file.to_path_buf(),

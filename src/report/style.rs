@@ -60,49 +60,42 @@ pub fn series_colour(i: usize, n: usize) -> RGBColor {
 /// leaves the previous figure or none, never a truncated one; the error names the file.
 macro_rules! both {
     ($dir:expr, $name:expr, $size:expr, $draw:expr) => {{
-        use plotters::prelude::IntoDrawingArea as _;
         let png: std::path::PathBuf = $dir.join(format!("{}.png", $name));
         let svg: std::path::PathBuf = $dir.join(format!("{}.svg", $name));
-        let pid = std::process::id();
-        let png_tmp = $dir.join(format!("{}.png.{pid}.png", $name));
-        let svg_tmp = $dir.join(format!("{}.svg.{pid}.svg", $name));
-        let drawn = (|| -> anyhow::Result<()> {
-            {
-                let root =
-                    plotters::prelude::BitMapBackend::new(&png_tmp, $size).into_drawing_area();
-                root.fill(&plotters::prelude::WHITE)
-                    .map_err($crate::report::style::pe)?;
-                $draw(&root)?;
-                root.present().map_err($crate::report::style::pe)?;
-            }
-            Ok(())
-        })();
-        if let Err(e) = drawn {
-            let _ = std::fs::remove_file(&png_tmp);
-            return Err(e.context(format!("writing {}", png.display())));
-        }
-        // Names the file itself when it fails.
-        $crate::fsio::commit(&png_tmp, &png)?;
-        let drawn = (|| -> anyhow::Result<()> {
-            {
-                let root = plotters::prelude::SVGBackend::new(&svg_tmp, $size).into_drawing_area();
-                root.fill(&plotters::prelude::WHITE)
-                    .map_err($crate::report::style::pe)?;
-                $draw(&root)?;
-                root.present().map_err($crate::report::style::pe)?;
-            }
-            Ok(())
-        })();
-        if let Err(e) = drawn {
-            let _ = std::fs::remove_file(&svg_tmp);
-            return Err(e.context(format!("writing {}", svg.display())));
-        }
-        // Names the file itself when it fails.
-        $crate::fsio::commit(&svg_tmp, &svg)?;
+        $crate::report::style::render!(BitMapBackend, png, $size, $draw);
+        $crate::report::style::render!(SVGBackend, svg, $size, $draw);
         png
     }};
 }
+
+/// One half of [`both!`]: draws with the plotters backend `$backend` into a temporary file
+/// beside `$file` and renames it into place (`return`s the error, naming `$file`, from the
+/// function it is used in). A macro, like `both!`, because `$draw` is called with a different
+/// drawing-area type for each backend.
+macro_rules! render {
+    ($backend:ident, $file:expr, $size:expr, $draw:expr) => {{
+        use plotters::prelude::IntoDrawingArea as _;
+        let file: &std::path::Path = &$file;
+        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
+        let tmp = file.with_extension(format!("{ext}.{}.{ext}", std::process::id()));
+        let drawn = (|| -> anyhow::Result<()> {
+            let root = plotters::prelude::$backend::new(&tmp, $size).into_drawing_area();
+            root.fill(&plotters::prelude::WHITE)
+                .map_err($crate::report::style::pe)?;
+            $draw(&root)?;
+            root.present().map_err($crate::report::style::pe)?;
+            Ok(())
+        })();
+        if let Err(e) = drawn {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.context(format!("writing {}", file.display())));
+        }
+        // Names the file itself when it fails.
+        $crate::fsio::commit(&tmp, file)?;
+    }};
+}
 pub(crate) use both;
+pub(crate) use render;
 
 /// The size of a single-chart figure, in pixels.
 pub const SIZE: (u32, u32) = (900, 600);

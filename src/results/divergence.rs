@@ -252,7 +252,7 @@ mod tests {
         let kept = without_diverged_cycles(&metrics, &[], 10);
         assert!(kept.iter().all(|r| r.key.cycle == 1), "{kept:?}");
         assert_eq!(kept.len(), 2);
-        let mut means = vec![f64::NAN, 0.5, 0.9];
+        let mut means = [f64::NAN, 0.5, 0.9];
         means.sort_by(|a, b| rank_order(*a, *b));
         assert_eq!(means[..2], [0.9, 0.5]);
         assert!(means[2].is_nan());

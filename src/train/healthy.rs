@@ -349,6 +349,9 @@ pub fn train_healthy(
     device: Device,
     progress: bool,
 ) -> Result<std::path::PathBuf> {
+    // Kept in one piece (about 90 lines): the order of seeding, resuming, training, evaluating
+    // and committing each epoch is what makes a resumed run give the same numbers as an
+    // unbroken one, and it is read here in one place.
     HealthySpec::validate_train(&spec.train, spec.architecture.torchscript.is_some())
         .map_err(|e| anyhow::anyhow!("training settings: {e}"))?;
     if let Some(done) = finished_healthy(spec, out)? {

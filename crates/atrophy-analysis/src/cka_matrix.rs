@@ -298,6 +298,8 @@ where
     A: LayerSource,
     B: LayerSource<Elem = A::Elem>,
 {
+    // Kept in one piece (about 100 lines): each minibatch's Gram matrices are formed once and
+    // shared by every pair of layers; split up, they would be passed through every helper.
     let n = a.n_rows();
     if b.n_rows() != n {
         return Err(AnalysisError::mismatch(

@@ -92,6 +92,8 @@ fn field<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 impl NpyFile {
     /// Opens `path` and parses its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        // Kept in one piece (about 90 lines): the header is read as one sequence of checks (magic,
+        // version, length, dtype, order, shape, file size), each naming what it expected.
         let path = path.as_ref().to_path_buf();
         let err = |m: String| AnalysisError::io(&path, m);
         let mut f = File::open(&path).map_err(|e| err(format!("cannot open: {e}")))?;

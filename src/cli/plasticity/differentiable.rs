@@ -191,23 +191,7 @@ pub fn run_denoise(a: &PlasticityArgs, progress: bool) -> Result<()> {
         &series,
         (0.0, ymax),
     )?;
-    let side = split.test.width;
-    let t = test[0].frames.size()[0];
-    let to_rows = |x: &tch::Tensor| -> Vec<Vec<f64>> {
-        let x = x.flatten(1, -1).clamp(0.0, 1.0).to_kind(tch::Kind::Double);
-        (0..8.min(x.size()[0]))
-            .map(|i| Vec::<f64>::try_from(&x.get(i)).unwrap_or_default())
-            .collect()
-    };
-    let mut rows = vec![
-        ("clean".to_string(), to_rows(&test[0].targets)),
-        (
-            "noisy input".to_string(),
-            to_rows(&test[0].frames.get(t - 1)),
-        ),
-    ];
-    rows.extend(outputs.iter().map(|(l, y)| (l.to_string(), to_rows(y))));
-    let grid = crate::report::figures::image_grid(&a.out, "denoise_grid", &rows, side)?;
+    let grid = denoise_grid(a, &test[0], &outputs, split.test.width)?;
     print!("{summary}");
     println!("{}\n{}\n{}", path.display(), png.display(), grid.display());
     Ok(())
@@ -279,4 +263,29 @@ pub fn run_classify(a: &PlasticityArgs, progress: bool) -> Result<()> {
     print!("{summary}");
     println!("{}\n{}", path.display(), png.display());
     Ok(())
+}
+
+/// The first 8 test images clean, noisy, and as each network restores them, as one grid.
+fn denoise_grid(
+    a: &PlasticityArgs,
+    episode: &denoise::DenoiseEpisodes,
+    outputs: &[(&str, tch::Tensor)],
+    side: usize,
+) -> Result<PathBuf> {
+    let t = episode.frames.size()[0];
+    let to_rows = |x: &tch::Tensor| -> Vec<Vec<f64>> {
+        let x = x.flatten(1, -1).clamp(0.0, 1.0).to_kind(tch::Kind::Double);
+        (0..8.min(x.size()[0]))
+            .map(|i| Vec::<f64>::try_from(&x.get(i)).unwrap_or_default())
+            .collect()
+    };
+    let mut rows = vec![
+        ("clean".to_string(), to_rows(&episode.targets)),
+        (
+            "noisy input".to_string(),
+            to_rows(&episode.frames.get(t - 1)),
+        ),
+    ];
+    rows.extend(outputs.iter().map(|(l, y)| (l.to_string(), to_rows(y))));
+    crate::report::figures::image_grid(&a.out, "denoise_grid", &rows, side)
 }
