@@ -43,18 +43,7 @@ pub struct CompressArgs {
 /// Runs `compress`.
 pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
     // The flags first: a mistake is named before the checkpoint and data set are read.
-    if !(a.flops_keep > 0.0 && a.flops_keep <= 1.0) {
-        anyhow::bail!(
-            "--flops-keep {} is out of range: expected 0 < F <= 1",
-            a.flops_keep
-        );
-    }
-    if a.batch_size == 0 {
-        anyhow::bail!("--batch-size 0: expected at least 1");
-    }
-    if !(a.lr > 0.0 && a.lr.is_finite()) {
-        anyhow::bail!("--lr {}: expected a positive learning rate", a.lr);
-    }
+    check_flags(a)?;
     let (vs, net, meta) = checkpoint::load(&a.checkpoint, device)?;
     let arch = &meta.architecture;
     if arch.torchscript.is_some() || arch.is_cornet() {
@@ -108,10 +97,35 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
     };
     let weights = a.out.join("model.safetensors");
     checkpoint::save(&weights, &done.vs, &done.net, &out_meta)?;
-    println!(
-        "widths      {} -> {}",
-        meta.architecture.widths, plan.arch.widths
-    );
+    print_summary(a, &meta.architecture.widths, &done);
+    println!("checkpoint  {}", weights.display());
+    Ok(())
+}
+
+/// The flags' values, checked.
+fn check_flags(a: &CompressArgs) -> Result<()> {
+    if !(a.flops_keep > 0.0 && a.flops_keep <= 1.0) {
+        anyhow::bail!(
+            "--flops-keep {} is out of range: expected 0 < F <= 1",
+            a.flops_keep
+        );
+    }
+    if a.batch_size == 0 {
+        anyhow::bail!("--batch-size 0: expected at least 1");
+    }
+    if !(a.lr > 0.0 && a.lr.is_finite()) {
+        anyhow::bail!("--lr {}: expected a positive learning rate", a.lr);
+    }
+    Ok(())
+}
+
+/// What the compression kept and what it cost, one line each.
+fn print_summary(a: &CompressArgs, original_widths: &str, done: &compress::Compressed) {
+    let (plan, before, pruned, finetuned) =
+        (&done.plan, &done.original, &done.pruned, &done.finetuned);
+    let (f0, f1) = plan.flops;
+    let (p0, p1) = plan.params;
+    println!("widths      {} -> {}", original_widths, plan.arch.widths);
     println!(
         "parameters  {p0} -> {p1} ({:.2} % kept)",
         100.0 * p1 as f64 / p0 as f64
@@ -124,6 +138,4 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
         "top-1       original {:.4}, pruned {:.4}, fine-tuned ({} epochs) {:.4}",
         before.top1, pruned.top1, a.finetune_epochs, finetuned.top1
     );
-    println!("checkpoint  {}", weights.display());
-    Ok(())
 }

@@ -73,6 +73,22 @@ fn remote_md5(base: &str, file: &str, md5: &str) -> Remote {
     }
 }
 
+/// The four IDX files of an MNIST-style data set at `base`, each checked by the SHA-256 of its
+/// decompressed content, in the order training images, training labels, test images, test labels.
+fn idx_files(base: &str, sha256: [&str; 4]) -> Vec<Remote> {
+    let files = [
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ];
+    files
+        .iter()
+        .zip(sha256)
+        .map(|(file, sha)| remote(base, file, sha, Checked::Content))
+        .collect()
+}
+
 /// The official files of a data set. With `mirror`, files come from `MIRROR/FILE` instead.
 pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
     let pick = |official: &str| {
@@ -93,64 +109,24 @@ pub fn manifest(name: &str, mirror: Option<&str>) -> Result<Vec<Remote>> {
             "cifar-100-binary.tar.gz",
             "03b5dce01913d631647c71ecec9e9cb8",
         )],
-        "mnist" => {
-            let base = pick("https://ossci-datasets.s3.amazonaws.com/mnist");
-            vec![
-                remote(
-                    &base,
-                    "train-images-idx3-ubyte.gz",
-                    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-                    Checked::Content,
-                ),
-                remote(
-                    &base,
-                    "train-labels-idx1-ubyte.gz",
-                    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-                    Checked::Content,
-                ),
-                remote(
-                    &base,
-                    "t10k-images-idx3-ubyte.gz",
-                    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-                    Checked::Content,
-                ),
-                remote(
-                    &base,
-                    "t10k-labels-idx1-ubyte.gz",
-                    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-                    Checked::Content,
-                ),
-            ]
-        }
-        "fashion-mnist" => {
-            let base = pick("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com");
-            vec![
-                remote(
-                    &base,
-                    "train-images-idx3-ubyte.gz",
-                    "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-                    Checked::Content,
-                ),
-                remote(
-                    &base,
-                    "train-labels-idx1-ubyte.gz",
-                    "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-                    Checked::Content,
-                ),
-                remote(
-                    &base,
-                    "t10k-images-idx3-ubyte.gz",
-                    "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-                    Checked::Content,
-                ),
-                remote(
-                    &base,
-                    "t10k-labels-idx1-ubyte.gz",
-                    "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-                    Checked::Content,
-                ),
-            ]
-        }
+        "mnist" => idx_files(
+            &pick("https://ossci-datasets.s3.amazonaws.com/mnist"),
+            [
+                "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+                "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+                "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ],
+        ),
+        "fashion-mnist" => idx_files(
+            &pick("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com"),
+            [
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ],
+        ),
         other => {
             return Err(DataError::Invalid(format!(
                 "data set `{other}` has nothing to download (it is generated)"
