@@ -31,6 +31,7 @@ fn decay(iterations: usize) -> InjuryConfig {
         layers: vec![],
         units: false,
         saliency_batches: 1,
+        ..InjuryConfig::with_defaults(InjuryKind::Decay, iterations)
     }
 }
 

@@ -1,5 +1,6 @@
 //! What injury to inflict: kind, schedule and how synapses are chosen.
 use super::error::InjuryError;
+pub use super::progression::Progression;
 use serde::{Deserialize, Serialize};
 
 /// The injury kinds of the papers.
@@ -73,6 +74,44 @@ pub struct InjuryConfig {
     /// Mini-batches used to estimate gradients for `obd` and `taylor` saliency.
     #[serde(default = "default_saliency_batches")]
     pub saliency_batches: usize,
+    /// Where each iteration's injury falls (docs/PROTOCOLS.md, "Progression"): `uniform` (the
+    /// papers', by `selection`), `diffusion`, `fisher-kolmogorov`, `staged` or `activity`.
+    #[serde(default)]
+    pub progression: Progression,
+    /// Where `diffusion` and `fisher-kolmogorov` start: layer patterns as in `layers`, or area
+    /// names (`V1`, `block1`).
+    #[serde(default)]
+    pub origin: Vec<String>,
+    /// Diffusion rate: the load spreads by exp(-beta L) per iteration, L the connectome's
+    /// Laplacian with strengths divided by the largest weighted degree.
+    #[serde(default = "default_rate")]
+    pub beta: f64,
+    /// Fisher-Kolmogorov spreading rate rho.
+    #[serde(default = "default_rate")]
+    pub rho: f64,
+    /// Fisher-Kolmogorov growth rate alpha.
+    #[serde(default = "default_rate")]
+    pub alpha: f64,
+    /// `staged`: the areas in the order they fall ill, or one word: `posterior` (from the input
+    /// on) or `anterior` (from the top down).
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// `staged`: the share of an area's synapses injured before the next area starts.
+    #[serde(default = "default_stage_share")]
+    pub stage_share: f64,
+    /// `activity`: training images over which each unit's mean absolute activation is taken.
+    #[serde(default = "default_activity_images")]
+    pub activity_images: usize,
+}
+
+fn default_rate() -> f64 {
+    1.0
+}
+fn default_stage_share() -> f64 {
+    0.5
+}
+fn default_activity_images() -> usize {
+    1000
 }
 
 fn default_gamma() -> f64 {
@@ -92,6 +131,30 @@ fn default_saliency_batches() -> usize {
 }
 
 impl InjuryConfig {
+    /// `kind` over `iterations` with every other setting at its default (as a config file that
+    /// gives only those two).
+    pub fn with_defaults(kind: InjuryKind, iterations: usize) -> InjuryConfig {
+        InjuryConfig {
+            kind,
+            iterations,
+            gamma: default_gamma(),
+            fraction: default_fraction(),
+            selection: default_selection(),
+            scope: default_scope(),
+            layers: Vec::new(),
+            units: false,
+            saliency_batches: default_saliency_batches(),
+            progression: Progression::Uniform,
+            origin: Vec::new(),
+            beta: default_rate(),
+            rho: default_rate(),
+            alpha: default_rate(),
+            stages: Vec::new(),
+            stage_share: default_stage_share(),
+            activity_images: default_activity_images(),
+        }
+    }
+
     /// Checks every value; errors name the field (as `injury.FIELD`) and the allowed range.
     pub fn validate(&self) -> Result<(), InjuryError> {
         if self.iterations == 0 || self.iterations > 10_000 {
@@ -124,6 +187,71 @@ impl InjuryConfig {
         if self.saliency_batches == 0 {
             return Err(InjuryError::TooSmall {
                 field: "injury.saliency_batches".into(),
+                min: 1,
+            });
+        }
+        self.validate_progression()
+    }
+
+    /// The progression's settings; errors name the field.
+    fn validate_progression(&self) -> Result<(), InjuryError> {
+        let p = self.progression;
+        if p == Progression::Uniform {
+            return Ok(());
+        }
+        let word = p.as_str();
+        if self.scope != Scope::Global {
+            return Err(InjuryError::ProgressionNeedsGlobal { progression: word });
+        }
+        if self.units {
+            return Err(InjuryError::ProgressionWithUnits { progression: word });
+        }
+        if self.selection != Selection::Random {
+            return Err(InjuryError::ProgressionWithSelection {
+                progression: word,
+                selection: self.selection,
+            });
+        }
+        let spreads = matches!(p, Progression::Diffusion | Progression::FisherKolmogorov);
+        if spreads && self.origin.is_empty() {
+            return Err(InjuryError::out_of_range(
+                "injury.origin",
+                "[]",
+                format!("the layers or areas where the {word} starts, e.g. origin = [\"V1\"]"),
+            ));
+        }
+        for (field, v) in [
+            ("beta", self.beta),
+            ("rho", self.rho),
+            ("alpha", self.alpha),
+        ] {
+            if !(v >= 0.0 && v <= 1000.0) {
+                return Err(InjuryError::out_of_range(
+                    format!("injury.{field}"),
+                    v,
+                    "0 <= value <= 1000",
+                ));
+            }
+        }
+        if p == Progression::Staged {
+            if self.stages.is_empty() {
+                return Err(InjuryError::out_of_range(
+                    "injury.stages",
+                    "[]",
+                    "the areas in the order they fall ill, or [\"posterior\"] or [\"anterior\"]",
+                ));
+            }
+            if !(self.stage_share > 0.0 && self.stage_share <= 1.0) {
+                return Err(InjuryError::out_of_range(
+                    "injury.stage_share",
+                    self.stage_share,
+                    "0 < share <= 1",
+                ));
+            }
+        }
+        if p == Progression::Activity && self.activity_images == 0 {
+            return Err(InjuryError::TooSmall {
+                field: "injury.activity_images".into(),
                 min: 1,
             });
         }

@@ -24,6 +24,39 @@ pub enum InjuryError {
     /// `units = true` with `scope = "global"`.
     #[error("injury.units = true works per layer: set injury.scope = \"per_layer\"")]
     UnitsNeedPerLayer,
+    /// A progression with `scope = "per_layer"`.
+    #[error(
+        "injury.progression = \"{progression}\" decides which layers lose synapses, so the quota is \
+         counted over the whole network: set injury.scope = \"global\" (per_layer gives every layer \
+         the same share and leaves the progression nothing to decide)"
+    )]
+    ProgressionNeedsGlobal {
+        /// The progression's word.
+        progression: &'static str,
+    },
+    /// A progression with `units = true`.
+    #[error("injury.progression = \"{progression}\" chooses single synapses: injury.units = true cannot go with it")]
+    ProgressionWithUnits {
+        /// The progression's word.
+        progression: &'static str,
+    },
+    /// A progression with a selection other than random.
+    #[error(
+        "injury.progression = \"{progression}\" decides which synapses are injured, so \
+         injury.selection must be \"random\" (it is {selection:?}; equal priorities are broken at random)"
+    )]
+    ProgressionWithSelection {
+        /// The progression's word.
+        progression: &'static str,
+        /// The selection given.
+        selection: Selection,
+    },
+    /// A progression asked for without its set-up ([`crate::injury::Disease`]).
+    #[error("injury.progression = \"{progression}\" needs the disease set up on the network")]
+    NoDisease {
+        /// The progression's word.
+        progression: &'static str,
+    },
     /// The weights and the synapse states have a different number of layers.
     #[error("{weights} weight tensors for {layers} synapse layers")]
     LayerCount {
@@ -78,6 +111,7 @@ mod tests {
             layers: vec![],
             units: false,
             saliency_batches: 1,
+            ..InjuryConfig::with_defaults(InjuryKind::Decay, 10)
         }
     }
 

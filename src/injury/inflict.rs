@@ -2,6 +2,7 @@
 //! update their states, and change the weights accordingly.
 use super::config::{InjuryConfig, InjuryKind, Scope, Selection};
 use super::error::InjuryError;
+use super::progression::{Disease, Progression};
 use super::state::{Synapse, SynapseState, SynapseStates};
 use rand::Rng;
 
@@ -79,11 +80,37 @@ pub fn injure<R: Rng>(
     n: usize,
     rng: &mut R,
 ) -> Result<InjuryReport, InjuryError> {
+    injure_with(states, weights, scores, None, cfg, n, rng)
+}
+
+/// [`injure`] with the progression `disease` (set up on the same network) deciding where the
+/// quota falls; required when `cfg.progression` is not `uniform`.
+pub fn injure_with<R: Rng>(
+    states: &mut SynapseStates,
+    weights: &mut [Vec<f32>],
+    scores: Option<&[Vec<f32>]>,
+    disease: Option<&Disease>,
+    cfg: &InjuryConfig,
+    n: usize,
+    rng: &mut R,
+) -> Result<InjuryReport, InjuryError> {
     check_inputs(states, weights, scores, cfg)?;
-    let chosen = if cfg.units {
-        choose_units(states, weights, scores, cfg, rng)
-    } else {
-        choose_synapses(states, weights, scores, cfg, n, rng)
+    let chosen = match (cfg.progression, disease) {
+        (Progression::Uniform, _) if cfg.units => choose_units(states, weights, scores, cfg, rng),
+        (Progression::Uniform, _) => choose_synapses(states, weights, scores, cfg, n, rng),
+        (_, Some(d)) => {
+            let healthy: usize = (states.layers.iter())
+                .filter(|l| l.injurable)
+                .map(|l| l.healthy())
+                .sum();
+            let total = states.count().injurable;
+            d.choose(states, n, quota(cfg, total, healthy, n), rng)
+        }
+        (p, None) => {
+            return Err(InjuryError::NoDisease {
+                progression: p.as_str(),
+            })
+        }
     };
     let mut report = InjuryReport {
         new_per_layer: vec![0; states.layers.len()],
@@ -129,6 +156,15 @@ fn check_inputs(
     Ok(())
 }
 
+/// The synapses iteration `n` injures in a pool of `total` injurable synapses, `healthy` of them
+/// still healthy: P3's decay quota or P4's ablation fraction.
+fn quota(cfg: &InjuryConfig, total: usize, healthy: usize, n: usize) -> usize {
+    match cfg.kind {
+        InjuryKind::Decay => decay_quota(total, total - healthy, n, cfg.iterations),
+        InjuryKind::Ablation => ablation_quota(healthy, cfg.fraction),
+    }
+}
+
 /// P3 and P4 on single synapses: per layer (each layer loses its own quota) or over the whole
 /// network at once, among the healthy synapses of the injurable layers.
 fn choose_synapses<R: Rng>(
@@ -154,10 +190,7 @@ fn choose_synapses<R: Rng>(
             .map(|(index, _)| Synapse { layer: l, index })
             .collect()
     };
-    let quota = |total: usize, healthy: usize| match cfg.kind {
-        InjuryKind::Decay => decay_quota(total, total - healthy, n, cfg.iterations),
-        InjuryKind::Ablation => ablation_quota(healthy, cfg.fraction),
-    };
+    let quota = |total: usize, healthy: usize| quota(cfg, total, healthy, n);
     match cfg.scope {
         Scope::PerLayer => (0..states.layers.len())
             .filter(|&l| states.layers[l].injurable)
