@@ -14,6 +14,7 @@ pub mod homeostasis;
 pub mod lock;
 pub mod models;
 pub mod overrides;
+pub mod progression;
 pub mod record;
 pub mod retrain;
 pub mod runner;

@@ -73,6 +73,9 @@ pub struct RunRecord {
     /// States that diverged or exploded (`divergence.csv`), in run order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub divergence_rows: Vec<DivergenceRow>,
+    /// The damage map of a progression model (`damage.csv`), in run order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub damage_rows: Vec<crate::results::DamageRow>,
 }
 
 /// The first top-level field in which two configs differ.
@@ -119,6 +122,7 @@ impl RunRecord {
                 superclass_rows: Vec::new(),
                 synapses: None,
                 divergence_rows: Vec::new(),
+                damage_rows: Vec::new(),
             });
         }
         let r = Self::read(out)?;
@@ -199,6 +203,13 @@ impl RunRecord {
                 &out.join("pathways.csv"),
                 &PathwayRow::header(),
                 &self.pathway_rows,
+            )?;
+        }
+        if self.config.injury.progression != crate::injury::Progression::Uniform {
+            write_table(
+                &out.join(crate::results::DAMAGE_FILE),
+                &crate::results::DamageRow::header(),
+                &self.damage_rows,
             )?;
         }
         if !self.divergence_rows.is_empty() {

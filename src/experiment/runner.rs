@@ -94,6 +94,8 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
             let fraction = subject.states.fraction_injured();
             state_key(cfg, step, step.iteration, fraction, state)
         };
+        let damage = super::progression::damage_rows(&subject, &at(State::Injured), step.iteration);
+        record.damage_rows.extend(damage);
         let m = Measure::new(cfg, &subject, &analyzer, &eval_set, out, &bar);
         let mut ended = m.record(&mut record, at(State::Injured), t)?;
         let t = Instant::now();
@@ -175,7 +177,8 @@ fn healthy_state(
 ) -> Result<(Subject, Dataset, Evaluation, Analyzer, f64)> {
     let out = &opts.out;
     let (checkpoint, healthy_seconds) = healthy_checkpoint(cfg, split, opts)?;
-    let subject = Subject::load(&checkpoint, split, &cfg.injury, opts.device)?;
+    let mut subject = Subject::load(&checkpoint, split, &cfg.injury, opts.device)?;
+    subject.disease = super::progression::set_up(&cfg.injury, &subject, &split.train)?;
     cfg.check_against(
         subject.net.has_batch_norm(),
         subject.net.torchscript().is_some(),

@@ -138,25 +138,23 @@ fn merged_record(parts: &[(&Path, RunRecord)], config: ExperimentConfig) -> Resu
         let r = config.regimes.iter().position(|x| x.name == k.regime);
         (r.unwrap_or(usize::MAX), k.cycle, k.iteration, k.state)
     };
-    let mut rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.rows.clone()).collect();
-    rows.sort_by_key(|r| order(&r.key));
-    let mut tau_rows: Vec<_> = parts.iter().flat_map(|(_, p)| p.tau_rows.clone()).collect();
-    tau_rows.sort_by_key(|r| order(&r.key));
-    let mut pathway_rows: Vec<_> = parts
-        .iter()
-        .flat_map(|(_, p)| p.pathway_rows.clone())
-        .collect();
-    pathway_rows.sort_by_key(|r| order(&r.key));
-    let mut superclass_rows: Vec<_> = parts
-        .iter()
-        .flat_map(|(_, p)| p.superclass_rows.clone())
-        .collect();
-    superclass_rows.sort_by_key(|r| order(&r.key));
-    let mut divergence_rows: Vec<_> = parts
-        .iter()
-        .flat_map(|(_, p)| p.divergence_rows.clone())
-        .collect();
-    divergence_rows.sort_by_key(|r| order(&r.key));
+    // Every shard's rows of one table, in run order (a stable sort: rows of one state, such as
+    // a layer per row, keep their order).
+    fn gather<T: Clone>(
+        parts: &[(&Path, RunRecord)],
+        table: impl Fn(&RunRecord) -> &Vec<T>,
+        order: impl Fn(&T) -> (usize, usize, usize, State),
+    ) -> Vec<T> {
+        let mut rows: Vec<T> = parts.iter().flat_map(|(_, p)| table(p).clone()).collect();
+        rows.sort_by_key(|r| order(r));
+        rows
+    }
+    let rows = gather(parts, |p| &p.rows, |r| order(&r.key));
+    let tau_rows = gather(parts, |p| &p.tau_rows, |r| order(&r.key));
+    let pathway_rows = gather(parts, |p| &p.pathway_rows, |r| order(&r.key));
+    let superclass_rows = gather(parts, |p| &p.superclass_rows, |r| order(&r.key));
+    let divergence_rows = gather(parts, |p| &p.divergence_rows, |r| order(&r.key));
+    let damage_rows = gather(parts, |p| &p.damage_rows, |r| order(&r.key));
     // The synapse counts of any shard that recorded them (older ones did not); shards of one
     // experiment injure the same network, so two different counts are two experiments.
     let mut synapses: Option<(crate::injury::SynapseCount, &Path)> = None;
@@ -184,6 +182,7 @@ fn merged_record(parts: &[(&Path, RunRecord)], config: ExperimentConfig) -> Resu
         superclass_rows,
         synapses,
         divergence_rows,
+        damage_rows,
     };
     Ok(merged)
 }

@@ -6,7 +6,7 @@ use super::weights::{read_weights, restore, snapshot, write_weights};
 use crate::checkpoint;
 use crate::data::{Dataset, Normalization, Split};
 use crate::injury::config::names_layer;
-use crate::injury::{injure, InjuryConfig, SynapseStates};
+use crate::injury::{InjuryConfig, SynapseStates};
 use crate::model::Network;
 use crate::results::Evaluation;
 use anyhow::{bail, Result};
@@ -30,6 +30,9 @@ pub struct Subject {
     pub states: SynapseStates,
     healthy_vars: Vec<(String, Tensor)>,
     healthy_states: SynapseStates,
+    /// The progression model deciding where injuries fall (None: `uniform`), set up on the
+    /// healthy model.
+    pub disease: Option<crate::injury::Disease>,
     /// The training images the healthy model never saw (its training held them out), when
     /// its checkpoint records a training on a subset.
     pub unseen: Option<Vec<usize>>,
@@ -149,6 +152,7 @@ impl Subject {
         );
         let (seen, unseen) = seen_and_unseen(checkpoint, &meta, split)?;
         Ok(Subject {
+            disease: None,
             unseen,
             seen,
             healthy_vars: snapshot(&vs),
@@ -186,10 +190,11 @@ impl Subject {
         rng: &mut ChaCha8Rng,
     ) -> Result<()> {
         let mut weights = self.synapses();
-        injure(
+        crate::injury::injure_with(
             &mut self.states,
             &mut weights,
             scores,
+            self.disease.as_ref(),
             injury,
             iteration,
             rng,

@@ -225,7 +225,7 @@ impl InjuryConfig {
             ("rho", self.rho),
             ("alpha", self.alpha),
         ] {
-            if !(v >= 0.0 && v <= 1000.0) {
+            if !(0.0..=1000.0).contains(&v) {
                 return Err(InjuryError::out_of_range(
                     format!("injury.{field}"),
                     v,

@@ -283,7 +283,7 @@ impl Disease {
                     self.areas[before].layers.iter().fold((0, 0), |(i, t), &l| {
                         let layer = &states.layers[l];
                         (
-                            i + layer.len() - layer.healthy() + picked[l],
+                            i + layer.len() - layer.healthy() + picked.get(l).copied().unwrap_or(0),
                             t + layer.len(),
                         )
                     });

@@ -2,6 +2,7 @@
 //! variants, paper 001's `vgg19`) and a small CNN for 28x28 inputs; named layers; activation
 //! capture; parameter and FLOP counts.
 pub mod arch;
+pub mod areas;
 #[cfg(feature = "torch")]
 pub mod batchnorm;
 pub mod budget;

@@ -9,6 +9,7 @@
 //! | `rdm_tau.csv` | [`TauRow`]: Kendall's tau of a state's RDM against the healthy RDM |
 //! | `pathways.csv` | [`PathwayRow`]: top-k pathway overlap of a layer with the healthy model |
 //! | `superclass.csv` | [`SuperclassRow`]: superclass accuracy and errors within the superclass (CIFAR-100) |
+//! | `damage.csv` | [`DamageRow`]: a layer's share injured and mean damage load after an injury (progression models only) |
 //! | `divergence.csv` | [`DivergenceRow`]: a state that diverged or exploded, and what the run did (only when there is one) |
 //! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
 //!
@@ -44,6 +45,7 @@ pub fn check_format(run: &serde_json::Value, path: &std::path::Path) -> Result<(
 }
 
 pub mod auc;
+pub mod damage;
 pub mod divergence;
 pub mod evaluation;
 pub(crate) mod num;
@@ -53,6 +55,7 @@ pub mod superclass;
 pub mod table;
 
 pub use auc::{auc_by_regime, AucRow};
+pub use damage::{DamageRow, DAMAGE_FILE};
 pub use divergence::{Divergence, DivergenceRow, DIVERGENCE_FILE};
 pub use evaluation::{Evaluation, SuperclassMetrics};
 pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauCells, TauRow};
