@@ -70,7 +70,7 @@ fn damage(dir: &Path) -> Vec<(String, usize, usize, String, f64)> {
                 c[1].parse().unwrap(),
                 c[2].parse().unwrap(),
                 c[5].to_string(),
-                c[7].parse().unwrap(),
+                c[8].parse().unwrap(),
             )
         })
         .collect()

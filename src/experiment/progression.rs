@@ -86,6 +86,7 @@ pub fn damage_rows(s: &Subject, key: &StateKey, n: usize) -> Vec<DamageRow> {
                 .trim_end_matches(".weight")
                 .to_string(),
             area: l.area,
+            synapses: s.states.layers[l.layer].len(),
             injured: l.injured,
             load: l.load,
         })

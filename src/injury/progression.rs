@@ -52,6 +52,28 @@ impl Progression {
     }
 }
 
+impl InjuryConfig {
+    /// The progression in words, with its settings: `uniform`, `diffusion from V1 (beta 1)`,
+    /// `fisher-kolmogorov from V1 (rho 1, alpha 1)`, `staged posterior (share 0.5)`, `activity`.
+    pub fn progression_words(&self) -> String {
+        let from = self.origin.join(", ");
+        match self.progression {
+            Progression::Uniform => "uniform".into(),
+            Progression::Diffusion => format!("diffusion from {from} (beta {})", self.beta),
+            Progression::FisherKolmogorov => format!(
+                "fisher-kolmogorov from {from} (rho {}, alpha {})",
+                self.rho, self.alpha
+            ),
+            Progression::Staged => format!(
+                "staged {} (share {})",
+                self.stages.join(" > "),
+                self.stage_share
+            ),
+            Progression::Activity => "activity".into(),
+        }
+    }
+}
+
 /// A named group of synapse layers: a CORnet area (V1, V2, V4, IT), a VGG block (the convolutions
 /// between two pools), the classifier.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -249,7 +249,9 @@ fn ranking(results: &[(String, Results)]) -> String {
                 .map(|m| m.key.cycle)
                 .collect();
             let said = crate::results::divergence::describe(flagged.get(&a.regime), cycles.len());
-            rows.push((label.clone(), r.dir.display().to_string(), a, said));
+            let injury = (r.info.config.as_ref())
+                .map_or_else(|| "—".to_string(), |c| c.injury.progression_words());
+            rows.push((label.clone(), r.dir.display().to_string(), a, said, injury));
         }
     }
     rows.sort_by(|a, b| crate::results::divergence::rank_order(a.2.mean_class.0, b.2.mean_class.0));
@@ -266,13 +268,14 @@ fn ranking(results: &[(String, Results)]) -> String {
          state of every iteration), divided by the injury range; mean ± sd over complete \
          cycles, in percent, best mean class-wise first (as in each run's summary.md). A cycle \
          that diverged ended early and is not in the mean; one whose loss exploded is; both are \
-         named in the last column.\n\n\
-         | run | regime | cycles | mean class-wise | top-1 | folder | diverged or exploded |\n\
-         |---|---|---:|---:|---:|---|---|\n",
+         named in the last column. The progression says where each run's injury fell \
+         (docs/PROTOCOLS.md, \"Progression\").\n\n\
+         | run | regime | progression | cycles | mean class-wise | top-1 | folder | diverged or exploded |\n\
+         |---|---|---|---:|---:|---:|---|---|\n",
     );
-    for (label, dir, a, said) in rows {
+    for (label, dir, a, said, injury) in rows {
         md.push_str(&format!(
-            "| {label} | {} | {} | {} | {} | `{dir}` | {} |\n",
+            "| {label} | {} | {injury} | {} | {} | {} | `{dir}` | {} |\n",
             a.regime,
             a.cycles,
             pct(a.mean_class),
@@ -399,14 +402,14 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 4, "{md}");
         // Ranked by mean class-wise, as summary.md (here equal to top-1).
-        assert!(rows[0].starts_with("| V1 | R | 2 | 85.0 ± 0.0 |"), "{md}");
-        assert!(rows[1].starts_with("| all | R | 2 | 80.0 ± 0.0 |"), "{md}");
+        assert!(rows[0].starts_with("| V1 | R | uniform | 2 | 85.0 ± 0.0 |"), "{md}");
+        assert!(rows[1].starts_with("| all | R | uniform | 2 | 80.0 ± 0.0 |"), "{md}");
         assert!(
-            rows[2].starts_with("| V1 | static | 2 | 75.0 ± 0.0 |"),
+            rows[2].starts_with("| V1 | static | uniform | 2 | 75.0 ± 0.0 |"),
             "{md}"
         );
         assert!(
-            rows[3].starts_with("| all | static | 2 | 60.0 ± 0.0 |"),
+            rows[3].starts_with("| all | static | uniform | 2 | 60.0 ± 0.0 |"),
             "{md}"
         );
     }

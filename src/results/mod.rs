@@ -55,7 +55,7 @@ pub mod superclass;
 pub mod table;
 
 pub use auc::{auc_by_regime, AucRow};
-pub use damage::{DamageRow, DAMAGE_FILE};
+pub use damage::{area_shares, DamageRow, DAMAGE_FILE};
 pub use divergence::{Divergence, DivergenceRow, DIVERGENCE_FILE};
 pub use evaluation::{Evaluation, SuperclassMetrics};
 pub use rows::{EpochRow, MetricRow, PathwayRow, State, StateKey, SummaryRow, TauCells, TauRow};

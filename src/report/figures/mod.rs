@@ -1,13 +1,14 @@
 //! The papers' figures, as PNG and SVG, one function per family, drawn by [`draw_all`] in this
 //! order: accuracy against the fraction injured with +-1 sd bands (paper 000 Fig. 2, paper 001
 //! Fig. 2A; [`accuracy`]), Kendall's tau (paper 001 Fig. 2B; [`tau`]), pathway overlap
-//! ([`pathways`]), then at each injury level CKA heatmaps and diagonals (paper 000 Fig. 3;
+//! ([`pathways`]), a progression model's damage map ([`damage`]), then at each injury level CKA heatmaps and diagonals (paper 000 Fig. 3;
 //! [`cka`]) and RDMs sorted by class (paper 001 Fig. 3; [`rdms`]), and last the healthy model's
 //! training ([`training`]). The shared style is in [`crate::report::style`]; what the figures
 //! draw is prepared by [`Results`]. [`line_chart`] and [`image_grid`] draw the plasticity
 //! demos' figures in the same style.
 pub mod accuracy;
 pub mod cka;
+pub mod damage;
 mod demos;
 mod marks;
 pub mod pathways;
@@ -41,6 +42,7 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
     let mut figs = accuracy::accuracy(r, dir)?;
     figs.extend(tau::tau(r, dir)?);
     figs.extend(pathways::pathways(r, dir)?);
+    figs.extend(damage::damage(r, dir)?);
     if let Some(regime) = r.cka_regime() {
         for at in r.levels_near(&regime, levels) {
             figs.extend(cka::cka_heatmaps(r, dir, &regime, at)?);

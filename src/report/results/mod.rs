@@ -77,6 +77,8 @@ pub struct Results {
     pub train_log: Option<Vec<EpochRow>>,
     /// `divergence.csv`: the states that diverged or exploded (empty when there is none).
     pub divergence: Vec<DivergenceRow>,
+    /// `damage.csv`: a progression model's damage map.
+    pub damage: Option<Vec<crate::results::DamageRow>>,
     /// CKA matrices by file stem (`REGIME_cC_iI_STATE`).
     pub cka: BTreeMap<String, ndarray::Array2<f64>>,
     /// Names of the CKA matrices' layers.
@@ -247,6 +249,9 @@ impl Results {
             train_log: read_table(&dir.join("healthy/train_log.csv"), |_| EpochRow::header())?,
             divergence: read_table(&dir.join(DIVERGENCE_FILE), |_| DivergenceRow::header())?
                 .unwrap_or_default(),
+            damage: read_table(&dir.join(crate::results::DAMAGE_FILE), |_| {
+                crate::results::DamageRow::header()
+            })?,
             cka: read_npy_dir(&dir.join("cka"))?,
             cka_layers,
             rdms: read_npy_dir(&dir.join("rdm"))?,

@@ -236,6 +236,7 @@ mod tests {
             pathways: None,
             train_log: None,
             divergence: Vec::new(),
+            damage: None,
             cka: BTreeMap::new(),
             cka_layers: Vec::new(),
             rdms: BTreeMap::new(),
