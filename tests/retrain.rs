@@ -125,3 +125,68 @@ fn label_smoothing_reaches_the_retraining() {
     );
     assert!(cfg("images = 10\nlabel_smoothing = 0.1").is_ok());
 }
+
+/// `source = "uncertain"` takes the R training images on which the network's predictive entropy
+/// is highest, as computed directly from its logits here; a static regime, a regime without
+/// `images` or with `fresh_draw = false` is refused, naming the field.
+#[test]
+fn uncertain_takes_the_highest_entropy_images() {
+    use atrophy::experiment::retrain::{judge, retraining_images, Pools};
+    use tch::Kind;
+    let tmp = tempfile::tempdir().unwrap();
+    let (s, split) = common::synthetic_subject(&tmp.path().join("healthy"));
+    let r: RegimeConfig =
+        toml::from_str("name = \"U\"\nimages = 40\nsource = \"uncertain\"").unwrap();
+    let step = Step {
+        regime: 0,
+        cycle: 0,
+        iteration: 1,
+    };
+    let judged = judge(&s, &split.train, &r);
+    let chosen = retraining_images(&split.train, &r, 1, step, judged.as_ref(), Pools::default())
+        .unwrap()
+        .unwrap();
+    // Directly: softmax of the logits in eval mode, H = -sum p ln p, the 40 largest.
+    let all: Vec<usize> = (0..split.train.len()).collect();
+    let (x, _) = atrophy::train::make_batch::<rand_chacha::ChaCha8Rng>(
+        &split.train,
+        &all,
+        &s.norm,
+        None,
+        tch::Device::Cpu,
+    );
+    let p = tch::no_grad(|| s.net.forward_t(&x, false))
+        .to_kind(Kind::Double)
+        .softmax(-1, Kind::Double);
+    let h: Vec<f64> =
+        Vec::try_from(-(&p * p.log()).sum_dim_intlist(-1, false, Kind::Double)).unwrap();
+    let mut order = all.clone();
+    order.sort_by(|&a, &b| h[b].total_cmp(&h[a]).then(a.cmp(&b)));
+    let mut want = order[..40].to_vec();
+    want.sort_unstable();
+    assert_eq!(chosen, want);
+    // Not the same as a random draw, and above the median entropy.
+    let mut sorted = h.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    assert!(chosen.iter().all(|&i| h[i] >= median));
+    let cfg = |regime: &str| {
+        atrophy::experiment::ExperimentConfig::from_toml(
+            &format!(
+                "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
+                 [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"U\"\n{regime}"
+            ),
+            "t.toml",
+        )
+        .map_err(|e| e.to_string())
+    };
+    let e = cfg("source = \"uncertain\"").unwrap_err();
+    assert!(
+        e.contains("regime[0] (U).source") && e.contains("images"),
+        "{e}"
+    );
+    let e = cfg("images = 10\nsource = \"uncertain\"\nfresh_draw = false").unwrap_err();
+    assert!(e.contains("regime[0] (U).fresh_draw"), "{e}");
+    let e = cfg("static = true\nsource = \"uncertain\"").unwrap_err();
+    assert!(e.contains("regime[0] (U).source"), "{e}");
+}

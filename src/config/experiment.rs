@@ -254,7 +254,12 @@ impl ExperimentConfig {
                     "a static regime does not retrain, so it has no learning rule",
                 ));
             }
-            if r.is_static && matches!(r.source, Source::Errors | Source::Unseen) {
+            if r.is_static
+                && matches!(
+                    r.source,
+                    Source::Errors | Source::Uncertain | Source::Unseen
+                )
+            {
                 errors.push(invalid(
                     format!("{at}.source"),
                     "a static regime does not retrain, so it has no retraining images to choose",

@@ -109,7 +109,7 @@ source = \"errors\"\nerrors_share = 0.5",
         ),
         (
             "source = \"hardest\"",
-            "unknown variant `hardest`, expected one of `random`, `balanced`, `errors`, `unseen`",
+            "unknown variant `hardest`, expected one of `random`, `balanced`, `errors`, `uncertain`, `unseen`",
         ),
         ("source = \"hardest\"", "t.toml: regime[0] (R): "),
         (

@@ -185,6 +185,11 @@ pub enum Source {
     /// misclassified ones when those are too few). A fresh draw every iteration, from that
     /// iteration's errors.
     Errors,
+    /// Uncertainty-targeted rehabilitation (entropy-based selection): just before retraining,
+    /// the network as it is then classifies every training image (eval mode, no augmentation);
+    /// the R images with the highest predictive entropy H = -sum_k p_k ln p_k of its softmax
+    /// are taken (ties to the lower index). A fresh choice every iteration.
+    Uncertain,
     /// R images drawn uniformly from the training images the healthy model never saw: those
     /// its training held out (`[healthy.train] holdout = H` keeps H seeded random images of the
     /// training set out, as `subset = N - H` does; the others are unseen). New data rather than
@@ -316,17 +321,22 @@ impl RegimeConfig {
                 "source = \"unseen\" draws R images from the held-out ones; set `images`",
             ));
         }
-        if self.source == Source::Errors {
+        if matches!(self.source, Source::Errors | Source::Uncertain) {
+            let word = if self.source == Source::Errors {
+                "errors"
+            } else {
+                "uncertain"
+            };
             if self.images.is_none() {
                 errors.push(invalid(
                     field("source"),
-                    "source = \"errors\" draws R images; set `images` (the whole training set has nothing to choose)",
+                    format!("source = \"{word}\" draws R images; set `images` (the whole training set has nothing to choose)"),
                 ));
             }
             if !self.fresh_draw {
                 errors.push(invalid(
                     field("fresh_draw"),
-                    "source = \"errors\" draws from each iteration's errors; fresh_draw = false is not supported with it",
+                    format!("source = \"{word}\" chooses from what the network says at each iteration; fresh_draw = false is not supported with it"),
                 ));
             }
         }

@@ -131,8 +131,8 @@ pub fn local_retrain(
             mask_of(s, name),
         )
     });
-    let wrong = (r.source == super::config::Source::Errors).then(|| s.misclassified(train));
-    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.pools())?;
+    let judged = super::retrain::judge(s, train, r);
+    let subset = retraining_images(train, r, seed, step, judged.as_ref(), s.pools())?;
     let all: Vec<usize> = subset.unwrap_or_else(|| (0..train.len()).collect());
     let names: Vec<String> = layers.iter().map(|l| l.name.clone()).collect();
     let augment = r.augment.then_some(crate::data::Augment::CIFAR);

@@ -134,6 +134,37 @@ impl Pools<'_> {
     }
 }
 
+/// What the network, as it is just before retraining, says of every training image: what the
+/// sources that choose images by it (`errors`, `uncertain`) need.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Judged {
+    /// The indices it classifies wrongly, in increasing order.
+    Misclassified(Vec<usize>),
+    /// Its predictive entropy on every image (nats).
+    Entropy(Vec<f64>),
+}
+
+/// What `r`'s source needs the network `s` to say of `train` (None for the others).
+pub fn judge(s: &Subject, train: &Dataset, r: &RegimeConfig) -> Option<Judged> {
+    match r.source {
+        Source::Errors => Some(Judged::Misclassified(s.misclassified(train))),
+        Source::Uncertain => Some(Judged::Entropy(crate::train::predictive_entropy(
+            &s.net, train, &s.norm, s.device, 500,
+        ))),
+        _ => None,
+    }
+}
+
+/// The `n` images of `pool` (training-set indices) with the highest entropy, ties to the lower
+/// index, in increasing index order.
+pub fn most_uncertain(entropy: &[f64], pool: &[usize], n: usize) -> Vec<usize> {
+    let mut ranked = pool.to_vec();
+    ranked.sort_by(|&a, &b| entropy[b].total_cmp(&entropy[a]).then(a.cmp(&b)));
+    ranked.truncate(n);
+    ranked.sort_unstable();
+    ranked
+}
+
 /// The images regime `r` retrains on at `step` (`None`: the whole training set), drawn by
 /// name, cycle and draw (a fresh draw per iteration, or one per cycle), among the seen images
 /// of `pools` (the unseen ones for `source = "unseen"`).
@@ -142,7 +173,7 @@ pub fn retraining_images(
     r: &RegimeConfig,
     seed: u64,
     step: Step,
-    misclassified: Option<&[usize]>,
+    judged: Option<&Judged>,
     pools: Pools,
 ) -> Result<Option<Vec<usize>>> {
     let mut rng = draw_rng(stream::RETRAIN_IMAGES, r, seed, step);
@@ -156,8 +187,26 @@ pub fn retraining_images(
         (Some(n), Source::Balanced) => {
             Some(data::balanced_subset_among(train, pools.seen, n, &mut rng)?)
         }
+        (Some(n), Source::Uncertain) => {
+            let Some(Judged::Entropy(entropy)) = judged else {
+                panic!("the caller takes the entropy of the training set");
+            };
+            let pool: Vec<usize> = pools
+                .seen
+                .map_or_else(|| (0..train.len()).collect(), <[usize]>::to_vec);
+            if n > pool.len() {
+                anyhow::bail!(
+                    "regime {}: images = {n} is more than the {} images it chooses among",
+                    r.name,
+                    pool.len()
+                );
+            }
+            Some(most_uncertain(entropy, &pool, n))
+        }
         (Some(n), Source::Errors) => {
-            let wrong = misclassified.expect("the caller classifies the training set");
+            let Some(Judged::Misclassified(wrong)) = judged else {
+                panic!("the caller classifies the training set");
+            };
             let wrong = match pools.seen {
                 None => wrong.to_vec(),
                 Some(seen) => positions_among(seen, wrong, train.len()),
@@ -282,8 +331,8 @@ pub fn retrain(
     step: Step,
     kept: &mut Option<MaskedSgd>,
 ) -> Result<()> {
-    let wrong = (r.source == Source::Errors).then(|| s.misclassified(train));
-    let subset = retraining_images(train, r, seed, step, wrong.as_deref(), s.pools())?;
+    let judged = judge(s, train, r);
+    let subset = retraining_images(train, r, seed, step, judged.as_ref(), s.pools())?;
     let tc = TrainConfig {
         epochs: r.epochs,
         batch_size: r.batch_size,
@@ -442,9 +491,16 @@ mod tests {
         ] {
             let r: RegimeConfig = toml::from_str(&format!("name = \"R\"\n{text}")).unwrap();
             let draw = |p: Pools| {
-                retraining_images(&train, &r, 1, step, Some(&wrong), p)
-                    .unwrap()
-                    .unwrap()
+                retraining_images(
+                    &train,
+                    &r,
+                    1,
+                    step,
+                    Some(&Judged::Misclassified(wrong.clone())),
+                    p,
+                )
+                .unwrap()
+                .unwrap()
             };
             let d = draw(held);
             assert!(d.iter().all(|i| i % 4 != 0), "{text}: {d:?}");

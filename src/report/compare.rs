@@ -402,8 +402,14 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 4, "{md}");
         // Ranked by mean class-wise, as summary.md (here equal to top-1).
-        assert!(rows[0].starts_with("| V1 | R | uniform | 2 | 85.0 ± 0.0 |"), "{md}");
-        assert!(rows[1].starts_with("| all | R | uniform | 2 | 80.0 ± 0.0 |"), "{md}");
+        assert!(
+            rows[0].starts_with("| V1 | R | uniform | 2 | 85.0 ± 0.0 |"),
+            "{md}"
+        );
+        assert!(
+            rows[1].starts_with("| all | R | uniform | 2 | 80.0 ± 0.0 |"),
+            "{md}"
+        );
         assert!(
             rows[2].starts_with("| V1 | static | uniform | 2 | 75.0 ± 0.0 |"),
             "{md}"

@@ -279,6 +279,31 @@ pub fn misclassified(
     wrong
 }
 
+/// The predictive entropy H = -sum_k p_k ln p_k (nats) of `net`'s softmax on every image of
+/// `data`, in eval mode, without augmentation.
+pub fn predictive_entropy(
+    net: &Network,
+    data: &Dataset,
+    norm: &Normalization,
+    device: Device,
+    batch_size: usize,
+) -> Vec<f64> {
+    let mut out = Vec::with_capacity(data.len());
+    tch::no_grad(|| {
+        let all: Vec<usize> = (0..data.len()).collect();
+        for chunk in all.chunks(batch_size.max(1)) {
+            let (x, _) = make_batch::<rand_chacha::ChaCha8Rng>(data, chunk, norm, None, device);
+            let logits = net
+                .forward_t(&layout(x, device), false)
+                .to_kind(Kind::Double);
+            let logp = logits.log_softmax(-1, Kind::Double);
+            let h = -(logp.exp() * &logp).sum_dim_intlist(-1, false, Kind::Double);
+            out.extend(Vec::<f64>::try_from(h.to_device(Device::Cpu)).unwrap_or_default());
+        }
+    });
+    out
+}
+
 /// Evaluates `net` in eval mode, without autograd, on all of `data`.
 pub fn evaluate(
     net: &Network,

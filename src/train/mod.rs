@@ -15,8 +15,8 @@ pub use crate::results::Evaluation;
 pub use error::{ScheduleError, TrainError};
 #[cfg(feature = "torch")]
 pub use fit::{
-    capture_activations, channels_last, evaluate, make_batch, misclassified, to_channels_last,
-    train_epoch, Epoch, EpochStats, TrainConfig,
+    capture_activations, channels_last, evaluate, make_batch, misclassified, predictive_entropy,
+    to_channels_last, train_epoch, Epoch, EpochStats, TrainConfig,
 };
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
