@@ -123,6 +123,14 @@ pub struct AnalysisSettings {
     /// Top-k of each layer, as a fraction of its synapses.
     #[serde(default = "d_k")]
     pub pathways_fraction: f64,
+    /// The course of the disease: the onset is the first injury at which top-1 accuracy is this
+    /// many percentage points below healthy (docs/PROTOCOLS.md P13).
+    #[serde(default = "d_onset")]
+    pub onset_points: f64,
+}
+
+fn d_onset() -> f64 {
+    5.0
 }
 
 fn d_n() -> usize {
@@ -145,6 +153,7 @@ impl Default for AnalysisSettings {
             kendall_pairs: RdmPairs::default(),
             rdm_images_per_class: None,
             pathways_fraction: d_k(),
+            onset_points: d_onset(),
         }
     }
 }
@@ -167,6 +176,13 @@ impl AnalysisSettings {
                 "analysis.pathways_fraction",
                 self.pathways_fraction,
                 "0 < f <= 1",
+            ));
+        }
+        if !(self.onset_points > 0.0 && self.onset_points < 100.0) {
+            return Err(out_of_range(
+                "analysis.onset_points",
+                self.onset_points,
+                "0 < points < 100",
             ));
         }
         Ok(())

@@ -283,7 +283,27 @@ fn ranking(results: &[(String, Results)]) -> String {
             if said.is_empty() { "—" } else { &said }
         ));
     }
+    md.push_str(&course(results));
     md
+}
+
+/// Every run's course of the disease (onset, reserve, logistic fit), run by run.
+fn course(results: &[(String, Results)]) -> String {
+    let mut md = String::new();
+    for (label, r) in results {
+        for row in super::course::rows(&r.metrics, &r.divergence, r.info.config.as_ref()) {
+            md.push_str(&format!("| {label} | {} |\n", row.join(" | ")));
+        }
+    }
+    if md.is_empty() {
+        return md;
+    }
+    format!(
+        "\n# Course of the disease\n\nEach run's onset, reserve and logistic fit, as in its \
+         summary.md (docs/PROTOCOLS.md P13).\n\n| run | {} |\n|---|---|{}\n{md}",
+        super::course::HEADER.join(" | "),
+        "---:|".repeat(super::course::HEADER.len() - 2) + "---|"
+    )
 }
 
 #[cfg(test)]
@@ -396,11 +416,18 @@ mod tests {
         // Averaged over the injury (trapezoids over 0, 1/2, 1 of the range): 0.9, then
         // 0.9 - drop, 0.9 - 2 drop, i.e. 0.9 - drop for R and 0.9 - 3 drop for static.
         let md = std::fs::read_to_string(&c.markdown).unwrap();
-        let rows: Vec<&str> = md
+        let (ranking, course) = md.split_once("# Course of the disease").unwrap();
+        let rows: Vec<&str> = ranking
             .lines()
             .filter(|l| l.starts_with("| V1 |") || l.starts_with("| all |"))
             .collect();
         assert_eq!(rows.len(), 4, "{md}");
+        // The course: every run's regimes; curves of 3 points are too short for the fit.
+        let course_rows = course
+            .lines()
+            .filter(|l| l.starts_with("| V1 |") || l.starts_with("| all |"));
+        assert_eq!(course_rows.count(), 4, "{course}");
+        assert!(course.contains("fewer than 4 points"), "{course}");
         // Ranked by mean class-wise, as summary.md (here equal to top-1).
         assert!(
             rows[0].starts_with("| V1 | R | uniform | 2 | 85.0 ± 0.0 |"),

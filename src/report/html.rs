@@ -118,6 +118,7 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
             paper_tables(&mut h, r, s, p)?;
         }
     }
+    course_section(&mut h, r);
     h.push_str("<h2>Figures</h2>\n");
     for f in figs {
         let bytes =
@@ -148,6 +149,32 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         esc(&r.dir.display().to_string())
     ));
     Ok(h)
+}
+
+/// The course of the disease (onset, reserve, logistic fit) per regime.
+fn course_section(h: &mut String, r: &Results) {
+    let config = r.info.config.as_ref();
+    let rows = super::course::rows(&r.metrics, &r.divergence, config);
+    if rows.is_empty() {
+        return;
+    }
+    let points = config.map_or(5.0, |c| c.analysis.onset_points);
+    h.push_str(&format!(
+        "<h2>Course of the disease</h2>\n<p>{}</p>\n<table id=\"course\"><tr>",
+        esc(&super::course::description(r.classes.max(2), points))
+    ));
+    for head in super::course::HEADER {
+        h.push_str(&format!("<th>{}</th>", esc(head)));
+    }
+    h.push_str("</tr>\n");
+    for row in rows {
+        h.push_str("<tr>");
+        for c in row {
+            h.push_str(&format!("<td>{}</td>", esc(&c)));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
 }
 
 /// The notice of diverged or exploded states, naming each regime's cycles.

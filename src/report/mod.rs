@@ -4,6 +4,7 @@
 //! protocol). It reads only the
 //! results directory; a partial one gives a report of what exists, marked as partial.
 pub mod compare;
+pub mod course;
 pub mod figures;
 pub mod html;
 pub mod legend;

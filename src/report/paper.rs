@@ -308,6 +308,7 @@ pub fn markdown(
         super::results::run_iterations(config, metrics),
     ));
     md.push_str(&divergence_table(metrics, divergence));
+    md.push_str(&super::course::markdown(metrics, divergence, config));
     let metrics: Vec<&str> = match paper {
         Some(p) if p.metric() == "mean_class" => vec!["mean_class", "top1"],
         _ => vec!["top1", "mean_class"],

@@ -41,9 +41,9 @@ pub fn average_over_injury(points: &[(f64, f64)]) -> Option<f64> {
     Some(area / width)
 }
 
-/// One [`AucRow`] per regime (in order of first appearance) from the rows of `metrics.csv`;
-/// a cycle counts when it has its healthy row and every iteration up to `iterations`.
-pub fn auc_by_regime(rows: &[MetricRow], iterations: usize) -> Vec<AucRow> {
+/// Each regime's curves (in order of first appearance): cycle -> iteration -> the row of the
+/// last state reached there (retrained, else recalibrated, else injured; healthy at 0).
+pub fn last_state_curves(rows: &[MetricRow]) -> Vec<(String, Cycles<'_>)> {
     // Per regime: cycle -> iteration -> the row of the last state reached there.
     let mut curves: Vec<(String, Cycles)> = Vec::new();
     for r in rows {
@@ -63,6 +63,13 @@ pub fn auc_by_regime(rows: &[MetricRow], iterations: usize) -> Vec<AucRow> {
             by_iteration.insert(k.iteration, r);
         }
     }
+    curves
+}
+
+/// One [`AucRow`] per regime (in order of first appearance) from the rows of `metrics.csv`;
+/// a cycle counts when it has its healthy row and every iteration up to `iterations`.
+pub fn auc_by_regime(rows: &[MetricRow], iterations: usize) -> Vec<AucRow> {
+    let curves = last_state_curves(rows);
     let mut out = Vec::new();
     for (regime, cycles) in curves {
         let (mut top1, mut mean_class) = (Vec::new(), Vec::new());
@@ -95,7 +102,7 @@ pub fn auc_by_regime(rows: &[MetricRow], iterations: usize) -> Vec<AucRow> {
 }
 
 /// One regime's curves: cycle -> iteration -> the row of the last state of that iteration.
-type Cycles<'a> = BTreeMap<usize, BTreeMap<usize, &'a MetricRow>>;
+pub type Cycles<'a> = BTreeMap<usize, BTreeMap<usize, &'a MetricRow>>;
 
 /// Order of the states within an iteration.
 fn rank(s: State) -> u8 {

@@ -45,6 +45,7 @@ pub fn check_format(run: &serde_json::Value, path: &std::path::Path) -> Result<(
 }
 
 pub mod auc;
+pub mod course;
 pub mod damage;
 pub mod divergence;
 pub mod evaluation;
