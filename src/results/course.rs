@@ -201,8 +201,9 @@ fn solve3(mut a: [[f64; 3]; 3], mut b: [f64; 3]) -> Option<[f64; 3]> {
         b.swap(c, p);
         for r in c + 1..3 {
             let m = a[r][c] / a[c][c];
-            for k in c..3 {
-                a[r][k] -= m * a[c][k];
+            let pivot = a[c];
+            for (x, p) in a[r][c..].iter_mut().zip(&pivot[c..]) {
+                *x -= m * p;
             }
             b[r] -= m * b[c];
         }
