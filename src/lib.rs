@@ -9,6 +9,7 @@
 /// The representation analyses (PROTOCOLS P5-P7), a crate of their own so that they build
 /// without libtorch and under the Python package (`python/`).
 pub use atrophy_analysis as analysis;
+pub mod battery;
 pub mod cli;
 pub mod compress;
 pub mod config;
