@@ -86,9 +86,11 @@ pub mod stream {
     pub const CLASSIFY_DATA: u64 = 85;
     /// Differentiable plasticity, image denoising: the demo's fixed test episodes.
     pub const DIFFERENTIABLE_DEMO: u64 = 86;
+    /// The visual test battery: noise and patches, per test, level and image.
+    pub const BATTERY: u64 = 87;
 
     /// Every stream, for the distinctness test.
-    pub const ALL: [u64; 22] = [
+    pub const ALL: [u64; 23] = [
         HEALTHY_INIT,
         HEALTHY_SUBSET,
         HEALTHY_EPOCH_TORCH,
@@ -111,6 +113,7 @@ pub mod stream {
         CLASSIFY_TORCH,
         CLASSIFY_DATA,
         DIFFERENTIABLE_DEMO,
+        BATTERY,
     ];
 }
 

@@ -45,7 +45,7 @@ fn formulas_by_hand() {
     for sd in [0.5, 1.0, 2.0] {
         let k = gaussian_kernel(sd);
         assert!((k.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert_eq!(k.len(), 2 * (3.0 * sd as f64).ceil() as usize + 1);
+        assert_eq!(k.len(), 2 * (3.0 * sd).ceil() as usize + 1);
     }
     let flat = vec![100u8; 3 * 64];
     let b = perturb(Test::Blur, 1.5, &flat, (3, 8, 8), &mut rng);

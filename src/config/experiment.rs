@@ -1,6 +1,7 @@
 //! The experiment config: one TOML file says everything (data, healthy model, injury, regimes,
 //! cycles, seed, evaluation set, analyses, output). Every invalid value is an error naming the
 //! field and the allowed range.
+pub use super::battery::BatterySettings;
 pub use super::error::ConfigError;
 use super::error::{invalid, out_of_range};
 pub use super::regime::{BnMomentum, RegimeConfig, RetrainSchedule, Rule, Source};
@@ -38,6 +39,9 @@ pub struct ExperimentConfig {
     /// Settings of the representation analyses.
     #[serde(default)]
     pub analysis: AnalysisSettings,
+    /// The visual test battery's settings (with `analyses = [..., "battery"]`).
+    #[serde(default, skip_serializing_if = "BatterySettings::is_default")]
+    pub battery: BatterySettings,
     /// Output folder (the command line's `--out` wins).
     #[serde(default)]
     pub out: Option<PathBuf>,
@@ -93,6 +97,8 @@ pub enum Analysis {
     Rdm,
     /// Overlap of each layer's top-k synapses with the healthy model's (P7).
     Pathways,
+    /// The visual test battery: accuracy under perturbed images and thresholds (`[battery]`).
+    Battery,
 }
 
 /// Settings of the representation analyses (`[analysis]` in the config).
@@ -302,6 +308,7 @@ impl ExperimentConfig {
         if let Err(e) = self.analysis.validate() {
             errors.push(e);
         }
+        self.battery.problems(errors);
     }
 }
 

@@ -65,6 +65,15 @@ impl ExperimentConfig {
                 ));
             }
         }
+        if let Some(n) = self.battery.images.filter(|&n| n > test) {
+            if self.analyses.contains(&Analysis::Battery) {
+                errors.push(out_of_range(
+                    "battery.images",
+                    n,
+                    &format!("at most the {test} images of the {} test set", split.name),
+                ));
+            }
+        }
         if let Some(t) = &self.healthy.train {
             if let Err(e) = t.to_spec(split) {
                 errors.push(invalid("healthy.train", e.to_string()));

@@ -6,6 +6,7 @@
 //! (CKA, RDM and pathways of each state), `record.rs` (the run record and the tables),
 //! `step_state.rs` (the state between steps on disk), `weights.rs` (tensors by name).
 pub mod analyses;
+pub mod battery;
 pub mod config;
 pub mod divergence;
 pub mod healthy_stage;

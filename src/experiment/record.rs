@@ -73,6 +73,9 @@ pub struct RunRecord {
     /// States that diverged or exploded (`divergence.csv`), in run order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub divergence_rows: Vec<DivergenceRow>,
+    /// The visual test battery of each state (`battery.csv`), in run order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub battery_rows: Vec<crate::results::BatteryRow>,
     /// The damage map of a progression model (`damage.csv`), in run order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub damage_rows: Vec<crate::results::DamageRow>,
@@ -122,6 +125,7 @@ impl RunRecord {
                 superclass_rows: Vec::new(),
                 synapses: None,
                 divergence_rows: Vec::new(),
+                battery_rows: Vec::new(),
                 damage_rows: Vec::new(),
             });
         }
@@ -203,6 +207,14 @@ impl RunRecord {
                 &out.join("pathways.csv"),
                 &PathwayRow::header(),
                 &self.pathway_rows,
+            )?;
+        }
+        if self.config.analyses.contains(&Analysis::Battery) {
+            let columns = self.config.battery.columns();
+            write_table(
+                &out.join(crate::results::BATTERY_FILE),
+                &crate::results::BatteryRow::header(&columns),
+                &self.battery_rows,
             )?;
         }
         if self.config.injury.progression != crate::injury::Progression::Uniform {

@@ -64,6 +64,24 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
     let clock = Instant::now();
     let (mut subject, eval_set, healthy, analyzer, healthy_seconds) =
         healthy_state(cfg, &split, opts, &mut record)?;
+    // The battery of the healthy model, measured while it is healthy (before a resume).
+    let battery = super::battery::Battery::new(cfg, &split.test);
+    let healthy_battery = battery.as_ref().map(|b| {
+        b.measure(
+            &subject,
+            &state_key(
+                cfg,
+                Step {
+                    regime: 0,
+                    cycle: 0,
+                    iteration: 1,
+                },
+                0,
+                0.0,
+                State::Healthy,
+            ),
+        )
+    });
 
     let all = steps(cfg, opts.shard);
     let bar = crate::progress::steps_bar_if(opts.progress, all.len() as u64, "run");
@@ -80,6 +98,12 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
             record
                 .superclass_rows
                 .extend(SuperclassRow::new(&key, &healthy));
+            if let Some(b) = &healthy_battery {
+                record.battery_rows.push(crate::results::BatteryRow {
+                    key: key.clone(),
+                    values: b.values.clone(),
+                });
+            }
             record.rows.push(MetricRow::new(key, &healthy, 0.0));
         } else if record.cycle_ended(&regime.name, step.cycle) {
             // The cycle diverged at an earlier iteration: a NaN network has nothing left to
@@ -96,7 +120,15 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
         };
         let damage = super::progression::damage_rows(&subject, &at(State::Injured), step.iteration);
         record.damage_rows.extend(damage);
-        let m = Measure::new(cfg, &subject, &analyzer, &eval_set, out, &bar);
+        let m = Measure {
+            cfg,
+            subject: &subject,
+            analyzer: &analyzer,
+            battery: battery.as_ref(),
+            eval_set: &eval_set,
+            out,
+            bar: &bar,
+        };
         let mut ended = m.record(&mut record, at(State::Injured), t)?;
         let t = Instant::now();
         if !ended && homeostasis(&subject, &split.train, regime, cfg.seed, step)? {
@@ -331,30 +363,13 @@ struct Measure<'a> {
     cfg: &'a ExperimentConfig,
     subject: &'a Subject,
     analyzer: &'a Analyzer,
+    battery: Option<&'a super::battery::Battery>,
     eval_set: &'a Dataset,
     out: &'a Path,
     bar: &'a indicatif::ProgressBar,
 }
 
-impl<'a> Measure<'a> {
-    fn new(
-        cfg: &'a ExperimentConfig,
-        subject: &'a Subject,
-        analyzer: &'a Analyzer,
-        eval_set: &'a Dataset,
-        out: &'a Path,
-        bar: &'a indicatif::ProgressBar,
-    ) -> Self {
-        Measure {
-            cfg,
-            subject,
-            analyzer,
-            eval_set,
-            out,
-            bar,
-        }
-    }
-
+impl Measure<'_> {
     /// Evaluates the current state, runs the analyses and records their rows; `since` is when
     /// the work that led to this state began. A state that diverged or exploded is recorded as
     /// it is and flagged ([`crate::results::divergence`]); a diverged one skips the analyses,
@@ -371,6 +386,9 @@ impl<'a> Measure<'a> {
             let m = self.analyzer.measure(self.subject, &key, self.out)?;
             record.tau_rows.extend(m.taus);
             record.pathway_rows.extend(m.pathways);
+            if let Some(b) = self.battery {
+                record.battery_rows.push(b.measure(self.subject, &key));
+            }
         }
         record.superclass_rows.extend(SuperclassRow::new(&key, &e));
         record.rows.push(MetricRow::new(key, &e, seconds));

@@ -155,6 +155,7 @@ fn merged_record(parts: &[(&Path, RunRecord)], config: ExperimentConfig) -> Resu
     let superclass_rows = gather(parts, |p| &p.superclass_rows, |r| order(&r.key));
     let divergence_rows = gather(parts, |p| &p.divergence_rows, |r| order(&r.key));
     let damage_rows = gather(parts, |p| &p.damage_rows, |r| order(&r.key));
+    let battery_rows = gather(parts, |p| &p.battery_rows, |r| order(&r.key));
     // The synapse counts of any shard that recorded them (older ones did not); shards of one
     // experiment injure the same network, so two different counts are two experiments.
     let mut synapses: Option<(crate::injury::SynapseCount, &Path)> = None;
@@ -182,6 +183,7 @@ fn merged_record(parts: &[(&Path, RunRecord)], config: ExperimentConfig) -> Resu
         superclass_rows,
         synapses,
         divergence_rows,
+        battery_rows,
         damage_rows,
     };
     Ok(merged)

@@ -105,7 +105,7 @@ pub fn auc_by_regime(rows: &[MetricRow], iterations: usize) -> Vec<AucRow> {
 pub type Cycles<'a> = BTreeMap<usize, BTreeMap<usize, &'a MetricRow>>;
 
 /// Order of the states within an iteration.
-fn rank(s: State) -> u8 {
+pub(crate) fn rank(s: State) -> u8 {
     match s {
         State::Healthy => 0,
         State::Injured => 1,

@@ -9,6 +9,7 @@
 //! | `rdm_tau.csv` | [`TauRow`]: Kendall's tau of a state's RDM against the healthy RDM |
 //! | `pathways.csv` | [`PathwayRow`]: top-k pathway overlap of a layer with the healthy model |
 //! | `superclass.csv` | [`SuperclassRow`]: superclass accuracy and errors within the superclass (CIFAR-100) |
+//! | `battery.csv` | [`BatteryRow`]: accuracy under each perturbation of the visual test battery, and thresholds |
 //! | `damage.csv` | [`DamageRow`]: a layer's share injured and mean damage load after an injury (progression models only) |
 //! | `divergence.csv` | [`DivergenceRow`]: a state that diverged or exploded, and what the run did (only when there is one) |
 //! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
@@ -45,6 +46,7 @@ pub fn check_format(run: &serde_json::Value, path: &std::path::Path) -> Result<(
 }
 
 pub mod auc;
+pub mod battery;
 pub mod course;
 pub mod damage;
 pub mod divergence;
@@ -56,6 +58,7 @@ pub mod superclass;
 pub mod table;
 
 pub use auc::{auc_by_regime, AucRow};
+pub use battery::{BatteryRow, BATTERY_FILE};
 pub use damage::{area_shares, DamageRow, DAMAGE_FILE};
 pub use divergence::{Divergence, DivergenceRow, DIVERGENCE_FILE};
 pub use evaluation::{Evaluation, SuperclassMetrics};

@@ -7,6 +7,7 @@
 //! draw is prepared by [`Results`]. [`line_chart`] and [`image_grid`] draw the plasticity
 //! demos' figures in the same style.
 pub mod accuracy;
+pub mod battery;
 pub mod cka;
 pub mod damage;
 mod demos;
@@ -43,6 +44,7 @@ pub fn draw_all(r: &Results, dir: &Path, levels: &[f64]) -> Result<Vec<Figure>> 
     figs.extend(tau::tau(r, dir)?);
     figs.extend(pathways::pathways(r, dir)?);
     figs.extend(damage::damage(r, dir)?);
+    figs.extend(battery::battery(r, dir)?);
     if let Some(regime) = r.cka_regime() {
         for at in r.levels_near(&regime, levels) {
             figs.extend(cka::cka_heatmaps(r, dir, &regime, at)?);

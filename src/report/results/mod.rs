@@ -77,6 +77,8 @@ pub struct Results {
     pub train_log: Option<Vec<EpochRow>>,
     /// `divergence.csv`: the states that diverged or exploded (empty when there is none).
     pub divergence: Vec<DivergenceRow>,
+    /// `battery.csv`: the visual test battery, with its tests' names and levels.
+    pub battery: Option<(Vec<(String, Vec<f64>)>, Vec<crate::results::BatteryRow>)>,
     /// `damage.csv`: a progression model's damage map.
     pub damage: Option<Vec<crate::results::DamageRow>>,
     /// CKA matrices by file stem (`REGIME_cC_iI_STATE`).
@@ -101,6 +103,21 @@ pub fn run_iterations(config: Option<&ExperimentConfig>, metrics: &[MetricRow]) 
     config
         .map(|c| c.injury.iterations)
         .unwrap_or_else(|| metrics.iter().map(|r| r.key.iteration).max().unwrap_or(0))
+}
+
+/// `battery.csv` with the columns its config names (none without the battery).
+fn read_battery(
+    dir: &Path,
+    config: Option<&ExperimentConfig>,
+) -> Result<Option<(Vec<(String, Vec<f64>)>, Vec<crate::results::BatteryRow>)>> {
+    let Some(c) = config.filter(|c| c.analyses.contains(&crate::config::Analysis::Battery)) else {
+        return Ok(None);
+    };
+    let columns = c.battery.columns();
+    let rows = read_table(&dir.join(crate::results::BATTERY_FILE), |_| {
+        crate::results::BatteryRow::header(&columns)
+    })?;
+    Ok(rows.map(|r| (columns, r)))
 }
 
 /// Injury confined to some layers (`[injury] layers`), as `run.json` records it.
@@ -239,6 +256,7 @@ impl Results {
                 dir.join("run.json").display()
             );
         }
+        let battery = read_battery(dir, info.config.as_ref())?;
         let mut r = Results {
             dir: dir.to_path_buf(),
             run,
@@ -249,6 +267,7 @@ impl Results {
             train_log: read_table(&dir.join("healthy/train_log.csv"), |_| EpochRow::header())?,
             divergence: read_table(&dir.join(DIVERGENCE_FILE), |_| DivergenceRow::header())?
                 .unwrap_or_default(),
+            battery,
             damage: read_table(&dir.join(crate::results::DAMAGE_FILE), |_| {
                 crate::results::DamageRow::header()
             })?,

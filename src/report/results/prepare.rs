@@ -237,6 +237,7 @@ mod tests {
             train_log: None,
             divergence: Vec::new(),
             damage: None,
+            battery: None,
             cka: BTreeMap::new(),
             cka_layers: Vec::new(),
             rdms: BTreeMap::new(),
