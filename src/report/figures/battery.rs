@@ -6,6 +6,9 @@ use anyhow::Result;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Iteration -> cycle -> (state rank, fraction injured, threshold) of the last state.
+type ByIteration = BTreeMap<usize, BTreeMap<usize, (u8, f64, f64)>>;
+
 /// One figure per test of `battery.csv`: the threshold at the last state of every iteration
 /// (the healthy model, then retrained, else recalibrated, else injured), mean over the cycles
 /// whose threshold was reached, per regime.
@@ -19,8 +22,7 @@ pub fn battery(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
         let at = offset + levels.len();
         offset = at + 1;
         // regime -> iteration -> cycle -> (state rank, fraction, threshold)
-        let mut last: BTreeMap<&str, BTreeMap<usize, BTreeMap<usize, (u8, f64, f64)>>> =
-            BTreeMap::new();
+        let mut last: BTreeMap<&str, ByIteration> = BTreeMap::new();
         for row in rows {
             let k = &row.key;
             let e = (last.entry(k.regime.as_str()).or_default())

@@ -78,7 +78,7 @@ pub struct Results {
     /// `divergence.csv`: the states that diverged or exploded (empty when there is none).
     pub divergence: Vec<DivergenceRow>,
     /// `battery.csv`: the visual test battery, with its tests' names and levels.
-    pub battery: Option<(Vec<(String, Vec<f64>)>, Vec<crate::results::BatteryRow>)>,
+    pub battery: Option<BatteryTable>,
     /// `damage.csv`: a progression model's damage map.
     pub damage: Option<Vec<crate::results::DamageRow>>,
     /// CKA matrices by file stem (`REGIME_cC_iI_STATE`).
@@ -105,11 +105,11 @@ pub fn run_iterations(config: Option<&ExperimentConfig>, metrics: &[MetricRow]) 
         .unwrap_or_else(|| metrics.iter().map(|r| r.key.iteration).max().unwrap_or(0))
 }
 
+/// `battery.csv`'s tests (name, levels) and rows.
+pub type BatteryTable = (Vec<(String, Vec<f64>)>, Vec<crate::results::BatteryRow>);
+
 /// `battery.csv` with the columns its config names (none without the battery).
-fn read_battery(
-    dir: &Path,
-    config: Option<&ExperimentConfig>,
-) -> Result<Option<(Vec<(String, Vec<f64>)>, Vec<crate::results::BatteryRow>)>> {
+fn read_battery(dir: &Path, config: Option<&ExperimentConfig>) -> Result<Option<BatteryTable>> {
     let Some(c) = config.filter(|c| c.analyses.contains(&crate::config::Analysis::Battery)) else {
         return Ok(None);
     };
