@@ -117,6 +117,25 @@ fn battery_rows_follow_the_states_and_survive_kills_and_shards() {
     // The report draws a threshold figure per test.
     ok(&atrophy(&["report", whole.to_str().unwrap()]));
     assert!(whole.join("figures/battery_contrast.png").is_file());
+    // compare.md lists each run's thresholds, healthy and after the last iteration.
+    let cmp = tmp.path().join("cmp");
+    ok(&atrophy(&[
+        "compare",
+        whole.to_str().unwrap(),
+        merged.to_str().unwrap(),
+        "--out",
+        cmp.to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    let (_, section) = md.split_once("# Visual test battery").unwrap();
+    assert_eq!(
+        section
+            .lines()
+            .filter(|l| l.starts_with("| whole |"))
+            .count(),
+        4,
+        "{section}"
+    );
 }
 
 /// An unknown test, a level out of range, a first level that is not the images as they are and

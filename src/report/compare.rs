@@ -284,7 +284,57 @@ fn ranking(results: &[(String, Results)]) -> String {
         ));
     }
     md.push_str(&course(results));
+    md.push_str(&battery(results));
     md
+}
+
+/// Every run's battery thresholds: the healthy model's and those of the last state of the last
+/// iteration, mean over cycles (NaN: not reached in any cycle).
+fn battery(results: &[(String, Results)]) -> String {
+    use crate::results::auc::rank;
+    let mut md = String::new();
+    for (label, r) in results {
+        let Some((columns, rows)) = &r.battery else {
+            continue;
+        };
+        let last_iteration = rows.iter().map(|b| b.key.iteration).max().unwrap_or(0);
+        let mut offset = 0;
+        for (test, levels) in columns {
+            let at = offset + levels.len();
+            offset = at + 1;
+            for regime in r.regimes() {
+                let mean_at = |iteration: usize| -> String {
+                    let mine = rows
+                        .iter()
+                        .filter(|b| b.key.regime == regime && b.key.iteration == iteration);
+                    let top = mine.clone().map(|b| rank(b.key.state)).max();
+                    let v: Vec<f64> = mine
+                        .filter(|b| Some(rank(b.key.state)) == top && b.values[at].is_finite())
+                        .map(|b| b.values[at])
+                        .collect();
+                    if v.is_empty() {
+                        "not reached".into()
+                    } else {
+                        format!("{:.3}", v.iter().sum::<f64>() / v.len() as f64)
+                    }
+                };
+                md.push_str(&format!(
+                    "| {label} | {regime} | {test} | {} | {} |\n",
+                    mean_at(0),
+                    mean_at(last_iteration)
+                ));
+            }
+        }
+    }
+    if md.is_empty() {
+        return md;
+    }
+    format!(
+        "\n# Visual test battery\n\nEach test's threshold (the level at which top-1 accuracy falls \
+         halfway to chance; docs/PROTOCOLS.md P14) for the healthy model and after the last \
+         iteration (its last state), mean over the cycles that reached it.\n\n\
+         | run | regime | test | healthy | last iteration |\n|---|---|---|---:|---:|\n{md}"
+    )
 }
 
 /// Every run's course of the disease (onset, reserve, logistic fit), run by run.
