@@ -103,16 +103,7 @@ fn label_smoothing_reaches_the_retraining() {
     let smoothed = run(&regime("label_smoothing = 0.1"));
     assert!(plain != smoothed, "label smoothing changed nothing");
     assert!(smoothed == run(&regime("label_smoothing = 0.1")));
-    let cfg = |regime: &str| {
-        atrophy::experiment::ExperimentConfig::from_toml(
-            &format!(
-                "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
-                 [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"R\"\n{regime}"
-            ),
-            "t.toml",
-        )
-        .map_err(|e| e.to_string())
-    };
+    let cfg = |regime: &str| one_regime("R", regime);
     let e = cfg("images = 10\nlabel_smoothing = 1.0").unwrap_err();
     assert!(
         e.contains("regime[0] (R).label_smoothing = 1 is out of range"),
@@ -170,16 +161,7 @@ fn uncertain_takes_the_highest_entropy_images() {
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     assert!(chosen.iter().all(|&i| h[i] >= median));
-    let cfg = |regime: &str| {
-        atrophy::experiment::ExperimentConfig::from_toml(
-            &format!(
-                "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
-                 [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"U\"\n{regime}"
-            ),
-            "t.toml",
-        )
-        .map_err(|e| e.to_string())
-    };
+    let cfg = |regime: &str| one_regime("U", regime);
     let e = cfg("source = \"uncertain\"").unwrap_err();
     assert!(
         e.contains("regime[0] (U).source") && e.contains("images"),
@@ -189,4 +171,17 @@ fn uncertain_takes_the_highest_entropy_images() {
     assert!(e.contains("regime[0] (U).fresh_draw"), "{e}");
     let e = cfg("static = true\nsource = \"uncertain\"").unwrap_err();
     assert!(e.contains("regime[0] (U).source"), "{e}");
+}
+
+/// An experiment config with one regime named `name` of settings `regime`, parsed and checked
+/// (the error's text on failure).
+fn one_regime(name: &str, regime: &str) -> Result<atrophy::experiment::ExperimentConfig, String> {
+    atrophy::experiment::ExperimentConfig::from_toml(
+        &format!(
+            "name = \"t\"\n[data]\ndataset = \"synthetic\"\n[healthy]\ncheckpoint = \"m\"\n\
+             [injury]\nkind = \"decay\"\niterations = 2\n[[regime]]\nname = \"{name}\"\n{regime}"
+        ),
+        "t.toml",
+    )
+    .map_err(|e| e.to_string())
 }
