@@ -289,41 +289,15 @@ fn ranking(results: &[(String, Results)]) -> String {
 }
 
 /// Every run's battery thresholds: the healthy model's and those of the last state of the last
-/// iteration, mean over cycles (NaN: not reached in any cycle).
+/// iteration, mean over cycles.
 fn battery(results: &[(String, Results)]) -> String {
-    use crate::results::auc::rank;
     let mut md = String::new();
     for (label, r) in results {
-        let Some((columns, rows)) = &r.battery else {
-            continue;
-        };
-        let last_iteration = rows.iter().map(|b| b.key.iteration).max().unwrap_or(0);
-        let mut offset = 0;
-        for (test, levels) in columns {
-            let at = offset + levels.len();
-            offset = at + 1;
-            for regime in r.regimes() {
-                let mean_at = |iteration: usize| -> String {
-                    let mine = rows
-                        .iter()
-                        .filter(|b| b.key.regime == regime && b.key.iteration == iteration);
-                    let top = mine.clone().map(|b| rank(b.key.state)).max();
-                    let v: Vec<f64> = mine
-                        .filter(|b| Some(rank(b.key.state)) == top && b.values[at].is_finite())
-                        .map(|b| b.values[at])
-                        .collect();
-                    if v.is_empty() {
-                        "not reached".into()
-                    } else {
-                        format!("{:.3}", v.iter().sum::<f64>() / v.len() as f64)
-                    }
-                };
-                md.push_str(&format!(
-                    "| {label} | {regime} | {test} | {} | {} |\n",
-                    mean_at(0),
-                    mean_at(last_iteration)
-                ));
-            }
+        for t in super::battery::thresholds(r) {
+            md.push_str(&format!(
+                "| {label} | {} | {} | {} | {} |\n",
+                t.regime, t.test, t.healthy, t.last
+            ));
         }
     }
     if md.is_empty() {

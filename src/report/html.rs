@@ -119,6 +119,7 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         }
     }
     course_section(&mut h, r);
+    battery_section(&mut h, r);
     h.push_str("<h2>Figures</h2>\n");
     for f in figs {
         let bytes =
@@ -149,6 +150,31 @@ pub fn page(r: &Results, figs: &[Figure]) -> Result<String> {
         esc(&r.dir.display().to_string())
     ));
     Ok(h)
+}
+
+/// The visual test battery's thresholds per regime and test.
+fn battery_section(h: &mut String, r: &Results) {
+    let rows = super::battery::thresholds(r);
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h2>Visual test battery</h2>\n<p>Each test's threshold: the level at which top-1 accuracy \
+         falls halfway from its unperturbed value to chance (docs/PROTOCOLS.md P14), for the \
+         healthy model and after the last iteration (its last state), mean over the cycles that \
+         reached it; every level's accuracy is in <code>battery.csv</code>.</p>\n<table id=\"battery\">\
+         <tr><th>regime</th><th>test</th><th>healthy</th><th>last iteration</th></tr>\n",
+    );
+    for t in rows {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&t.regime),
+            esc(&t.test),
+            esc(&t.healthy),
+            esc(&t.last)
+        ));
+    }
+    h.push_str("</table>\n");
 }
 
 /// The course of the disease (onset, reserve, logistic fit) per regime.

@@ -3,6 +3,7 @@
 //! iteration as Markdown tables (`DIR/summary.md`, beside the paper's figures for a paper's
 //! protocol). It reads only the
 //! results directory; a partial one gives a report of what exists, marked as partial.
+pub mod battery;
 pub mod compare;
 pub mod course;
 pub mod figures;
