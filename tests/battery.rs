@@ -118,7 +118,10 @@ fn battery_rows_follow_the_states_and_survive_kills_and_shards() {
     ok(&atrophy(&["report", whole.to_str().unwrap()]));
     assert!(whole.join("figures/battery_contrast.png").is_file());
     let html = std::fs::read_to_string(whole.join("report.html")).unwrap();
-    assert!(html.contains("<table id=\"battery\">"), "the report's battery section");
+    assert!(
+        html.contains("<table id=\"battery\">"),
+        "the report's battery section"
+    );
     // compare.md lists each run's thresholds, healthy and after the last iteration.
     let cmp = tmp.path().join("cmp");
     ok(&atrophy(&[
