@@ -81,11 +81,7 @@ impl Battery {
                     d.width as i64,
                 ])
                 .to_device(s.device);
-            let x = if crate::train::channels_last(s.device) {
-                crate::train::to_channels_last(&x)
-            } else {
-                x
-            };
+            let x = crate::train::fit::layout(x, s.device);
             let pred = tch::no_grad(|| s.net.forward_t(&x, false).argmax(-1, false));
             let pred = Vec::<i64>::try_from(pred.to_device(Device::Cpu)).unwrap_or_default();
             correct += (chunk.iter().zip(pred))

@@ -162,7 +162,7 @@ pub fn to_channels_last(x: &Tensor) -> Tensor {
 }
 
 /// `x` in the layout [`channels_last`] picks for `device`.
-fn layout(x: Tensor, device: Device) -> Tensor {
+pub(crate) fn layout(x: Tensor, device: Device) -> Tensor {
     if channels_last(device) {
         to_channels_last(&x)
     } else {
