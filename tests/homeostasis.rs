@@ -65,7 +65,7 @@ fn recalibration_sets_the_exact_statistics_and_moves_no_parameter() {
     // One batch holds all 100 images: the running statistics are theirs exactly (the variance
     // unbiased, as PyTorch keeps it).
     let images: Vec<usize> = (0..100).collect();
-    recalibrate(&s, &split.train, &images, 128);
+    recalibrate(&s, &split.train, &images, 128).unwrap();
     let (mean, var) = conv1_stats(&s, &split, &images);
     let rm = &vars["bn1.running_mean"];
     let rv = &vars["bn1.running_var"];
@@ -75,7 +75,7 @@ fn recalibration_sets_the_exact_statistics_and_moves_no_parameter() {
     // Four batches (30, 30, 30, 10): the plain average of the batches' statistics, whatever the
     // statistics were before.
     let images: Vec<usize> = (200..300).collect();
-    recalibrate(&s, &split.train, &images, 30);
+    recalibrate(&s, &split.train, &images, 30).unwrap();
     let mut means = Vec::new();
     let mut vars_ = Vec::new();
     for chunk in images.chunks(30) {

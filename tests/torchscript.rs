@@ -279,6 +279,7 @@ images = 200
 epochs = 1
 batch_size = 50
 lr = 0.01
+recalibrate_bn = 100
 
 [analysis]
 images = 100
@@ -290,7 +291,10 @@ images = 100
     let out = tmp.path().join("out");
     common::run_experiment(&cfg, &out);
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-    assert_eq!(metrics.lines().count(), 1 + 1 + 2 * 2, "{metrics}");
+    // Header, healthy, then per iteration injured, recalibrated (homeostasis works on a
+    // TorchScript module's BatchNorm too) and retrained.
+    assert_eq!(metrics.lines().count(), 1 + 1 + 2 * 3, "{metrics}");
+    assert!(metrics.contains(",recalibrated,"), "{metrics}");
     let tau = std::fs::read_to_string(out.join("rdm_tau.csv")).unwrap();
     assert!(tau.lines().count() > 1, "{tau}");
     assert!(out.join("healthy/model.pt").is_file());

@@ -13,7 +13,13 @@
   convolution 3 x 3 stride 1) with widths 8, 16, 32, 64 and 10 classes, under the authors' layer
   names (V1.conv, ..., decoder.linear), for the check that atrophy's built-in `cornet_z32`
   computes the same function with the same weights.
+- bn_momenta.pt: BatchNorm compiled with three momenta (None, 0.3 and PyTorch's 0.1, in 2-d and
+  1-d), the last behind a dropout; bn_momenta.expected.json holds, from forward hooks in
+  PyTorch, every BatchNorm input's per-channel mean and unbiased variance over the fixed images
+  as one batch and as batches of 16, 16, 8 (the plain average of the batches'), for the check
+  that atrophy's recalibration of a TorchScript model sets exactly these, and the momenta.
 """
+import copy
 import json
 import os
 from typing import Dict, List
@@ -123,6 +129,55 @@ class CorNetZ32(nn.Module):
         return self.decoder(self.IT(self.V4(self.V2(self.V1(x)))))
 
 
+class BnMomenta(nn.Module):
+    def __init__(self, classes: int = 10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(4, momentum=None)
+        self.conv2 = nn.Conv2d(4, 6, 3, stride=2, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(6, momentum=0.3)
+        self.fc1 = nn.Linear(6, 12)
+        self.bn3 = nn.BatchNorm1d(12)
+        self.drop = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(12, 8)
+        self.bn4 = nn.BatchNorm1d(8)
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.bn1(self.conv1(x)))
+        h = torch.relu(self.bn2(self.conv2(h)))
+        h = torch.relu(self.bn3(self.fc1(torch.flatten(torch.mean(h, dim=(2, 3)), 1))))
+        h = torch.relu(self.bn4(self.fc2(self.drop(h))))
+        return self.fc(h)
+
+
+def bn_input_stats(net: nn.Module, x: torch.Tensor, batch: int):
+    """Per BatchNorm, the plain average over batches of `batch` images of its input's
+    per-channel mean and unbiased variance, in train mode as recalibration sees them (each
+    BatchNorm normalising with the batch's statistics), on a copy of the network. bn4 sits
+    behind the dropout, whose masks no other program draws alike, and is left out (its
+    momentum is still checked)."""
+    seen = {}
+    net = copy.deepcopy(net).train()
+    hooks = [
+        m.register_forward_hook(lambda m, inp, out, name=name: seen.setdefault(name, []).append(inp[0].double()))
+        for name, m in net.named_modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))
+    ]
+    with torch.no_grad():
+        for i in range(0, x.shape[0], batch):
+            net(x[i : i + batch])
+    for h in hooks:
+        h.remove()
+    out = {}
+    for name, inputs in seen.items():
+        dims = [0, 2, 3] if inputs[0].dim() == 4 else [0]
+        means = torch.stack([a.mean(dim=dims) for a in inputs]).mean(0)
+        vars_ = torch.stack([a.var(dim=dims, unbiased=True) for a in inputs]).mean(0)
+        if name != "bn4":
+            out[name] = {"mean": means.tolist(), "var": vars_.tolist()}
+    return out
+
+
 def fixed_images(n: int):
     """u8 pixels and labels from a formula the Rust test repeats."""
     i = torch.arange(n * 28 * 28, dtype=torch.int64)
@@ -151,6 +206,7 @@ def main():
 
     pixels, labels = fixed_images(40)
     mean, std = 0.5, 0.25
+    write_bn_momenta(((pixels.float() / 255.0 - mean) / std))
     x = (pixels.float() / 255.0 - mean) / std
     with torch.no_grad():
         logits = scripted(x)
@@ -174,6 +230,28 @@ def main():
     with open(os.path.join(OUT, "tiny_resnet.expected.json"), "w") as f:
         json.dump(expected, f, indent=1)
     print("wrote", OUT)
+
+
+def write_bn_momenta(x: torch.Tensor):
+    torch.manual_seed(1)
+    net = BnMomenta()
+    net.train()
+    with torch.no_grad():
+        for _ in range(3):
+            net(torch.rand(16, 1, 28, 28) * 3.0 - 0.5)
+    net.eval()
+    torch.jit.script(net).save(os.path.join(OUT, "bn_momenta.pt"))
+    expected = {
+        "torch": torch.__version__,
+        "mean": 0.5,
+        "std": 0.25,
+        "images": x.shape[0],
+        "momenta": {n: m.momentum for n, m in net.named_modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))},
+        "one_batch": bn_input_stats(net, x, x.shape[0]),
+        "batches_of_16": bn_input_stats(net, x, 16),
+    }
+    with open(os.path.join(OUT, "bn_momenta.expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -344,12 +344,12 @@ impl ExperimentConfig {
                      built-in networks, not inside a TorchScript module; use rule = \"backprop\"",
                 ));
             }
-            if r.uses_batch_norm() && torchscript {
+            if let Some(field) = r.compiled_batch_norm_field().filter(|_| torchscript) {
                 return Err(invalid(
-                    format!("{at}.{}", r.batch_norm_field()),
+                    format!("{at}.{field}"),
                     "a TorchScript model's BatchNorm keeps the momentum compiled into its module, \
-                     so atrophy cannot freeze, recalibrate or re-weigh its statistics: leave \
-                     recalibrate_bn, bn_momentum and bn_train out",
+                     so atrophy cannot freeze or re-weigh its statistics during retraining: leave \
+                     bn_momentum and bn_train out (recalibrate_bn works)",
                 ));
             }
             if r.uses_batch_norm() && !has_batch_norm {

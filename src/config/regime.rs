@@ -237,6 +237,19 @@ impl RegimeConfig {
         self.recalibrate_bn.is_some() || self.bn_momentum.is_some() || !self.bn_train
     }
 
+    /// The BatchNorm field that changes how retraining's train-mode passes move the running
+    /// statistics (`bn_momentum`, `bn_train = false`), which a TorchScript module's compiled
+    /// momentum cannot follow; `recalibrate_bn` is not one (it works on any module).
+    pub fn compiled_batch_norm_field(&self) -> Option<&'static str> {
+        if self.bn_momentum.is_some() {
+            Some("bn_momentum")
+        } else if !self.bn_train {
+            Some("bn_train")
+        } else {
+            None
+        }
+    }
+
     /// The BatchNorm field a model without BatchNorm cannot honour.
     pub fn batch_norm_field(&self) -> &'static str {
         if self.recalibrate_bn.is_some() {

@@ -56,7 +56,7 @@ pub fn homeostasis(
     // Train-mode passes draw dropout from libtorch's generator: seeded, so that a resumed run
     // (or the Oja path, which seeds nothing else) gives the same statistics.
     seed_torch(stream::RECALIBRATE_TORCH, r, seed, step);
-    recalibrate(s, train, &images, r.batch_size);
+    recalibrate(s, train, &images, r.batch_size)?;
     Ok(true)
 }
 
@@ -64,18 +64,29 @@ pub fn homeostasis(
 /// of `batch_size`: forward passes in train mode without gradients, the running statistics the
 /// plain average of the batches' (mean and unbiased variance), as
 /// `torch.optim.swa_utils.update_bn` computes them. No parameter changes; the images are not
-/// augmented.
-pub fn recalibrate(s: &Subject, train: &Dataset, images: &[usize], batch_size: usize) {
+/// augmented. A TorchScript model gets the same statistics through
+/// [`crate::model::script::ScriptNet::recalibrate`], whatever momentum it was compiled with.
+pub fn recalibrate(
+    s: &Subject,
+    train: &Dataset,
+    images: &[usize],
+    batch_size: usize,
+) -> Result<()> {
+    let batches = images.chunks(batch_size.max(1)).map(|chunk| {
+        crate::train::make_batch::<rand_chacha::ChaCha8Rng>(train, chunk, &s.norm, None, s.device).0
+    });
+    if let Some(script) = s.net.torchscript() {
+        script.recalibrate(batches)?;
+        return Ok(());
+    }
     s.net.set_bn_mode(BnMode::Cumulative);
     tch::no_grad(|| {
-        for chunk in images.chunks(batch_size.max(1)) {
-            let (x, _) = crate::train::make_batch::<rand_chacha::ChaCha8Rng>(
-                train, chunk, &s.norm, None, s.device,
-            );
+        for x in batches {
             let _ = s.net.forward_t(&x, true);
         }
     });
     s.net.set_bn_mode(BnMode::default());
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ pub mod network;
 pub mod ops;
 #[cfg(feature = "torch")]
 pub mod script;
+#[cfg(feature = "torch")]
+pub mod script_bn;
 pub mod widths;
 
 pub use arch::{

@@ -45,7 +45,7 @@ extern "C" fn push_buffer(data: *mut c_void, name: *const c_char, tensor: *mut c
 }
 
 /// Every buffer of the module and its submodules under PyTorch's `named_buffers()` names.
-fn named_buffers(m: &CModule) -> Result<Vec<(String, Tensor)>, String> {
+pub(super) fn named_buffers(m: &CModule) -> Result<Vec<(String, Tensor)>, String> {
     let mut out: Vec<(String, Tensor)> = Vec::new();
     let mut error: *mut c_char = std::ptr::null_mut();
     // SAFETY: the shim only reads the module and calls back with owned handles.
@@ -137,6 +137,16 @@ impl ScriptNet {
             training: Cell::new(None),
             file: file.to_path_buf(),
         })
+    }
+
+    /// Every buffer of the module under its PyTorch name, as handles sharing its storage.
+    pub(super) fn buffers(&self) -> Result<Vec<(String, Tensor)>, ModelError> {
+        named_buffers(&self.module.borrow()).map_err(|e| err(&self.file, e))
+    }
+
+    /// The file the module was loaded from.
+    pub fn file(&self) -> &Path {
+        &self.file
     }
 
     /// Whether the module defines `activations(x) -> Dict[str, Tensor]`.
