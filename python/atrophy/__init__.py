@@ -1,4 +1,11 @@
-"""atrophy's representation analyses on numpy arrays: CKA, RDMs, Kendall's tau, pathways.
+"""atrophy from Python: run experiments, read their results as DataFrames, bring any torch model,
+and the representation analyses on numpy arrays (CKA, RDMs, Kendall's tau, pathways).
+
+- ``atrophy.run(config, ...)`` runs an experiment with the ``atrophy`` binary and returns
+  ``atrophy.load(out)``: a :class:`Results` whose tables are typed pandas DataFrames (the
+  ``pandas`` extra).
+- ``atrophy.script(model, layers, path, input_shape)`` writes any ``torch.nn.Module`` as a
+  TorchScript file atrophy injures, retrains and measures (needs torch, only there).
 
 The kernels are those of the ``atrophy`` command line (Rust, exact, tested against
 numpy/scipy); each call releases the GIL while it computes. Inputs may be float32 or float64
@@ -26,8 +33,27 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from . import _atrophy
+from .results import Rdm, Results, ResultsError, load
+from .runner import BinaryNotFoundError, RunError, run
+from .scripting import ScriptError, script
 
-__all__ = ["cka", "cka_matrix", "rdm", "kendall_tau", "pathway_overlap", "DEFAULT_SIGMA_FRACTION"]
+__all__ = [
+    "cka",
+    "cka_matrix",
+    "rdm",
+    "kendall_tau",
+    "pathway_overlap",
+    "DEFAULT_SIGMA_FRACTION",
+    "load",
+    "Results",
+    "ResultsError",
+    "Rdm",
+    "run",
+    "RunError",
+    "BinaryNotFoundError",
+    "script",
+    "ScriptError",
+]
 __version__ = "0.1.0"
 
 #: Default RBF bandwidth, as a fraction of the median pairwise distance (Kornblith et al. 2019:

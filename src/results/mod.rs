@@ -14,6 +14,8 @@
 //! | `divergence.csv` | [`DivergenceRow`]: a state that diverged or exploded, and what the run did (only when there is one) |
 //! | `healthy/train_log.csv` | [`EpochRow`]: one epoch of the healthy training |
 //!
+//! [`schema`] holds the same list as data (file, columns, types), which the Python package reads.
+//!
 //! [`auc`] reduces `metrics.csv` to the one number per regime that ranks regimes: the accuracy
 //! averaged over the injury range.
 //!
@@ -53,6 +55,7 @@ pub mod divergence;
 pub mod evaluation;
 pub(crate) mod num;
 pub mod rows;
+pub mod schema;
 pub mod summary;
 pub mod superclass;
 pub mod table;
