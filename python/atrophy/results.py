@@ -46,7 +46,7 @@ def _dtype(kind: str):
     """The pandas dtype of a schema column type; every type the schema uses has one."""
     pd = _pandas()
     return {
-        "str": object,
+        "str": str,
         "int": "int64",
         "float": "float64",
         "state": pd.CategoricalDtype(STATES, ordered=True),

@@ -3,7 +3,9 @@ path, input_shape)``. torch is imported only here, when the function is called."
 
 from __future__ import annotations
 
+import contextlib
 import os
+import warnings
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple, Union
 
@@ -77,7 +79,8 @@ def script(
     cls = type(graph_module)
     cls.activations = torch.jit.export(type(activations).forward)
     try:
-        scripted = torch.jit.script(graph_module)
+        with _quiet_jit():
+            scripted = torch.jit.script(graph_module)
     except Exception as e:
         raise ScriptError(
             f"torch.jit.script failed on the traced model: {str(e).splitlines()[0]}; a module named "
@@ -87,11 +90,23 @@ def script(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    scripted.save(str(tmp))
+    with _quiet_jit():
+        scripted.save(str(tmp))
     os.replace(tmp, path)
     if check:
         _check(torch, model, layers, path, shape, tolerance)
     return path
+
+
+@contextlib.contextmanager
+def _quiet_jit():
+    """TorchScript's own notices, which say nothing about this model: torch 2.13 marks
+    ``torch.jit`` deprecated (atrophy's libtorch reads TorchScript, which torch.export does not
+    write), and scripting a GraphModule warns about its internal annotations."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, message=r".*torch\.jit")
+        warnings.filterwarnings("ignore", category=UserWarning, message=r".*instance-level annotations")
+        yield
 
 
 def _trace(torch, model, layers: List[str]):
@@ -142,7 +157,8 @@ def _trace(torch, model, layers: List[str]):
 
 
 def _check(torch, model, layers: List[str], path: Path, shape: Tuple[int, ...], tolerance: float):
-    loaded = torch.jit.load(str(path))
+    with _quiet_jit():
+        loaded = torch.jit.load(str(path))
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(shape, generator=gen)
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
