@@ -59,12 +59,23 @@ COLUMN_TYPES = ("str", "int", "float", "state", "category")
 
 
 class ResultsError(ValueError):
-    """A results folder that cannot be read: the message names the file and what was expected."""
+    """A results folder that cannot be read: the message names the file and what was expected.
+
+    >>> atrophy.load("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    atrophy.results.ResultsError: no/such/folder: not a folder (expected a results folder of `atrophy run`)
+    """
 
 
 @dataclass
 class Rdm:
-    """A representational dissimilarity matrix (1 - Pearson r) and the labels of its images."""
+    """A representational dissimilarity matrix (1 - Pearson r) and the labels of its images.
+
+    >>> rdm = atrophy.load("results/quick").rdm()            # doctest: +SKIP
+    >>> rdm.values.shape == (len(rdm.labels), len(rdm.labels))  # doctest: +SKIP
+    True
+    """
 
     values: np.ndarray
     labels: np.ndarray

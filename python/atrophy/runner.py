@@ -29,7 +29,13 @@ _INSTALL_HINT = (
 
 class RunError(RuntimeError):
     """``atrophy run`` failed; ``message`` is what the binary said, ``returncode`` its exit
-    status (None when the binary could not be started), ``command`` the command line."""
+    status (None when the binary could not be started), ``command`` the command line.
+
+    >>> try:                                                  # doctest: +SKIP
+    ...     atrophy.run({"name": "x", "cycles": 0})
+    ... except atrophy.RunError as e:
+    ...     print(e.message)                                  # names the field: cycles
+    """
 
     def __init__(self, message: str, returncode: Optional[int] = None, command: Sequence[str] = ()):
         super().__init__(message)
@@ -39,7 +45,14 @@ class RunError(RuntimeError):
 
 
 class BinaryNotFoundError(RunError, FileNotFoundError):
-    """No ``atrophy`` binary at ``$ATROPHY_BIN`` or on PATH."""
+    """No ``atrophy`` binary at ``$ATROPHY_BIN`` or on PATH; the message says how to install one.
+
+    >>> os.environ["ATROPHY_BIN"] = "/nowhere/atrophy"        # doctest: +SKIP
+    >>> atrophy.run("quick")                                  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    atrophy.runner.BinaryNotFoundError: $ATROPHY_BIN = /nowhere/atrophy: not an executable file; ...
+    """
 
 
 def binary() -> str:

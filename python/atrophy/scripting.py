@@ -13,7 +13,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 class ScriptError(ValueError):
-    """The model cannot be written as atrophy's TorchScript: the message says why and what to do."""
+    """The model cannot be written as atrophy's TorchScript: the message says why and what to do.
+
+    >>> atrophy.script(net, ["layer9"], "net.pt", input_shape=(3, 32, 32))   # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    atrophy.scripting.ScriptError: layers: no module ['layer9'] in the model (modules: ...)
+    """
 
 
 def _torch():

@@ -290,6 +290,9 @@ def test_no_nan_is_ever_returned_for_an_all_tied_input():
 def test_docstring_examples_run():
     failures, tried = doctest.testmod(atrophy, verbose=False)
     assert tried >= 15 and failures == 0
+    for module in (atrophy.results, atrophy.runner, atrophy.scripting):
+        failures, _ = doctest.testmod(module, extraglobs={"atrophy": atrophy}, verbose=False)
+        assert failures == 0, module.__name__
     for name in atrophy.__all__:
         if callable(getattr(atrophy, name)):
             assert ">>>" in getattr(atrophy, name).__doc__, f"{name} has no example"
