@@ -24,8 +24,25 @@ pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
+/// `mean ± sd` with `digits` decimals over `n` values, or the mean alone when fewer than two
+/// values leave the sd undefined (a one-cycle run's "± 0.0" would claim a spread of zero).
+pub fn mean_sd_text(mean: f64, sd: f64, n: usize, digits: usize) -> String {
+    if n < 2 || !sd.is_finite() {
+        format!("{mean:.digits$}")
+    } else {
+        format!("{mean:.digits$} ± {sd:.digits$}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_value_has_no_sd_in_text() {
+        assert_eq!(super::mean_sd_text(89.714, 0.0, 1, 1), "89.7");
+        assert_eq!(super::mean_sd_text(89.714, 0.0, 3, 2), "89.71 ± 0.00");
+        assert_eq!(super::mean_sd_text(0.5, f64::NAN, 3, 1), "0.5");
+    }
+
     use super::*;
     #[test]
     fn sample_sd_uses_ddof_1() {

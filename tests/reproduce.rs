@@ -44,6 +44,16 @@ fn reproduce_in(out: &std::path::Path, paper: &str, extra: &[&str]) -> (String, 
     )
 }
 
+/// With one cycle (as `--quick` runs) the sd over cycles is undefined: no atrophy cell (the
+/// fourth column) prints one, and the page says so.
+fn no_sd_from_one_cycle(md: &str) {
+    assert!(md.contains("the value of its one cycle (no sd)"), "{md}");
+    for row in table_rows(md) {
+        let atrophy_cell = row.split(" | ").nth(3).unwrap();
+        assert!(!atrophy_cell.contains('±'), "{row}");
+    }
+}
+
 fn table_rows(md: &str) -> Vec<&str> {
     md.lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| what the paper prints"))
@@ -67,6 +77,7 @@ fn reproduce_000_quick_has_every_paper_row() {
     for printed in ["| 93.3 |", "| 83.0 ± 1.87 |", "| 66.4 ± 6.12 |", "| 8.54 |"] {
         assert!(md.contains(printed), "{printed}: {md}");
     }
+    no_sd_from_one_cycle(&md);
     assert!(
         rows.iter()
             .all(|r| r.ends_with("| reduced run (--quick) |")),
@@ -91,6 +102,7 @@ fn reproduce_001_quick_has_every_paper_row() {
     ] {
         assert!(md.contains(printed), "{printed}: {md}");
     }
+    no_sd_from_one_cycle(&md);
 }
 
 /// Paper 003 and unknown papers are refused with what to do instead.

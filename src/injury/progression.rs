@@ -104,6 +104,9 @@ pub struct Disease {
     /// Indices into `areas`, in the order they fall ill (staged).
     stages: Vec<usize>,
     stage_share: f64,
+    /// The loads of the last iteration asked for (diffusion and Fisher-Kolmogorov depend on the
+    /// iteration only): choosing the synapses and writing the damage map ask for the same ones.
+    last_loads: std::cell::RefCell<Option<(usize, Vec<f64>)>>,
 }
 
 /// One row of the damage map: a layer's state after an iteration.
@@ -190,6 +193,7 @@ impl Disease {
             areas,
             stages,
             stage_share: cfg.stage_share,
+            last_loads: Default::default(),
         })
     }
 
@@ -201,6 +205,25 @@ impl Disease {
     /// Every unit's load at iteration `n` (1-based) with the synapses in `states` (staged loads
     /// are 1 in the open areas, 0 elsewhere).
     pub fn loads(&self, n: usize, states: &SynapseStates) -> Vec<f64> {
+        let by_iteration = matches!(
+            self.progression,
+            Progression::Diffusion | Progression::FisherKolmogorov
+        );
+        if by_iteration {
+            if let Some((m, x)) = self.last_loads.borrow().as_ref() {
+                if *m == n {
+                    return x.clone();
+                }
+            }
+        }
+        let x = self.compute_loads(n, states);
+        if by_iteration {
+            *self.last_loads.borrow_mut() = Some((n, x.clone()));
+        }
+        x
+    }
+
+    fn compute_loads(&self, n: usize, states: &SynapseStates) -> Vec<f64> {
         match self.progression {
             Progression::Diffusion => {
                 let mut x = self.seed.clone();

@@ -22,10 +22,7 @@ pub fn thresholds(r: &Results) -> Vec<Threshold> {
     };
     let last_iteration = rows.iter().map(|b| b.key.iteration).max().unwrap_or(0);
     let mut out = Vec::new();
-    let mut offset = 0;
-    for (test, levels) in columns {
-        let at = offset + levels.len();
-        offset = at + 1;
+    for (test, _, at) in crate::results::battery::tests_with_threshold(columns) {
         for regime in r.regimes() {
             let mean_at = |iteration: usize| -> String {
                 let mine = (rows.iter())
@@ -43,7 +40,7 @@ pub fn thresholds(r: &Results) -> Vec<Threshold> {
             };
             out.push(Threshold {
                 regime: regime.clone(),
-                test: test.clone(),
+                test: test.to_string(),
                 healthy: mean_at(0),
                 last: mean_at(last_iteration),
             });

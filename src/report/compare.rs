@@ -255,11 +255,11 @@ fn ranking(results: &[(String, Results)]) -> String {
         }
     }
     rows.sort_by(|a, b| crate::results::divergence::rank_order(a.2.mean_class.0, b.2.mean_class.0));
-    let pct = |(m, sd): (f64, f64)| {
+    let pct = |(m, sd): (f64, f64), n: usize| {
         if m.is_nan() {
             "—".to_string()
         } else {
-            format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd)
+            crate::stats::mean_sd_text(100.0 * m, 100.0 * sd, n, 1)
         }
     };
     let mut md = String::from(
@@ -278,8 +278,8 @@ fn ranking(results: &[(String, Results)]) -> String {
             "| {label} | {} | {injury} | {} | {} | {} | `{dir}` | {} |\n",
             a.regime,
             a.cycles,
-            pct(a.mean_class),
-            pct(a.top1),
+            pct(a.mean_class, a.cycles),
+            pct(a.top1, a.cycles),
             if said.is_empty() { "—" } else { &said }
         ));
     }

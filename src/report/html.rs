@@ -45,7 +45,7 @@ fn paper_tables(
         let pc = |v: &Option<Published>| v.as_ref().map_or(String::new(), |x| esc(&x.cell()));
         for w in &t.rows {
             let recal = if recalibrated {
-                format!("<td>{}</td>", esc(&cell(w.recalibrated)))
+                format!("<td>{}</td>", esc(&cell(w.recalibrated, w.cycles)))
             } else {
                 String::new()
             };
@@ -53,9 +53,9 @@ fn paper_tables(
                 "<tr><td>{}</td><td>{:.1} %</td><td>{}</td><td>{}</td>{recal}<td>{}</td><td>{}</td></tr>\n",
                 w.iteration,
                 100.0 * w.fraction,
-                esc(&cell(w.injured)),
+                esc(&cell(w.injured, w.cycles)),
                 pc(&w.paper_injured),
-                esc(&cell(w.retrained)),
+                esc(&cell(w.retrained, w.cycles)),
                 pc(&w.paper_retrained)
             ));
         }

@@ -254,10 +254,11 @@ pub fn tables(
     Ok(out)
 }
 
-/// `mean ± sd` in percent with two decimals, or an em dash.
-pub fn cell(v: Option<(f64, f64)>) -> String {
+/// `mean ± sd` over `cycles` in percent with two decimals (the mean alone for one cycle), or
+/// an em dash.
+pub fn cell(v: Option<(f64, f64)>, cycles: usize) -> String {
     match v {
-        Some((m, sd)) => format!("{m:.2} ± {sd:.2}"),
+        Some((m, sd)) => crate::stats::mean_sd_text(m, sd, cycles, 2),
         None => "—".into(),
     }
 }
@@ -370,18 +371,18 @@ fn regime_table(t: &RegimeTable, label: &str, injured_head: &str, with_paper: bo
                 r.iteration.to_string()
             },
             format!("{:.1} %", 100.0 * r.fraction),
-            cell(r.injured),
+            cell(r.injured, r.cycles),
         ];
         if recalibrated {
             // The healthy model is not recalibrated: its row repeats the healthy accuracy.
             cells.push(if r.iteration == 0 {
-                cell(r.injured)
+                cell(r.injured, r.cycles)
             } else {
-                cell(r.recalibrated)
+                cell(r.recalibrated, r.cycles)
             });
         }
         if retrained {
-            cells.push(cell(r.retrained));
+            cells.push(cell(r.retrained, r.cycles));
         }
         if paper_cols {
             cells.push(p(&r.paper_injured));

@@ -60,9 +60,10 @@ fn regime_for<'a>(v: &PaperValue, c: &'a ExperimentConfig) -> Option<(&'a Regime
         .map(|r| (r, false))
 }
 
-/// Mean and sample sd of `values`, or None for none.
+/// Mean and sample sd of `values` (NaN, undefined, for one value), or None for none.
 fn stats(values: &[f64]) -> Option<(f64, f64)> {
-    (!values.is_empty()).then(|| crate::stats::mean_sd(values))
+    let (m, sd) = (!values.is_empty()).then(|| crate::stats::mean_sd(values))?;
+    Some((m, if values.len() < 2 { f64::NAN } else { sd }))
 }
 
 /// The run's value of an accuracy or tau number: mean, sd over cycles, and the regime's name.
@@ -358,11 +359,19 @@ pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String 
         md.push_str("**Partial results**: the run is still going or was stopped.\n\n");
     }
     let cycles = r.info.config.as_ref().map_or(0, |c| c.cycles);
-    let paper_cycles = if paper == "000" { "10" } else { "not stated" };
+    let paper_cycles = if paper == "000" {
+        "10 cycles"
+    } else {
+        "cycles not stated"
+    };
+    let over = if cycles == 1 {
+        "the value of its one cycle (no sd)".to_string()
+    } else {
+        format!("mean ± sample sd over {cycles} cycles")
+    };
     md.push_str(&format!(
         "Made by `{command}` from `{}`. Every number the paper prints in its text \
-         (`docs/paper-values.toml`, with its exact quote) beside the run's: mean ± sample sd over \
-         {cycles} cycles (the paper's: {paper_cycles}). \"Within\" compares the difference with \
+         (`docs/paper-values.toml`, with its exact quote) beside the run's: {over} (the paper's: {paper_cycles}). \"Within\" compares the difference with \
          the paper's sd where it prints one. Limits the paper states in words are read by a \
          stated rule: \"a large margin\" is at least {LARGE_MARGIN} points, RDMs \"no longer \
          differ\" when their mean taus are within {TAU_SAME}.\n\n",

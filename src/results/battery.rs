@@ -31,6 +31,19 @@ pub fn value_columns(tests: &[(String, Vec<f64>)]) -> Vec<String> {
     out
 }
 
+/// Each test of `tests` (name, levels) with the index among a row's values of its threshold
+/// column, which follows its levels' accuracies as [`value_columns`] lays them out.
+pub fn tests_with_threshold(tests: &[(String, Vec<f64>)]) -> Vec<(&str, &[f64], usize)> {
+    let mut offset = 0;
+    (tests.iter())
+        .map(|(name, levels)| {
+            let at = offset + levels.len();
+            offset = at + 1;
+            (name.as_str(), levels.as_slice(), at)
+        })
+        .collect()
+}
+
 impl BatteryRow {
     /// The header of `battery.csv` for `tests` (name, levels).
     pub fn header(tests: &[(String, Vec<f64>)]) -> Vec<String> {
@@ -45,4 +58,24 @@ pub fn threshold_columns(value_columns: &[String]) -> Vec<(String, usize)> {
     (value_columns.iter().enumerate())
         .filter_map(|(i, c)| c.strip_suffix("_threshold").map(|t| (t.to_string(), i)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_index_points_at_the_threshold_column() {
+        let tests = vec![
+            ("contrast".to_string(), vec![1.0, 0.5, 0.25]),
+            ("colour".to_string(), vec![1.0]),
+        ];
+        let columns = value_columns(&tests);
+        let found = tests_with_threshold(&tests);
+        assert_eq!(found.len(), 2);
+        for (name, levels, at) in found {
+            assert_eq!(columns[at], format!("{name}_threshold"));
+            assert_eq!(columns[at - levels.len()], format!("{name}@{}", levels[0]));
+        }
+    }
 }

@@ -231,7 +231,10 @@ mod tests {
         assert_eq!(col("pathways", "layer"), ColumnType::Str);
         assert_eq!(col("damage", "synapses"), ColumnType::Int);
         assert_eq!(col("training", "epoch"), ColumnType::Int);
-        assert_eq!(s.states, ["healthy", "injured", "recalibrated", "retrained"]);
+        assert_eq!(
+            s.states,
+            ["healthy", "injured", "recalibrated", "retrained"]
+        );
         let names: Vec<&str> = s.tables.iter().map(|t| t.name).collect();
         let mut unique = names.clone();
         unique.sort();

@@ -17,10 +17,7 @@ pub fn battery(r: &Results, dir: &Path) -> Result<Vec<Figure>> {
         return Ok(Vec::new());
     };
     let mut figs = Vec::new();
-    let mut offset = 0;
-    for (test, levels) in columns {
-        let at = offset + levels.len();
-        offset = at + 1;
+    for (test, levels, at) in crate::results::battery::tests_with_threshold(columns) {
         // regime -> iteration -> cycle -> (state rank, fraction, threshold)
         let mut last: BTreeMap<&str, ByIteration> = BTreeMap::new();
         for row in rows {

@@ -34,11 +34,11 @@ pub(super) fn auc_table(
         return String::new();
     }
     rows.sort_by(|a, b| rank_order(a.mean_class.0, b.mean_class.0));
-    let pct = |(m, sd): (f64, f64)| {
+    let pct = |(m, sd): (f64, f64), n: usize| {
         if m.is_nan() {
             "—".to_string()
         } else {
-            format!("{:.1} ± {:.1}", 100.0 * m, 100.0 * sd)
+            crate::stats::mean_sd_text(100.0 * m, 100.0 * sd, n, 1)
         }
     };
     let all_cycles = |regime: &str| {
@@ -73,8 +73,8 @@ pub(super) fn auc_table(
             "| {} | {} | {} | {} |",
             r.regime,
             r.cycles,
-            pct(r.mean_class),
-            pct(r.top1)
+            pct(r.mean_class, r.cycles),
+            pct(r.top1, r.cycles)
         ));
         if flags {
             let said = describe(flagged.get(&r.regime), all_cycles(&r.regime));
