@@ -10,12 +10,14 @@ LAST = {"retrained": 3, "recalibrated": 2, "injured": 1, "healthy": 0}
 
 def mean_sd(v, scale=100.0, digits=1):
     """`mean ± sample sd` of `v` times `scale` (percent by default), None values left out; `—`
-    when nothing is left, and sd 0 for one value."""
+    when nothing is left, and the value alone for one value (its sd is undefined), as atrophy's
+    own tables print it."""
     v = [x for x in v if x is not None]
     if not v:
         return "—"
-    sd = statistics.stdev(v) if len(v) > 1 else 0.0
-    return f"{scale * statistics.mean(v):.{digits}f} ± {scale * sd:.{digits}f}"
+    if len(v) == 1:
+        return f"{scale * v[0]:.{digits}f}"
+    return f"{scale * statistics.mean(v):.{digits}f} ± {scale * statistics.stdev(v):.{digits}f}"
 
 
 def read_curves(metrics_csv, metric="top1"):
