@@ -157,3 +157,21 @@ def test_experiment_on_a_scripted_model_recalibrates_exactly(torch, atrophy_bin,
         for stat, w in (("running_mean", mean), ("running_var", var)):
             g = got[f"{n}.{stat}"].double()
             assert float((g - w).abs().max()) <= 1e-5 * max(1.0, float(w.abs().max())), (n, stat)
+
+
+def test_atrophy_imports_without_torch_and_script_says_what_is_missing(tmp_path):
+    # A fresh interpreter in which `import torch` fails: the package imports, load works, and
+    # only atrophy.script needs torch, saying so.
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import atrophy\n"
+        "try:\n"
+        "    atrophy.script(object(), ['x'], 'x.pt', (1, 2, 2))\n"
+        "except ImportError as e:\n"
+        "    print('ImportError:', e)\n"
+    )
+    import sys
+
+    o = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert o.returncode == 0, o.stderr
+    assert "ImportError: atrophy.script needs PyTorch" in o.stdout, o.stdout
