@@ -2,6 +2,7 @@
 same TOML (seconds aside); shards read together equal their merge; a bad config raises
 ``RunError`` naming the field; a missing binary raises the install hint."""
 
+import json
 import os
 import subprocess
 
@@ -99,3 +100,43 @@ def test_missing_binary_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r"no `atrophy` binary on PATH"):
         atrophy.run("quick")
+
+
+def test_keyboard_interrupt_stops_the_binary_and_the_run_resumes(atrophy_bin, tmp_path):
+    # A notebook's interrupt: SIGINT to the Python process running atrophy.run once steps are
+    # being checkpointed. The binary stops, KeyboardInterrupt reaches the caller, and the same
+    # call continues the run to the tables an uninterrupted run gives.
+    import signal
+    import sys
+    import time
+
+    cfg = tiny_config("interrupted")
+    cfg["injury"]["iterations"] = 6
+    cfg["cycles"] = 3
+    code = (
+        "import sys, json, atrophy\n"
+        f"cfg = json.loads({json.dumps(json.dumps(cfg))})\n"
+        "try:\n"
+        f"    atrophy.run(cfg, out={str(tmp_path / 'int')!r}, progress=False)\n"
+        "    print('FINISHED')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('INTERRUPTED')\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    progress = tmp_path / "int" / "progress.json"
+    deadline = time.time() + 300
+    while time.time() < deadline and child.poll() is None:
+        if progress.is_file() and json.loads(progress.read_text() or "{}").get("completed", 0) >= 1:
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, "the run ended before it could be interrupted"
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert "INTERRUPTED" in out, out + err
+    done = json.loads(progress.read_text())["completed"]
+    total = json.loads((tmp_path / "int" / "run.json").read_text())["steps_total"]
+    assert done < total
+    resumed = atrophy.run(cfg, out=tmp_path / "int", progress=False)
+    whole = atrophy.run(cfg, out=tmp_path / "whole", progress=False)
+    assert resumed.finished
+    pd.testing.assert_frame_equal(without_seconds(resumed.metrics), without_seconds(whole.metrics))
