@@ -167,15 +167,14 @@ class Results:
         pd = _pandas()
         parts = []
         seen_files = set()
-        for f in self.folders:
+        # The folder itself last: shards share the experiment's one healthy model (and its
+        # training log) in the folder that holds them.
+        for f in [*self.folders, self.path]:
             p = f / t["file"]
-            # Shards share the experiment's one healthy model (and its training log).
             if not p.is_file() or p.resolve() in seen_files:
                 continue
             seen_files.add(p.resolve())
             parts.append(_read_csv(p, t))
-        if t["file"].startswith("healthy/") and not parts and (self.path / t["file"]).is_file():
-            parts.append(_read_csv(self.path / t["file"], t))
         if not parts:
             cols = {c["name"]: pd.Series(dtype=_dtype(c["type"])) for c in t["columns"]}
             return pd.DataFrame(cols)

@@ -98,9 +98,9 @@ def _command(
     device: Optional[str],
     threads: Optional[int],
     shard: Optional[str],
-    quiet: bool,
 ) -> List[str]:
-    cmd = [binary(), "--quiet", "run", config] if quiet else [binary(), "run", config]
+    # --quiet: the progress shown is the Python side's, fed by the checkpoints.
+    cmd = [binary(), "--quiet", "run", config]
     if out is not None:
         cmd += ["--out", os.fspath(out)]
     if isinstance(set, Mapping):
@@ -128,15 +128,19 @@ class _Progress:
         self.enabled = enabled
         self.bar = None
         self.done = -1
+        self.total = None
 
     def update(self, folder: Optional[Path]):
         if not self.enabled or folder is None:
             return
         try:
-            total = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("steps_total")
+            # The total is written once, when the run starts; the steps done at every checkpoint.
+            if not self.total:
+                self.total = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("steps_total")
             done = json.loads((folder / "progress.json").read_text(encoding="utf-8")).get("completed", 0)
         except (OSError, ValueError):
             return
+        total = self.total
         if not total or done == self.done:
             return
         self.done = done
@@ -189,7 +193,7 @@ def run(
     """
     with tempfile.TemporaryDirectory(prefix="atrophy-run-") as tmp:
         cmd = _command(
-            _config_argument(config, Path(tmp)), out, set, regimes, healthy, device, threads, shard, quiet=True
+            _config_argument(config, Path(tmp)), out, set, regimes, healthy, device, threads, shard
         )
         folder = _execute(cmd, progress)
     return Results(folder)

@@ -56,6 +56,9 @@ fn running_stats(buffers: Vec<(String, Tensor)>) -> Vec<RunningStats> {
         .collect()
 }
 
+/// Each module's (mean, variance) left by a probe, in double precision.
+type Probed = Vec<(Tensor, Tensor)>;
+
 fn fill(t: &Tensor, v: f64) {
     let _ = t.shallow_clone().fill_(v);
 }
@@ -90,18 +93,13 @@ impl ScriptNet {
         let mut n = 0usize;
         tch::no_grad(|| -> Result<(), ModelError> {
             for x in batches {
-                let seed =
-                    Tensor::randint(i64::MAX, [1], (Kind::Int64, Device::Cpu)).int64_value(&[0]);
-                tch::manual_seed(seed);
-                let low = self.probe(&stats, &x, 0.0)?;
-                let f = match &factors {
-                    Some(f) => f.clone(),
+                // The factors are the modules' own: measured once, on the first batch.
+                let (low, f) = match &factors {
+                    Some(f) => (self.probe(&stats, &x, 0.0)?, f.clone()),
                     None => {
-                        tch::manual_seed(seed);
-                        let high = self.probe(&stats, &x, 1.0)?;
-                        let f = self.factors(&stats, &low, &high)?;
+                        let (low, f) = self.probe_pair(&stats, &x)?;
                         factors = Some(f.clone());
-                        f
+                        (low, f)
                     }
                 };
                 if sums.is_empty() {
@@ -147,14 +145,7 @@ impl ScriptNet {
                 )
             })
             .collect();
-        let measured = tch::no_grad(|| {
-            let seed = Tensor::randint(i64::MAX, [1], (Kind::Int64, Device::Cpu)).int64_value(&[0]);
-            tch::manual_seed(seed);
-            let low = self.probe(&stats, x, 0.0)?;
-            tch::manual_seed(seed);
-            let high = self.probe(&stats, x, 1.0)?;
-            self.factors(&stats, &low, &high)
-        });
+        let measured = tch::no_grad(|| self.probe_pair(&stats, x).map(|(_, f)| f));
         tch::no_grad(|| {
             for (s, (m, v, t)) in stats.iter().zip(&saved) {
                 set(&s.mean, m);
@@ -171,6 +162,22 @@ impl ScriptNet {
             .collect())
     }
 
+    /// The two probes of `x` under one seed (so a dropout draws the same masks in both): the
+    /// statistics the pass from 0 leaves, and each module's factor.
+    fn probe_pair(
+        &self,
+        stats: &[RunningStats],
+        x: &Tensor,
+    ) -> Result<(Probed, Vec<f64>), ModelError> {
+        let seed = Tensor::randint(i64::MAX, [1], (Kind::Int64, Device::Cpu)).int64_value(&[0]);
+        tch::manual_seed(seed);
+        let low = self.probe(stats, x, 0.0)?;
+        tch::manual_seed(seed);
+        let high = self.probe(stats, x, 1.0)?;
+        let f = self.factors(stats, &low, &high)?;
+        Ok((low, f))
+    }
+
     /// One train-mode pass over `x` with every module's running statistics started at `start`
     /// (and num_batches_tracked at 0); the statistics it leaves, in double precision.
     fn probe(
@@ -178,7 +185,7 @@ impl ScriptNet {
         stats: &[RunningStats],
         x: &Tensor,
         start: f64,
-    ) -> Result<Vec<(Tensor, Tensor)>, ModelError> {
+    ) -> Result<Probed, ModelError> {
         for s in stats {
             fill(&s.mean, start);
             fill(&s.var, start);
