@@ -13,15 +13,22 @@ Examples:
   atrophy reproduce 000 --data ../shared/data/cifar-10-binary.tar.gz     # paper 000, 10 cycles
   atrophy reproduce 001 --cycles 1 --out results/p001
   atrophy reproduce 001 --cycles 1 --healthy runs/recipe30/model.safetensors   # a model trained before
-  atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction")]
+  atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction
+  atrophy reproduce 003 --data ../shared/data/mnist     # paper 003: about 1.5 h on 2 cores
+  atrophy reproduce 003 --set pattern.erased=[0.5]      # one reading of its erased bits only
+
+Paper 003's settings (with --set): seed, pattern.size (961), pattern.episodes (930),
+pattern.erased ([0.05, 0.5]), pattern.baseline (true), pattern.lr, pattern.eta, pattern.window
+(10), classify.dataset (mnist), classify.epochs (250), classify.images (100),
+classify.eval_images (10000), classify.lr, classify.eta. --data sets classify.path.")]
 pub struct ReproduceArgs {
-    /// The paper: 000 (decay, preset moore-decay) or 001 (ablation, preset moore-ablation).
-    /// Paper 003's reconstruction error is not measured by this command yet.
+    /// The paper: 000 (decay, preset moore-decay), 001 (ablation, preset moore-ablation) or 003
+    /// (differentiable plasticity: pattern reconstruction and MNIST classification).
     pub paper: String,
     /// Results folder (default: results/reproduce-PAPER, with -quick for --quick).
     #[arg(long, short)]
     pub out: Option<PathBuf>,
-    /// Cycles (default: the preset's: 10 for 000, 3 for 001).
+    /// Cycles (default: the preset's: 10 for 000, 3 for 001; 003 has none).
     #[arg(long)]
     pub cycles: Option<usize>,
     /// The reduced version: small widths, 2 epochs of healthy training, 1 cycle, fewer and
@@ -75,12 +82,7 @@ fn preset(paper: &str) -> Result<(&'static str, &'static [&'static str])> {
                 "regime.retrained.images=2000",
             ],
         ),
-        "003" => bail!(
-            "paper 003 (differentiable plasticity): its pattern reconstruction's mean squared \
-             error is not measured by `reproduce` yet; `atrophy plasticity pattern` runs the task \
-             (docs/RESULTS.md, P8)"
-        ),
-        other => bail!("paper `{other}`: expected 000 or 001"),
+        other => bail!("paper `{other}`: expected 000, 001 or 003"),
     })
 }
 
@@ -110,6 +112,9 @@ fn command_line(a: &ReproduceArgs, experiment: &std::path::Path) -> String {
 
 /// Runs `reproduce`.
 pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
+    if a.paper == "003" {
+        return run_003(a, device, progress);
+    }
     let (preset, quick) = preset(&a.paper)?;
     let mut set: Vec<String> = Vec::new();
     if a.quick {
@@ -184,6 +189,61 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
     let results = crate::report::results::Results::read(&experiment)?;
     let md = crate::report::reproduction::markdown(&a.paper, &results, a.quick, &command);
     let path = experiment.join("reproduction.md");
+    crate::fsio::write_atomic(&path, md.as_bytes())?;
+    println!("reproduction table: {}", path.display());
+    Ok(())
+}
+
+/// Paper 003: its own parts (no injury, no cycles), resumable part by part.
+fn run_003(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
+    use crate::plasticity::differentiable::paper003::{self, Paper003Config};
+    for (given, flag) in [
+        (a.cycles.is_some(), "--cycles"),
+        (a.shard.is_some(), "--shard"),
+        (a.healthy.is_some(), "--healthy"),
+    ] {
+        if given {
+            bail!("{flag}: paper 003 has no injury cycles or healthy model; its settings are changed with --set (see --help)");
+        }
+    }
+    let mut set: Vec<String> = Vec::new();
+    if a.quick {
+        set.extend(paper003::QUICK.iter().map(|s| s.to_string()));
+    }
+    if let Some(d) = &a.data {
+        set.push(format!(
+            "classify.path={}",
+            toml::Value::from(d.to_string_lossy().as_ref())
+        ));
+    }
+    set.extend(a.set.iter().cloned());
+    let config = Paper003Config::with(&set)?;
+    let dir = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(if a.quick {
+            "reproduce-003-quick"
+        } else {
+            "reproduce-003"
+        })
+    });
+    println!(
+        "paper 003: {} parts on {device:?}; results in {}",
+        config.parts().len(),
+        dir.display()
+    );
+    let results = paper003::run(&config, &dir, device, progress)?;
+    let mut figures = Vec::new();
+    for png in [
+        crate::report::figures::paper003::pattern(&results, &dir)?,
+        crate::report::figures::paper003::classify(&results, &dir)?,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        figures.extend(png.file_name().map(|f| f.to_string_lossy().into_owned()));
+    }
+    let command = command_line(a, &dir);
+    let md = crate::report::reproduction003::markdown(&results, a.quick, &command, &figures);
+    let path = dir.join("reproduction.md");
     crate::fsio::write_atomic(&path, md.as_bytes())?;
     println!("reproduction table: {}", path.display());
     Ok(())

@@ -180,12 +180,7 @@ impl ScriptNet {
 
     /// One train-mode pass over `x` with every module's running statistics started at `start`
     /// (and num_batches_tracked at 0); the statistics it leaves, in double precision.
-    fn probe(
-        &self,
-        stats: &[RunningStats],
-        x: &Tensor,
-        start: f64,
-    ) -> Result<Probed, ModelError> {
+    fn probe(&self, stats: &[RunningStats], x: &Tensor, start: f64) -> Result<Probed, ModelError> {
         for s in stats {
             fill(&s.mean, start);
             fill(&s.var, start);

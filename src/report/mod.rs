@@ -12,6 +12,7 @@ pub mod legend;
 pub mod paper;
 pub mod paper_values;
 pub mod reproduction;
+pub mod reproduction003;
 pub mod results;
 pub mod style;
 

@@ -33,7 +33,7 @@ pub struct PaperValue {
     /// The sentence that prints it, word for word.
     pub quote: String,
     /// What it measures (`top1`, `mean_class`, `tau`, `ablated_until`, `tau_equal_from`,
-    /// `parameters`, `mse`).
+    /// `parameters`, `mse`, `best_top1`).
     pub metric: String,
     /// `healthy`, `injured` or `retrained`.
     #[serde(default)]
@@ -58,6 +58,9 @@ pub struct PaperValue {
     /// How a rough value was read from the words.
     #[serde(default)]
     pub note: Option<String>,
+    /// Paper 003: the network it belongs to, `plastic` or `non-plastic`.
+    #[serde(default)]
+    pub network: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -230,5 +233,15 @@ mod tests {
         );
         assert_eq!(single("001", "ablated_until").unwrap().mean, 91.0);
         assert_eq!(single("003", "mse").unwrap().mean, 0.02393);
+        let best = |network: &str| {
+            values()
+                .iter()
+                .find(|v| v.metric == "best_top1" && v.network.as_deref() == Some(network))
+                .map(|v| v.mean)
+        };
+        assert_eq!(
+            (best("plastic"), best("non-plastic")),
+            (Some(95.0), Some(97.0))
+        );
     }
 }

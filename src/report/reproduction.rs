@@ -244,7 +244,6 @@ fn describe(v: &PaperValue, iteration: Option<usize>) -> String {
         ("ablated_until", _) => "retraining recovers a large margin until (% ablated)".into(),
         ("tau_equal_from", _) => "injured and retrained RDMs stop differing at (% ablated)".into(),
         ("parameters", _) => "healthy model's share of VGG19's parameters (%)".into(),
-        ("mse", Some(e)) => format!("pattern reconstruction mean loss after {e} epochs"),
         (m, _) => m.to_string(),
     }
 }
@@ -288,7 +287,6 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
             // As the paper prints it: one decimal for accuracies, two for taus and shares.
             let places = match v.metric.as_str() {
                 "tau" | "parameters" => 2,
-                "mse" => 5,
                 _ => 1,
             };
             let printed = match (v.approximate, v.sd) {
@@ -301,7 +299,6 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                     Some((m, regime, own)) => (Some(m), format!("regime {regime}"), own),
                     None => (None, "not in the run".into(), true),
                 },
-                ("mse", _) => (None, "paper 003: not measured by this command".into(), true),
                 _ => match limit(v, r) {
                     Some((x, how)) => (Some((x, f64::NAN)), how, true),
                     None => (None, "not in the run".into(), true),

@@ -12,9 +12,11 @@
 //! - [`denoise`]: convolutional denoising autoencoders with plastic layers after the encoder and
 //!   the decoder (paper 003).
 //! - [`classify`]: a plastic last layer against an ordinary softmax layer on MNIST (paper 003).
+//! - [`paper003`]: both of paper 003's measured tasks as `atrophy reproduce 003` runs them.
 pub mod classify;
 pub mod denoise;
 pub mod layer;
+pub mod paper003;
 pub mod pattern;
 
 pub use layer::{Eta, PlasticLinear};
