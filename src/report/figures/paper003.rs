@@ -34,12 +34,14 @@ pub fn pattern(r: &Paper003Results, dir: &Path) -> Result<Option<PathBuf>> {
     }
     register_font();
     let c = &r.config.pattern;
-    let floor = log_floor(c.size, c.window);
-    let shares = &c.erased;
-    let marks: Vec<(f64, f64)> = (paper_values::values().iter())
+    let printed: Vec<(f64, f64)> = (paper_values::values().iter())
         .filter(|v| v.paper == "003" && v.metric == "mse")
-        .filter_map(|v| Some((v.iteration? as f64, v.mean.max(floor).log10())))
+        .filter_map(|v| Some((v.iteration? as f64, v.mean)))
         .collect();
+    // Low enough for the paper's values too, so that no diamond sits on the floor.
+    let floor = (printed.iter().map(|p| p.1 / 2.0)).fold(log_floor(c.size, c.window), f64::min);
+    let marks: Vec<(f64, f64)> = printed.iter().map(|&(x, y)| (x, y.log10())).collect();
+    let shares = &c.erased;
     let x1 = (c.episodes as f64).max(marks.iter().map(|m| m.0).fold(1.0, f64::max));
     let png = both!(
         dir,
