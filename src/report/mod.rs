@@ -118,6 +118,51 @@ mod tests {
         d
     }
 
+    /// Paper 000's CKA claim (layers 22-48 at 60 % decayed) is read from the diagonal of the
+    /// cycles' mean CKA matrix, those layers only: a hand-made case.
+    #[test]
+    fn cka_rows_read_the_named_layers_of_the_mean_matrix() {
+        let d = results_dir("cifar10");
+        let cka = d.path().join("cka");
+        std::fs::create_dir_all(&cka).unwrap();
+        let n = 50;
+        let names: Vec<String> = (1..=n).map(|i| format!("l{i}")).collect();
+        std::fs::write(cka.join("layers.txt"), names.join("\n")).unwrap();
+        for (c, value) in [(0, 0.2), (1, 0.4)] {
+            // Layers outside 22-48 at 1.0 must not count; layer 30 stays at 0.9 in both cycles.
+            let m = ndarray::Array2::<f64>::from_shape_fn((n, n), |(i, j)| match (i, j) {
+                (29, 29) => 0.9,
+                (i, j) if i == j && (21..48).contains(&i) => value,
+                _ => 1.0,
+            });
+            let p = cka.join(format!("R1000_c{c}_i6_injured.npy"));
+            crate::analysis::npy::write_npy(p, &m).unwrap();
+        }
+        let r = results::Results::read(d.path()).unwrap();
+        let rows = reproduction::rows("000", &r, false);
+        let row = rows
+            .iter()
+            .find(|x| x.what.contains("CKA") && x.what.contains("injured"))
+            .unwrap();
+        // Mean over cycles 0.3 on 26 layers, 0.9 on one: (26 * 0.3 + 0.9) / 27 = 0.3222.
+        assert!(
+            row.atrophy
+                .starts_with("0.32 (mean of 27 layers; largest 0.90, 1 above 0.4"),
+            "{row:?}"
+        );
+        assert_eq!(row.difference, "-0.08");
+        assert_eq!(row.explained, "—");
+        // No matrix after retraining: the row says so.
+        let retrained = rows
+            .iter()
+            .find(|x| x.what.contains("CKA") && x.what.contains("retrained"))
+            .unwrap();
+        assert!(
+            retrained.atrophy.starts_with("— (not in the run"),
+            "{retrained:?}"
+        );
+    }
+
     #[test]
     fn a_paper_protocol_run_is_drawn_and_tabled_beside_the_paper() {
         let paper = results_dir("cifar10");

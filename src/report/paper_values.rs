@@ -33,7 +33,7 @@ pub struct PaperValue {
     /// The sentence that prints it, word for word.
     pub quote: String,
     /// What it measures (`top1`, `mean_class`, `tau`, `ablated_until`, `tau_equal_from`,
-    /// `parameters`, `mse`, `best_top1`).
+    /// `parameters`, `mse`, `best_top1`, `cka_diagonal`).
     pub metric: String,
     /// `healthy`, `injured` or `retrained`.
     #[serde(default)]
@@ -58,6 +58,9 @@ pub struct PaperValue {
     /// How a rough value was read from the words.
     #[serde(default)]
     pub note: Option<String>,
+    /// `cka_diagonal`: the first and last layer it speaks of (1-based in the layer list).
+    #[serde(default)]
+    pub layers: Option<[usize; 2]>,
     /// Paper 003: the network it belongs to, `plastic` or `non-plastic`.
     #[serde(default)]
     pub network: Option<String>,

@@ -18,6 +18,9 @@ pub const LARGE_MARGIN: f64 = 10.0;
 /// Injured and retrained RDMs "no longer differ" once their mean taus are this close.
 pub const TAU_SAME: f64 = 0.05;
 
+/// A CKA value the paper gives only roughly ("about 0.6", "0.4 and below") agrees within this.
+pub const CKA_CLOSE: f64 = 0.1;
+
 /// One row of the table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -103,6 +106,36 @@ fn measured(v: &PaperValue, r: &Results, iteration: usize) -> Option<((f64, f64)
         }
     };
     Some((value, regime.name.clone(), own))
+}
+
+/// The diagonal CKA (each layer against the same layer of the healthy model) of the layers
+/// `v.layers` names, for the value's regime, iteration and state, averaged over cycles: the
+/// layers' mean, their largest value, how many lie above the paper's value, how many there are,
+/// and the regime.
+fn measured_cka(
+    v: &PaperValue,
+    r: &Results,
+    iteration: usize,
+) -> Option<((f64, f64, usize, usize), String, bool)> {
+    let c = r.info.config.as_ref()?;
+    let (regime, own) = regime_for(v, c)?;
+    let state = match v.state.as_deref()? {
+        "injured" => State::Injured,
+        "recalibrated" => State::Recalibrated,
+        "retrained" => State::Retrained,
+        _ => return None,
+    };
+    let [first, last] = v.layers?;
+    let (m, _) = r.mean_cka(&regime.name, iteration, state)?;
+    let n = m.nrows().min(m.ncols());
+    let diagonal: Vec<f64> = (first.max(1) - 1..last.min(n)).map(|i| m[[i, i]]).collect();
+    if diagonal.is_empty() {
+        return None;
+    }
+    let mean = diagonal.iter().sum::<f64>() / diagonal.len() as f64;
+    let max = diagonal.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let above = diagonal.iter().filter(|&&x| x > v.mean).count();
+    Some(((mean, max, above, diagonal.len()), regime.name.clone(), own))
 }
 
 /// Per iteration: the mean over cycles of the fraction injured and of `regime`'s `metric` in
@@ -241,6 +274,12 @@ fn describe(v: &PaperValue, iteration: Option<usize>) -> String {
             format!("{} {state} at iteration {i}", metric_words(&v.metric))
         }
         ("tau", Some(i)) => format!("Kendall's tau, {state} RDM at iteration {i}"),
+        ("cka_diagonal", Some(i)) => match v.layers {
+            Some([a, b]) => {
+                format!("CKA with the healthy model, layers {a}-{b}, {state} at iteration {i}")
+            }
+            None => format!("CKA with the healthy model, {state} at iteration {i}"),
+        },
         ("ablated_until", _) => "retraining recovers a large margin until (% ablated)".into(),
         ("tau_equal_from", _) => "injured and retrained RDMs stop differing at (% ablated)".into(),
         ("parameters", _) => "healthy model's share of VGG19's parameters (%)".into(),
@@ -268,6 +307,9 @@ fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
     let candidates = match (v.paper.as_str(), v.metric.as_str(), v.state.as_deref()) {
         (_, "top1" | "mean_class", Some("healthy")) => "the healthy recipe (arm 2)",
         ("000", "parameters", _) => "bench widths, not a pruned full model (arm 3)",
+        ("000", "cka_diagonal", _) => {
+            "the compressed origin model (arm 3), the layer indices (read as atrophy's layer list)"
+        }
         ("000", _, _) => "the compressed origin model (arm 3), retraining batch (arm 1)",
         ("001", _, _) => "the text's model and training (arm 4), the healthy recipe (arm 2)",
         _ => "not yet measured",
@@ -289,11 +331,16 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                 "tau" | "parameters" => 2,
                 _ => 1,
             };
+            let rough = if v.metric == "cka_diagonal" { 1 } else { 0 };
             let printed = match (v.approximate, v.sd) {
-                (true, _) => format!("≈ {:.0}", v.mean),
+                (true, _) => format!("≈ {:.rough$}", v.mean),
                 (false, Some(sd)) => format!("{:.places$} ± {sd}", v.mean),
                 (false, None) => format!("{:.places$}", v.mean),
             };
+            if let ("cka_diagonal", Some(i)) = (v.metric.as_str(), iteration) {
+                out.push(cka_row(v, r, i, quick, printed));
+                continue;
+            }
             let (value, note, own) = match (v.metric.as_str(), iteration) {
                 ("top1" | "mean_class" | "tau", Some(i)) => match measured(v, r, i) {
                     Some((m, regime, own)) => (Some(m), format!("regime {regime}"), own),
@@ -340,6 +387,48 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
     out
 }
 
+/// The row of a CKA value: the named layers' mean beside the paper's rough value, with their
+/// largest value and how many lie above it (the paper's "and below" speaks of all of them).
+fn cka_row(v: &PaperValue, r: &Results, iteration: usize, quick: bool, printed: String) -> Row {
+    let measured = measured_cka(v, r, iteration);
+    let (atrophy, difference, explained) = match &measured {
+        Some(((mean, max, above, n), regime, own)) => (
+            format!(
+                "{mean:.2} (mean of {n} layers; largest {max:.2}, {above} above {}; regime {regime})",
+                v.mean
+            ),
+            format!("{:+.2}", mean - v.mean),
+            if quick || !own || (mean - v.mean).abs() > CKA_CLOSE {
+                explanation(v, quick, *own)
+            } else {
+                "—".to_string()
+            },
+        ),
+        None => (
+            "— (not in the run: no CKA of these layers in this state)".to_string(),
+            "—".to_string(),
+            if quick {
+                explanation(v, quick, true)
+            } else {
+                "—".to_string()
+            },
+        ),
+    };
+    Row {
+        what: describe(v, Some(iteration)),
+        section: format!("{} {}", v.paper, v.section),
+        paper: printed,
+        atrophy,
+        difference,
+        within: if measured.is_some() {
+            "no sd given".into()
+        } else {
+            "—".into()
+        },
+        explained,
+    }
+}
+
 /// `reproduction.md` for `paper` from the results `r`, made by `command`.
 pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String {
     let title = match paper {
@@ -371,7 +460,8 @@ pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String 
          (`docs/paper-values.toml`, with its exact quote) beside the run's: {over} (the paper's: {paper_cycles}). \"Within\" compares the difference with \
          the paper's sd where it prints one. Limits the paper states in words are read by a \
          stated rule: \"a large margin\" is at least {LARGE_MARGIN} points, RDMs \"no longer \
-         differ\" when their mean taus are within {TAU_SAME}.\n\n",
+         differ\" when their mean taus are within {TAU_SAME}, a CKA value given roughly agrees within \
+         {CKA_CLOSE} (its layers numbered as in the run's CKA layer list).\n\n",
         r.dir.display()
     ));
     if let Some(path) = r
