@@ -118,6 +118,46 @@ mod tests {
         d
     }
 
+    /// The CKA figures of a paper 000 run show the regime of its Fig. 3 (R = 1000) even when
+    /// another retraining regime comes first; a run of no paper's protocol shows the first.
+    #[test]
+    fn paper_000s_cka_figures_show_its_own_retraining() {
+        for (dataset, expected) in [("cifar10", "R1000"), ("synthetic", "R5000")] {
+            let d = results_dir(dataset);
+            let metrics = std::fs::read_to_string(d.path().join("metrics.csv")).unwrap();
+            let (header, rows) = metrics.split_once('\n').unwrap();
+            let r5000 = rows.replace("R1000,", "R5000,");
+            std::fs::write(
+                d.path().join("metrics.csv"),
+                format!("{header}\n{r5000}{rows}"),
+            )
+            .unwrap();
+            let run = serde_json::json!({
+                "finished": true,
+                "config": {
+                    "name": "moore-decay",
+                    "data": {"dataset": dataset},
+                    "injury": {"kind": "decay", "gamma": 0.5, "iterations": 10},
+                    "regime": [
+                        {"name": "R5000", "images": 5000, "epochs": 1},
+                        {"name": "R1000", "images": 1000, "epochs": 1}
+                    ]
+                }
+            });
+            std::fs::write(d.path().join("run.json"), run.to_string()).unwrap();
+            let cka = d.path().join("cka");
+            std::fs::create_dir_all(&cka).unwrap();
+            for regime in ["R5000", "R1000"] {
+                let m = ndarray::Array2::<f64>::from_elem((2, 2), 0.5);
+                let p = cka.join(format!("{regime}_c0_i1_retrained.npy"));
+                crate::analysis::npy::write_npy(p, &m).unwrap();
+            }
+            let r = results::Results::read(d.path()).unwrap();
+            assert_eq!(r.regimes(), ["R5000", "R1000"]);
+            assert_eq!(r.cka_regime().as_deref(), Some(expected), "{dataset}");
+        }
+    }
+
     /// Paper 000's CKA claim (layers 22-48 at 60 % decayed) is read from the diagonal of the
     /// cycles' mean CKA matrix, those layers only: a hand-made case.
     #[test]

@@ -93,6 +93,17 @@ pub struct Retraining {
     pub is_static: bool,
 }
 
+impl Retraining {
+    /// The retraining of a regime of a config.
+    pub fn of(r: &crate::config::RegimeConfig) -> Retraining {
+        Retraining {
+            images: r.images.map(|n| n as u64),
+            epochs: r.epochs as u64,
+            is_static: r.is_static,
+        }
+    }
+}
+
 impl RegimeCondition {
     /// Whether `r` is the retraining this condition names.
     pub fn matches(&self, r: Retraining) -> bool {

@@ -40,20 +40,15 @@ pub struct Row {
     pub explained: String,
 }
 
-/// The retraining of a regime, as the paper values' conditions see it.
-fn retraining(r: &RegimeConfig) -> Retraining {
-    Retraining {
-        images: r.images.map(|n| n as u64),
-        epochs: r.epochs as u64,
-        is_static: r.is_static,
-    }
-}
-
 /// The run's regime the value belongs to, or (a reduced run's regimes differ) the nearest:
 /// the static one for a static value, else the first that retrains. The flag says whether it
 /// is the paper's own.
 fn regime_for<'a>(v: &PaperValue, c: &'a ExperimentConfig) -> Option<(&'a RegimeConfig, bool)> {
-    if let Some(r) = c.regimes.iter().find(|r| v.regime.matches(retraining(r))) {
+    if let Some(r) = c
+        .regimes
+        .iter()
+        .find(|r| v.regime.matches(Retraining::of(r)))
+    {
         return Some((r, true));
     }
     let wants_static = v.regime.retrains == Some(false);
@@ -170,7 +165,11 @@ fn retraining_regime<'a>(c: &'a ExperimentConfig, paper: &str) -> Option<&'a Reg
     let own = paper_values::values()
         .iter()
         .find(|v| v.paper == paper && v.state.as_deref() == Some("retrained"))
-        .and_then(|v| c.regimes.iter().find(|r| v.regime.matches(retraining(r))));
+        .and_then(|v| {
+            c.regimes
+                .iter()
+                .find(|r| v.regime.matches(Retraining::of(r)))
+        });
     own.or_else(|| c.regimes.iter().find(|r| !r.is_static))
 }
 

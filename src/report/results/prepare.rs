@@ -85,16 +85,35 @@ impl Results {
         (!c.is_empty()).then_some(c)
     }
 
-    /// The regime of the CKA and RDM figures: the first (in run order) with CKA matrices after
-    /// retraining (paper 000 Fig. 3 shows a retraining regime), else the first.
+    /// The regime of the CKA and RDM figures: for a run of a paper's protocol, the regime of
+    /// the paper's own CKA figure (paper 000 Fig. 3: R = 1000, one epoch) when the run has it;
+    /// else the first (in run order) with CKA matrices after retraining, else the first.
     pub fn cka_regime(&self) -> Option<String> {
         let regimes = self.regimes();
+        if let Some(own) = self.papers_cka_regime().filter(|g| regimes.contains(g)) {
+            return Some(own);
+        }
         let retraining = regimes.iter().find(|g| {
             self.cka.keys().any(|k| {
                 stem_parts(k).is_some_and(|(r, _, _, s)| r == g.as_str() && s == "retrained")
             })
         });
         retraining.or(regimes.first()).cloned()
+    }
+
+    /// The run's regime with the retraining of the CKA values its paper prints, if any.
+    fn papers_cka_regime(&self) -> Option<String> {
+        let paper = crate::report::paper::Paper::of_run(&self.info)?;
+        let value = (crate::report::paper_values::values().iter())
+            .find(|v| v.paper == paper.id() && v.metric == "cka_diagonal")?;
+        let config = self.info.config.as_ref()?;
+        (config.regimes.iter())
+            .find(|r| {
+                value
+                    .regime
+                    .matches(crate::report::paper_values::Retraining::of(r))
+            })
+            .map(|r| r.name.clone())
     }
 
     /// Mean over cycles of the CKA matrices of (`regime`, `iteration`, `state`), and how many
