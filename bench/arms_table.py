@@ -15,11 +15,13 @@ from collections import OrderedDict, defaultdict
 
 
 def cell(values):
+    """Mean ± sample sd in percent; the value alone for one cycle (its sd is undefined)."""
     if not values:
         return "—"
     m = 100 * statistics.mean(values)
-    sd = 100 * statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{m:.1f} ± {sd:.1f}"
+    if len(values) == 1:
+        return f"{m:.1f}"
+    return f"{m:.1f} ± {100 * statistics.stdev(values):.1f}"
 
 
 def main():
@@ -45,7 +47,9 @@ def main():
     if missing:
         print(f"(iterations {missing} are not in this run: left out)\n")
         its = [i for i in its if i in fraction]
-    healthy = [v for (g, i, s), vs in values.items() if s == "healthy" for v in vs]
+    # Every regime's cycle starts from the same healthy model: one regime's rows are its cycles.
+    first = next(iter(regimes), None)
+    healthy = [v for (g, i, s), vs in values.items() if s == "healthy" and g == first for v in vs]
     print(f"healthy: {cell(healthy)} ({a.metric}, %)\n")
     head = ["arm"]
     for i in its:
