@@ -103,15 +103,23 @@ fn measured(v: &PaperValue, r: &Results, iteration: usize) -> Option<((f64, f64)
     Some((value, regime.name.clone(), own))
 }
 
+/// The diagonal CKA of a run's layers, summarised.
+#[derive(Clone, Copy, Debug)]
+struct LayerCka {
+    /// The layers' mean.
+    mean: f64,
+    /// Their largest value.
+    max: f64,
+    /// How many lie above the paper's value.
+    above: usize,
+    /// How many layers.
+    n: usize,
+}
+
 /// The diagonal CKA (each layer against the same layer of the healthy model) of the layers
-/// `v.layers` names, for the value's regime, iteration and state, averaged over cycles: the
-/// layers' mean, their largest value, how many lie above the paper's value, how many there are,
-/// and the regime.
-fn measured_cka(
-    v: &PaperValue,
-    r: &Results,
-    iteration: usize,
-) -> Option<((f64, f64, usize, usize), String, bool)> {
+/// `v.layers` names, for the value's regime, iteration and state, averaged over cycles, with
+/// the regime and whether it is the paper's own.
+fn measured_cka(v: &PaperValue, r: &Results, iteration: usize) -> Option<(LayerCka, String, bool)> {
     let c = r.info.config.as_ref()?;
     let (regime, own) = regime_for(v, c)?;
     let state = match v.state.as_deref()? {
@@ -130,7 +138,17 @@ fn measured_cka(
     let mean = diagonal.iter().sum::<f64>() / diagonal.len() as f64;
     let max = diagonal.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let above = diagonal.iter().filter(|&&x| x > v.mean).count();
-    Some(((mean, max, above, diagonal.len()), regime.name.clone(), own))
+    let n = diagonal.len();
+    Some((
+        LayerCka {
+            mean,
+            max,
+            above,
+            n,
+        },
+        regime.name.clone(),
+        own,
+    ))
 }
 
 /// Per iteration: the mean over cycles of the fraction injured and of `regime`'s `metric` in
@@ -391,7 +409,7 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
 fn cka_row(v: &PaperValue, r: &Results, iteration: usize, quick: bool, printed: String) -> Row {
     let measured = measured_cka(v, r, iteration);
     let (atrophy, difference, explained) = match &measured {
-        Some(((mean, max, above, n), regime, own)) => (
+        Some((LayerCka { mean, max, above, n }, regime, own)) => (
             format!(
                 "{mean:.2} (mean of {n} layers; largest {max:.2}, {above} above {}; regime {regime})",
                 v.mean

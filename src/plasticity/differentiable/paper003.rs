@@ -20,7 +20,7 @@ use tch::Device;
 
 /// The settings of the reproduction: paper 003's where it prints them, Miconi's where it leaves
 /// them open.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Paper003Config {
     /// Seed of every network and data stream.
@@ -69,16 +69,6 @@ pub struct ClassifySettings {
     pub lr: f64,
     /// The plastic layer's eta.
     pub eta: f64,
-}
-
-impl Default for Paper003Config {
-    fn default() -> Self {
-        Paper003Config {
-            seed: 0,
-            pattern: PatternSettings::default(),
-            classify: ClassifySettings::default(),
-        }
-    }
 }
 
 impl Default for PatternSettings {
