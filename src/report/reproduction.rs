@@ -18,6 +18,18 @@ pub const LARGE_MARGIN: f64 = 10.0;
 /// Injured and retrained RDMs "no longer differ" once their mean taus are this close.
 pub const TAU_SAME: f64 = 0.05;
 
+/// A number printed without an sd agrees when atrophy's is this close: accuracies and limits
+/// in % ablated within 2 points, taus within [`TAU_SAME`], CKA within [`CKA_CLOSE`]; a share
+/// of parameters (a fact of the model, not a measurement) never.
+pub fn close(metric: &str) -> Option<f64> {
+    match metric {
+        "top1" | "mean_class" | "ablated_until" | "tau_equal_from" => Some(2.0),
+        "tau" => Some(TAU_SAME),
+        "cka_diagonal" => Some(CKA_CLOSE),
+        _ => None,
+    }
+}
+
 /// A CKA value the paper gives only roughly ("about 0.6", "0.4 and below") agrees within this.
 pub const CKA_CLOSE: f64 = 0.1;
 
@@ -312,8 +324,8 @@ fn metric_words(metric: &str) -> &'static str {
     }
 }
 
-/// What may explain a miss of this number, as issue 30's arms name the candidates; a reduced
-/// run's misses are its reduction's.
+/// What explains a miss of this number, from issue 30's arms (`docs/reproductions/arms.toml`);
+/// a reduced run's misses are its reduction's.
 fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
     if quick {
         return "reduced run (--quick)".into();
@@ -321,17 +333,7 @@ fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
     if !own_regime {
         return "not the paper's retraining (the run has no regime with its settings)".into();
     }
-    let candidates = match (v.paper.as_str(), v.metric.as_str(), v.state.as_deref()) {
-        (_, "top1" | "mean_class", Some("healthy")) => "the healthy recipe (arm 2)",
-        ("000", "parameters", _) => "bench widths, not a pruned full model (arm 3)",
-        ("000", "cka_diagonal", _) => {
-            "the compressed origin model (arm 3), the layer indices (read as atrophy's layer list)"
-        }
-        ("000", _, _) => "the compressed origin model (arm 3), retraining batch (arm 1)",
-        ("001", _, _) => "the text's model and training (arm 4), the healthy recipe (arm 2)",
-        _ => "not yet measured",
-    };
-    format!("unexplained; candidates: {candidates}")
+    super::arms::explain(v)
 }
 
 /// The rows for `paper` (`000`, `001`) from the results `r`.
@@ -387,6 +389,9 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                 // A reduced run or another regime's number says so even when it agrees.
                 _ if value.is_some() && (quick || !own) => explanation(v, quick, own),
                 (Some(d), Some(sd)) if d.abs() <= sd => "—".to_string(),
+                (Some(d), None) if close(&v.metric).is_some_and(|c| d.abs() <= c) => {
+                    "—".to_string()
+                }
                 (None, _) if value.is_none() => "—".to_string(),
                 _ => explanation(v, quick, own),
             };
@@ -415,7 +420,7 @@ fn cka_row(v: &PaperValue, r: &Results, iteration: usize, quick: bool, printed: 
                 v.mean
             ),
             format!("{:+.2}", mean - v.mean),
-            if quick || !own || (mean - v.mean).abs() > CKA_CLOSE {
+            if quick || !own || close(&v.metric).is_none_or(|c| (mean - v.mean).abs() > c) {
                 explanation(v, quick, *own)
             } else {
                 "—".to_string()
@@ -477,8 +482,9 @@ pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String 
          (`docs/paper-values.toml`, with its exact quote) beside the run's: {over} (the paper's: {paper_cycles}). \"Within\" compares the difference with \
          the paper's sd where it prints one. Limits the paper states in words are read by a \
          stated rule: \"a large margin\" is at least {LARGE_MARGIN} points, RDMs \"no longer \
-         differ\" when their mean taus are within {TAU_SAME}, a CKA value given roughly agrees within \
-         {CKA_CLOSE} (its layers numbered as in the run's CKA layer list).\n\n",
+         differ\" when their mean taus are within {TAU_SAME}. A number printed without an sd \
+         agrees within 2 points (accuracies, % ablated), {TAU_SAME} (taus) or {CKA_CLOSE} (CKA, \
+         its layers numbered as in the run's CKA layer list).\n\n",
         r.dir.display()
     ));
     if let Some(path) = r

@@ -1,0 +1,185 @@
+//! The arms of issue 30 (`docs/reproductions/arms.toml`): the factors that may explain why a
+//! paper's number is not reproduced, and what each measured arm found. `reproduction.md` reads
+//! its "explained by" column from here.
+use super::paper_values::PaperValue;
+use serde::Deserialize;
+use std::sync::LazyLock;
+
+/// The file's text, built into the binary.
+pub const SOURCE: &str = include_str!("../../docs/reproductions/arms.toml");
+
+/// The paper values an arm may explain.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Numbers {
+    /// `000`, `001` or `003`.
+    pub paper: String,
+    /// Their metrics.
+    pub metrics: Vec<String>,
+    /// Their states (absent: any).
+    #[serde(default)]
+    pub states: Option<Vec<String>>,
+}
+
+/// How far a measured arm explains its numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Not measured yet.
+    Candidate,
+    /// Measured: it explains the miss.
+    Explains,
+    /// Measured: it explains some of the gap.
+    Partly,
+    /// Measured: it does not explain it.
+    No,
+}
+
+/// One arm.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Arm {
+    /// Its number in issue 30.
+    pub id: u32,
+    /// What it varies.
+    pub name: String,
+    /// The values it may explain.
+    pub numbers: Vec<Numbers>,
+    /// How far it explains them.
+    pub status: Status,
+    /// What was measured (measured arms only).
+    #[serde(default)]
+    pub finding: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    arm: Vec<Arm>,
+}
+
+/// Every arm of the file, in its order.
+pub fn arms() -> &'static [Arm] {
+    static ARMS: LazyLock<Vec<Arm>> = LazyLock::new(|| {
+        toml::from_str::<File>(SOURCE)
+            .unwrap_or_else(|e| panic!("docs/reproductions/arms.toml does not read: {e}"))
+            .arm
+    });
+    &ARMS
+}
+
+impl Arm {
+    /// Whether the arm may explain `v`.
+    pub fn covers(&self, v: &PaperValue) -> bool {
+        self.numbers.iter().any(|n| {
+            n.paper == v.paper
+                && n.metrics.contains(&v.metric)
+                && n.states
+                    .as_ref()
+                    .is_none_or(|s| v.state.as_ref().is_some_and(|state| s.contains(state)))
+        })
+    }
+
+    fn label(&self) -> String {
+        format!("arm {} ({})", self.id, self.name)
+    }
+
+    fn measured(&self) -> String {
+        let finding = self.finding.as_deref().unwrap_or("measured");
+        format!("{}: {finding}", self.label())
+    }
+}
+
+/// The "explained by" cell of a value that misses: the arm that explains it, else
+/// "unexplained" with what was measured (partly or not explaining) and the candidates left.
+pub fn explain(v: &PaperValue) -> String {
+    let covering: Vec<&Arm> = arms().iter().filter(|a| a.covers(v)).collect();
+    if let Some(a) = covering.iter().find(|a| a.status == Status::Explains) {
+        return a.measured();
+    }
+    let measured: Vec<String> = (covering.iter())
+        .filter(|a| matches!(a.status, Status::Partly | Status::No))
+        .map(|a| {
+            let how = if a.status == Status::Partly {
+                "partly"
+            } else {
+                "not"
+            };
+            format!("{how} {}", a.measured())
+        })
+        .collect();
+    let candidates: Vec<String> = (covering.iter())
+        .filter(|a| a.status == Status::Candidate)
+        .map(|a| a.label())
+        .collect();
+    let mut cell = String::from("unexplained");
+    if !measured.is_empty() {
+        cell.push_str(&format!("; measured: {}", measured.join("; ")));
+    }
+    cell.push_str(&if candidates.is_empty() {
+        "; no candidate left".to_string()
+    } else {
+        format!("; candidates: {}", candidates.join(", "))
+    });
+    cell
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::paper_values::values;
+
+    /// Every arm reads, names metrics the paper values use, and a measured arm says what it
+    /// found; every value of paper 000 and 001 has at least one arm.
+    #[test]
+    fn arms_cover_the_paper_values() {
+        assert!(!arms().is_empty());
+        for a in arms() {
+            for n in &a.numbers {
+                for m in &n.metrics {
+                    assert!(
+                        values()
+                            .iter()
+                            .any(|v| v.paper == n.paper && &v.metric == m),
+                        "arm {}: paper {} prints no {m}",
+                        a.id,
+                        n.paper
+                    );
+                }
+            }
+            assert_eq!(
+                a.finding.is_some(),
+                a.status != Status::Candidate,
+                "arm {}: a finding exactly when measured",
+                a.id
+            );
+        }
+        for v in values().iter().filter(|v| v.paper != "003") {
+            assert!(
+                arms().iter().any(|a| a.covers(v)),
+                "no arm for {} {}",
+                v.paper,
+                v.quote
+            );
+        }
+    }
+
+    /// The cell names an explaining arm alone, else the measured arms and the candidates.
+    #[test]
+    fn the_cell_says_what_was_measured_and_what_is_left() {
+        let healthy = values()
+            .iter()
+            .find(|v| v.paper == "001" && v.state.as_deref() == Some("healthy"))
+            .unwrap();
+        let cell = explain(healthy);
+        assert!(
+            cell.starts_with("unexplained; explained partly by arm 2"),
+            "{cell}"
+        );
+        assert!(cell.contains("candidates: arm 3"), "{cell}");
+        let tau = values().iter().find(|v| v.metric == "tau").unwrap();
+        let cell = explain(tau);
+        assert!(!cell.contains("arm 1 "), "{cell}");
+        assert!(cell.contains("arm 4"), "{cell}");
+    }
+}
