@@ -229,3 +229,22 @@ fn every_problem_is_listed() {
     }
     assert!(e.contains("problems:"), "{e}");
 }
+
+/// Every experiment config the docs give a command for parses and validates as written (the
+/// configs under `configs/` are the presets, checked by their own tests).
+#[test]
+fn documented_experiment_configs_are_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/experiments");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            if let Err(e) = ExperimentConfig::from_toml(&text, &path.display().to_string()) {
+                panic!("{e}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} configs in {}", dir.display());
+}
