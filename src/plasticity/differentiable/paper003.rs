@@ -430,7 +430,9 @@ pub fn run(
     let total: usize = todo.iter().map(|p| p.units(config)).sum();
     let bar = crate::progress::steps_bar_if(progress, total as u64, "paper 003");
     let mut split = None;
-    for part in todo {
+    let (count, done_before) = (todo.len(), parts.len() - todo.len());
+    for (k, part) in todo.into_iter().enumerate() {
+        let started = std::time::Instant::now();
         let csv = match part {
             Part::Pattern { plastic, erased } => {
                 let o = pattern::PatternOptions {
@@ -490,6 +492,17 @@ pub fn run(
         let path = dir.join("parts").join(part.file());
         crate::fsio::write_atomic(&path, csv.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
+        // A line per part, for logs of runs in the background (the bar needs a terminal).
+        bar.suspend(|| {
+            eprintln!(
+                "part {} of {} done: {} ({:.0} s; {} left)",
+                done_before + k + 1,
+                parts.len(),
+                part.file(),
+                started.elapsed().as_secs_f64(),
+                count - k - 1
+            )
+        });
     }
     bar.finish_and_clear();
     read(dir)
