@@ -14,7 +14,7 @@ Examples:
   atrophy reproduce 001 --cycles 1 --out results/p001
   atrophy reproduce 001 --cycles 1 --healthy runs/recipe30/model.safetensors   # a model trained before
   atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction
-  atrophy reproduce 003 --data ../shared/data/mnist     # paper 003: about 1.5 h on 2 cores
+  atrophy reproduce 003 --data ../shared/data/mnist     # paper 003: about 40 min on 2 cores
   atrophy reproduce 003 --set pattern.erased=[0.5]      # one reading of its erased bits only
 
 Paper 003's settings (with --set): seed, pattern.size (961), pattern.episodes (930),
