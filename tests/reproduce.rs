@@ -194,6 +194,8 @@ fn reproduce_003_quick_has_every_paper_row_and_resumes() {
         kept
     );
 
+    // Another place for the data is not another setting.
+    ok(&reproduce_003(&out, &["--data", "/nonexistent/mnist"]));
     // Other settings in the same folder are refused, naming the folder's file.
     let o = reproduce_003(&out, &["--set", "pattern.episodes=50"]);
     let err = String::from_utf8_lossy(&o.stderr);

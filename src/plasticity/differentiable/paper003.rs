@@ -395,7 +395,14 @@ fn claim(dir: &Path, config: &Paper003Config) -> Result<()> {
         Ok(old) => {
             let old: Paper003Config =
                 toml::from_str(&old).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-            if &old != config {
+            // Where the data lies is not a setting of the run: the same folder may be
+            // resumed or re-tabled with the data elsewhere.
+            let unplaced = |c: &Paper003Config| {
+                let mut c = c.clone();
+                c.classify.path = None;
+                c
+            };
+            if unplaced(&old) != unplaced(config) {
                 bail!(
                     "{} holds a paper 003 run with other settings; resume it with the same \
                      settings (--quick and --set as before) or choose another --out",
