@@ -184,7 +184,15 @@ fn reproduce_003_quick_has_every_paper_row_and_resumes() {
     // Resume: a lost part is run again, the others are read back; the table is the same.
     std::fs::remove_file(out.join("parts/classify-plastic.csv")).unwrap();
     let kept = std::fs::read(out.join("parts/pattern-plastic-erased-0.5.csv")).unwrap();
-    ok(&reproduce_003(&out, &[]));
+    let o = reproduce_003(&out, &[]);
+    ok(&o);
+    let log = String::from_utf8_lossy(&o.stderr);
+    let done: Vec<&str> = log.lines().filter(|l| l.contains(" done: ")).collect();
+    assert_eq!(done.len(), 1, "{log}");
+    assert!(
+        done[0].starts_with("part 5 of 6 done: classify-plastic.csv"),
+        "{log}"
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("reproduction.md")).unwrap(),
         md

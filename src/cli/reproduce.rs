@@ -14,7 +14,7 @@ Examples:
   atrophy reproduce 001 --cycles 1 --out results/p001
   atrophy reproduce 001 --cycles 1 --healthy runs/recipe30/model.safetensors   # a model trained before
   atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction
-  atrophy reproduce 003 --data ../shared/data/mnist     # paper 003: about 40 min on 2 cores
+  atrophy reproduce 003 --data ../shared/data/mnist     # paper 003: about 30 min on 2 cores
   atrophy reproduce 003 --set pattern.erased=[0.5]      # one reading of its erased bits only
 
 Paper 003's settings (with --set): seed, pattern.size (961), pattern.episodes (930),
@@ -31,11 +31,13 @@ pub struct ReproduceArgs {
     /// Cycles (default: the preset's: 10 for 000, 3 for 001; 003 has none).
     #[arg(long)]
     pub cycles: Option<usize>,
-    /// The reduced version: small widths, 2 epochs of healthy training, 1 cycle, fewer and
-    /// shorter retrainings; minutes on 2 cores, to check the pipeline. Its page says so.
+    /// The reduced version, to check the pipeline; its page says so. 000, 001: small widths, 2
+    /// epochs of healthy training, 1 cycle, fewer and shorter retrainings (minutes on 2 cores);
+    /// 003: 64-bit patterns, 40 episodes, 3 epochs of 20 images (seconds).
     #[arg(long)]
     pub quick: bool,
-    /// File or folder holding CIFAR-10 (else the usual search).
+    /// File or folder holding the data: CIFAR-10 for 000 and 001, MNIST for 003's classifier
+    /// (else the usual search).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Change a preset value (repeatable, as `atrophy run --set`); applied after --quick's.
@@ -201,9 +203,10 @@ fn run_003(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
         (a.cycles.is_some(), "--cycles"),
         (a.shard.is_some(), "--shard"),
         (a.healthy.is_some(), "--healthy"),
+        (a.wait, "--wait"),
     ] {
         if given {
-            bail!("{flag}: paper 003 has no injury cycles or healthy model; its settings are changed with --set (see --help)");
+            bail!("{flag}: not for paper 003, which has no injury cycles, shards, healthy model or run lock; its settings are changed with --set (see --help)");
         }
     }
     let mut set: Vec<String> = Vec::new();

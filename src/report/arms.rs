@@ -173,7 +173,7 @@ mod tests {
             .unwrap();
         let cell = explain(healthy);
         assert!(
-            cell.starts_with("unexplained; explained partly by arm 2"),
+            cell.starts_with("unexplained; measured: partly arm 2"),
             "{cell}"
         );
         assert!(cell.contains("candidates: arm 3"), "{cell}");

@@ -226,6 +226,13 @@ mod tests {
         );
         assert_eq!(row.difference, "-0.08");
         assert_eq!(row.explained, "—");
+        // "0.4 and below" is an upper bound: far below it still agrees, a bit above within 0.1.
+        let v = crate::report::paper_values::values()
+            .iter()
+            .find(|v| v.metric == "cka_diagonal" && v.at_most)
+            .unwrap();
+        assert!(reproduction::agrees(v, 0.05) && reproduction::agrees(v, 0.5));
+        assert!(!reproduction::agrees(v, 0.51));
         // No matrix after retraining: the row says so.
         let retrained = rows
             .iter()

@@ -58,6 +58,9 @@ pub struct PaperValue {
     /// How a rough value was read from the words.
     #[serde(default)]
     pub note: Option<String>,
+    /// The paper gives an upper bound ("and below"): any value up to it agrees.
+    #[serde(default)]
+    pub at_most: bool,
     /// `cka_diagonal`: the first and last layer it speaks of (1-based in the layer list).
     #[serde(default)]
     pub layers: Option<[usize; 2]>,

@@ -30,6 +30,13 @@ pub fn close(metric: &str) -> Option<f64> {
     }
 }
 
+/// Whether `measured` agrees with `v` by [`close`]: within the tolerance, or anywhere below an
+/// upper bound (`at_most`, "0.4 and below") plus the tolerance.
+pub fn agrees(v: &PaperValue, measured: f64) -> bool {
+    close(&v.metric)
+        .is_some_and(|c| (measured - v.mean).abs() <= c || (v.at_most && measured <= v.mean + c))
+}
+
 /// A CKA value the paper gives only roughly ("about 0.6", "0.4 and below") agrees within this.
 pub const CKA_CLOSE: f64 = 0.1;
 
@@ -389,9 +396,7 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                 // A reduced run or another regime's number says so even when it agrees.
                 _ if value.is_some() && (quick || !own) => explanation(v, quick, own),
                 (Some(d), Some(sd)) if d.abs() <= sd => "—".to_string(),
-                (Some(d), None) if close(&v.metric).is_some_and(|c| d.abs() <= c) => {
-                    "—".to_string()
-                }
+                (Some(d), None) if agrees(v, v.mean + d) => "—".to_string(),
                 (None, _) if value.is_none() => "—".to_string(),
                 _ => explanation(v, quick, own),
             };
@@ -420,7 +425,7 @@ fn cka_row(v: &PaperValue, r: &Results, iteration: usize, quick: bool, printed: 
                 v.mean
             ),
             format!("{:+.2}", mean - v.mean),
-            if quick || !own || close(&v.metric).is_none_or(|c| (mean - v.mean).abs() > c) {
+            if quick || !own || !agrees(v, *mean) {
                 explanation(v, quick, *own)
             } else {
                 "—".to_string()

@@ -99,7 +99,7 @@ impl Default for ClassifySettings {
     }
 }
 
-/// What `--quick` changes: minutes on 2 cores, to check the pipeline.
+/// What `--quick` changes: seconds on 2 cores, to check the pipeline.
 pub const QUICK: &[&str] = &[
     "pattern.size=64",
     "pattern.episodes=40",
@@ -138,9 +138,10 @@ impl Paper003Config {
                 p.window
             );
         }
-        if p.erased.is_empty() || p.erased.iter().any(|e| !(0.0..1.0).contains(e)) {
+        let repeated = (p.erased.iter().enumerate()).any(|(i, e)| p.erased[..i].contains(e));
+        if p.erased.is_empty() || repeated || p.erased.iter().any(|e| !(0.0..1.0).contains(e)) {
             bail!(
-                "pattern.erased = {:?}: expected one or more shares, each 0 <= share < 1",
+                "pattern.erased = {:?}: expected one or more different shares, each 0 <= share < 1",
                 p.erased
             );
         }
@@ -437,7 +438,7 @@ pub fn run(
     let total: usize = todo.iter().map(|p| p.units(config)).sum();
     let bar = crate::progress::steps_bar_if(progress, total as u64, "paper 003");
     let mut split = None;
-    let (count, done_before) = (todo.len(), parts.len() - todo.len());
+    let count = todo.len();
     for (k, part) in todo.into_iter().enumerate() {
         let started = std::time::Instant::now();
         let csv = match part {
@@ -463,7 +464,7 @@ pub fn run(
                         p.error
                     ));
                 })
-                .map_err(|e| anyhow!(e))?;
+                .map_err(|e| anyhow!("{}: {e}", part.file()))?;
                 pattern_csv(&curve)
             }
             Part::Classify { plastic } => {
@@ -492,7 +493,7 @@ pub fn run(
                         p.test_accuracy
                     ));
                 })
-                .map_err(|e| anyhow!("classify.dataset `{}`: {e}", c.dataset))?;
+                .map_err(|e| anyhow!("{} (classify.dataset `{}`): {e}", part.file(), c.dataset))?;
                 classify_csv(&curve)
             }
         };
@@ -503,7 +504,7 @@ pub fn run(
         bar.suspend(|| {
             eprintln!(
                 "part {} of {} done: {} ({:.0} s; {} left)",
-                done_before + k + 1,
+                parts.iter().position(|p| *p == part).unwrap_or(0) + 1,
                 parts.len(),
                 part.file(),
                 started.elapsed().as_secs_f64(),
@@ -540,7 +541,8 @@ mod tests {
         assert!(err("pattern.window=2000").contains("pattern.window"));
         assert!(err("pattern.eta=0").contains("pattern.eta"));
         assert!(err("classify.dataset=\"imagenet\"").contains("classify.dataset"));
-        assert!(err("classify.epoch=3").contains("epoch"));
+        assert!(err("classify.epoch=3").contains("unknown field `epoch`"));
+        assert!(err("pattern.erased=[0.5, 0.5]").contains("different shares"));
         assert!(err("classify.epochs=0").contains("classify.epochs"));
     }
 
