@@ -19,6 +19,9 @@ pub struct Numbers {
     /// Their states (absent: any).
     #[serde(default)]
     pub states: Option<Vec<String>>,
+    /// The injury iterations [first, last] they belong to (absent: any).
+    #[serde(default)]
+    pub iterations: Option<[usize; 2]>,
 }
 
 /// How far a measured arm explains its numbers.
@@ -77,6 +80,14 @@ impl Arm {
                 && n.states
                     .as_ref()
                     .is_none_or(|s| v.state.as_ref().is_some_and(|state| s.contains(state)))
+                && n.iterations.is_none_or(|[a, b]| {
+                    let (from, to) = match (v.iteration, v.iterations) {
+                        (Some(i), _) => (i, i),
+                        (None, Some([f, t])) => (f, t),
+                        (None, None) => return false,
+                    };
+                    from <= b && a <= to
+                })
         })
     }
 
@@ -177,6 +188,27 @@ mod tests {
             "{cell}"
         );
         assert!(cell.contains("candidates: arm 3"), "{cell}");
+        // The retraining batch cannot change the first injury, only what follows a retraining.
+        let injured_at = |i: usize| {
+            values()
+                .iter()
+                .find(|v| {
+                    v.paper == "000"
+                        && v.state.as_deref() == Some("injured")
+                        && v.iteration == Some(i)
+                })
+                .unwrap()
+        };
+        assert!(
+            !explain(injured_at(1)).contains("arm 1 "),
+            "{}",
+            explain(injured_at(1))
+        );
+        assert!(
+            explain(injured_at(6)).contains("arm 1 "),
+            "{}",
+            explain(injured_at(6))
+        );
         let tau = values().iter().find(|v| v.metric == "tau").unwrap();
         let cell = explain(tau);
         assert!(!cell.contains("arm 1 "), "{cell}");
