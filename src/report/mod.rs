@@ -14,6 +14,7 @@ pub mod paper;
 pub mod paper_values;
 pub mod reproduction;
 pub mod reproduction003;
+mod reproduction_cka;
 pub mod results;
 pub mod style;
 

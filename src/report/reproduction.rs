@@ -62,7 +62,10 @@ pub struct Row {
 /// The run's regime the value belongs to, or (a reduced run's regimes differ) the nearest:
 /// the static one for a static value, else the first that retrains. The flag says whether it
 /// is the paper's own.
-fn regime_for<'a>(v: &PaperValue, c: &'a ExperimentConfig) -> Option<(&'a RegimeConfig, bool)> {
+pub(super) fn regime_for<'a>(
+    v: &PaperValue,
+    c: &'a ExperimentConfig,
+) -> Option<(&'a RegimeConfig, bool)> {
     if let Some(r) = c
         .regimes
         .iter()
@@ -120,54 +123,6 @@ fn measured(v: &PaperValue, r: &Results, iteration: usize) -> Option<((f64, f64)
         }
     };
     Some((value, regime.name.clone(), own))
-}
-
-/// The diagonal CKA of a run's layers, summarised.
-#[derive(Clone, Copy, Debug)]
-struct LayerCka {
-    /// The layers' mean.
-    mean: f64,
-    /// Their largest value.
-    max: f64,
-    /// How many lie above the paper's value.
-    above: usize,
-    /// How many layers.
-    n: usize,
-}
-
-/// The diagonal CKA (each layer against the same layer of the healthy model) of the layers
-/// `v.layers` names, for the value's regime, iteration and state, averaged over cycles, with
-/// the regime and whether it is the paper's own.
-fn measured_cka(v: &PaperValue, r: &Results, iteration: usize) -> Option<(LayerCka, String, bool)> {
-    let c = r.info.config.as_ref()?;
-    let (regime, own) = regime_for(v, c)?;
-    let state = match v.state.as_deref()? {
-        "injured" => State::Injured,
-        "recalibrated" => State::Recalibrated,
-        "retrained" => State::Retrained,
-        _ => return None,
-    };
-    let [first, last] = v.layers?;
-    let (m, _) = r.mean_cka(&regime.name, iteration, state)?;
-    let n = m.nrows().min(m.ncols());
-    let diagonal: Vec<f64> = (first.max(1) - 1..last.min(n)).map(|i| m[[i, i]]).collect();
-    if diagonal.is_empty() {
-        return None;
-    }
-    let mean = diagonal.iter().sum::<f64>() / diagonal.len() as f64;
-    let max = diagonal.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let above = diagonal.iter().filter(|&&x| x > v.mean).count();
-    let n = diagonal.len();
-    Some((
-        LayerCka {
-            mean,
-            max,
-            above,
-            n,
-        },
-        regime.name.clone(),
-        own,
-    ))
 }
 
 /// Per iteration: the mean over cycles of the fraction injured and of `regime`'s `metric` in
@@ -302,7 +257,7 @@ fn healthy_share(c: &ExperimentConfig) -> Option<(String, String, f64)> {
 }
 
 /// What a number measures, in words.
-fn describe(v: &PaperValue, iteration: Option<usize>) -> String {
+pub(super) fn describe(v: &PaperValue, iteration: Option<usize>) -> String {
     let state = v.state.as_deref().unwrap_or("");
     match (v.metric.as_str(), iteration) {
         ("top1" | "mean_class", Some(0)) => format!("healthy {}", metric_words(&v.metric)),
@@ -333,7 +288,7 @@ fn metric_words(metric: &str) -> &'static str {
 
 /// What explains a miss of this number, from issue 30's arms (`docs/reproductions/arms.toml`);
 /// a reduced run's misses are its reduction's.
-fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
+pub(super) fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
     if quick {
         return "reduced run (--quick)".into();
     }
@@ -364,7 +319,7 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                 (false, None) => format!("{:.places$}", v.mean),
             };
             if let ("cka_diagonal", Some(i)) = (v.metric.as_str(), iteration) {
-                out.push(cka_row(v, r, i, quick, printed));
+                out.push(super::reproduction_cka::cka_row(v, r, i, quick, printed));
                 continue;
             }
             let (value, note, own) = match (v.metric.as_str(), iteration) {
@@ -412,48 +367,6 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
         }
     }
     out
-}
-
-/// The row of a CKA value: the named layers' mean beside the paper's rough value, with their
-/// largest value and how many lie above it (the paper's "and below" speaks of all of them).
-fn cka_row(v: &PaperValue, r: &Results, iteration: usize, quick: bool, printed: String) -> Row {
-    let measured = measured_cka(v, r, iteration);
-    let (atrophy, difference, explained) = match &measured {
-        Some((LayerCka { mean, max, above, n }, regime, own)) => (
-            format!(
-                "{mean:.2} (mean of {n} layers; largest {max:.2}, {above} above {}; regime {regime})",
-                v.mean
-            ),
-            format!("{:+.2}", mean - v.mean),
-            if quick || !own || !agrees(v, *mean) {
-                explanation(v, quick, *own)
-            } else {
-                "—".to_string()
-            },
-        ),
-        None => (
-            "— (not in the run: no CKA of these layers in this state)".to_string(),
-            "—".to_string(),
-            if quick {
-                explanation(v, quick, true)
-            } else {
-                "—".to_string()
-            },
-        ),
-    };
-    Row {
-        what: describe(v, Some(iteration)),
-        section: format!("{} {}", v.paper, v.section),
-        paper: printed,
-        atrophy,
-        difference,
-        within: if measured.is_some() {
-            "no sd given".into()
-        } else {
-            "—".into()
-        },
-        explained,
-    }
 }
 
 /// `reproduction.md` for `paper` from the results `r`, made by `command`.
@@ -504,11 +417,17 @@ pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String 
             path.display()
         ));
     }
-    md.push_str(
+    md.push_str(&table(&rows(paper, r, quick)));
+    md
+}
+
+/// The rows as the page's Markdown table, with its header.
+pub fn table(rows: &[Row]) -> String {
+    let mut md = String::from(
         "| what the paper prints | where | paper | atrophy | difference | within one paper sd | explained by |\n\
          |---|---|---:|---:|---:|---|---|\n",
     );
-    for row in rows(paper, r, quick) {
+    for row in rows {
         md.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
             row.what,

@@ -285,22 +285,7 @@ pub fn markdown(r: &Paper003Results, quick: bool, command: &str, figures: &[Stri
         images = c.images,
         eval = c.eval_images,
     ));
-    md.push_str(
-        "| what the paper prints | where | paper | atrophy | difference | within one paper sd | explained by |\n\
-         |---|---|---:|---:|---:|---|---|\n",
-    );
-    for row in rows(r, quick) {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
-            row.what,
-            row.section,
-            row.paper,
-            row.atrophy,
-            row.difference,
-            row.within,
-            row.explained
-        ));
-    }
+    md.push_str(&super::reproduction::table(&rows(r, quick)));
     if !r.patterns.is_empty() {
         md.push_str(&format!(
             "\nSign error rate of the plastic network and its twin (mean of {} episodes):\n\n",
