@@ -22,10 +22,13 @@ run() { # NAME SETTINGS...
   "$ATROPHY" -q run docs/experiments/progression.toml --healthy "$HEALTHY" \
     --set "name=\"progression-$name\"" "${sets[@]}" --out "$OUT/$name"
 }
-run uniform "injury.progression=\"uniform\""
-run diffusion-V1 "injury.progression=\"diffusion\"" "injury.origin=[\"V1\"]"
+# The visual test battery (P14) on 500 test images for uniform, posterior-first and anterior-first
+# diffusion: the in-silico patient's profile under each pattern of spread (issue 32).
+BATTERY=('analyses=["accuracy","cka","battery"]' 'battery.images=500')
+run uniform "injury.progression=\"uniform\"" "${BATTERY[@]}"
+run diffusion-V1 "injury.progression=\"diffusion\"" "injury.origin=[\"V1\"]" "${BATTERY[@]}"
 run staged-posterior "injury.progression=\"staged\"" "injury.stages=[\"posterior\"]"
-run diffusion-IT "injury.progression=\"diffusion\"" "injury.origin=[\"IT\"]"
+run diffusion-IT "injury.progression=\"diffusion\"" "injury.origin=[\"IT\"]" "${BATTERY[@]}"
 run staged-anterior "injury.progression=\"staged\"" "injury.stages=[\"anterior\"]"
 run activity "injury.progression=\"activity\""
 "$ATROPHY" compare "$OUT"/{uniform,diffusion-V1,staged-posterior,diffusion-IT,staged-anterior,activity} \
