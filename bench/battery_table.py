@@ -85,8 +85,9 @@ def main():
                         f" ± {statistics.stdev(got):.3f}" if len(got) > 1 else ""))
                     cells.append(cell + (f" ({out} >max)" if out else ""))
             grey = [float(r["colour@1"]) / float(r["colour@0"]) for r in rs
-                    if "colour@1" in r and float(r["colour@0"]) > 0]
-            cells.append(f"{statistics.mean(grey):.2f}" if grey else "—")
+                    if "colour@1" in r and not at_chance(r)]
+            cells.append(f"{statistics.mean(grey):.2f}" if grey else
+                         "chance" if all(at_chance(r) for r in rs) else "—")
             print(f"| {g} | {pct[i]} | {100 * statistics.mean(base):.1f} | " + " | ".join(cells) + " |")
             for r in rs:
                 healthy = last.get((g, int(r["cycle"]), 0)) or last.get((regimes[0], int(r["cycle"]), 0))

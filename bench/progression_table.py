@@ -100,7 +100,7 @@ def main():
     for run in runs:
         path = os.path.join(a.out, run, "damage.csv")
         if not os.path.exists(path):
-            print(f"| {run} | every area at the run's fraction injured (uniform) |")
+            print(f"- {run}: no damage.csv (uniform): every area at the run's fraction injured\n")
             continue
         rows = list(csv.DictReader(open(path)))
         first = rows[0]["regime"]
@@ -126,6 +126,8 @@ def main():
             print(f"| {run} | {i} | " + " | ".join(cells) + " |")
 
     it = a.cka_iteration
+    if not any(os.path.isdir(os.path.join(a.out, r, "cka")) for r in runs):
+        return
     print(f"\nLinear CKA of each area's output against the healthy model after iteration {it} "
           f"({100 * it // n_iter} % injured), mean ± sd over cycles:\n")
     cols = None

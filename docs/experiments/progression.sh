@@ -4,7 +4,9 @@
 # each progression model: uniform (global), posterior-first (diffusion from V1, staged V1 -> IT),
 # anterior-first (diffusion from IT, staged IT -> V1) and activity-dependent. Resumable: rerun
 # the same command after a stop.
-#   bash docs/experiments/progression.sh [OUT=runs/progression] [HEALTHY=runs/cornet-areas/healthy]
+#   ATROPHY_DATA=../shared/data bash docs/experiments/progression.sh [OUT=runs/progression] \
+#     [HEALTHY=runs/cornet-areas/healthy]
+# CIFAR-10 is looked for in `$ATROPHY_DATA`, then the user cache, then /usr/share/datasets.
 # The runs side by side (accuracy, course, progression column): OUT/compare/compare.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
