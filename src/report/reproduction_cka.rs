@@ -55,7 +55,13 @@ fn measured_cka(v: &PaperValue, r: &Results, iteration: usize) -> Option<(LayerC
 
 /// The row of a CKA value: the named layers' mean beside the paper's rough value, with their
 /// largest value and how many lie above it (the paper's "and below" speaks of all of them).
-pub(super) fn cka_row(v: &PaperValue, r: &Results, iteration: usize, quick: bool, printed: String) -> Row {
+pub(super) fn cka_row(
+    v: &PaperValue,
+    r: &Results,
+    iteration: usize,
+    quick: bool,
+    printed: String,
+) -> Row {
     let measured = measured_cka(v, r, iteration);
     let (atrophy, difference, explained) = match &measured {
         Some((LayerCka { mean, max, above, n }, regime, own)) => (
