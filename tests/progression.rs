@@ -165,6 +165,21 @@ fn diffusion_from_v1_is_resumable_shardable_and_starts_at_v1() {
         s(&merged),
     ]));
     assert_eq!(bytes(&whole), bytes(&merged));
+
+    // `compare` draws each progression run's damage map and lists it, area by area.
+    let cmp = tmp.path().join("compare");
+    ok(&atrophy(&[
+        "compare",
+        s(&whole),
+        s(&timed),
+        "--out",
+        s(&cmp),
+    ]));
+    assert!(cmp.join("damage_whole.png").is_file());
+    assert!(cmp.join("damage_timed.png").is_file());
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    assert!(md.contains("# Where the injury fell"), "{md}");
+    assert!(md.contains("| whole | V1 | "), "{md}");
 }
 
 /// A staged ablation from IT down (`anterior`) with retraining: no area loses a synapse before

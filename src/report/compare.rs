@@ -66,6 +66,24 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
     let mut figures = accuracy(&results, out)?;
     let markdown = out.join("compare.md");
     crate::fsio::write_atomic(&markdown, ranking(&results).as_bytes())?;
+    for (label, r) in &results {
+        let name: String = (label.chars())
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let fig = super::figures::damage::damage_named(
+            r,
+            out,
+            &format!("damage_{name}"),
+            &format!(": {label}"),
+        )?;
+        figures.extend(fig.map(|f| f.png));
+    }
     let mut notes = Vec::new();
     match different_layers(&results) {
         Some(note) => notes.push(note),
@@ -284,6 +302,7 @@ fn ranking(results: &[(String, Results)]) -> String {
         ));
     }
     md.push_str(&course(results));
+    md.push_str(&damage(results));
     md.push_str(&battery(results));
     md
 }
@@ -308,6 +327,34 @@ fn battery(results: &[(String, Results)]) -> String {
          halfway to chance; docs/PROTOCOLS.md P14) for the healthy model and after the last \
          iteration (its last state), mean over the cycles that reached it.\n\n\
          | run | regime | test | healthy | last iteration |\n|---|---|---|---:|---:|\n{md}"
+    )
+}
+
+/// Every progression run's damage map: each area's share of synapses injured after each
+/// iteration (the first regime's, mean over cycles), as the run's `damage.png` draws it.
+fn damage(results: &[(String, Results)]) -> String {
+    let mut md = String::new();
+    for (label, r) in results {
+        let (Some(rows), Some(regime)) = (&r.damage, r.regimes().into_iter().next()) else {
+            continue;
+        };
+        for (area, points) in crate::results::area_shares(rows, &regime) {
+            let shares: Vec<String> = (points.iter())
+                .filter(|(i, _)| *i > 0)
+                .map(|(_, s)| format!("{:.0}", 100.0 * s))
+                .collect();
+            md.push_str(&format!("| {label} | {area} | {} |\n", shares.join(", ")));
+        }
+    }
+    if md.is_empty() {
+        return md;
+    }
+    format!(
+        "\n# Where the injury fell\n\nEach progression run's share of each area's synapses \
+         injured (%) after iterations 1, 2, ... (its first regime; every regime of a cycle loses \
+         the same synapses), mean over cycles, from damage.csv; drawn in `damage_<run>.png`. A \
+         uniform run has no damage.csv.\n\n| run | area | injured after each iteration (%) |\n\
+         |---|---|---|\n{md}"
     )
 }
 

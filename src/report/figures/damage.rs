@@ -8,6 +8,11 @@ use std::path::Path;
 /// The `damage` figure, when the run wrote `damage.csv`: the first regime's (every regime of a
 /// cycle loses the same synapses), each area's share injured, mean over cycles.
 pub fn damage(r: &Results, dir: &Path) -> Result<Option<Figure>> {
+    damage_named(r, dir, "damage", "")
+}
+
+/// [`damage`] in `dir/{name}.png`, its title followed by `label` (`compare` draws one per run).
+pub fn damage_named(r: &Results, dir: &Path, name: &str, label: &str) -> Result<Option<Figure>> {
     let (Some(rows), Some(regime)) = (&r.damage, r.regimes().into_iter().next()) else {
         return Ok(None);
     };
@@ -25,8 +30,8 @@ pub fn damage(r: &Results, dir: &Path) -> Result<Option<Figure>> {
         (r.info.config.as_ref()).map_or("progression", |c| c.injury.progression.as_str());
     let png = super::line_chart(
         dir,
-        "damage",
-        &format!("Where the injury fell ({progression})"),
+        name,
+        &format!("Where the injury fell ({progression}){label}"),
         ("iteration", "synapses injured (% of the area's)"),
         &series,
         (0.0, 105.0),

@@ -201,7 +201,7 @@ impl Results {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::TauVariant;
     use crate::results::TauRow;
@@ -209,7 +209,13 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::PathBuf;
 
-    fn key(regime: &str, cycle: usize, iteration: usize, fraction: f64, state: State) -> StateKey {
+    pub(crate) fn key(
+        regime: &str,
+        cycle: usize,
+        iteration: usize,
+        fraction: f64,
+        state: State,
+    ) -> StateKey {
         StateKey {
             regime: regime.into(),
             cycle,
@@ -231,7 +237,7 @@ mod tests {
     }
 
     /// Two regimes, two cycles, iterations 0-2 at 0 %, 30 % and 60 % injured.
-    fn results() -> Results {
+    pub(crate) fn results() -> Results {
         let mut metrics = Vec::new();
         for regime in ["static", "R"] {
             for c in 0..2 {
