@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Issue 30, arm 3: "the compressed origin model". Paper 000 injures "a highly compressed model";
+# the bench model was trained at its small size instead. Here a vgg19_bn of twice the bench
+# widths is trained with the 30-epoch recipe (docs/RESULTS.md, "A 30-epoch healthy recipe";
+# about 4x the bench compute per epoch: about 4.4 h on 2 cores), pruned by filter L1 norm to a
+# quarter of its FLOPs (the bench model's size) and fine-tuned (P2), then put through paper
+# 000's and paper 001's protocols beside the bench model's pages.
+#   bash docs/experiments/arm3-compressed-origin.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm3]
+# Rerun the same command after a stop: a finished step is skipped, the training resumes at its
+# last epoch, the compression's fine-tuning (10 bench-size epochs, about 25 min) starts over, and
+# each reproduction resumes at its next state.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
+OUT=${2:-runs/arm3}
+ATROPHY=${ATROPHY:-target/release/atrophy}
+WIDE=44,44,M,88,88,M,176,176,176,176,M,352,352,352,352,M,352,352,352,352,M
+if [ ! -f "$OUT/wide/model.safetensors" ]; then
+  "$ATROPHY" train --dataset cifar10 --data "$DATA" --model vgg19_bn --widths "$WIDE" \
+    --epochs 30 --lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1 \
+    --out "$OUT/wide"
+fi
+if [ ! -f "$OUT/compressed/model.safetensors" ]; then
+  "$ATROPHY" compress "$OUT/wide/model.safetensors" --data "$DATA" --flops-keep 0.25 \
+    --finetune-epochs 10 --out "$OUT/compressed"
+fi
+for paper in 000 001; do
+  "$ATROPHY" reproduce "$paper" --cycles 1 --data "$DATA" \
+    --healthy "$OUT/compressed/model.safetensors" --out "$OUT/repro$paper"
+done
