@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Issue 30, arm 2: the healthy recipe's ingredients, each alone. The bench-width vgg19_bn from
+# scratch for 30 epochs (SGD momentum 0.9, weight decay 5e-4, batch 128) with a cosine schedule
+# from lr 0.05 and crop + flip: the baseline. Each other run changes one thing: label smoothing
+# 0.1, Nesterov momentum, the one-cycle schedule (peak 0.1 at 25 %) instead of cosine, no
+# crop + flip, cutout 16 (DeVries & Taylor 2017); then the recipe (all three of docs/RESULTS.md,
+# "A 30-epoch healthy recipe") with cutout, and the recipe for 60 epochs (longer). About 66 min
+# per 30-epoch run on 2 cores (8.8 h in all).
+#   bash docs/experiments/arm2-ingredients.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm2]
+# Resumable: rerun the same command; a finished run is skipped, a stopped one continues at its
+# last finished epoch. The table of every run finished so far: OUT/ingredients.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
+OUT=${2:-runs/arm2}
+ATROPHY=${ATROPHY:-target/release/atrophy}
+BASE=(--dataset cifar10 --data "$DATA" --model vgg19_bn --widths bench --threads 2 -q)
+COSINE=(--lr 0.05 --schedule cosine)
+RECIPE=(--lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1)
+train() { # NAME EPOCHS ARGS...
+  local name=$1 epochs=$2; shift 2
+  if [ ! -f "$OUT/$name/model.safetensors" ]; then
+    echo "== $name ($epochs epochs) $(date -u +%FT%TZ)"
+    "$ATROPHY" train "${BASE[@]}" --epochs "$epochs" "$@" --out "$OUT/$name"
+  fi
+}
+train baseline 30 "${COSINE[@]}"
+train label-smoothing 30 "${COSINE[@]}" --label-smoothing 0.1
+train nesterov 30 "${COSINE[@]}" --nesterov
+train onecycle 30 --lr 0.1 --schedule onecycle:0.25
+train no-crop-flip 30 "${COSINE[@]}" --augment off
+train cutout 30 "${COSINE[@]}" --cutout 16
+train recipe-cutout 30 "${RECIPE[@]}" --cutout 16
+train recipe-60 60 "${RECIPE[@]}"
+logs=()
+for r in baseline label-smoothing nesterov onecycle no-crop-flip cutout recipe-cutout recipe-60; do
+  [ -f "$OUT/$r/train_log.csv" ] && logs+=("$r=$OUT/$r/train_log.csv")
+done
+python3 bench/recipe_table.py "${logs[@]}" > "$OUT/ingredients.md"
+cat "$OUT/ingredients.md"
