@@ -105,13 +105,57 @@ fn reproduce_001_quick_has_every_paper_row() {
     no_sd_from_one_cycle(&md);
 }
 
-/// Unknown papers are refused with the ones there are.
+/// Paper 001 as its workshop text reads (`--preset moore-ablation-text`): the plain VGG19 with
+/// three dense layers, every paper row, and the page and the command that name the preset.
+#[test]
+fn reproduce_001_as_its_text_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let (md, _) = reproduce_in(
+        &out,
+        "001",
+        &[
+            "--preset",
+            "moore-ablation-text",
+            "--set",
+            "injury.iterations=2",
+            "--set",
+            "regime.retrained.images=300",
+        ],
+    );
+    assert!(
+        md.contains(
+            "Protocol: the preset `moore-ablation-text` (paper 001 as its workshop text reads)"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("--preset moore-ablation-text"), "{md}");
+    assert_eq!(table_rows(&md).len(), expected_rows("001"), "{md}");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["config"]["healthy"]["train"]["model"], "vgg19", "{run}");
+}
+
+/// Unknown papers and presets are refused with the ones there are.
 #[test]
 fn unknown_papers_are_refused_clearly() {
     let o = atrophy(&["reproduce", "002"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         !o.status.success() && err.contains("expected 000, 001 or 003"),
+        "{err}"
+    );
+    let o = atrophy(&["reproduce", "000", "--preset", "moore-ablation-text"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains("--preset moore-ablation-text: paper 000 runs `moore-decay`"),
+        "{err}"
+    );
+    let o = atrophy(&["reproduce", "003", "--preset", "moore-decay"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--preset moore-decay: paper 003"),
         "{err}"
     );
 }

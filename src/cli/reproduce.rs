@@ -54,36 +54,63 @@ pub struct ReproduceArgs {
     /// Wait for another run in the same folder instead of stopping.
     #[arg(long)]
     pub wait: bool,
+    /// The preset to run instead of the paper's own: for 001, `moore-ablation-text` (paper 001
+    /// as its workshop text reads: a plain VGG19 with three dense layers, plain-SGD
+    /// retraining; docs/PROTOCOLS.md P4) instead of `moore-ablation` (as its authors' code ran
+    /// it). --quick, --cycles and --set apply to it as to the default.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
 }
 
-/// The preset of `paper` and what `--quick` changes in it.
-fn preset(paper: &str) -> Result<(&'static str, &'static [&'static str])> {
+/// The presets each paper can run, its own first.
+const PRESETS: [(&str, &[&str]); 2] = [
+    ("000", &["moore-decay"]),
+    ("001", &["moore-ablation", "moore-ablation-text"]),
+];
+
+/// The preset `chosen` for `paper` (its own when none is), or an error that names the flag and
+/// the presets the paper can run.
+fn chosen_preset(paper: &str, chosen: Option<&str>) -> Result<&'static str> {
+    let Some((_, names)) = PRESETS.iter().find(|(p, _)| *p == paper) else {
+        bail!("paper `{paper}`: expected 000, 001 or 003");
+    };
+    match chosen {
+        None => Ok(names[0]),
+        Some(c) => names.iter().copied().find(|n| *n == c).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--preset {c}: paper {paper} runs {}",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        }),
+    }
+}
+
+/// What `--quick` changes in `paper`'s presets.
+fn quick_settings(paper: &str) -> Result<&'static [&'static str]> {
     const QUICK_WIDTHS: &str = "healthy.train.widths=\"16,M,32,M,64,M\"";
     Ok(match paper {
-        "000" => (
-            "moore-decay",
-            &[
-                QUICK_WIDTHS,
-                "healthy.train.epochs=2",
-                "cycles=1",
-                "data.eval_images=1000",
-                "analysis.images=200",
-            ],
-        ),
-        "001" => (
-            "moore-ablation",
-            &[
-                QUICK_WIDTHS,
-                "healthy.train.epochs=2",
-                "cycles=1",
-                "injury.iterations=5",
-                "data.eval_images=1000",
-                "analysis.images=200",
-                "analysis.rdm_images_per_class=10",
-                "regime.retrained.epochs=1",
-                "regime.retrained.images=2000",
-            ],
-        ),
+        "000" => &[
+            QUICK_WIDTHS,
+            "healthy.train.epochs=2",
+            "cycles=1",
+            "data.eval_images=1000",
+            "analysis.images=200",
+        ],
+        "001" => &[
+            QUICK_WIDTHS,
+            "healthy.train.epochs=2",
+            "cycles=1",
+            "injury.iterations=5",
+            "data.eval_images=1000",
+            "analysis.images=200",
+            "analysis.rdm_images_per_class=10",
+            "regime.retrained.epochs=1",
+            "regime.retrained.images=2000",
+        ],
         other => bail!("paper `{other}`: expected 000, 001 or 003"),
     })
 }
@@ -95,6 +122,9 @@ fn command_line(a: &ReproduceArgs, experiment: &std::path::Path) -> String {
     let mut c = format!("atrophy reproduce {}", a.paper);
     if a.quick {
         c.push_str(" --quick");
+    }
+    if let Some(p) = &a.preset {
+        c.push_str(&format!(" --preset {}", word(p)));
     }
     if let Some(n) = a.cycles {
         c.push_str(&format!(" --cycles {n}"));
@@ -115,9 +145,13 @@ fn command_line(a: &ReproduceArgs, experiment: &std::path::Path) -> String {
 /// Runs `reproduce`.
 pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
     if a.paper == "003" {
+        if let Some(p) = &a.preset {
+            bail!("--preset {p}: paper 003 runs its own parts, not a preset");
+        }
         return run_003(a, device, progress);
     }
-    let (preset, quick) = preset(&a.paper)?;
+    let preset = chosen_preset(&a.paper, a.preset.as_deref())?;
+    let quick = quick_settings(&a.paper)?;
     let mut set: Vec<String> = Vec::new();
     if a.quick {
         set.extend(quick.iter().map(|s| s.to_string()));
@@ -189,7 +223,7 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
         return Ok(());
     }
     let results = crate::report::results::Results::read(&experiment)?;
-    let md = crate::report::reproduction::markdown(&a.paper, &results, a.quick, &command);
+    let md = crate::report::reproduction::markdown(&a.paper, preset, &results, a.quick, &command);
     let path = experiment.join("reproduction.md");
     crate::fsio::write_atomic(&path, md.as_bytes())?;
     println!("reproduction table: {}", path.display());

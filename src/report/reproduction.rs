@@ -369,14 +369,20 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
     out
 }
 
-/// `reproduction.md` for `paper` from the results `r`, made by `command`.
-pub fn markdown(paper: &str, r: &Results, quick: bool, command: &str) -> String {
+/// `reproduction.md` for `paper` from the results `r` of `preset`, made by `command`.
+pub fn markdown(paper: &str, preset: &str, r: &Results, quick: bool, command: &str) -> String {
     let title = match paper {
         "000" => "paper 000 (Moore et al., decay, P3)",
         "001" => "paper 001 (Moore et al., ablation, P4)",
         other => other,
     };
-    let mut md = format!("# Reproduction of {title}\n\n");
+    let reading = match preset {
+        "moore-ablation" => " (paper 001 as its authors' code ran it)",
+        "moore-ablation-text" => " (paper 001 as its workshop text reads)",
+        _ => "",
+    };
+    let mut md =
+        format!("# Reproduction of {title}\n\nProtocol: the preset `{preset}`{reading}.\n\n");
     if quick {
         md.push_str(QUICK_NOTE);
         md.push_str("\n\n");
