@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Issue 30, arm 4: paper 001 as its workshop text reads (preset moore-ablation-text: a plain
+# VGG19 without BatchNorm, three dense layers 4096-4096-10 with dropout, 15 ablations of 20 %
+# of the remaining synapses per layer, each followed by 3 epochs of plain SGD on the full
+# training set at batch 40), one full cycle. On the CPU at the benchmark conv widths (the dense
+# layers keep VGG19's 4096); the full widths (the same command without the `--set` of the
+# widths) are GPU work. About 2.5 h for the healthy model's 60 epochs and 3-4 h for the 15
+# iterations on 2 cores.
+#   bash docs/experiments/arm4-text-model.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm4]
+# Resumable: rerun the same command; it continues at the last finished epoch or state.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
+OUT=${2:-runs/arm4}
+ATROPHY=${ATROPHY:-target/release/atrophy}
+"$ATROPHY" reproduce 001 --preset moore-ablation-text --cycles 1 --data "$DATA" \
+  --set 'healthy.train.widths="bench"' --out "$OUT"
+python3 bench/p001_table.py "$OUT"
