@@ -377,3 +377,7 @@ pub fn draw_colourbar<DB: DrawingBackend>(
         .map_err(pe)?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "style_tests.rs"]
+mod tests;
