@@ -63,7 +63,11 @@ pub fn cka_heatmaps(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<
             let axes = ("layer (model under test)", "layer (healthy)");
             draw_heatmap(
                 &panels[0],
-                &format!("{regime}: injured, {level} (mean of {cycles} cycles)"),
+                &if cycles == 1 {
+                    format!("{regime}: injured, {level} (one cycle)")
+                } else {
+                    format!("{regime}: injured, {level} (mean of {cycles} cycles)")
+                },
                 &inj,
                 axes,
             )?;
