@@ -36,9 +36,10 @@ pub fn steps_bar_if(show: bool, total: u64, label: &str) -> ProgressBar {
     }
 }
 
-/// Prints a warning above `bar`, or on stderr when the bar is hidden (`--quiet`): a hidden bar
-/// prints nothing, and a warning must reach the user either way.
-pub fn warn(bar: &indicatif::ProgressBar, message: String) {
+/// Prints a line that must reach the user whether or not bars are shown (a warning, a finished
+/// epoch's figures): above `bar`, or on stderr when the bar is hidden (`--quiet`, or stderr is
+/// not a terminal: a log file), where the bar's own `println` would print nothing.
+pub fn say(bar: &indicatif::ProgressBar, message: String) {
     if bar.is_hidden() {
         eprintln!("{message}");
     } else {

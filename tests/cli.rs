@@ -254,13 +254,14 @@ fn run_overrides_are_validated_like_the_file() {
     assert!(!tmp.path().join("metrics.csv").exists());
 }
 
-/// A PReLU model trains from the command line and `info` lists its learned slopes per layer.
+/// A PReLU model trains from the command line and `info` lists its learned slopes per layer;
+/// without a terminal (no bars) each finished epoch still says its figures on stderr.
 #[test]
 fn prelu_model_trains_and_info_lists_its_slopes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("prelu");
     let o = out.to_str().unwrap();
-    ok(&atrophy(&[
+    let trained = atrophy(&[
         "train",
         "--dataset",
         "synthetic",
@@ -274,7 +275,13 @@ fn prelu_model_trains_and_info_lists_its_slopes() {
         "1",
         "--out",
         o,
-    ]));
+    ]);
+    ok(&trained);
+    let said = String::from_utf8_lossy(&trained.stderr);
+    assert!(
+        said.contains("epoch   1/1  loss") && said.contains("test top-1"),
+        "{said}"
+    );
     let info = ok(&atrophy(&["info", o]));
     assert!(
         info.contains("PReLU slopes") && info.contains("prelu3"),

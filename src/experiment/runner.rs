@@ -404,7 +404,7 @@ impl Measure<'_> {
                 f.loss,
                 f.note
             );
-            crate::progress::warn(self.bar, warning);
+            crate::progress::say(self.bar, warning);
             record.divergence_rows.push(f);
         }
         Ok(diverged)

@@ -298,7 +298,7 @@ fn write_log(path: &Path, rows: &[EpochRow]) -> Result<()> {
 fn warn_if_diverged(bar: &indicatif::ProgressBar, before: &[EpochRow], row: &EpochRow) {
     let finite = |r: &EpochRow| r.train_loss.is_finite() && r.test_loss.is_finite();
     if !finite(row) && before.iter().all(finite) {
-        crate::progress::warn(
+        crate::progress::say(
             bar,
             format!(
                 "warning: the training diverged at epoch {} (loss {}): its weights are no longer \
@@ -425,7 +425,8 @@ pub fn train_healthy(
             test_mean_class: test.mean_class,
             seconds: t0.elapsed().as_secs_f64(),
         };
-        bar.println(format!(
+        // Also without bars (a log file): a long training's only sign of life.
+        crate::progress::say(&bar, format!(
             "epoch {:>3}/{}  loss {:.4}  train acc {:.4}  test top-1 {:.4}  mean class-wise {:.4}  ({:.1} s)",
             row.epoch, spec.train.epochs, row.train_loss, row.train_accuracy, row.test_top1, row.test_mean_class, row.seconds
         ));
