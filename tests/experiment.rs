@@ -30,6 +30,14 @@ fn run_resume_shard_and_merge() {
         .unwrap();
     let full_ms = t_full.elapsed().as_millis() as u64;
     common::ok(&out);
+    // Without a terminal there are no bars: every step says its last state on stderr instead.
+    let said = String::from_utf8_lossy(&out.stderr);
+    let steps = said.lines().filter(|l| l.starts_with("step ")).count();
+    assert_eq!(steps, 2 * 2 * 3, "{said}");
+    assert!(
+        said.contains("step 12/12  static cycle 1 iteration 3: injured top-1"),
+        "{said}"
+    );
     let rows = metrics_without_seconds(&full);
     // header + 2 regimes x 2 cycles x (healthy + 3 x injured) + R200's 2 x 3 retrained rows
     assert_eq!(rows.len(), 1 + 2 * 2 * 4 + 2 * 3, "{rows:#?}");

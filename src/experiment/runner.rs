@@ -161,10 +161,15 @@ pub fn run(cfg: &ExperimentConfig, opts: &RunOptions) -> Result<RunRecord> {
             last_of_cycle || ended,
         )?;
         let last = record.rows.last().expect("a step adds rows");
-        bar.set_message(format!(
+        let done = format!(
             "{} cycle {} iteration {}: {} top-1 {:.3}",
             regime.name, step.cycle, step.iteration, last.key.state, last.top1
-        ));
+        );
+        if bar.is_hidden() {
+            // Without bars (a log file, `--quiet`) a line per step: hours of work stay visible.
+            eprintln!("step {}/{}  {done}", k + 1, all.len());
+        }
+        bar.set_message(done);
         bar.inc(1);
     }
     bar.finish_and_clear();
