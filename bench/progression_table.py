@@ -67,10 +67,20 @@ def main():
         values[run] = (order, per_it, areas, len(complete_cycles(curves, order[0], n_iter)))
     if not runs:
         raise SystemExit(f"no runs with a metrics.csv under {a.out}")
+    # Columns are labelled by the share of synapses injured, read from the first run's
+    # metrics.csv (decay: n/N; ablation: 1 - (1 - fraction)^n).
+    _, base_curves = read_curves(os.path.join(a.out, runs[0], "metrics.csv"))
+    injured = defaultdict(list)
+    for curve in base_curves.values():
+        for i, point in curve.items():
+            injured[i].append(point[0])
+
+    def label(i):
+        return f"{100 * statistics.mean(injured[i]):.1f}".removesuffix(".0") + " %"
 
     print("Top-1 (%) after each iteration (the regime's last state), mean ± sd over cycles:\n")
     its = list(range(1, n_iter + 1))
-    print("| run | regime | cycles | " + " | ".join(f"{100 * i // n_iter} %" for i in its)
+    print("| run | regime | cycles | " + " | ".join(label(i) for i in its)
           + " | averaged over the injury |")
     print("|---|---|---:|" + "---:|" * (len(its) + 1))
     for run in runs:
@@ -82,7 +92,7 @@ def main():
     base = runs[0]
     print(f"\nDifference from `{base}` in points (run - {base}); * where it exceeds the cycles' "
           "spread (|difference| > sd + sd):\n")
-    print("| run | regime | " + " | ".join(f"{100 * i // n_iter} %" for i in its)
+    print("| run | regime | " + " | ".join(label(i) for i in its)
           + " | averaged |")
     print("|---|---|" + "---:|" * (len(its) + 1))
     for run in runs[1:]:
@@ -129,7 +139,7 @@ def main():
     if not any(os.path.isdir(os.path.join(a.out, r, "cka")) for r in runs):
         return
     print(f"\nLinear CKA of each area's output against the healthy model after iteration {it} "
-          f"({100 * it // n_iter} % injured), mean ± sd over cycles:\n")
+          f"({label(it)} injured), mean ± sd over cycles:\n")
     cols = None
     for run in runs:
         cka = os.path.join(a.out, run, "cka")
