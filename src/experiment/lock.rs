@@ -1,7 +1,8 @@
 //! A lock file that makes sure two processes never train the same healthy model at once, and
 //! that does not outlive its holder.
 //!
-//! The file (`EXP/healthy.lock`) is created exclusively and names its holder: host, process id,
+//! The file (`EXP/healthy.lock`) is created exclusively, whole (written aside, then hard-linked
+//! into place), and names its holder: host, process id,
 //! the process's start time (so that a reused process id is not taken for the holder), a random
 //! token, and a heartbeat (the file's modification time, touched every [`HEARTBEAT`] by a thread
 //! of the holder). Another process takes over a lock whose holder is gone: on the same host, a
@@ -24,6 +25,9 @@ use std::time::{Duration, SystemTime};
 pub const HEARTBEAT: Duration = Duration::from_secs(30);
 /// A lock from another host whose heartbeat is older than this is taken to be abandoned.
 pub const STALE_AFTER: Duration = Duration::from_secs(300);
+/// A lock file that names no holder and is older than this is taken to be abandoned: writing
+/// a few lines takes far less.
+pub const UNWRITTEN_AFTER: Duration = Duration::from_secs(10);
 
 /// A held lock; dropping it stops the heartbeat and removes the file (if still its own).
 pub struct Lock {
@@ -119,14 +123,18 @@ pub fn is_held(path: &Path) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
         return false;
     };
+    let age = meta
+        .modified()
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok());
     match holder(path) {
         Some(h) if h.host == host_name() => process_alive(h.pid, h.start),
-        // Another host (or a lock being written): trust a recent heartbeat.
-        _ => meta
-            .modified()
-            .ok()
-            .and_then(|m| SystemTime::now().duration_since(m).ok())
-            .is_none_or(|age| age < STALE_AFTER),
+        // Another host: trust a recent heartbeat.
+        Some(_) => age.is_none_or(|age| age < STALE_AFTER),
+        // Naming no holder: being written in place (where hard links fail), or left half
+        // written by a holder killed in between (or by atrophy 0.1.0, which always wrote in
+        // place). Only the first lasts.
+        None => age.is_none_or(|age| age < UNWRITTEN_AFTER),
     }
 }
 
@@ -138,20 +146,9 @@ impl Lock {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(mut f) => {
-                    let token = new_token();
-                    let me = std::process::id();
-                    let start = start_time(me).map_or(String::new(), |s| format!("start {s}\n"));
-                    writeln!(f, "host {}\npid {me}\n{start}token {token}", host_name())
-                        .and_then(|_| f.sync_all())
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    return Ok(Some(Lock::start(path, token)));
-                }
+            let token = new_token();
+            match create_whole(path, &token) {
+                Ok(()) => return Ok(Some(Lock::start(path, token))),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let Ok(found) = std::fs::read(path) else {
                         continue; // gone meanwhile: try to create it
@@ -164,6 +161,13 @@ impl Lock {
             }
         }
         Ok(None)
+    }
+
+    /// The lock file's text for this process.
+    fn text(token: &str) -> String {
+        let me = std::process::id();
+        let start = start_time(me).map_or(String::new(), |s| format!("start {s}\n"));
+        format!("host {}\npid {me}\n{start}token {token}\n", host_name())
     }
 
     fn start(path: &Path, token: String) -> Lock {
@@ -189,6 +193,32 @@ impl Lock {
             stop,
             heartbeat: Some(heartbeat),
         }
+    }
+}
+
+/// Creates the lock file at `path` (an `AlreadyExists` error when there is one) with its whole
+/// text at once: written under a name of its own, then hard-linked into place, which fails if a
+/// lock exists. A process killed at any moment leaves no lock or a complete one; created empty
+/// and then written, a lock whose holder was killed in between named no holder and looked held
+/// until it was [`STALE_AFTER`] old. Where hard links fail (some file systems) it is created
+/// and written in place.
+fn create_whole(path: &Path, token: &str) -> std::io::Result<()> {
+    let text = Lock::text(token);
+    let tmp = crate::fsio::temp_path(path);
+    let linked = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        }
+        other => other,
     }
 }
 
@@ -267,6 +297,40 @@ pub fn hold_folder(dir: &Path, wait: bool) -> Result<Lock> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A lock appears with its whole text (no temporary file left beside it); a lock file that
+    /// names no holder (written in place by a holder killed before it wrote, or by 0.1.0) counts
+    /// as held only while it is younger than UNWRITTEN_AFTER.
+    #[test]
+    fn a_lock_is_whole_or_abandoned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.lock");
+        let lock = Lock::try_acquire(&path).unwrap().expect("free");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["run.lock"], "a temporary file was left");
+        assert_eq!(holder(&path).unwrap().pid, std::process::id());
+        drop(lock);
+        std::fs::write(&path, "").unwrap();
+        assert!(is_held(&path), "an empty lock may be being written");
+        assert!(Lock::try_acquire(&path).unwrap().is_none());
+        let old = SystemTime::now() - UNWRITTEN_AFTER - Duration::from_secs(1);
+        std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert!(!is_held(&path));
+        let lock = Lock::try_acquire(&path)
+            .unwrap()
+            .expect("an unwritten lock is taken over");
+        assert_eq!(holder(&path).unwrap().pid, std::process::id());
+        drop(lock);
+        assert!(!path.exists());
+    }
 
     #[test]
     fn one_holder_at_a_time_and_a_dead_holders_lock_is_taken_over() {

@@ -74,10 +74,12 @@ pub fn run_with_kills(args: &[&str], full_ms: u64, seed: u64, attempts: usize) -
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut kills = 0;
+    // What the last start said, to explain a start that fails.
+    let said = tempfile::NamedTempFile::new().unwrap();
     for attempt in 0..attempts {
         let mut child = atrophy_cmd(args)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(said.reopen().unwrap())
             .spawn()
             .unwrap();
         // Kill points spread over the run, the healthy training included.
@@ -85,7 +87,11 @@ pub fn run_with_kills(args: &[&str], full_ms: u64, seed: u64, attempts: usize) -
         let t0 = std::time::Instant::now();
         while t0.elapsed().as_millis() < wait_ms {
             if let Some(s) = child.try_wait().unwrap() {
-                assert!(s.success(), "attempt {attempt} failed");
+                assert!(
+                    s.success(),
+                    "attempt {attempt} failed: {}",
+                    std::fs::read_to_string(said.path()).unwrap_or_default()
+                );
                 return kills;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
