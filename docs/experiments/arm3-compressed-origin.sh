@@ -6,6 +6,9 @@
 # quarter of its FLOPs (the bench model's size) and fine-tuned (P2), then put through paper
 # 000's and paper 001's protocols beside the bench model's pages.
 #   bash docs/experiments/arm3-compressed-origin.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm3]
+# Environment: EPOCHS (the wide model's, default 30), FINETUNE (default 10), PAPERS (default
+# "000 001"). A machine that keeps no run folder from one 3-hour session to the next runs the
+# reduced arm in one go: EPOCHS=12 FINETUNE=4 PAPERS=000 (about 1 h 50 min on 2 cores).
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
 # last epoch, the compression's fine-tuning (10 bench-size epochs, about 25 min) starts over, and
 # each reproduction resumes at its next state.
@@ -14,17 +17,20 @@ cd "$(dirname "$0")/../.."
 DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
 OUT=${2:-runs/arm3}
 ATROPHY=${ATROPHY:-target/release/atrophy}
+EPOCHS=${EPOCHS:-30}
+FINETUNE=${FINETUNE:-10}
+PAPERS=${PAPERS:-000 001}
 WIDE=44,44,M,88,88,M,176,176,176,176,M,352,352,352,352,M,352,352,352,352,M
 if [ ! -f "$OUT/wide/model.safetensors" ]; then
   "$ATROPHY" train --dataset cifar10 --data "$DATA" --model vgg19_bn --widths "$WIDE" \
-    --epochs 30 --lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1 \
+    --epochs "$EPOCHS" --lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1 \
     --out "$OUT/wide"
 fi
 if [ ! -f "$OUT/compressed/model.safetensors" ]; then
   "$ATROPHY" compress "$OUT/wide/model.safetensors" --data "$DATA" --flops-keep 0.25 \
-    --finetune-epochs 10 --out "$OUT/compressed"
+    --finetune-epochs "$FINETUNE" --out "$OUT/compressed"
 fi
-for paper in 000 001; do
+for paper in $PAPERS; do
   "$ATROPHY" reproduce "$paper" --cycles 1 --data "$DATA" \
     --healthy "$OUT/compressed/model.safetensors" --out "$OUT/repro$paper"
 done
