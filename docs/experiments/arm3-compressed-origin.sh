@@ -7,8 +7,10 @@
 # 000's and paper 001's protocols beside the bench model's pages.
 #   bash docs/experiments/arm3-compressed-origin.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm3]
 # Environment: EPOCHS (the wide model's, default 30), FINETUNE (default 10), PAPERS (default
-# "000 001"). A machine that keeps no run folder from one 3-hour session to the next runs the
-# reduced arm in one go: EPOCHS=12 FINETUNE=4 PAPERS=000 (about 1 h 50 min on 2 cores).
+# "000 001"), REGIMES (paper 000's regimes, default all). A machine that keeps no run folder
+# from one 3-hour session to the next runs the reduced arm in one go:
+#   EPOCHS=12 FINETUNE=4 PAPERS=000 REGIMES=R1000,static bash docs/experiments/arm3-compressed-origin.sh
+# (about 1 h 40 min on 2 cores).
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
 # last epoch, the compression's fine-tuning (10 bench-size epochs, about 25 min) starts over, and
 # each reproduction resumes at its next state.
@@ -20,6 +22,7 @@ ATROPHY=${ATROPHY:-target/release/atrophy}
 EPOCHS=${EPOCHS:-30}
 FINETUNE=${FINETUNE:-10}
 PAPERS=${PAPERS:-000 001}
+REGIMES=${REGIMES:-}
 WIDE=44,44,M,88,88,M,176,176,176,176,M,352,352,352,352,M,352,352,352,352,M
 if [ ! -f "$OUT/wide/model.safetensors" ]; then
   "$ATROPHY" train --dataset cifar10 --data "$DATA" --model vgg19_bn --widths "$WIDE" \
@@ -31,6 +34,8 @@ if [ ! -f "$OUT/compressed/model.safetensors" ]; then
     --finetune-epochs "$FINETUNE" --out "$OUT/compressed"
 fi
 for paper in $PAPERS; do
-  "$ATROPHY" reproduce "$paper" --cycles 1 --data "$DATA" \
+  only=()
+  if [ "$paper" = 000 ] && [ -n "$REGIMES" ]; then only=(--regimes "$REGIMES"); fi
+  "$ATROPHY" reproduce "$paper" --cycles 1 --data "$DATA" "${only[@]}" \
     --healthy "$OUT/compressed/model.safetensors" --out "$OUT/repro$paper"
 done

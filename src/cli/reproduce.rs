@@ -43,6 +43,11 @@ pub struct ReproduceArgs {
     /// Change a preset value (repeatable, as `atrophy run --set`); applied after --quick's.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Run only these regimes of the preset (comma-separated names, as `atrophy run
+    /// --regimes`), e.g. `--regimes R1000,static` for paper 000. A paper number whose regime was
+    /// not run is read from the nearest one, and its row says it is not the paper's retraining.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub regimes: Vec<String>,
     /// Run only the cycles c with c mod n = i, as `atrophy run --shard`; the table is written
     /// once the shards are merged (`atrophy merge`, then `atrophy reproduce ... --out MERGED`).
     #[arg(long, value_parser = crate::experiment::shard::parse_shard)]
@@ -135,6 +140,9 @@ fn command_line(a: &ReproduceArgs, experiment: &std::path::Path) -> String {
     for s in &a.set {
         c.push_str(&format!(" --set {}", word(s)));
     }
+    if !a.regimes.is_empty() {
+        c.push_str(&format!(" --regimes {}", word(&a.regimes.join(","))));
+    }
     if let Some(h) = &a.healthy {
         c.push_str(&format!(" --healthy {}", word(&h.to_string_lossy())));
     }
@@ -180,7 +188,7 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
         out: Some(experiment.clone()),
         shard: a.shard,
         set,
-        regimes: Vec::new(),
+        regimes: a.regimes.clone(),
         healthy: a.healthy.clone(),
         stage: Stage::All,
         wait: a.wait,
@@ -191,8 +199,8 @@ pub fn run_reproduce(a: &ReproduceArgs, device: Device, progress: bool) -> Resul
         preset,
         &crate::experiment::overrides::Overrides {
             set: run.set.clone(),
+            regimes: run.regimes.clone(),
             healthy: run.healthy.clone(),
-            ..Default::default()
         },
     )?;
     let finished = crate::experiment::RunRecord::read(&experiment).is_ok_and(|r| {
@@ -237,10 +245,11 @@ fn run_003(a: &ReproduceArgs, device: Device, progress: bool) -> Result<()> {
         (a.cycles.is_some(), "--cycles"),
         (a.shard.is_some(), "--shard"),
         (a.healthy.is_some(), "--healthy"),
+        (!a.regimes.is_empty(), "--regimes"),
         (a.wait, "--wait"),
     ] {
         if given {
-            bail!("{flag}: not for paper 003, which has no injury cycles, shards, healthy model or run lock; its settings are changed with --set (see --help)");
+            bail!("{flag}: not for paper 003, which has no injury cycles, regimes, shards, healthy model or run lock; its settings are changed with --set (see --help)");
         }
     }
     let mut set: Vec<String> = Vec::new();
