@@ -13,6 +13,7 @@ Examples:
   atrophy reproduce 000 --data ../shared/data/cifar-10-binary.tar.gz     # paper 000, 10 cycles
   atrophy reproduce 001 --cycles 1 --out results/p001
   atrophy reproduce 001 --cycles 1 --healthy runs/recipe30/model.safetensors   # a model trained before
+  atrophy reproduce 000 --cycles 1 --regimes R1000,static   # two of its four regimes (about 20 min)
   atrophy reproduce 000 --quick       # the reduced version: minutes on 2 cores, not a reproduction
   atrophy reproduce 003 --data ../shared/data/mnist     # paper 003: about 30 min on 2 cores
   atrophy reproduce 003 --set pattern.erased=[0.5]      # one reading of its erased bits only
