@@ -8,21 +8,31 @@
 # per 30-epoch run on 2 cores (8.8 h in all).
 #   bash docs/experiments/arm2-ingredients.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm2]
 # Resumable: rerun the same command; a finished run is skipped, a stopped one continues at its
-# last finished epoch. The table of every run finished so far: OUT/ingredients.md.
+# last finished epoch. Each finished run's log is copied to docs/figures/arm2/NAME.csv, and a
+# run whose log is there is skipped: committed, the logs carry the arm across machines that keep
+# no run folder (one 66-min run per session). ONLY=NAME runs just that one. The table of every
+# run finished so far: docs/figures/arm2/ingredients.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
 OUT=${2:-runs/arm2}
 ATROPHY=${ATROPHY:-target/release/atrophy}
+LOGS=docs/figures/arm2
+ONLY=${ONLY:-}
+mkdir -p "$LOGS"
 BASE=(--dataset cifar10 --data "$DATA" --model vgg19_bn --widths bench --threads 2 -q)
 COSINE=(--lr 0.05 --schedule cosine)
 RECIPE=(--lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1)
 train() { # NAME EPOCHS ARGS...
   local name=$1 epochs=$2; shift 2
+  if [ -f "$LOGS/$name.csv" ] || { [ -n "$ONLY" ] && [ "$ONLY" != "$name" ]; }; then
+    return 0
+  fi
   if [ ! -f "$OUT/$name/model.safetensors" ]; then
     echo "== $name ($epochs epochs) $(date -u +%FT%TZ)"
     "$ATROPHY" train "${BASE[@]}" --epochs "$epochs" "$@" --out "$OUT/$name"
   fi
+  cp "$OUT/$name/train_log.csv" "$LOGS/$name.csv.tmp" && mv "$LOGS/$name.csv.tmp" "$LOGS/$name.csv"
 }
 train baseline 30 "${COSINE[@]}"
 train label-smoothing 30 "${COSINE[@]}" --label-smoothing 0.1
@@ -34,7 +44,9 @@ train recipe-cutout 30 "${RECIPE[@]}" --cutout 16
 train recipe-60 60 "${RECIPE[@]}"
 logs=()
 for r in baseline label-smoothing nesterov onecycle no-crop-flip cutout recipe-cutout recipe-60; do
-  [ -f "$OUT/$r/train_log.csv" ] && logs+=("$r=$OUT/$r/train_log.csv")
+  [ -f "$LOGS/$r.csv" ] && logs+=("$r=$LOGS/$r.csv")
 done
-python3 bench/recipe_table.py "${logs[@]}" > "$OUT/ingredients.md"
-cat "$OUT/ingredients.md"
+[ ${#logs[@]} -gt 0 ] || exit 0
+python3 bench/recipe_table.py "${logs[@]}" > "$LOGS/ingredients.md.tmp"
+mv "$LOGS/ingredients.md.tmp" "$LOGS/ingredients.md"
+cat "$LOGS/ingredients.md"
