@@ -193,6 +193,7 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     }
     let o = CompressOptions {
         flops_keep: 0.1,
+        scope: atrophy::compress::Scope::Layer,
         finetune: FinetuneOptions {
             epochs: 2,
             batch_size: 32,

@@ -92,17 +92,28 @@ fn reproduce_000_quick_has_every_paper_row() {
 fn reproduce_000_with_some_regimes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let extra = ["--regimes", "R1000,static", "--set", "regime.*.recalibrate_bn=500"];
+    let extra = [
+        "--regimes",
+        "R1000,static",
+        "--set",
+        "regime.*.recalibrate_bn=500",
+    ];
     let (md, _) = reproduce_in(&out, "000", &extra);
     let rows = table_rows(&md);
     assert_eq!(rows.len(), expected_rows("000"), "{md}");
     assert!(md.contains("--regimes R1000,static"), "{md}");
-    assert!(!md.contains("(regime R5000)") && !md.contains("(regime R100)"), "{md}");
+    assert!(
+        !md.contains("(regime R5000)") && !md.contains("(regime R100)"),
+        "{md}"
+    );
     let r5000 = rows.iter().find(|r| r.contains("| 83.0 ± 1.87 |")).unwrap();
     assert!(r5000.contains("(regime R1000)"), "{r5000}");
     let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
     assert!(
-        metrics.lines().skip(1).all(|l| l.starts_with("R1000,") || l.starts_with("static,")),
+        metrics
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("R1000,") || l.starts_with("static,")),
         "{metrics}"
     );
     let (again, said) = reproduce_in(&out, "000", &extra);

@@ -1,7 +1,7 @@
 //! `atrophy compress`: dependency-aware L1 filter pruning to a FLOPs target, then fine-tuning
 //! (the computation is [`crate::compress::compress`]; this module loads, shows and saves).
 use crate::checkpoint::{self, CheckpointMeta};
-use crate::compress::{self, CompressOptions, FinetuneOptions};
+use crate::compress::{self, CompressOptions, FinetuneOptions, Scope};
 use crate::data;
 use anyhow::Result;
 use clap::Args;
@@ -13,13 +13,20 @@ use tch::Device;
 #[command(after_help = "\
 Example (paper 000: about 8.5 % of VGG19's parameters):
   atrophy compress runs/vgg19bn --flops-keep 0.12 --finetune-epochs 20 --out runs/vgg19bn-small
-  atrophy info runs/vgg19bn-small            # the new widths")]
+  atrophy info runs/vgg19bn-small            # the new widths
+Every layer keeps the same fraction of its filters unless --scope global is given.")]
 pub struct CompressArgs {
     /// Checkpoint to compress.
     pub checkpoint: PathBuf,
     /// Keep at most this fraction of the FLOPs (multiply-accumulates) of one forward pass.
     #[arg(long)]
     pub flops_keep: f64,
+    /// Where filters compete: `layer`, every conv keeps the same fraction of its filters, its
+    /// strongest by L1 norm (Li et al.; Torch-Pruning's default); `global`, the weakest by L1
+    /// norm per weight go first across the network (on a BatchNorm network it can strip the
+    /// deep layers to one filter).
+    #[arg(long, value_enum, default_value_t = Scope::Layer)]
+    pub scope: Scope,
     /// Epochs of fine-tuning after pruning (0 = none).
     #[arg(long, default_value_t = 0)]
     pub finetune_epochs: usize,
@@ -57,6 +64,7 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
     let norm = meta.normalization.clone();
     let o = CompressOptions {
         flops_keep: a.flops_keep,
+        scope: a.scope,
         finetune: FinetuneOptions {
             epochs: a.finetune_epochs,
             batch_size: a.batch_size,
@@ -88,6 +96,7 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
             "compressed_from": a.checkpoint.display().to_string(),
             "original_widths": meta.architecture.widths,
             "flops_keep_requested": a.flops_keep,
+            "scope": a.scope,
             "flops": [f0, f1],
             "parameters": [p0, p1],
             "top1": { "original": before.top1, "pruned": pruned.top1, "finetuned": finetuned.top1 },
@@ -125,7 +134,15 @@ fn print_summary(a: &CompressArgs, original_widths: &str, done: &compress::Compr
         (&done.plan, &done.original, &done.pruned, &done.finetuned);
     let (f0, f1) = plan.flops;
     let (p0, p1) = plan.params;
-    println!("widths      {} -> {}", original_widths, plan.arch.widths);
+    println!(
+        "widths      {} -> {} ({} scope)",
+        original_widths,
+        plan.arch.widths,
+        match a.scope {
+            Scope::Layer => "layer",
+            Scope::Global => "global",
+        }
+    );
     println!(
         "parameters  {p0} -> {p1} ({:.2} % kept)",
         100.0 * p1 as f64 / p0 as f64

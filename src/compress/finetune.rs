@@ -1,7 +1,7 @@
 //! Compression end to end: prune a trained network to a FLOPs target, fine-tune what is left,
 //! and measure the test accuracy at every stage.
 use super::apply::{filter_l1, prune};
-use super::plan::{plan, PrunePlan};
+use super::plan::{plan, PrunePlan, Scope};
 use crate::data::{Augment, Normalization, Split};
 use crate::model::{Architecture, Network};
 use crate::seed::{self, stream};
@@ -111,6 +111,8 @@ pub fn finetune(
 pub struct CompressOptions {
     /// Keep at most this fraction of the FLOPs (multiply-accumulates) of one forward pass.
     pub flops_keep: f64,
+    /// Where filters compete: within each layer (the default) or across the network.
+    pub scope: Scope,
     /// The fine-tuning after pruning.
     pub finetune: FinetuneOptions,
 }
@@ -132,8 +134,8 @@ pub struct Compressed {
 }
 
 /// Compresses `net` (architecture `arch`, tensors in `vs`, inputs normalised by `norm`): removes
-/// the conv filters of smallest L1 norm per weight, dependency-aware, until at most `o.flops_keep` of the
-/// FLOPs remain ([`plan`]), builds the smaller network on `vs`'s device ([`prune`]), and
+/// the conv filters of smallest L1 norm (within each layer or across them, `o.scope`),
+/// dependency-aware, until at most `o.flops_keep` of the FLOPs remain ([`plan`]), builds the smaller network on `vs`'s device ([`prune`]), and
 /// fine-tunes it on `split.train` ([`finetune`], `on_step` after every step). Each stage is
 /// evaluated on all of `split.test`. `vs` and `net` are left unchanged.
 pub fn compress(
@@ -148,7 +150,7 @@ pub fn compress(
     let device = vs.device();
     let original = evaluate(net, &split.test, norm, device, EVAL_BATCH);
     let norms = filter_l1(vs, arch)?;
-    let plan = plan(arch, &norms, o.flops_keep)?;
+    let plan = plan(arch, &norms, o.flops_keep, o.scope)?;
     let (vs2, net2) = prune(vs, arch, &plan)?;
     let pruned = evaluate(&net2, &split.test, norm, device, EVAL_BATCH);
     let finetuned = if o.finetune.epochs > 0 {

@@ -13,4 +13,4 @@ pub mod plan;
 
 #[cfg(feature = "torch")]
 pub use finetune::{compress, finetune, CompressOptions, Compressed, FinetuneOptions};
-pub use plan::{plan, PrunePlan};
+pub use plan::{plan, PrunePlan, Scope};

@@ -13,6 +13,7 @@ pub mod legend;
 pub mod paper;
 pub mod paper_values;
 pub mod reproduction;
+#[cfg(feature = "torch")]
 pub mod reproduction003;
 mod reproduction_cka;
 pub mod results;

@@ -12,6 +12,7 @@ pub mod cka;
 pub mod damage;
 mod demos;
 mod marks;
+#[cfg(feature = "torch")]
 pub mod paper003;
 pub mod pathways;
 pub mod rdms;
