@@ -12,10 +12,12 @@
 # Environment: EPOCHS (the wide model's, default 30), FINETUNE (default 10), PAPERS (default
 # "000 001"), REGIMES (paper 000's regimes, default all). A machine that keeps no run folder
 # from one 3-hour session to the next runs the reduced arm in one go:
-#   EPOCHS=12 FINETUNE=4 PAPERS=000 REGIMES=R1000,static bash docs/experiments/arm3-compressed-origin.sh
-# (about 1 h 40 min on 2 cores).
+#   EPOCHS=12 FINETUNE=10 PAPERS=000 REGIMES=R1000,static bash docs/experiments/arm3-compressed-origin.sh
+# (measured 2026-12-05: 63 min of training, about 15 min of compression and fine-tuning, 7 min of
+# reproduction; docs/RESULTS.md, "The compressed origin"). Paper 001 on the same model adds
+# about 1.6 h: PAPERS=001.
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
-# last epoch, the compression's fine-tuning (10 bench-size epochs, about 25 min) starts over, and
+# last epoch, the compression's fine-tuning (10 bench-size epochs, about 15 min) starts over, and
 # each reproduction resumes at its next state.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
