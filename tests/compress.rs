@@ -7,9 +7,21 @@ use atrophy::model::{Architecture, Network, Op};
 use tch::{nn, Device, Kind, Tensor};
 
 /// Prunes `arch` (randomly initialised, non-trivial BatchNorm statistics and affine parameters,
-/// non-trivial PReLU slopes) to `keep` of its FLOPs and checks that the pruned network computes
-/// what the original computes with the removed filters silenced, on inputs of `input` shape.
+/// non-trivial PReLU slopes) to `keep` of its FLOPs, within each layer and across layers, and
+/// checks that the pruned network computes what the original computes with the removed filters
+/// silenced, on inputs of `input` shape.
 fn pruned_equals_zeroed(arch: &Architecture, input: [i64; 4], keep: f64) {
+    for scope in [compress::Scope::Layer, compress::Scope::Global] {
+        pruned_equals_zeroed_in(arch, input, keep, scope);
+    }
+}
+
+fn pruned_equals_zeroed_in(
+    arch: &Architecture,
+    input: [i64; 4],
+    keep: f64,
+    scope: compress::Scope,
+) {
     tch::manual_seed(4);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), arch).unwrap();
@@ -27,7 +39,7 @@ fn pruned_equals_zeroed(arch: &Architecture, input: [i64; 4], keep: f64) {
         }
     });
     let norms = compress::apply::filter_l1(&vs, arch).unwrap();
-    let plan = compress::plan(arch, &norms, keep).unwrap();
+    let plan = compress::plan(arch, &norms, keep, scope).unwrap();
     assert!(plan.flops.1 as f64 <= keep * plan.flops.0 as f64);
     assert_eq!(plan.arch.flops(), plan.flops.1);
     assert_eq!(plan.arch.parameter_count(), plan.params.1);
