@@ -204,6 +204,12 @@ mod tests {
             "{}",
             explain(injured_at(1))
         );
+        // Arm 3 was measured for paper 000's first injury and found not to explain it.
+        assert!(
+            explain(injured_at(1)).contains("not arm 3 "),
+            "{}",
+            explain(injured_at(1))
+        );
         assert!(
             explain(injured_at(6)).contains("arm 1 "),
             "{}",
