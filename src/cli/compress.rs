@@ -12,7 +12,7 @@ use tch::Device;
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Example (paper 000: about 8.5 % of VGG19's parameters):
-  atrophy compress runs/vgg19bn --flops-keep 0.12 --finetune-epochs 20 --out runs/vgg19bn-small
+  atrophy compress runs/vgg19bn --flops-keep 0.087 --finetune-epochs 20 --out runs/vgg19bn-small
   atrophy info runs/vgg19bn-small            # the new widths
 Every layer keeps the same fraction of its filters unless --scope global is given.")]
 pub struct CompressArgs {

@@ -332,4 +332,21 @@ mod tests {
         let l = plan(&arch, &weak, keep(macs(3, 2) - 1), Scope::Layer).unwrap();
         assert_eq!(l.arch.widths, "2,M,1,M");
     }
+
+    /// The example of `atrophy compress --help`: a full-width `vgg19_bn` at `--flops-keep
+    /// 0.087`, every layer by the same fraction, keeps about paper 000's 8.54 % of the
+    /// parameters.
+    #[test]
+    fn the_help_example_keeps_about_the_papers_share_of_parameters() {
+        let arch = Architecture::vgg19_bn(crate::model::widths::VGG19_WIDTHS, 10);
+        let norms: Vec<Vec<f64>> = (arch.stages().unwrap().iter())
+            .filter_map(|s| match s {
+                Stage::Conv(w) => Some((0..*w).map(|f| f as f64).collect()),
+                Stage::Pool => None,
+            })
+            .collect();
+        let p = plan(&arch, &norms, 0.087, Scope::Layer).unwrap();
+        let share = p.params.1 as f64 / p.params.0 as f64;
+        assert!((0.083..0.087).contains(&share), "{share} {}", p.arch.widths);
+    }
 }
