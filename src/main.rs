@@ -34,6 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => atrophy::cli::run::run(a, device(&cli)?, progress),
         #[cfg(feature = "torch")]
         Command::Merge(a) => atrophy::cli::run::merge(a),
+        #[cfg(feature = "torch")]
         Command::Reproduce(a) => atrophy::cli::reproduce::run_reproduce(a, device(&cli)?, progress),
         #[cfg(feature = "torch")]
         Command::Slurm(a) => atrophy::cli::slurm::run(a, &cli.device),
