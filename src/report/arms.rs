@@ -187,7 +187,12 @@ mod tests {
             cell.starts_with("unexplained; measured: partly arm 2"),
             "{cell}"
         );
-        assert!(cell.contains("candidates: arm 3"), "{cell}");
+        // Arm 3 was measured for paper 001 and found not to explain it; arm 4 is left.
+        assert!(cell.contains("not arm 3 "), "{cell}");
+        assert!(
+            cell.ends_with("candidates: arm 4 (paper 001's text model and training)"),
+            "{cell}"
+        );
         // The retraining batch cannot change the first injury, only what follows a retraining.
         let injured_at = |i: usize| {
             values()
