@@ -146,9 +146,10 @@ pub enum Command {
     /// Example: atrophy eval runs/fm --json
     #[cfg(feature = "torch")]
     Eval(train::EvalArgs),
-    /// Compress a checkpoint: remove the filters with the smallest L1 norm per weight (with their BatchNorm
-    /// channels and the next layer's inputs) until the FLOPs are at most F of the original, then,
-    /// with --finetune-epochs E, fine-tune (P2, paper 000).
+    /// Compress a checkpoint: remove the filters of smallest L1 norm (by default every conv
+    /// keeps the same fraction of its own; --scope global ranks them across layers), with their
+    /// BatchNorm channels and the next layer's inputs, until the FLOPs are at most F of the
+    /// original, then, with --finetune-epochs E, fine-tune (P2, paper 000).
     #[cfg(feature = "torch")]
     Compress(compress::CompressArgs),
     /// Show the layers (names, shapes, parameters, MACs) of a checkpoint or a model preset.
