@@ -9,9 +9,10 @@ one regime, every state of every iteration (standard library only):
         from-scratch=docs/reproductions/001-recipe30-1cycle-metrics.csv \
         compressed=docs/reproductions/001-arm3-compressed-1cycle-metrics.csv
 
-Top-1 (or `--metric mean_class`, paper 001's measure) in percent, mean ± sample sd over the run's cycles (the value alone for one cycle), per
-iteration and state (injured, recalibrated, retrained; the healthy model as iteration 0), and
-the difference of each later run from the first.
+Top-1 (or `--metric mean_class`, paper 001's measure) in percent, mean ± sample sd over the
+run's cycles (the value alone for one cycle), per iteration and state (injured, recalibrated,
+retrained; the healthy model as iteration 0), and the difference of each later run from the
+first.
 """
 import argparse
 import csv
