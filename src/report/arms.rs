@@ -95,18 +95,45 @@ impl Arm {
         format!("arm {} ({})", self.id, self.name)
     }
 
-    fn measured(&self) -> String {
-        let finding = self.finding.as_deref().unwrap_or("measured");
-        format!("{}: {finding}", self.label())
+    /// The numbers of `paper` it may explain, in words: "top1 of the injured state at
+    /// iteration 1".
+    fn numbers_in_words(&self, paper: &str) -> String {
+        (self.numbers.iter().filter(|n| n.paper == paper))
+            .map(|n| {
+                let mut words = n.metrics.join(" and ");
+                if let Some(s) = &n.states {
+                    let plural = if s.len() > 1 { "s" } else { "" };
+                    words.push_str(&format!(" of the {} state{plural}", s.join(" and ")));
+                }
+                if let Some([a, b]) = n.iterations {
+                    words.push_str(&if a == b {
+                        format!(" at iteration {a}")
+                    } else {
+                        format!(" at iterations {a}-{b}")
+                    });
+                }
+                words
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
+/// The entries of the file (their indices in [`arms`]) that may explain `v`.
+pub fn covering(v: &PaperValue) -> Vec<usize> {
+    (arms().iter().enumerate())
+        .filter(|(_, a)| a.covers(v))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// The "explained by" cell of a value that misses: the arm that explains it, else
-/// "unexplained" with what was measured (partly or not explaining) and the candidates left.
+/// "unexplained" with the arms measured (partly or not explaining) and the candidates left.
+/// The cell names the arms; what each found is written once, under the table ([`findings`]).
 pub fn explain(v: &PaperValue) -> String {
-    let covering: Vec<&Arm> = arms().iter().filter(|a| a.covers(v)).collect();
+    let covering: Vec<&Arm> = covering(v).into_iter().map(|i| &arms()[i]).collect();
     if let Some(a) = covering.iter().find(|a| a.status == Status::Explains) {
-        return a.measured();
+        return a.label();
     }
     let measured: Vec<String> = (covering.iter())
         .filter(|a| matches!(a.status, Status::Partly | Status::No))
@@ -116,7 +143,7 @@ pub fn explain(v: &PaperValue) -> String {
             } else {
                 "not"
             };
-            format!("{how} {}", a.measured())
+            format!("{how} {}", a.label())
         })
         .collect();
     let candidates: Vec<String> = (covering.iter())
@@ -125,7 +152,7 @@ pub fn explain(v: &PaperValue) -> String {
         .collect();
     let mut cell = String::from("unexplained");
     if !measured.is_empty() {
-        cell.push_str(&format!("; measured: {}", measured.join("; ")));
+        cell.push_str(&format!("; measured: {}", measured.join(", ")));
     }
     cell.push_str(&if candidates.is_empty() {
         "; no candidate left".to_string()
@@ -133,6 +160,40 @@ pub fn explain(v: &PaperValue) -> String {
         format!("; candidates: {}", candidates.join(", "))
     });
     cell
+}
+
+/// The heading of the page's section that [`findings`] writes.
+pub const FINDINGS_HEADING: &str = "## What the arms found";
+
+/// The section under a reproduction table of `paper`: every entry of the file among `cited`
+/// (indices in [`arms`], from [`covering`]), in the file's order, with the numbers of `paper`
+/// it concerns, how far it explains them and what it found; empty when none is cited.
+pub fn findings(paper: &str, cited: &[usize]) -> String {
+    let mut md = String::new();
+    for (_, a) in arms().iter().enumerate().filter(|(i, _)| cited.contains(i)) {
+        if md.is_empty() {
+            md = format!(
+                "{FINDINGS_HEADING}\n\nThe factors of issue 30 (`docs/reproductions/arms.toml`) that \
+                 bear on the rows above that miss, each with the numbers it concerns:\n\n"
+            );
+        }
+        let status = match a.status {
+            Status::Explains => "explains them",
+            Status::Partly => "explains part of the gap",
+            Status::No => "does not explain them",
+            Status::Candidate => "a candidate, not measured yet",
+        };
+        md.push_str(&format!(
+            "- **{}**, for {}: {status}",
+            a.label(),
+            a.numbers_in_words(paper)
+        ));
+        if let Some(f) = &a.finding {
+            md.push_str(&format!(". Measured: {f}"));
+        }
+        md.push('\n');
+    }
+    md
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ mod tests {
 
     /// A small results folder as `atrophy run` writes it, for a run of paper 000's protocol
     /// (CIFAR-10) or, with `dataset` changed, of no paper's.
-    fn results_dir(dataset: &str) -> tempfile::TempDir {
+    pub(super) fn results_dir(dataset: &str) -> tempfile::TempDir {
         results_dir_scaled(dataset, 1.0)
     }
 

@@ -298,26 +298,35 @@ pub(super) fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> Stri
     super::arms::explain(v)
 }
 
+/// The iterations a value's rows stand for: each of its range, else its one (or none).
+fn iterations(v: &PaperValue) -> Vec<Option<usize>> {
+    match (v.iteration, v.iterations) {
+        (_, Some([a, b])) => (a..=b).map(Some).collect(),
+        (i, None) => vec![i],
+    }
+}
+
+/// The value as the paper prints it: one decimal for accuracies, two for taus and shares, a
+/// rough value as roughly as the paper gives it.
+fn printed(v: &PaperValue) -> String {
+    let places = match v.metric.as_str() {
+        "tau" | "parameters" => 2,
+        _ => 1,
+    };
+    let rough = if v.metric == "cka_diagonal" { 1 } else { 0 };
+    match (v.approximate, v.sd) {
+        (true, _) => format!("≈ {:.rough$}", v.mean),
+        (false, Some(sd)) => format!("{:.places$} ± {sd}", v.mean),
+        (false, None) => format!("{:.places$}", v.mean),
+    }
+}
+
 /// The rows for `paper` (`000`, `001`) from the results `r`.
 pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
     let mut out = Vec::new();
     for v in paper_values::values().iter().filter(|v| v.paper == paper) {
-        let iterations: Vec<Option<usize>> = match (v.iteration, v.iterations) {
-            (_, Some([a, b])) => (a..=b).map(Some).collect(),
-            (i, None) => vec![i],
-        };
-        for iteration in iterations {
-            // As the paper prints it: one decimal for accuracies, two for taus and shares.
-            let places = match v.metric.as_str() {
-                "tau" | "parameters" => 2,
-                _ => 1,
-            };
-            let rough = if v.metric == "cka_diagonal" { 1 } else { 0 };
-            let printed = match (v.approximate, v.sd) {
-                (true, _) => format!("≈ {:.rough$}", v.mean),
-                (false, Some(sd)) => format!("{:.places$} ± {sd}", v.mean),
-                (false, None) => format!("{:.places$}", v.mean),
-            };
+        for iteration in iterations(v) {
+            let printed = printed(v);
             if let ("cka_diagonal", Some(i)) = (v.metric.as_str(), iteration) {
                 out.push(super::reproduction_cka::cka_row(v, r, i, quick, printed));
                 continue;
@@ -423,8 +432,97 @@ pub fn markdown(paper: &str, preset: &str, r: &Results, quick: bool, command: &s
             path.display()
         ));
     }
-    md.push_str(&table(&rows(paper, r, quick)));
+    let rows = rows(paper, r, quick);
+    md.push_str(&table(&rows));
+    with_findings(md, paper, &rows)
+}
+
+/// The paper value a row of `paper`'s table shows, found by its first three cells (what,
+/// where, the paper's value as printed).
+fn value_of_row(paper: &str, row: &Row) -> Option<&'static PaperValue> {
+    (paper_values::values().iter())
+        .filter(|v| v.paper == paper && row.section == format!("{} {}", v.paper, v.section))
+        .find(|v| {
+            row.paper == printed(v)
+                && iterations(v)
+                    .into_iter()
+                    .any(|i| describe(v, i) == row.what)
+        })
+}
+
+/// Whether a row's "explained by" cell comes from the arms ([`super::arms::explain`]): not
+/// "—", a reduced run's or another regime's.
+fn from_arms(cell: &str) -> bool {
+    cell.starts_with("unexplained") || cell.starts_with("arm ")
+}
+
+/// `md` (the page up to its table) with the section of what the arms its rows cite found.
+fn with_findings(mut md: String, paper: &str, rows: &[Row]) -> String {
+    let cited: Vec<usize> = (rows.iter())
+        .filter(|r| from_arms(&r.explained))
+        .filter_map(|r| value_of_row(paper, r))
+        .flat_map(super::arms::covering)
+        .collect();
+    let findings = super::arms::findings(paper, &cited);
+    if !findings.is_empty() {
+        md.push('\n');
+        md.push_str(&findings);
+    }
     md
+}
+
+/// A `reproduction.md` of paper 000 or 001 brought up to the current
+/// `docs/reproductions/arms.toml`: every "explained by" cell that comes from the arms written
+/// anew, and the section of their findings; the measured columns untouched. This is how a
+/// page whose run folder is gone (the committed ones under `docs/reproductions/`) follows a
+/// new finding. An error names a row that no longer matches `docs/paper-values.toml`.
+pub fn rearm(page: &str) -> anyhow::Result<String> {
+    let paper = ["000", "001"]
+        .into_iter()
+        .find(|p| page.starts_with(&format!("# Reproduction of paper {p} ")))
+        .ok_or_else(|| anyhow::anyhow!("not a reproduction page of paper 000 or 001"))?;
+    let body = match page.find(super::arms::FINDINGS_HEADING) {
+        Some(at) => &page[..at],
+        None => page,
+    };
+    let mut md = String::new();
+    let mut rows = Vec::new();
+    for line in body.trim_end().lines() {
+        let cells: Vec<&str> = match line.strip_prefix("| ").and_then(|l| l.strip_suffix(" |")) {
+            Some(inner) if !line.starts_with("| what the paper prints |") => {
+                inner.split(" | ").collect()
+            }
+            _ => {
+                md.push_str(line);
+                md.push('\n');
+                continue;
+            }
+        };
+        let [what, section, paper_value, atrophy, difference, within, explained] = cells[..] else {
+            anyhow::bail!("table row with {} cells, expected 7: {line}", cells.len());
+        };
+        let mut row = Row {
+            what: what.into(),
+            section: section.into(),
+            paper: paper_value.into(),
+            atrophy: atrophy.into(),
+            difference: difference.into(),
+            within: within.into(),
+            explained: explained.into(),
+        };
+        if from_arms(explained) {
+            let v = value_of_row(paper, &row).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "row `{what}` ({section}, paper {paper_value}) is no value of \
+                     docs/paper-values.toml"
+                )
+            })?;
+            row.explained = super::arms::explain(v);
+        }
+        md.push_str(&table_row(&row));
+        rows.push(row);
+    }
+    Ok(with_findings(md, paper, &rows))
 }
 
 /// The rows as the page's Markdown table, with its header.
@@ -434,16 +532,19 @@ pub fn table(rows: &[Row]) -> String {
          |---|---|---:|---:|---:|---|---|\n",
     );
     for row in rows {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
-            row.what,
-            row.section,
-            row.paper,
-            row.atrophy,
-            row.difference,
-            row.within,
-            row.explained
-        ));
+        md.push_str(&table_row(row));
     }
     md
 }
+
+/// One row of [`table`], with its newline.
+fn table_row(row: &Row) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        row.what, row.section, row.paper, row.atrophy, row.difference, row.within, row.explained
+    )
+}
+
+#[cfg(test)]
+#[path = "reproduction_tests.rs"]
+mod tests;
