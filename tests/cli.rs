@@ -20,6 +20,32 @@ fn train_eval_info_activations_pathways() {
         info.contains("conv2") && info.contains("parameters") && info.contains("FLOPs"),
         "{info}"
     );
+    // The training beside its own log, compared as trainings: named by folder both, so refused
+    // until labelled; a results folder does not mix with them.
+    let cmp = tmp.path().join("cmp");
+    let log = format!("{r}/train_log.csv");
+    let c = cmp.to_str().unwrap();
+    let o = atrophy(&["compare", r, &log, "--out", c]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("both labelled `run`"),
+        "{err}"
+    );
+    ok(&atrophy(&[
+        "compare", r, &log, "--labels", "a,b", "--out", c,
+    ]));
+    let md = std::fs::read_to_string(cmp.join("compare.md")).unwrap();
+    assert!(md.contains("| a |") && md.contains("| b |"), "{md}");
+    assert!(cmp.join("compare_training.png").is_file());
+    let results = tmp.path().join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    std::fs::write(results.join("metrics.csv"), "").unwrap();
+    let o = atrophy(&["compare", r, results.to_str().unwrap(), "--out", c]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("is a training") && err.contains("results"),
+        "{err}"
+    );
     // --dataset is not silently ignored for an atrophy checkpoint: `info` refuses it, and
     // `activations` reads the data set it names (here one the model cannot take, or that is
     // not on this machine: refused either way, naming it).

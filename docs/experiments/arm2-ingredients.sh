@@ -10,8 +10,10 @@
 # Resumable: rerun the same command; a finished run is skipped, a stopped one continues at its
 # last finished epoch. Each finished run's log is copied to docs/figures/arm2/NAME.csv, and a
 # run whose log is there is skipped: committed, the logs carry the arm across machines that keep
-# no run folder (one 66-min run per session). ONLY=NAME runs just that one. The table of every
-# run finished so far: docs/figures/arm2/ingredients.md.
+# no run folder (one 66-min run per session). ONLY=NAME runs just that one. Every run finished
+# so far, beside the cosine schedule's 60 epochs (the healthy model before the recipe) and the
+# recipe's 30, as `atrophy compare` draws them: docs/figures/arm2/compare.md and
+# compare_training.png.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
@@ -42,11 +44,10 @@ train no-crop-flip 30 "${COSINE[@]}" --augment off
 train cutout 30 "${COSINE[@]}" --cutout 16
 train recipe-cutout 30 "${RECIPE[@]}" --cutout 16
 train recipe-60 60 "${RECIPE[@]}"
-logs=()
+logs=(docs/figures/cifar10_vgg19bn_bench60_train_log.csv docs/figures/cifar10_vgg19bn_bench_recipe30_train_log.csv)
+labels=cosine-60,recipe-30
 for r in baseline label-smoothing nesterov onecycle no-crop-flip cutout recipe-cutout recipe-60; do
-  [ -f "$LOGS/$r.csv" ] && logs+=("$r=$LOGS/$r.csv")
+  if [ -f "$LOGS/$r.csv" ]; then logs+=("$LOGS/$r.csv"); labels+=",$r"; fi
 done
-[ ${#logs[@]} -gt 0 ] || exit 0
-python3 bench/recipe_table.py "${logs[@]}" > "$LOGS/ingredients.md.tmp"
-mv "$LOGS/ingredients.md.tmp" "$LOGS/ingredients.md"
-cat "$LOGS/ingredients.md"
+"$ATROPHY" compare "${logs[@]}" --labels "$labels" --out "$LOGS"
+cat "$LOGS/compare.md"

@@ -123,9 +123,15 @@ pub enum Command {
     /// same layers (else a note says why there is none), and compare.md: every run's regimes
     /// ranked by the accuracy averaged over the injury.
     ///
+    /// Healthy trainings too: folders of `atrophy train` (or their train_log.csv) give
+    /// OUT/compare_training.png (+ SVG), test top-1 against epochs and against hours, and
+    /// compare.md, the accuracy at epochs 10, 20, 30 and 60, the last and the best, and the
+    /// median time per epoch. Trainings and results folders do not mix.
+    ///
     /// Examples:
     ///   atrophy compare runs/cornet-areas/{V1,V2,V4,IT} --out runs/cornet-areas/compare
     ///   atrophy compare results/a results/b --labels decay,ablation --at 0.8 --out cmp
+    ///   atrophy compare runs/cosine60 runs/recipe30 --out runs/recipes   # two trainings
     #[command(verbatim_doc_comment)]
     Compare(CompareArgs),
     /// Train a healthy model from scratch (resumable: run it again to continue).
@@ -185,13 +191,15 @@ pub enum Command {
 /// Arguments of `compare`.
 #[derive(clap::Args, Debug)]
 pub struct CompareArgs {
-    /// Results folders made by `atrophy run` (one: its regimes in their last states).
+    /// Results folders made by `atrophy run` (one: its regimes in their last states), or
+    /// trainings: folders made by `atrophy train`, or their train_log.csv.
     #[arg(required = true, num_args = 1..)]
     pub dirs: Vec<std::path::PathBuf>,
     /// Where to write the figures and compare.md.
     #[arg(long)]
     pub out: std::path::PathBuf,
-    /// One label per folder, comma-separated (default: each folder's name).
+    /// One label per folder, comma-separated (default: each folder's name; a log file's name
+    /// without `.csv`, or its folder's when it is `train_log.csv`).
     #[arg(long, value_delimiter = ',')]
     pub labels: Vec<String>,
     /// Injury level of the CKA diagonals: the fraction of the synapses each run's injury could
@@ -216,7 +224,15 @@ impl CompareArgs {
             .enumerate()
             .map(|(k, d)| {
                 let label = self.labels.get(k).cloned().unwrap_or_else(|| {
-                    d.file_name().map_or_else(
+                    // A log file is named by its stem, `train_log.csv` by its folder.
+                    let named = if d.is_file() && d.file_stem().is_some_and(|s| s != "train_log") {
+                        d.file_stem()
+                    } else if d.is_file() {
+                        d.parent().and_then(|p| p.file_name())
+                    } else {
+                        d.file_name()
+                    };
+                    named.map_or_else(
                         || d.display().to_string(),
                         |n| n.to_string_lossy().into_owned(),
                     )

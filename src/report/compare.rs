@@ -24,7 +24,9 @@ pub struct Comparison {
 }
 
 /// Compares the results folders `runs` (label, folder) into `out`; CKA diagonals at the
-/// iteration of each run nearest the fraction `level` of its injurable synapses.
+/// iteration of each run nearest the fraction `level` of its injurable synapses. Trainings
+/// (folders of `atrophy train`, or their `train_log.csv`) are compared as trainings
+/// ([`super::trainings::compare`]); trainings and results folders do not mix.
 pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Comparison> {
     if runs.is_empty() {
         bail!(
@@ -42,6 +44,26 @@ pub fn compare(runs: &[(String, PathBuf)], out: &Path, level: f64) -> Result<Com
                  --labels",
                 other.display(),
                 dir.display()
+            );
+        }
+    }
+    let trainings: Vec<&PathBuf> = (runs.iter())
+        .map(|(_, p)| p)
+        .filter(|p| super::trainings::log_of(p).is_some())
+        .collect();
+    match trainings.len() {
+        0 => {}
+        n if n == runs.len() => return super::trainings::compare(runs, out),
+        _ => {
+            let other = runs
+                .iter()
+                .find(|(_, p)| !trainings.contains(&p))
+                .map(|(_, p)| p);
+            bail!(
+                "{} is a training (train_log.csv of `atrophy train`) but {} is not: compare \
+                 trainings with trainings, results folders of `atrophy run` with results folders",
+                trainings[0].display(),
+                other.map_or_else(String::new, |p| p.display().to_string())
             );
         }
     }

@@ -18,6 +18,7 @@ pub mod reproduction003;
 mod reproduction_cka;
 pub mod results;
 pub mod style;
+pub mod trainings;
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};
