@@ -78,6 +78,11 @@ fn reproduce_000_quick_has_every_paper_row() {
         assert!(md.contains(printed), "{printed}: {md}");
     }
     no_sd_from_one_cycle(&md);
+    // The page links the figure that stands for the paper's Fig. 2.
+    assert!(
+        md.contains("![accuracy_top1](figures/accuracy_top1.png)"),
+        "{md}"
+    );
     assert!(
         rows.iter()
             .all(|r| r.ends_with("| reduced run (--quick) |")),
@@ -139,6 +144,13 @@ fn reproduce_001_quick_has_every_paper_row() {
         assert!(md.contains(printed), "{printed}: {md}");
     }
     no_sd_from_one_cycle(&md);
+    // The page links the figures that stand for the paper's Fig. 2A and 2B.
+    for fig in ["accuracy_mean_class", "rdm_tau"] {
+        assert!(
+            md.contains(&format!("![{fig}](figures/{fig}.png)")),
+            "{fig}: {md}"
+        );
+    }
 }
 
 /// Paper 001 as its workshop text reads (`--preset moore-ablation-text`): the plain VGG19 with

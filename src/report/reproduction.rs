@@ -434,7 +434,79 @@ pub fn markdown(paper: &str, preset: &str, r: &Results, quick: bool, command: &s
     }
     let rows = rows(paper, r, quick);
     md.push_str(&table(&rows));
-    with_findings(md, paper, &rows)
+    let mut md = with_findings(md, paper, &rows);
+    let figures = figures_section(&r.dir);
+    if !figures.is_empty() {
+        md.push('\n');
+        md.push_str(&figures);
+    }
+    md
+}
+
+/// The heading of the page's section that [`figures_section`] writes.
+pub const FIGURES_HEADING: &str = "## Figures";
+
+/// The report's figures that stand for a paper's (file name's start, what it shows), in the
+/// order the page lists them.
+const PAPER_FIGURES: [(&str, &str); 6] = [
+    (
+        "accuracy_top1",
+        "top-1 against the fraction injured, mean ± sd over cycles (paper 000 Fig. 2); the \
+         values the paper prints in its text are the diamonds",
+    ),
+    (
+        "accuracy_mean_class",
+        "mean class-wise accuracy against the fraction injured (paper 001 Fig. 2A); the values \
+         the paper prints in its text are the diamonds",
+    ),
+    (
+        "rdm_tau",
+        "Kendall's tau of each state's RDM against the healthy RDM (paper 001 Fig. 2B); the \
+         paper's printed taus are the diamonds",
+    ),
+    (
+        "cka_heatmaps",
+        "layer x layer CKA against the healthy model (paper 000 Fig. 3)",
+    ),
+    (
+        "cka_diagonal",
+        "each layer's CKA with the same layer of the healthy model",
+    ),
+    (
+        "rdms",
+        "the RDMs of the healthy, injured and retrained model",
+    ),
+];
+
+/// The section linking the report's figures of the run in `dir` that stand for the paper's
+/// (`figures/*.png`, as `atrophy run` draws them), relative to the page; empty when there is
+/// none.
+fn figures_section(dir: &std::path::Path) -> String {
+    let mut found: Vec<String> = std::fs::read_dir(dir.join("figures"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    found.sort();
+    let mut md = String::new();
+    for (start, what) in PAPER_FIGURES {
+        for name in found.iter().filter(|n| {
+            n.strip_prefix(start)
+                .is_some_and(|rest| rest == ".png" || rest.starts_with('_'))
+        }) {
+            md.push_str(&format!(
+                "- `figures/{name}`: {what}.\n\n  ![{start}](figures/{name})\n"
+            ));
+        }
+    }
+    if md.is_empty() {
+        return md;
+    }
+    format!(
+        "{FIGURES_HEADING}\n\nThe run's figures that stand for the paper's, beside this page in \
+         `figures/` (with the others and their captions in `report.html`):\n\n{md}"
+    )
 }
 
 /// The paper value a row of `paper`'s table shows, found by its first three cells (what,
@@ -473,7 +545,8 @@ fn with_findings(mut md: String, paper: &str, rows: &[Row]) -> String {
 
 /// A `reproduction.md` of paper 000 or 001 brought up to the current
 /// `docs/reproductions/arms.toml`: every "explained by" cell that comes from the arms written
-/// anew, and the section of their findings; the measured columns untouched. This is how a
+/// anew, and the section of their findings; the measured columns and the figures untouched.
+/// This is how a
 /// page whose run folder is gone (the committed ones under `docs/reproductions/`) follows a
 /// new finding. An error names a row that no longer matches `docs/paper-values.toml`.
 pub fn rearm(page: &str) -> anyhow::Result<String> {
@@ -481,10 +554,11 @@ pub fn rearm(page: &str) -> anyhow::Result<String> {
         .into_iter()
         .find(|p| page.starts_with(&format!("# Reproduction of paper {p} ")))
         .ok_or_else(|| anyhow::anyhow!("not a reproduction page of paper 000 or 001"))?;
-    let body = match page.find(super::arms::FINDINGS_HEADING) {
-        Some(at) => &page[..at],
-        None => page,
-    };
+    // The findings section is written anew; the figures section after it is kept.
+    let findings_at = page.find(super::arms::FINDINGS_HEADING);
+    let figures_at = page.find(FIGURES_HEADING);
+    let body = &page[..findings_at.or(figures_at).unwrap_or(page.len())];
+    let rest = figures_at.map_or("", |at| &page[at..]);
     let mut md = String::new();
     let mut rows = Vec::new();
     for line in body.trim_end().lines() {
@@ -522,7 +596,12 @@ pub fn rearm(page: &str) -> anyhow::Result<String> {
         md.push_str(&table_row(&row));
         rows.push(row);
     }
-    Ok(with_findings(md, paper, &rows))
+    let mut md = with_findings(md, paper, &rows);
+    if !rest.is_empty() {
+        md.push('\n');
+        md.push_str(rest);
+    }
+    Ok(md)
 }
 
 /// The rows as the page's Markdown table, with its header.

@@ -154,3 +154,59 @@ fn committed_pages_follow_the_arms() {
         stale.join(", ")
     );
 }
+
+/// The page links the run's figures that stand for the paper's, in the paper's order and
+/// relative to the page, and no other; `rearm` keeps the section as it is.
+#[test]
+fn the_page_links_the_papers_figures() {
+    let d = crate::report::tests::results_dir("cifar10");
+    let figures = d.path().join("figures");
+    std::fs::create_dir_all(&figures).unwrap();
+    for name in [
+        "rdm_tau.png",
+        "accuracy_top1.png",
+        "cka_heatmaps_60.png",
+        "damage.png",
+        "rdm_tau.svg",
+    ] {
+        std::fs::write(figures.join(name), b"").unwrap();
+    }
+    let r = Results::read(d.path()).unwrap();
+    let md = markdown(
+        "000",
+        "moore-decay",
+        &r,
+        false,
+        "atrophy reproduce 000 --out d",
+    );
+    let (before, section) = md.split_once(FIGURES_HEADING).expect(&md);
+    assert!(
+        before.contains(arms::FINDINGS_HEADING),
+        "findings come first"
+    );
+    let links: Vec<&str> = section
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("![")?
+                .split_once("](")?
+                .1
+                .strip_suffix(')')
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "figures/accuracy_top1.png",
+            "figures/rdm_tau.png",
+            "figures/cka_heatmaps_60.png"
+        ]
+    );
+    assert_eq!(rearm(&md).unwrap(), md);
+    let (table, _) = md.split_once(arms::FINDINGS_HEADING).unwrap();
+    let stale = format!(
+        "{table}{}\n\n- **arm 9 (gone)**: old\n\n{FIGURES_HEADING}{section}",
+        arms::FINDINGS_HEADING
+    );
+    assert_eq!(rearm(&stale).unwrap(), md);
+}
