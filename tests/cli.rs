@@ -43,7 +43,9 @@ fn train_eval_info_activations_pathways() {
     let o = atrophy(&["compare", r, results.to_str().unwrap(), "--out", c]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        !o.status.success() && err.contains("is a training") && err.contains("results"),
+        !o.status.success()
+            && err.contains("is a training")
+            && err.contains(results.to_str().unwrap()),
         "{err}"
     );
     // --dataset is not silently ignored for an atrophy checkpoint: `info` refuses it, and

@@ -50,4 +50,5 @@ for r in baseline label-smoothing nesterov onecycle no-crop-flip cutout recipe-c
   if [ -f "$LOGS/$r.csv" ]; then logs+=("$LOGS/$r.csv"); labels+=",$r"; fi
 done
 "$ATROPHY" compare "${logs[@]}" --labels "$labels" --out "$LOGS"
+rm -f "$LOGS/compare_training.svg" # only the PNG is committed
 cat "$LOGS/compare.md"

@@ -203,7 +203,7 @@ pub struct CompareArgs {
     #[arg(long, value_delimiter = ',')]
     pub labels: Vec<String>,
     /// Injury level of the CKA diagonals: the fraction of the synapses each run's injury could
-    /// reach (nearest iteration of each run).
+    /// reach (nearest iteration of each run). Results folders only: trainings have no injury.
     #[arg(long, default_value = "0.6")]
     pub at: f64,
 }
@@ -228,7 +228,13 @@ impl CompareArgs {
                     let named = if d.is_file() && d.file_stem().is_some_and(|s| s != "train_log") {
                         d.file_stem()
                     } else if d.is_file() {
-                        d.parent().and_then(|p| p.file_name())
+                        // `./train_log.csv` has no parent name until made absolute.
+                        return std::fs::canonicalize(d)
+                            .ok()
+                            .and_then(|a| {
+                                Some(a.parent()?.file_name()?.to_string_lossy().into_owned())
+                            })
+                            .unwrap_or_else(|| d.display().to_string());
                     } else {
                         d.file_name()
                     };

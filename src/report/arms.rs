@@ -100,7 +100,12 @@ impl Arm {
     fn numbers_in_words(&self, paper: &str) -> String {
         (self.numbers.iter().filter(|n| n.paper == paper))
             .map(|n| {
-                let mut words = n.metrics.join(" and ");
+                let names: Vec<&str> = n.metrics.iter().map(|m| metric_name(m)).collect();
+                let mut words = match names.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                    None => String::new(),
+                };
                 if let Some(s) = &n.states {
                     let plural = if s.len() > 1 { "s" } else { "" };
                     words.push_str(&format!(" of the {} state{plural}", s.join(" and ")));
@@ -116,6 +121,20 @@ impl Arm {
             })
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// A metric of docs/paper-values.toml in words.
+fn metric_name(metric: &str) -> &str {
+    match metric {
+        "top1" => "top-1",
+        "mean_class" => "mean class-wise accuracy",
+        "tau" => "Kendall's tau",
+        "ablated_until" => "the recovery limit",
+        "tau_equal_from" => "the level where the RDMs stop differing",
+        "cka_diagonal" => "the CKA of layers",
+        "parameters" => "the share of parameters",
+        other => other,
     }
 }
 
@@ -223,6 +242,12 @@ mod tests {
                 a.finding.is_some(),
                 a.status != Status::Candidate,
                 "arm {}: a finding exactly when measured",
+                a.id
+            );
+            // A page's table cell names the arm: a `|` would split it.
+            assert!(
+                !a.name.contains('|') && !a.finding.as_deref().unwrap_or("").contains('|'),
+                "arm {}: no | in a name or finding",
                 a.id
             );
         }

@@ -290,13 +290,20 @@ fn metric_words(metric: &str) -> &'static str {
 /// a reduced run's misses are its reduction's.
 pub(super) fn explanation(v: &PaperValue, quick: bool, own_regime: bool) -> String {
     if quick {
-        return "reduced run (--quick)".into();
+        return QUICK_CELL.into();
     }
     if !own_regime {
-        return "not the paper's retraining (the run has no regime with its settings)".into();
+        return OTHER_REGIME_CELL.into();
     }
     super::arms::explain(v)
 }
+
+/// The "explained by" cell of a reduced run's number.
+const QUICK_CELL: &str = "reduced run (--quick)";
+
+/// The "explained by" cell of a number read from a regime that is not the paper's.
+const OTHER_REGIME_CELL: &str =
+    "not the paper's retraining (the run has no regime with its settings)";
 
 /// The iterations a value's rows stand for: each of its range, else its one (or none).
 fn iterations(v: &PaperValue) -> Vec<Option<usize>> {
@@ -435,7 +442,7 @@ pub fn markdown(paper: &str, preset: &str, r: &Results, quick: bool, command: &s
     let rows = rows(paper, r, quick);
     md.push_str(&table(&rows));
     let mut md = with_findings(md, paper, &rows);
-    let figures = figures_section(&r.dir);
+    let figures = figures_section(paper, &r.dir);
     if !figures.is_empty() {
         md.push('\n');
         md.push_str(&figures);
@@ -446,42 +453,49 @@ pub fn markdown(paper: &str, preset: &str, r: &Results, quick: bool, command: &s
 /// The heading of the page's section that [`figures_section`] writes.
 pub const FIGURES_HEADING: &str = "## Figures";
 
-/// The report's figures that stand for a paper's (file name's start, what it shows), in the
-/// order the page lists them.
-const PAPER_FIGURES: [(&str, &str); 6] = [
+/// The report's figures that stand for a paper's (the paper, the file name's start, what it
+/// shows), in the order the page lists them. The diamonds of the paper's printed values are
+/// drawn on the run of that paper's protocol only.
+const PAPER_FIGURES: [(&str, &str, &str); 6] = [
     (
+        "000",
         "accuracy_top1",
-        "top-1 against the fraction injured, mean ± sd over cycles (paper 000 Fig. 2); the \
+        "top-1 against the fraction decayed, mean ± sd over cycles (paper 000 Fig. 2); the \
          values the paper prints in its text are the diamonds",
     ),
     (
+        "000",
+        "cka_heatmaps",
+        "layer x layer CKA against the healthy model, injured and retrained (paper 000 Fig. 3A, 3B)",
+    ),
+    (
+        "000",
+        "cka_diagonal",
+        "each layer's CKA with the same layer of the healthy model (paper 000 Fig. 3C)",
+    ),
+    (
+        "001",
         "accuracy_mean_class",
-        "mean class-wise accuracy against the fraction injured (paper 001 Fig. 2A); the values \
+        "mean class-wise accuracy against the fraction ablated (paper 001 Fig. 2A); the values \
          the paper prints in its text are the diamonds",
     ),
     (
+        "001",
         "rdm_tau",
         "Kendall's tau of each state's RDM against the healthy RDM (paper 001 Fig. 2B); the \
          paper's printed taus are the diamonds",
     ),
     (
-        "cka_heatmaps",
-        "layer x layer CKA against the healthy model (paper 000 Fig. 3)",
-    ),
-    (
-        "cka_diagonal",
-        "each layer's CKA with the same layer of the healthy model",
-    ),
-    (
+        "001",
         "rdms",
-        "the RDMs of the healthy, injured and retrained model",
+        "the RDMs of the healthy, injured and retrained model (paper 001 Fig. 3)",
     ),
 ];
 
-/// The section linking the report's figures of the run in `dir` that stand for the paper's
+/// The section linking the figures of the run in `dir` that stand for `paper`'s
 /// (`figures/*.png`, as `atrophy run` draws them), relative to the page; empty when there is
 /// none.
-fn figures_section(dir: &std::path::Path) -> String {
+fn figures_section(paper: &str, dir: &std::path::Path) -> String {
     let mut found: Vec<String> = std::fs::read_dir(dir.join("figures"))
         .into_iter()
         .flatten()
@@ -490,7 +504,7 @@ fn figures_section(dir: &std::path::Path) -> String {
         .collect();
     found.sort();
     let mut md = String::new();
-    for (start, what) in PAPER_FIGURES {
+    for (_, start, what) in PAPER_FIGURES.iter().filter(|(p, _, _)| *p == paper) {
         for name in found.iter().filter(|n| {
             n.strip_prefix(start)
                 .is_some_and(|rest| rest == ".png" || rest.starts_with('_'))
@@ -584,6 +598,16 @@ pub fn rearm(page: &str) -> anyhow::Result<String> {
             within: within.into(),
             explained: explained.into(),
         };
+        if explained != "—"
+            && explained != QUICK_CELL
+            && explained != OTHER_REGIME_CELL
+            && !from_arms(explained)
+        {
+            anyhow::bail!(
+                "row `{what}` ({section}): its \"explained by\" cell is none that atrophy writes \
+                 (`{explained}`); expected —, an arm's or a reduced run's"
+            );
+        }
         if from_arms(explained) {
             let v = value_of_row(paper, &row).ok_or_else(|| {
                 anyhow::anyhow!(

@@ -84,7 +84,7 @@ fn rearm_rewrites_stale_cells_and_findings_only() {
         + "\n\n- **arm 9 (gone)**: old\n";
     assert_ne!(stale, md);
     assert_eq!(rearm(&stale).unwrap(), md);
-    // A page without the section (as written before 0.x) gains it.
+    // A page without the section (as written before 2026-12-05) gains it.
     let old = md
         .split(FINDINGS_HEADING)
         .next()
@@ -94,7 +94,17 @@ fn rearm_rewrites_stale_cells_and_findings_only() {
         + "\n";
     assert_eq!(rearm(&old).unwrap(), md);
     // The measured columns are the page's, even where a run would give other values.
-    let changed = md.replacen("| 0.9", "| 0.8", 1);
+    let healthy = md
+        .lines()
+        .find(|l| l.starts_with("| healthy top-1"))
+        .unwrap();
+    let measured = healthy.split(" | ").nth(3).unwrap();
+    let changed = md.replacen(
+        healthy,
+        &healthy.replacen(measured, "12.3 (regime R1000)", 1),
+        1,
+    );
+    assert_ne!(changed, md);
     assert_eq!(rearm(&changed).unwrap(), changed);
 }
 
@@ -111,6 +121,14 @@ fn rearm_names_a_row_it_cannot_place() {
     let broken = md.replacen(what, "a number no paper prints", 1);
     let e = rearm(&broken).unwrap_err().to_string();
     assert!(e.contains("`a number no paper prints`"), "{e}");
+    // A cell atrophy does not write (a hand edit, an older format) is not kept silently.
+    let cell = row.rsplit(" | ").next().unwrap().trim_end_matches(" |");
+    let edited = md.replacen(cell, "my guess", 1);
+    let e = rearm(&edited).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("`{what}`")) && e.contains("`my guess`"),
+        "{e}"
+    );
     assert!(rearm("# Reproduction of paper 003\n").is_err());
 }
 
@@ -196,11 +214,8 @@ fn the_page_links_the_papers_figures() {
         .collect();
     assert_eq!(
         links,
-        [
-            "figures/accuracy_top1.png",
-            "figures/rdm_tau.png",
-            "figures/cka_heatmaps_60.png"
-        ]
+        ["figures/accuracy_top1.png", "figures/cka_heatmaps_60.png"],
+        "paper 000's figures only (rdm_tau stands for paper 001's Fig. 2B)"
     );
     assert_eq!(rearm(&md).unwrap(), md);
     let (table, _) = md.split_once(arms::FINDINGS_HEADING).unwrap();

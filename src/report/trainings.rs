@@ -14,12 +14,15 @@ use std::path::{Path, PathBuf};
 /// The epochs the table reports test accuracy at (those a training reached).
 pub const TABLE_EPOCHS: [usize; 4] = [10, 20, 30, 60];
 
-/// The training log `path` names: the file itself (a `train_log.csv`, or a copy of one), or
-/// `train_log.csv` in a folder of `atrophy train` (one without `metrics.csv`, which would make
-/// it a results folder); `None` for anything else.
+/// The training log `path` names: the file itself when its first line is the header of a
+/// `train_log.csv` (it, or a copy of one), or `train_log.csv` in a folder of `atrophy train`
+/// (one without `metrics.csv`, which would make it a results folder); `None` for anything
+/// else.
 pub fn log_of(path: &Path) -> Option<PathBuf> {
     if path.is_file() {
-        return (path.extension().is_some_and(|e| e == "csv")).then(|| path.to_path_buf());
+        let first = std::fs::read_to_string(path).ok()?;
+        let header = first.lines().next()?.trim_end_matches('\r');
+        return (header == EpochRow::header().join(",")).then(|| path.to_path_buf());
     }
     let log = path.join("train_log.csv");
     (log.is_file() && !path.join("metrics.csv").exists()).then_some(log)
@@ -268,6 +271,10 @@ mod tests {
         log(&results, "train_log.csv", &[(1, 0.5, 10.0)]);
         std::fs::write(results.join("metrics.csv"), "").unwrap();
         assert_eq!(log_of(&results), None);
+        // Another table (a results folder's metrics.csv) is no training.
+        let metrics = d.path().join("metrics.csv");
+        std::fs::write(&metrics, "regime,cycle,iteration\n").unwrap();
+        assert_eq!(log_of(&metrics), None);
         let empty = log(d.path(), "empty.csv", &[]);
         let e = Training::read("e", &empty).err().unwrap().to_string();
         assert!(
