@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Issue 30's long real-data runs, one after the other, one libtorch process at a time: the
+# 60-epoch recipe (arm 2), paper 001 on its text's model (arm 4, about 6 h), the recipe's
+# ingredients one at a time (arm 2, 66 min each), and the compressed origin from a wide model
+# trained 30 epochs (arm 3, about 5 h). Every step is resumable, so the queue is too: start it
+# in the background at the start of each session,
+#   nohup bash docs/experiments/queue.sh >> runs/queue.log 2>&1 &
+# and it goes on where the last one stopped (a finished step is skipped in seconds). Pause it
+# with `kill -STOP` on the atrophy process while you build or test, resume with `kill -CONT`.
+# Before each step it waits while another atrophy command trains or injures (a run started by
+# hand, or an earlier queue); a second queue exits at once. The binary is copied to
+# runs/queue/atrophy when the queue starts, so a rebuild does not change a running step.
+# A step that fails is logged and the next one starts.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+DATA=${DATA:-../shared/data/cifar-10-binary.tar.gz}
+mkdir -p runs/queue
+exec 9> runs/queue/lock
+if ! flock -n 9; then
+  echo "another queue holds runs/queue/lock; exiting"
+  exit 0
+fi
+cp "${ATROPHY:-target/release/atrophy}" runs/queue/atrophy.tmp && mv runs/queue/atrophy.tmp runs/queue/atrophy
+export ATROPHY=runs/queue/atrophy
+busy() { pgrep -f '^[^ ]*atrophy[^ ]* (train|run|reproduce|compress) ' > /dev/null; }
+step() { # NAME COMMAND...
+  local name=$1; shift
+  while busy; do sleep 60; done
+  echo "== $name: start $(date -u +%FT%TZ)"
+  local rc=0
+  "$@" || rc=$?
+  echo "== $name: end $(date -u +%FT%TZ), exit status $rc"
+}
+step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"
+step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
+step arm2-ingredients bash docs/experiments/arm2-ingredients.sh "$DATA"
+step arm3-wide30 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
+echo "== queue done $(date -u +%FT%TZ)"
