@@ -322,3 +322,47 @@ fn prelu_model_trains_and_info_lists_its_slopes() {
     // Trained: the slopes have left their initial 0.25.
     assert!(slopes.iter().flat_map(|(_, v)| v).any(|&a| a != 0.25));
 }
+
+/// `--recipe onecycle30` trains with the recipe's settings, a flag beside it wins, and the
+/// sidecar records what was trained; an unknown recipe is refused before any data is read.
+#[test]
+fn train_with_a_recipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    ok(&atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--widths",
+        "8,M",
+        "--recipe",
+        "onecycle30",
+        "--epochs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("model.json")).unwrap()).unwrap();
+    let train = &meta["provenance"]["healthy"]["train"];
+    assert_eq!(train["epochs"], 1, "{train}");
+    assert_eq!(train["label_smoothing"], 0.1, "{train}");
+    assert_eq!(train["sgd"]["lr"], 0.1, "{train}");
+    assert_eq!(train["sgd"]["nesterov"], true, "{train}");
+    assert_eq!(train["schedule"]["kind"], "one_cycle", "{train}");
+    assert_eq!(train["schedule"]["pct_start"], 0.25, "{train}");
+    let o = atrophy(&[
+        "train",
+        "--dataset",
+        "cifar10",
+        "--data",
+        "/nonexistent",
+        "--recipe",
+        "fast",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("no such recipe") && !err.contains("nonexistent"),
+        "{err}"
+    );
+}

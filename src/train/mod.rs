@@ -8,6 +8,7 @@ pub mod fit;
 #[cfg(feature = "torch")]
 pub mod optim;
 pub mod options;
+pub mod recipe;
 pub mod schedule;
 
 /// The plain evaluation record lives with the other results rows.

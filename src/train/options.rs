@@ -118,13 +118,13 @@ fn is_zero_usize(n: &usize) -> bool {
 fn d_model() -> String {
     "small_cnn".into()
 }
-fn d_healthy_epochs() -> usize {
+pub(crate) fn d_healthy_epochs() -> usize {
     3
 }
 fn d_healthy_batch() -> usize {
     128
 }
-fn d_healthy_lr() -> f64 {
+pub(crate) fn d_healthy_lr() -> f64 {
     0.01
 }
 fn d_healthy_momentum() -> f64 {
@@ -133,6 +133,6 @@ fn d_healthy_momentum() -> f64 {
 fn d_wd() -> f64 {
     5e-4
 }
-fn d_schedule() -> String {
+pub(crate) fn d_schedule() -> String {
     "constant".into()
 }
