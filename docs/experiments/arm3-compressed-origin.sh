@@ -10,7 +10,16 @@
 # fine-tuning.)
 #   bash docs/experiments/arm3-compressed-origin.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm3]
 # Environment: EPOCHS (the wide model's, default 30), FINETUNE (default 10), PAPERS (default
-# "000 001"), REGIMES (paper 000's regimes, default all). A machine that keeps no run folder
+# "000 001"), REGIMES (paper 000's regimes, default all), WIDTHS (the wide model's, default
+# twice the bench widths; `full` for VGG19's), FLOPS_KEEP (default 0.2517, the bench widths'
+# share of the 2x model) and COMPRESSED (the pruned model's folder under OUT, default
+# `compressed`; its reproductions go to OUT/reproPAPER, or OUT/reproPAPER-COMPRESSED when it
+# is named). At the papers' scale (GPU work; about 7 h of training on 2 cores):
+#   WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 REGIMES=R1000,static \
+#     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 000: 8.5 % of the parameters
+#   WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 \
+#     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 001's code: a third of the FLOPs
+# (the second reuses the first's trained model). A machine that keeps no run folder
 # from one 3-hour session to the next runs the reduced arm in one go:
 #   EPOCHS=12 FINETUNE=10 PAPERS=000 REGIMES=R1000,static bash docs/experiments/arm3-compressed-origin.sh
 # (measured 2026-12-05: 63 min of training, about 15 min of compression and fine-tuning, 7 min of
@@ -28,19 +37,23 @@ EPOCHS=${EPOCHS:-30}
 FINETUNE=${FINETUNE:-10}
 PAPERS=${PAPERS:-000 001}
 REGIMES=${REGIMES:-}
-WIDE=44,44,M,88,88,M,176,176,176,176,M,352,352,352,352,M,352,352,352,352,M
+WIDE=${WIDTHS:-44,44,M,88,88,M,176,176,176,176,M,352,352,352,352,M,352,352,352,352,M}
+FLOPS_KEEP=${FLOPS_KEEP:-0.2517}
+COMPRESSED=${COMPRESSED:-compressed}
 if [ ! -f "$OUT/wide/model.safetensors" ]; then
   "$ATROPHY" train --dataset cifar10 --data "$DATA" --model vgg19_bn --widths "$WIDE" \
     --epochs "$EPOCHS" --lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1 \
     --out "$OUT/wide"
 fi
-if [ ! -f "$OUT/compressed/model.safetensors" ]; then
-  "$ATROPHY" compress "$OUT/wide/model.safetensors" --data "$DATA" --flops-keep 0.2517 --scope layer \
-    --finetune-epochs "$FINETUNE" --out "$OUT/compressed"
+if [ ! -f "$OUT/$COMPRESSED/model.safetensors" ]; then
+  "$ATROPHY" compress "$OUT/wide/model.safetensors" --data "$DATA" --flops-keep "$FLOPS_KEEP" \
+    --scope layer --finetune-epochs "$FINETUNE" --out "$OUT/$COMPRESSED"
 fi
+suffix=""
+[ "$COMPRESSED" = compressed ] || suffix="-$COMPRESSED"
 for paper in $PAPERS; do
   only=()
   if [ "$paper" = 000 ] && [ -n "$REGIMES" ]; then only=(--regimes "$REGIMES"); fi
   "$ATROPHY" reproduce "$paper" --cycles 1 --data "$DATA" "${only[@]}" \
-    --healthy "$OUT/compressed/model.safetensors" --out "$OUT/repro$paper"
+    --healthy "$OUT/$COMPRESSED/model.safetensors" --out "$OUT/repro$paper$suffix"
 done

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Issue 30's long real-data runs, one after the other, one libtorch process at a time: the
-# 60-epoch recipe (arm 2), paper 001 on its text's model (arm 4, about 6 h), the recipe's
-# ingredients one at a time (arm 2, 66 min each), and the compressed origin from a wide model
-# trained 30 epochs (arm 3, about 5 h). Every step is resumable, so the queue is too: start it
-# in the background at the start of each session,
+# 60-epoch recipe (arm 2), paper 001 on its text's model (arm 4, about 6 h), the compressed
+# origin at the papers' scale (arm 3: a full-width vgg19_bn, about 7 h of training, pruned to
+# 8.54 % of its parameters for paper 000 and to a third of its FLOPs for paper 001's code),
+# the recipe's ingredients one at a time (arm 2, 66 min each), and the compressed origin from
+# a 2x-wide model trained 30 epochs (arm 3). Every step is resumable, so the queue is too:
+# start it in the background at the start of each session,
 #   nohup bash docs/experiments/queue.sh >> runs/queue.log 2>&1 &
 # and it goes on where the last one stopped (a finished step is skipped in seconds). Pause it
 # with `kill -STOP` on the atrophy process while you build or test, resume with `kill -CONT`.
 # Before each step it waits while another atrophy command trains or injures (a run started by
 # hand, or an earlier queue); a second queue exits at once. The binary is copied to
 # runs/queue/atrophy when the queue starts, so a rebuild does not change a running step.
-# A step that fails is logged and the next one starts.
+# A step that fails is logged and the next one starts. Edit this file by writing a new one and
+# renaming it over (bash reads a running script as it goes).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data/cifar-10-binary.tar.gz}
@@ -33,6 +36,10 @@ step() { # NAME COMMAND...
 }
 step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
+step arm3-full-000 env WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 \
+  REGIMES=R1000,static FINETUNE=20 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
+step arm3-full-001 env WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
+  bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm2-ingredients bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm3-wide30 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
 echo "== queue done $(date -u +%FT%TZ)"

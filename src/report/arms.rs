@@ -273,10 +273,12 @@ mod tests {
             cell.starts_with("unexplained; measured: partly arm 2"),
             "{cell}"
         );
-        // Arm 3 was measured for paper 001 and found not to explain it; arm 4 is left.
-        assert!(cell.contains("not arm 3 "), "{cell}");
+        // Arm 3 was measured for paper 001 and found not to explain it; arm 4 and arm 3 at
+        // the scale of the authors' code are left.
+        assert!(cell.contains("not arm 3 (the compressed origin model)"), "{cell}");
         assert!(
-            cell.ends_with("candidates: arm 4 (paper 001's text model and training)"),
+            cell.contains("; candidates: arm 3 (the compressed origin at the scale of paper 001's")
+                && cell.ends_with(", arm 4 (paper 001's text model and training)"),
             "{cell}"
         );
         // The retraining batch cannot change the first injury, only what follows a retraining.
