@@ -351,6 +351,53 @@ fn train_with_a_recipe() {
     assert_eq!(train["sgd"]["nesterov"], true, "{train}");
     assert_eq!(train["schedule"]["kind"], "one_cycle", "{train}");
     assert_eq!(train["schedule"]["pct_start"], 0.25, "{train}");
+    // Flags beside the recipe win, Nesterov included; without a recipe the defaults hold.
+    let out2 = tmp.path().join("r2");
+    ok(&atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--widths",
+        "8,M",
+        "--recipe",
+        "onecycle30",
+        "--epochs",
+        "1",
+        "--lr",
+        "0.05",
+        "--label-smoothing",
+        "0.2",
+        "--nesterov=false",
+        "--out",
+        out2.to_str().unwrap(),
+    ]));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out2.join("model.json")).unwrap()).unwrap();
+    let train = &meta["provenance"]["healthy"]["train"];
+    assert_eq!(train["sgd"]["lr"], 0.05, "{train}");
+    assert_eq!(train["label_smoothing"], 0.2, "{train}");
+    assert_eq!(train["sgd"]["nesterov"], false, "{train}");
+    assert_eq!(train["schedule"]["kind"], "one_cycle", "{train}");
+    let out3 = tmp.path().join("r3");
+    ok(&atrophy(&[
+        "train",
+        "--dataset",
+        "synthetic",
+        "--widths",
+        "8,M",
+        "--epochs",
+        "1",
+        "--out",
+        out3.to_str().unwrap(),
+    ]));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out3.join("model.json")).unwrap()).unwrap();
+    let train = &meta["provenance"]["healthy"]["train"];
+    assert_eq!(train["sgd"]["lr"], 0.01, "{train}");
+    assert_eq!(train["sgd"]["nesterov"], false, "{train}");
+    // No label smoothing: the sidecar leaves the field out.
+    assert!(train["label_smoothing"].is_null(), "{train}");
+    assert_eq!(train["schedule"]["kind"], "constant", "{train}");
     let o = atrophy(&[
         "train",
         "--dataset",

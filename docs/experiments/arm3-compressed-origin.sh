@@ -14,10 +14,10 @@
 # twice the bench widths; `full` for VGG19's), FLOPS_KEEP (default 0.2517, the bench widths'
 # share of the 2x model) and COMPRESSED (the pruned model's folder under OUT, default
 # `compressed`; its reproductions go to OUT/reproPAPER, or OUT/reproPAPER-COMPRESSED when it
-# is named). At the papers' scale (GPU work; about 7 h of training on 2 cores):
-#   WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 REGIMES=R1000,static \
+# is named). At the papers' scale (GPU work; about 9 h of training on 2 cores):
+#   WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 REGIMES=R1000,static FINETUNE=20 \
 #     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 000: 8.5 % of the parameters
-#   WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 \
+#   WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
 #     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 001's code: a third of the FLOPs
 # (the second reuses the first's trained model). A machine that keeps no run folder
 # from one 3-hour session to the next runs the reduced arm in one go:
@@ -26,7 +26,8 @@
 # reproduction; docs/RESULTS.md, "The compressed origin"). Paper 001 on the same model adds
 # about 1.6 h: PAPERS=001.
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
-# last epoch, the compression's fine-tuning (10 bench-size epochs, about 15 min) starts over, and
+# last epoch, the compression's fine-tuning (FINETUNE epochs of the pruned model; 10 at the bench
+# size take about 15 min) starts over, and
 # each reproduction resumes at its next state.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 30's long real-data runs, one after the other, one libtorch process at a time: the
 # 60-epoch recipe (arm 2), paper 001 on its text's model (arm 4, about 6 h), the compressed
-# origin at the papers' scale (arm 3: a full-width vgg19_bn, about 7 h of training, pruned to
+# origin at the papers' scale (arm 3: a full-width vgg19_bn, about 9 h of training, pruned to
 # 8.54 % of its parameters for paper 000 and to a third of its FLOPs for paper 001's code),
 # the recipe's ingredients one at a time (arm 2, 66 min each), and the compressed origin from
 # a 2x-wide model trained 30 epochs (arm 3). Every step is resumable, so the queue is too:
@@ -23,15 +23,20 @@ if ! flock -n 9; then
   echo "another queue holds runs/queue/lock; exiting"
   exit 0
 fi
-cp "${ATROPHY:-target/release/atrophy}" runs/queue/atrophy.tmp && mv runs/queue/atrophy.tmp runs/queue/atrophy
+if ! { cp "${ATROPHY:-target/release/atrophy}" runs/queue/atrophy.tmp &&
+  mv runs/queue/atrophy.tmp runs/queue/atrophy; }; then
+  echo "no atrophy binary to copy (build it: cargo build --release --bin atrophy); exiting"
+  exit 1
+fi
 export ATROPHY=runs/queue/atrophy
-busy() { pgrep -f '^[^ ]*atrophy[^ ]* (train|run|reproduce|compress) ' > /dev/null; }
+# An atrophy command that trains or injures, global options before the command or not.
+busy() { pgrep -f '^[^ ]*atrophy[^ ]* (.* )?(train|run|reproduce|compress|plasticity) ' > /dev/null; }
 step() { # NAME COMMAND...
   local name=$1; shift
   while busy; do sleep 60; done
   echo "== $name: start $(date -u +%FT%TZ)"
   local rc=0
-  "$@" || rc=$?
+  "$@" 9>&- || rc=$? # the step does not hold the queue's lock
   echo "== $name: end $(date -u +%FT%TZ), exit status $rc"
 }
 step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"

@@ -55,9 +55,10 @@ pub struct TrainArgs {
     /// SGD momentum.
     #[arg(long, default_value_t = 0.9)]
     pub momentum: f64,
-    /// Nesterov momentum (as torch.optim.SGD's nesterov=True; on with --recipe onecycle30).
-    #[arg(long)]
-    pub nesterov: bool,
+    /// Nesterov momentum (as torch.optim.SGD's nesterov=True; on with --recipe onecycle30,
+    /// `--nesterov=false` turns it off there).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub nesterov: Option<bool>,
     /// Label smoothing of the cross-entropy, 0 <= e < 1 (as nn.CrossEntropyLoss's
     /// label_smoothing; 0.1 is the usual value) [default: 0, or the recipe's].
     #[arg(long, value_name = "E")]
@@ -121,6 +122,7 @@ pub struct EvalArgs {
 
 /// A recipe's name, checked before any data is read.
 fn parse_recipe(name: &str) -> Result<String, String> {
+    // clap names the flag and the value itself.
     crate::train::recipe::find(name).map(|r| r.name.to_string())
 }
 
@@ -138,7 +140,7 @@ pub fn options_from(a: &TrainArgs) -> Result<HealthyOptions> {
         batch_size: a.batch_size,
         lr: d_healthy_lr(),
         momentum: a.momentum,
-        nesterov: a.nesterov,
+        nesterov: false,
         label_smoothing: 0.0,
         cutout: a.cutout,
         weight_decay: a.weight_decay,
@@ -152,8 +154,8 @@ pub fn options_from(a: &TrainArgs) -> Result<HealthyOptions> {
         o = crate::train::recipe::find(name)
             .map_err(anyhow::Error::msg)?
             .apply(o);
-        o.nesterov |= a.nesterov;
     }
+    o.nesterov = a.nesterov.unwrap_or(o.nesterov);
     o.epochs = a.epochs.unwrap_or(o.epochs);
     o.lr = a.lr.unwrap_or(o.lr);
     o.schedule = a.schedule.clone().unwrap_or(o.schedule);

@@ -275,7 +275,10 @@ mod tests {
         );
         // Arm 3 was measured for paper 001 and found not to explain it; arm 4 and arm 3 at
         // the scale of the authors' code are left.
-        assert!(cell.contains("not arm 3 (the compressed origin model)"), "{cell}");
+        assert!(
+            cell.contains("not arm 3 (the compressed origin model)"),
+            "{cell}"
+        );
         assert!(
             cell.contains("; candidates: arm 3 (the compressed origin at the scale of paper 001's")
                 && cell.ends_with(", arm 4 (paper 001's text model and training)"),
