@@ -323,6 +323,13 @@ fn prelu_model_trains_and_info_lists_its_slopes() {
     assert!(slopes.iter().flat_map(|(_, v)| v).any(|&a| a != 0.25));
 }
 
+/// The training settings the sidecar of the model in `dir` records.
+fn trained_with(dir: &std::path::Path) -> serde_json::Value {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("model.json")).unwrap()).unwrap();
+    meta["provenance"]["healthy"]["train"].clone()
+}
+
 /// `--recipe onecycle30` trains with the recipe's settings, a flag beside it wins, and the
 /// sidecar records what was trained; an unknown recipe is refused before any data is read.
 #[test]
@@ -342,9 +349,7 @@ fn train_with_a_recipe() {
         "--out",
         out.to_str().unwrap(),
     ]));
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("model.json")).unwrap()).unwrap();
-    let train = &meta["provenance"]["healthy"]["train"];
+    let train = trained_with(&out);
     assert_eq!(train["epochs"], 1, "{train}");
     assert_eq!(train["label_smoothing"], 0.1, "{train}");
     assert_eq!(train["sgd"]["lr"], 0.1, "{train}");
@@ -371,9 +376,7 @@ fn train_with_a_recipe() {
         "--out",
         out2.to_str().unwrap(),
     ]));
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out2.join("model.json")).unwrap()).unwrap();
-    let train = &meta["provenance"]["healthy"]["train"];
+    let train = trained_with(&out2);
     assert_eq!(train["sgd"]["lr"], 0.05, "{train}");
     assert_eq!(train["label_smoothing"], 0.2, "{train}");
     assert_eq!(train["sgd"]["nesterov"], false, "{train}");
@@ -390,9 +393,7 @@ fn train_with_a_recipe() {
         "--out",
         out3.to_str().unwrap(),
     ]));
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out3.join("model.json")).unwrap()).unwrap();
-    let train = &meta["provenance"]["healthy"]["train"];
+    let train = trained_with(&out3);
     assert_eq!(train["sgd"]["lr"], 0.01, "{train}");
     assert_eq!(train["sgd"]["nesterov"], false, "{train}");
     // No label smoothing: the sidecar leaves the field out.

@@ -450,184 +450,6 @@ pub fn markdown(paper: &str, preset: &str, r: &Results, quick: bool, command: &s
     md
 }
 
-/// The heading of the page's section that [`figures_section`] writes.
-pub const FIGURES_HEADING: &str = "## Figures";
-
-/// The report's figures that stand for a paper's (the paper, the file name's start, what it
-/// shows), in the order the page lists them. The diamonds of the paper's printed values are
-/// drawn on the run of that paper's protocol only.
-const PAPER_FIGURES: [(&str, &str, &str); 6] = [
-    (
-        "000",
-        "accuracy_top1",
-        "top-1 against the fraction decayed, mean ± sd over cycles (paper 000 Fig. 2); the \
-         values the paper prints in its text are the diamonds",
-    ),
-    (
-        "000",
-        "cka_heatmaps",
-        "layer x layer CKA against the healthy model, injured and retrained (paper 000 Fig. 3A, 3B)",
-    ),
-    (
-        "000",
-        "cka_diagonal",
-        "each layer's CKA with the same layer of the healthy model (paper 000 Fig. 3C)",
-    ),
-    (
-        "001",
-        "accuracy_mean_class",
-        "mean class-wise accuracy against the fraction ablated (paper 001 Fig. 2A); the values \
-         the paper prints in its text are the diamonds",
-    ),
-    (
-        "001",
-        "rdm_tau",
-        "Kendall's tau of each state's RDM against the healthy RDM (paper 001 Fig. 2B); the \
-         paper's printed taus are the diamonds",
-    ),
-    (
-        "001",
-        "rdms",
-        "the RDMs of the healthy, injured and retrained model (paper 001 Fig. 3)",
-    ),
-];
-
-/// The section linking the figures of the run in `dir` that stand for `paper`'s
-/// (`figures/*.png`, as `atrophy run` draws them), relative to the page; empty when there is
-/// none.
-fn figures_section(paper: &str, dir: &std::path::Path) -> String {
-    let mut found: Vec<String> = std::fs::read_dir(dir.join("figures"))
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".png"))
-        .collect();
-    found.sort();
-    let mut md = String::new();
-    for (_, start, what) in PAPER_FIGURES.iter().filter(|(p, _, _)| *p == paper) {
-        for name in found.iter().filter(|n| {
-            n.strip_prefix(start)
-                .is_some_and(|rest| rest == ".png" || rest.starts_with('_'))
-        }) {
-            md.push_str(&format!(
-                "- `figures/{name}`: {what}.\n\n  ![{start}](figures/{name})\n"
-            ));
-        }
-    }
-    if md.is_empty() {
-        return md;
-    }
-    format!(
-        "{FIGURES_HEADING}\n\nThe run's figures that stand for the paper's, beside this page in \
-         `figures/` (with the others and their captions in `report.html`):\n\n{md}"
-    )
-}
-
-/// The paper value a row of `paper`'s table shows, found by its first three cells (what,
-/// where, the paper's value as printed).
-fn value_of_row(paper: &str, row: &Row) -> Option<&'static PaperValue> {
-    (paper_values::values().iter())
-        .filter(|v| v.paper == paper && row.section == format!("{} {}", v.paper, v.section))
-        .find(|v| {
-            row.paper == printed(v)
-                && iterations(v)
-                    .into_iter()
-                    .any(|i| describe(v, i) == row.what)
-        })
-}
-
-/// Whether a row's "explained by" cell comes from the arms ([`super::arms::explain`]): not
-/// "—", a reduced run's or another regime's.
-fn from_arms(cell: &str) -> bool {
-    cell.starts_with("unexplained") || cell.starts_with("arm ")
-}
-
-/// `md` (the page up to its table) with the section of what the arms its rows cite found.
-fn with_findings(mut md: String, paper: &str, rows: &[Row]) -> String {
-    let cited: Vec<usize> = (rows.iter())
-        .filter(|r| from_arms(&r.explained))
-        .filter_map(|r| value_of_row(paper, r))
-        .flat_map(super::arms::covering)
-        .collect();
-    let findings = super::arms::findings(paper, &cited);
-    if !findings.is_empty() {
-        md.push('\n');
-        md.push_str(&findings);
-    }
-    md
-}
-
-/// A `reproduction.md` of paper 000 or 001 brought up to the current
-/// `docs/reproductions/arms.toml`: every "explained by" cell that comes from the arms written
-/// anew, and the section of their findings; the measured columns and the figures untouched.
-/// This is how a
-/// page whose run folder is gone (the committed ones under `docs/reproductions/`) follows a
-/// new finding. An error names a row that no longer matches `docs/paper-values.toml`.
-pub fn rearm(page: &str) -> anyhow::Result<String> {
-    let paper = ["000", "001"]
-        .into_iter()
-        .find(|p| page.starts_with(&format!("# Reproduction of paper {p} ")))
-        .ok_or_else(|| anyhow::anyhow!("not a reproduction page of paper 000 or 001"))?;
-    // The findings section is written anew; the figures section after it is kept.
-    let findings_at = page.find(super::arms::FINDINGS_HEADING);
-    let figures_at = page.find(FIGURES_HEADING);
-    let body = &page[..findings_at.or(figures_at).unwrap_or(page.len())];
-    let rest = figures_at.map_or("", |at| &page[at..]);
-    let mut md = String::new();
-    let mut rows = Vec::new();
-    for line in body.trim_end().lines() {
-        let cells: Vec<&str> = match line.strip_prefix("| ").and_then(|l| l.strip_suffix(" |")) {
-            Some(inner) if !line.starts_with("| what the paper prints |") => {
-                inner.split(" | ").collect()
-            }
-            _ => {
-                md.push_str(line);
-                md.push('\n');
-                continue;
-            }
-        };
-        let [what, section, paper_value, atrophy, difference, within, explained] = cells[..] else {
-            anyhow::bail!("table row with {} cells, expected 7: {line}", cells.len());
-        };
-        let mut row = Row {
-            what: what.into(),
-            section: section.into(),
-            paper: paper_value.into(),
-            atrophy: atrophy.into(),
-            difference: difference.into(),
-            within: within.into(),
-            explained: explained.into(),
-        };
-        if explained != "—"
-            && explained != QUICK_CELL
-            && explained != OTHER_REGIME_CELL
-            && !from_arms(explained)
-        {
-            anyhow::bail!(
-                "row `{what}` ({section}): its \"explained by\" cell is none that atrophy writes \
-                 (`{explained}`); expected —, an arm's or a reduced run's"
-            );
-        }
-        if from_arms(explained) {
-            let v = value_of_row(paper, &row).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "row `{what}` ({section}, paper {paper_value}) is no value of \
-                     docs/paper-values.toml"
-                )
-            })?;
-            row.explained = super::arms::explain(v);
-        }
-        md.push_str(&table_row(&row));
-        rows.push(row);
-    }
-    let mut md = with_findings(md, paper, &rows);
-    if !rest.is_empty() {
-        md.push('\n');
-        md.push_str(rest);
-    }
-    Ok(md)
-}
-
 /// The rows as the page's Markdown table, with its header.
 pub fn table(rows: &[Row]) -> String {
     let mut md = String::from(
@@ -647,6 +469,18 @@ fn table_row(row: &Row) -> String {
         row.what, row.section, row.paper, row.atrophy, row.difference, row.within, row.explained
     )
 }
+
+#[path = "reproduction_figures.rs"]
+mod figures;
+use figures::figures_section;
+pub use figures::FIGURES_HEADING;
+
+#[path = "reproduction_rearm.rs"]
+mod rearm;
+pub use rearm::rearm;
+#[cfg(test)]
+use rearm::value_of_row;
+use rearm::with_findings;
 
 #[cfg(test)]
 #[path = "reproduction_tests.rs"]
