@@ -1,7 +1,8 @@
 //! Links the binaries and tests against libtorch with an rpath, so that no LD_LIBRARY_PATH is
 //! needed, and keeps libtorch_cuda loaded (the linker's --as-needed would otherwise drop it, since
 //! nothing references it by symbol, and `--device cuda` would then find no GPU). It also compiles
-//! the small C++ shim of src/model/script_shim.cpp against the same libtorch headers.
+//! the small C++ shims (src/model/script_shim.cpp, src/train/autocast_shim.cpp) against the same
+//! libtorch headers.
 use std::path::PathBuf;
 
 fn main() {
@@ -14,7 +15,7 @@ fn main() {
     };
     let lib = PathBuf::from(lib);
     #[cfg(feature = "torch")]
-    compile_script_shim(&lib);
+    compile_shims(&lib);
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
     println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
     if lib.join("libtorch_cuda.so").exists() {
@@ -24,21 +25,23 @@ fn main() {
 }
 
 #[cfg(feature = "torch")]
-/// The shim reaches into `torch::jit::Module`, so it takes the headers of the libtorch tch links
-/// (its `include/` folder is beside `lib/`) and the same C++ ABI.
-fn compile_script_shim(lib: &std::path::Path) {
-    let shim = "src/model/script_shim.cpp";
-    println!("cargo:rerun-if-changed={shim}");
+/// The shims reach into `torch::jit::Module` and ATen's autocast state, so they take the headers
+/// of the libtorch tch links (its `include/` folder is beside `lib/`) and the same C++ ABI.
+fn compile_shims(lib: &std::path::Path) {
+    let shims = ["src/model/script_shim.cpp", "src/train/autocast_shim.cpp"];
+    for shim in shims {
+        println!("cargo:rerun-if-changed={shim}");
+    }
     let root = lib.parent().expect("libtorch's lib folder has a parent");
     let abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
     cc::Build::new()
         .cpp(true)
-        .file(shim)
+        .files(shims)
         .include(root.join("include"))
         .include(root.join("include/torch/csrc/api/include"))
         .flag("-std=c++17")
         .flag("-w")
         .define("_GLIBCXX_USE_CXX11_ABI", abi.as_str())
         .define("GLOG_USE_GLOG_EXPORT", None)
-        .compile("atrophy_script_shim");
+        .compile("atrophy_shims");
 }

@@ -38,6 +38,8 @@ def main():
     p.add_argument("--device", default="cpu")
     p.add_argument("--channels-last", action="store_true",
                    help="model and inputs in torch.channels_last (what atrophy does on the CPU)")
+    p.add_argument("--bf16", action="store_true",
+                   help="training steps under torch.autocast(dtype=torch.bfloat16), as atrophy's precision = bf16")
     a = p.parse_args()
     widths = {"bench": BENCH, "full": FULL}.get(a.widths, a.widths)
     torch.set_num_threads(a.threads)
@@ -55,7 +57,8 @@ def main():
 
     def train_step(i):
         opt.zero_grad()
-        loss = lossf(model(xs[i % 4]), ys[i % 4])
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.bf16):
+            loss = lossf(model(xs[i % 4]).float(), ys[i % 4])
         loss.backward()
         opt.step()
 
@@ -79,6 +82,7 @@ def main():
         sync()
         infer = a.steps * a.batch / (time.perf_counter() - t)
     impl = "pytorch " + torch.__version__ + (" channels_last" if a.channels_last else "")
+    impl += " bf16" if a.bf16 else ""
     if os.environ.get("MALLOC_MMAP_MAX_") == "0":
         impl += " malloc-tuned"  # glibc set as atrophy sets it (src/malloc.rs)
     print(json.dumps({"impl": impl, "widths": a.widths, "threads": a.threads,

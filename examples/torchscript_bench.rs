@@ -29,7 +29,8 @@ fn main() {
     let arch = script::architecture(&file, 3, 32, 10, true).unwrap();
     let vs = nn::VarStore::new(device);
     let net = Network::new(&vs.root(), &arch).unwrap();
-    let (train, infer) = loop_bench::measure(&net, &vs, steps, device);
+    let (train, infer) =
+        loop_bench::measure(&net, &vs, steps, device, atrophy::train::Precision::Fp32);
     println!(
         "{{\"impl\": \"atrophy {}{} torchscript\", \"model\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}, \"malloc_tuned\": {tuned}}}",
         env!("CARGO_PKG_VERSION"),

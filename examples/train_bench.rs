@@ -5,7 +5,7 @@
 //! (`evaluate`: eval mode, no autograd), on vgg19_bn with the given widths, batch 128, 32x32x3.
 //! Prints one JSON line. Run through bench/train_bench.sh, which runs PyTorch beside it.
 //!
-//!     cargo run --release --example train_bench -- bench 2 20
+//!     cargo run --release --example train_bench -- bench 2 20 [cpu|cuda] [fp32|bf16]
 use atrophy::model::{widths_by_name, Architecture, Network};
 use tch::{nn, Device};
 
@@ -23,17 +23,27 @@ fn main() {
         Some(d) => atrophy::device::parse_device(d).unwrap(),
         None => Device::Cpu,
     };
+    let precision = match args.get(5).map(|s| s.as_str()) {
+        None | Some("fp32") => atrophy::train::Precision::Fp32,
+        Some("bf16") => atrophy::train::Precision::Bf16,
+        Some(other) => panic!("precision {other}: expected fp32 or bf16"),
+    };
     tch::set_num_threads(threads);
     tch::manual_seed(0);
     let arch = Architecture::vgg19_bn(&widths, 10);
     let vs = nn::VarStore::new(device);
     let net = Network::new(&vs.root(), &arch).unwrap();
-    let (train, infer) = loop_bench::measure(&net, &vs, steps, device);
+    let (train, infer) = loop_bench::measure(&net, &vs, steps, device, precision);
     println!(
-        "{{\"impl\": \"atrophy {}{}\", \"widths\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}, \"malloc_tuned\": {tuned}}}",
+        "{{\"impl\": \"atrophy {}{}{}\", \"widths\": \"{}\", \"threads\": {threads}, \"train_img_s\": {train}, \"infer_img_s\": {infer}, \"malloc_tuned\": {tuned}}}",
         env!("CARGO_PKG_VERSION"),
         if atrophy::train::channels_last(device) {
             " channels_last"
+        } else {
+            ""
+        },
+        if precision == atrophy::train::Precision::Bf16 {
+            " bf16"
         } else {
             ""
         },

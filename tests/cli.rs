@@ -330,8 +330,8 @@ fn trained_with(dir: &std::path::Path) -> serde_json::Value {
     meta["provenance"]["healthy"]["train"].clone()
 }
 
-/// `--recipe onecycle30` trains with the recipe's settings, a flag beside it wins, and the
-/// sidecar records what was trained; an unknown recipe is refused before any data is read.
+/// `--recipe onecycle30` trains with the recipe's settings, a flag beside it wins (and
+/// `--precision bf16` goes with it), and the sidecar records what was trained; an unknown recipe is refused before any data is read.
 #[test]
 fn train_with_a_recipe() {
     let tmp = tempfile::tempdir().unwrap();
@@ -373,10 +373,13 @@ fn train_with_a_recipe() {
         "--label-smoothing",
         "0.2",
         "--nesterov=false",
+        "--precision",
+        "bf16",
         "--out",
         out2.to_str().unwrap(),
     ]));
     let train = trained_with(&out2);
+    assert_eq!(train["precision"], "bf16", "{train}");
     assert_eq!(train["sgd"]["lr"], 0.05, "{train}");
     assert_eq!(train["label_smoothing"], 0.2, "{train}");
     assert_eq!(train["sgd"]["nesterov"], false, "{train}");
@@ -398,6 +401,7 @@ fn train_with_a_recipe() {
     assert_eq!(train["sgd"]["nesterov"], false, "{train}");
     // No label smoothing: the sidecar leaves the field out.
     assert!(train["label_smoothing"].is_null(), "{train}");
+    assert!(train["precision"].is_null(), "float32 is left out: {train}");
     assert_eq!(train["schedule"]["kind"], "constant", "{train}");
     let o = atrophy(&[
         "train",

@@ -117,6 +117,41 @@ fn label_smoothing_reaches_the_retraining() {
     assert!(cfg("images = 10\nlabel_smoothing = 0.1").is_ok());
 }
 
+/// A regime's `precision = "bf16"` retrains under autocast: from the same weights and images it
+/// ends elsewhere than float32, and the same again with bf16; a local rule with it is refused,
+/// and an unknown precision names the choices.
+#[test]
+fn bf16_precision_reaches_the_retraining() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut s, split) = common::synthetic_subject(&tmp.path().join("healthy"));
+    let regime = |extra: &str| -> RegimeConfig {
+        toml::from_str(&format!(
+            "name = \"R\"\nimages = 100\nbatch_size = 50\nlr = 0.05\n{extra}"
+        ))
+        .unwrap()
+    };
+    let step = Step {
+        regime: 0,
+        cycle: 0,
+        iteration: 1,
+    };
+    let mut run = |r: &RegimeConfig| {
+        s.reset();
+        retrain(&s, &split.train, r, 1, step, &mut None).unwrap();
+        s.synapses()
+    };
+    let fp32 = run(&regime(""));
+    let bf16 = run(&regime("precision = \"bf16\""));
+    assert!(fp32 != bf16, "bf16 changed nothing");
+    assert!(bf16 == run(&regime("precision = \"bf16\"")));
+    let cfg = |regime: &str| one_regime("R", regime);
+    let e = cfg("images = 10\nrule = \"oja\"\nprecision = \"bf16\"").unwrap_err();
+    assert!(e.contains("regime[0] (R).precision: a local rule"), "{e}");
+    let e = cfg("images = 10\nprecision = \"fp16\"").unwrap_err();
+    assert!(e.contains("fp32") && e.contains("bf16"), "{e}");
+    assert!(cfg("images = 10\nprecision = \"bf16\"").is_ok());
+}
+
 /// `source = "uncertain"` takes the R training images on which the network's predictive entropy
 /// is highest, as computed directly from its logits here; a static regime, a regime without
 /// `images` or with `fresh_draw = false` is refused, naming the field.

@@ -133,6 +133,60 @@ fn computes_what_pytorch_computes() {
     }
 }
 
+/// Why a TorchScript model trains in float32 only: under autocast the scripted fixture runs its
+/// convolutions in bfloat16 (logits bfloat16, close to the float32 ones), but the traced one
+/// calls `aten::_convolution`, which autocast does not cast, and fails; so `precision = bf16`
+/// with a TorchScript model is refused before any training, naming the field.
+#[test]
+fn bf16_is_refused_for_torchscript_models_whose_traced_convolutions_autocast_misses() {
+    use atrophy::train::{precision::autocast, HealthyOptions, Precision};
+    let x = Tensor::from_slice(&fixed_images(4).images)
+        .view([4, 1, 28, 28])
+        .to_kind(Kind::Float)
+        / 255.0;
+    let under_autocast = |file: &str| {
+        let (_vs, net) = load(&fixture(file));
+        let script = net.torchscript().unwrap();
+        let fp32 = tch::no_grad(|| script.forward(&x, false)).unwrap();
+        let bf16 =
+            tch::no_grad(|| autocast(Precision::Bf16, Device::Cpu, || script.forward(&x, false)));
+        (fp32, bf16)
+    };
+    let (fp32, bf16) = under_autocast("tiny_resnet.pt");
+    let bf16 = bf16.unwrap();
+    assert_eq!((fp32.kind(), bf16.kind()), (Kind::Float, Kind::BFloat16));
+    let gap = (bf16.to_kind(Kind::Float) - &fp32)
+        .abs()
+        .max()
+        .double_value(&[]);
+    let scale = fp32.abs().max().double_value(&[]);
+    assert!(gap > 0.0 && gap < 0.05 * scale, "{gap} against {scale}");
+    let e = under_autocast("tiny_resnet_traced.pt")
+        .1
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("CPUBFloat16Type"), "{e}");
+
+    let split = atrophy::data::synthetic(&atrophy::data::SyntheticSpec {
+        channels: 1,
+        size: 28,
+        train: 20,
+        test: 10,
+        ..Default::default()
+    });
+    let options: HealthyOptions = toml::from_str(&format!(
+        "torchscript = \"{}\"\nprecision = \"bf16\"",
+        fixture("tiny_resnet.pt").display()
+    ))
+    .unwrap();
+    let e = options.to_spec(&split).unwrap_err().to_string();
+    assert!(
+        e.contains("precision = bf16 is out of range")
+            && e.contains("fp32 for a TorchScript model"),
+        "{e}"
+    );
+}
+
 /// The VarStore shares storage with the module: a train-mode pass moves the running statistics
 /// seen through the VarStore, an SGD step on the VarStore changes the module's output, and
 /// restoring a snapshot brings the module's logits back bit for bit.

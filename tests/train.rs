@@ -9,8 +9,18 @@ use atrophy::train::{
 };
 use tch::{nn, Device, Kind, Tensor};
 
+/// libtorch's global generator draws every network's initial weights (seeded by the training),
+/// so two tests that draw from it at once would change each other's bits: each test here holds
+/// this lock while it runs.
+static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn global_rng() -> std::sync::MutexGuard<'static, ()> {
+    GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn forward_capture_returns_named_activations_with_the_declared_shapes() {
+    let _rng = global_rng();
     tch::manual_seed(0);
     let arch = Architecture::vgg19_bn(BENCH_WIDTHS, 10);
     let vs = nn::VarStore::new(Device::Cpu);
@@ -45,6 +55,7 @@ fn forward_capture_returns_named_activations_with_the_declared_shapes() {
 /// loss and one SGD step agree with NCHW to float rounding.
 #[test]
 fn channels_last_layout_changes_speed_not_results() {
+    let _rng = global_rng();
     let arch = Architecture::vgg19_bn("8,M,16,M,16,M,16,M,16,M", 10);
     let x = Tensor::randn([16, 3, 32, 32], (Kind::Float, Device::Cpu));
     let y = Tensor::randint(10, [16], (Kind::Int64, Device::Cpu));
@@ -101,6 +112,7 @@ fn channels_last_layout_changes_speed_not_results() {
 /// must leave the gradient as it was.
 #[test]
 fn sgd_matches_pytorch_update_rule() {
+    let _rng = global_rng();
     for nesterov in [false, true] {
         let vs = nn::VarStore::new(Device::Cpu);
         let w = vs
@@ -146,6 +158,7 @@ fn sgd_matches_pytorch_update_rule() {
 /// decay, including coordinates frozen after momentum has built up, and -0.0 stays -0.0.
 #[test]
 fn frozen_synapses_stay_bitwise_frozen_for_1000_steps() {
+    let _rng = global_rng();
     tch::manual_seed(1);
     let arch = Architecture::preset("small_cnn", Some("6,M,8,M"), 1, 12, 10).unwrap();
     let vs = nn::VarStore::new(Device::Cpu);
@@ -249,6 +262,7 @@ fn quick_data() -> atrophy::data::Split {
 
 #[test]
 fn training_learns_and_checkpoints_round_trip() {
+    let _rng = global_rng();
     tch::set_num_threads(1);
     let split = quick_data();
     let tmp = tempfile::tempdir().unwrap();
@@ -330,6 +344,7 @@ fn training_learns_and_checkpoints_round_trip() {
 /// A run stopped after some epochs and started again ends with the bits of an uninterrupted run.
 #[test]
 fn resumed_training_equals_uninterrupted_training() {
+    let _rng = global_rng();
     tch::set_num_threads(1);
     let split = quick_data();
     let tmp = tempfile::tempdir().unwrap();
@@ -420,6 +435,7 @@ fn resumed_training_equals_uninterrupted_training() {
 #[test]
 #[ignore = "helper of resumed_training_equals_uninterrupted_training"]
 fn helper_train_two_epochs() {
+    let _rng = global_rng();
     let Some(out) = std::env::var_os("ATROPHY_TEST_OUT") else {
         return;
     };
@@ -438,6 +454,7 @@ fn helper_train_two_epochs() {
 /// the field.
 #[test]
 fn nesterov_without_momentum_is_refused() {
+    let _rng = global_rng();
     let cfg = TrainConfig {
         epochs: 1,
         batch_size: 8,
@@ -466,6 +483,7 @@ fn nesterov_without_momentum_is_refused() {
 /// is the exact complement of what it trained on, the same on every call.
 #[test]
 fn held_out_images_are_the_complement_of_the_training_subset() {
+    let _rng = global_rng();
     let mut spec = quick_spec(1);
     assert_eq!(spec.held_out(1000).unwrap(), None);
     spec.train_subset = Some(700);
@@ -487,6 +505,7 @@ fn held_out_images_are_the_complement_of_the_training_subset() {
 /// spared by weight decay (where BatchNorm's scale is not).
 #[test]
 fn prelu_slopes_are_parameters_learned_without_weight_decay() {
+    let _rng = global_rng();
     use atrophy::model::{Activation, Architecture, Network};
     use atrophy::train::{MaskedSgd, SgdConfig};
     use tch::{nn, Device, Kind, Tensor};
@@ -544,4 +563,67 @@ fn prelu_slopes_are_parameters_learned_without_weight_decay() {
             .double_value(&[])
             > 0.0
     );
+}
+
+/// `precision = bf16` trains under autocast: the model still learns, its weights and the
+/// checkpoint stay float32, the same seed gives the same bits, and the numbers differ from the
+/// float32 training's (so the bfloat16 arithmetic ran).
+#[test]
+fn bf16_training_learns_reproducibly_with_float32_weights() {
+    let _rng = global_rng();
+    tch::set_num_threads(1);
+    let split = quick_data();
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = |precision| {
+        let mut s = quick_spec(2);
+        s.train.precision = precision;
+        s
+    };
+    let train = |name: &str, p| {
+        let w =
+            train_healthy(&spec(p), &split, &tmp.path().join(name), Device::Cpu, false).unwrap();
+        let tensors = checkpoint::read_tensors(&w).unwrap();
+        (checkpoint::read_meta(&w).unwrap(), tensors)
+    };
+    let (bf16, w_bf16) = train("bf16", atrophy::train::Precision::Bf16);
+    let (again, w_again) = train("bf16-again", atrophy::train::Precision::Bf16);
+    let (fp32, w_fp32) = train("fp32", atrophy::train::Precision::Fp32);
+    let top1 = bf16.evaluation.as_ref().unwrap().top1;
+    assert!(
+        top1 > 0.9,
+        "bf16 training should learn the synthetic set: {top1}"
+    );
+    assert!(w_bf16
+        .iter()
+        .all(|(_, t)| t.kind() == Kind::Float || t.kind() == Kind::Int64));
+    assert_eq!(w_bf16.len(), w_again.len());
+    for (n, a) in &w_bf16 {
+        let b = &w_again.iter().find(|(m, _)| m == n).unwrap().1;
+        assert!(a.equal(b), "{n}: the same seed gave other bits");
+    }
+    let conv1 = |w: &[(String, Tensor)]| {
+        w.iter()
+            .find(|(n, _)| n == "conv1.weight")
+            .unwrap()
+            .1
+            .shallow_clone()
+    };
+    let gap = (conv1(&w_bf16) - conv1(&w_fp32))
+        .abs()
+        .max()
+        .double_value(&[]);
+    assert!(gap > 0.0, "bf16 and fp32 training gave the same weights");
+    assert_eq!(again.evaluation, bf16.evaluation);
+    assert!(fp32.evaluation.is_some());
+    // The setting is part of the spec: a bf16 run does not resume as fp32.
+    let e = train_healthy(
+        &spec(atrophy::train::Precision::Fp32),
+        &split,
+        &tmp.path().join("bf16"),
+        Device::Cpu,
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("different configuration"), "{e}");
 }

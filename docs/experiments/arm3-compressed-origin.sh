@@ -14,7 +14,8 @@
 # twice the bench widths; `full` for VGG19's), FLOPS_KEEP (default 0.2517, the bench widths'
 # share of the 2x model) and COMPRESSED (the pruned model's folder under OUT, default
 # `compressed`; its reproductions go to OUT/reproPAPER, or OUT/reproPAPER-COMPRESSED when it
-# is named). At the papers' scale (GPU work; about 9 h of training on 2 cores):
+# is named), PRECISION (the wide model's training arithmetic: fp32, the default, or bf16, about
+# 1.5 times as fast on a CPU with AVX512-BF16). At the papers' scale (GPU work; about 9 h of training on 2 cores):
 #   WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 REGIMES=R1000,static FINETUNE=20 \
 #     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 000: 8.5 % of the parameters
 #   WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
@@ -41,10 +42,11 @@ REGIMES=${REGIMES:-}
 WIDE=${WIDTHS:-44,44,M,88,88,M,176,176,176,176,M,352,352,352,352,M,352,352,352,352,M}
 FLOPS_KEEP=${FLOPS_KEEP:-0.2517}
 COMPRESSED=${COMPRESSED:-compressed}
+PRECISION=${PRECISION:-fp32}
 if [ ! -f "$OUT/wide/model.safetensors" ]; then
   "$ATROPHY" train --dataset cifar10 --data "$DATA" --model vgg19_bn --widths "$WIDE" \
     --epochs "$EPOCHS" --lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1 \
-    --out "$OUT/wide"
+    --precision "$PRECISION" --out "$OUT/wide"
 fi
 if [ ! -f "$OUT/$COMPRESSED/model.safetensors" ]; then
   "$ATROPHY" compress "$OUT/wide/model.safetensors" --data "$DATA" --flops-keep "$FLOPS_KEEP" \

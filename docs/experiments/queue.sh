@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 30's long real-data runs, one after the other, one libtorch process at a time: the
 # 60-epoch recipe (arm 2), paper 001 on its text's model (arm 4, about 6 h), the compressed
-# origin at the papers' scale (arm 3: a full-width vgg19_bn, about 9 h of training, pruned to
-# 8.54 % of its parameters for paper 000 and to a third of its FLOPs for paper 001's code),
-# the recipe's ingredients one at a time (arm 2, 66 min each), and the compressed origin from
+# origin at the papers' scale (arm 3: a full-width vgg19_bn trained in bfloat16 mixed
+# precision, about 6 h of training, pruned to 8.54 % of its parameters for paper 000 and to a
+# third of its FLOPs for paper 001's code), the recipe's ingredients one at a time (arm 2,
+# about 40 min each in bfloat16), and the compressed origin from
 # a 2x-wide model trained 30 epochs (arm 3). Every step is resumable, so the queue is too:
 # start it in the background at the start of each session,
 #   nohup bash docs/experiments/queue.sh >> runs/queue.log 2>&1 &
@@ -42,7 +43,7 @@ step() { # NAME COMMAND...
 step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
 step arm3-full-000 env WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 \
-  REGIMES=R1000,static FINETUNE=20 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
+  REGIMES=R1000,static FINETUNE=20 PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm3-full-001 env WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
   bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm2-ingredients bash docs/experiments/arm2-ingredients.sh "$DATA"

@@ -4,11 +4,20 @@
 //! 0.9) and `evaluate`, batch 128, on synthetic 32x32x3 images, 3 warm-up steps first.
 use atrophy::data::{synthetic, Augment, Normalization, SyntheticSpec};
 use atrophy::model::Network;
-use atrophy::train::{evaluate, train_epoch, Epoch, LrSchedule, MaskedSgd, SgdConfig, TrainConfig};
+use atrophy::train::{
+    evaluate, train_epoch, Epoch, LrSchedule, MaskedSgd, Precision, SgdConfig, TrainConfig,
+};
 use tch::{nn, Device, Kind, Tensor};
 
-/// Training and inference throughput (images per second) of `net` over `steps` timed batches.
-pub fn measure(net: &Network, vs: &nn::VarStore, steps: usize, device: Device) -> (f64, f64) {
+/// Training and inference throughput (images per second) of `net` over `steps` timed batches,
+/// the training steps in `precision` (evaluation is always float32).
+pub fn measure(
+    net: &Network,
+    vs: &nn::VarStore,
+    steps: usize,
+    device: Device,
+    precision: Precision,
+) -> (f64, f64) {
     let batch = 128;
     let warmup = 3;
     let split = synthetic(&SyntheticSpec {
@@ -32,6 +41,7 @@ pub fn measure(net: &Network, vs: &nn::VarStore, steps: usize, device: Device) -
         },
         schedule: LrSchedule::Constant,
         augment: Some(Augment::CIFAR),
+        precision,
         ..Default::default()
     };
     let mut opt = MaskedSgd::new(vs, cfg.sgd.clone());

@@ -352,6 +352,15 @@ impl ExperimentConfig {
                      bn_momentum and bn_train out (recalibrate_bn works)",
                 ));
             }
+            if torchscript && !r.precision.is_fp32() {
+                return Err(invalid(
+                    format!("{at}.precision"),
+                    format!(
+                        "expected {}",
+                        crate::train::precision::TORCHSCRIPT_FP32_ONLY
+                    ),
+                ));
+            }
             if r.uses_batch_norm() && !has_batch_norm {
                 return Err(invalid(
                     format!("{at}.{}", r.batch_norm_field()),

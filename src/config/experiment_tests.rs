@@ -69,6 +69,14 @@ fn homeostasis_settings_parse_and_bad_values_name_the_regime_and_field() {
         .to_string();
     assert!(e.contains("regime[0] (R).bn_train"), "{e}");
     assert!(config("").unwrap().check_against(false, false, 10).is_ok());
+    // Retraining in bfloat16: the built-in models only.
+    let bf16 = config("precision = \"bf16\"").unwrap();
+    assert!(bf16.check_against(true, false, 10).is_ok());
+    let e = bf16.check_against(true, true, 10).unwrap_err().to_string();
+    assert!(
+        e.contains("regime[0] (R).precision: expected fp32 for a TorchScript model"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -75,6 +75,10 @@ pub struct RegimeConfig {
     /// the papers' retraining).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub label_smoothing: f64,
+    /// The arithmetic of the retraining steps: fp32 (the papers'), or bf16 (autocast to
+    /// bfloat16; the weights, and so every injury, stay float32).
+    #[serde(default, skip_serializing_if = "crate::train::Precision::is_fp32")]
+    pub precision: crate::train::Precision,
     /// Keep the optimizer (its momentum buffers) from one iteration's retraining to the next
     /// within a cycle, instead of a fresh one each iteration.
     #[serde(default)]
@@ -384,6 +388,7 @@ impl RegimeConfig {
             let unused = [
                 ("nesterov", self.nesterov),
                 ("label_smoothing", self.label_smoothing != 0.0),
+                ("precision", !self.precision.is_fp32()),
                 ("schedule", self.schedule != RetrainSchedule::Constant),
                 ("bn_momentum", self.bn_momentum.is_some()),
                 ("bn_train", !self.bn_train),
@@ -393,7 +398,7 @@ impl RegimeConfig {
                     field(f),
                     "a local rule learns at a constant rate with BatchNorm in eval mode (its \
                      statistics change only by recalibrate_bn) and a plain-SGD read-out; \
-                     nesterov, label_smoothing, schedule, bn_momentum and bn_train apply to \
+                     nesterov, label_smoothing, precision, schedule, bn_momentum and bn_train apply to \
                      rule = \"backprop\"",
                 ));
             }

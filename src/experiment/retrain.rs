@@ -343,6 +343,7 @@ pub fn retrain(
         },
         augment: r.augment.then_some(crate::data::Augment::CIFAR),
         label_smoothing: r.label_smoothing,
+        precision: r.precision,
     };
     let mut fresh = None;
     let opt = match (r.keep_optimizer, kept) {

@@ -1,6 +1,7 @@
 //! The training loop (one epoch over a set of images, masks respected) and evaluation.
 use super::error::TrainError;
 use super::optim::MaskedSgd;
+use super::precision::{autocast, Precision};
 use super::schedule::LrSchedule;
 use crate::data::{fill_batch, Augment, Dataset, Normalization};
 use crate::model::{ModelError, Network};
@@ -32,6 +33,9 @@ pub struct TrainConfig {
     /// each of the K classes' others. 0 = plain cross-entropy.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub label_smoothing: f64,
+    /// The arithmetic of the training steps (float32, or autocast to bfloat16).
+    #[serde(default, skip_serializing_if = "Precision::is_fp32")]
+    pub precision: Precision,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -47,6 +51,7 @@ impl Default for TrainConfig {
             schedule: LrSchedule::Constant,
             augment: None,
             label_smoothing: 0.0,
+            precision: Precision::Fp32,
         }
     }
 }
@@ -226,7 +231,10 @@ pub fn train_epoch<R: Rng>(
             .schedule
             .lr(cfg.sgd.lr, step0 + k, total_steps, steps_per_epoch);
         opt.zero_grad();
-        let logits = net.forward_t(&x, true);
+        // The loss from float32 logits, whatever the precision of the layers before.
+        let logits = autocast(cfg.precision, device, || {
+            net.forward_t(&x, true).to_kind(Kind::Float)
+        });
         let loss = training_loss(&logits, &y, cfg.label_smoothing);
         loss.backward();
         opt.step(lr);

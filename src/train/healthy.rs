@@ -69,6 +69,7 @@ impl HealthyOptions {
             schedule: LrSchedule::parse(&self.schedule).map_err(TrainError::Schedule)?,
             augment: augment.map(|a| a.with_cutout(self.cutout)),
             label_smoothing: self.label_smoothing,
+            precision: self.precision,
         };
         HealthySpec::validate_train(&train, self.torchscript.is_some())?;
         let subset = self.train_subset(t.len())?;
@@ -167,6 +168,13 @@ impl HealthySpec {
     /// Checks the training settings; a TorchScript model may train 0 epochs (taken as it is,
     /// for a model trained elsewhere), a built-in one at least 1.
     fn validate_train(train: &TrainConfig, torchscript: bool) -> Result<(), TrainError> {
+        if torchscript && !train.precision.is_fp32() {
+            return Err(TrainError::out_of_range(
+                "precision",
+                "bf16",
+                super::precision::TORCHSCRIPT_FP32_ONLY,
+            ));
+        }
         if torchscript && train.epochs == 0 {
             return TrainConfig {
                 epochs: 1,

@@ -8,6 +8,7 @@ pub mod fit;
 #[cfg(feature = "torch")]
 pub mod optim;
 pub mod options;
+pub mod precision;
 pub mod recipe;
 pub mod schedule;
 
@@ -22,6 +23,7 @@ pub use fit::{
 #[cfg(feature = "torch")]
 pub use optim::{MaskedSgd, SgdConfig};
 pub use options::{AugmentSetting, HealthyOptions, MAX_EPOCHS};
+pub use precision::Precision;
 pub use schedule::LrSchedule;
 #[cfg(feature = "torch")]
 pub mod healthy;

@@ -1,0 +1,39 @@
+// What tch 0.26 does not expose of autocast: its per-device switch and dtype (tch's own
+// `autocast` turns on CUDA's only). Compiled by build.rs against the same libtorch.
+#include <ATen/autocast_mode.h>
+#include <cstring>
+
+extern "C" {
+
+static c10::DeviceType device_type(int cuda) { return cuda ? c10::DeviceType::CUDA : c10::DeviceType::CPU; }
+
+// Turns autocast on for the CPU (cuda = 0) or CUDA (cuda = 1) with bfloat16 as the lower
+// precision, as entering `torch.autocast(device, dtype=torch.bfloat16)` does. Writes the state
+// it replaces to `*was_enabled` and `*was_dtype` (a c10::ScalarType) for
+// atrophy_autocast_exit. Returns 0, or 1 with the message in `*error` (malloc'ed).
+int atrophy_autocast_enter(int cuda, int *was_enabled, int *was_dtype, char **error) {
+  try {
+    auto d = device_type(cuda);
+    *was_enabled = at::autocast::is_autocast_enabled(d) ? 1 : 0;
+    *was_dtype = static_cast<int>(at::autocast::get_autocast_dtype(d));
+    at::autocast::set_autocast_enabled(d, true);
+    at::autocast::set_autocast_dtype(d, at::kBFloat16);
+    at::autocast::increment_nesting();
+    return 0;
+  } catch (const std::exception &e) {
+    *error = strdup(e.what());
+    return 1;
+  }
+}
+
+// Restores what atrophy_autocast_enter replaced; the outermost exit clears the cache of cast
+// weights, as leaving `torch.autocast` does.
+void atrophy_autocast_exit(int cuda, int was_enabled, int was_dtype) {
+  auto d = device_type(cuda);
+  if (at::autocast::decrement_nesting() == 0) {
+    at::autocast::clear_cache();
+  }
+  at::autocast::set_autocast_enabled(d, was_enabled != 0);
+  at::autocast::set_autocast_dtype(d, static_cast<at::ScalarType>(was_dtype));
+}
+}

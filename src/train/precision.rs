@@ -1,0 +1,165 @@
+//! Mixed precision: training steps under autocast, as `torch.autocast(device,
+//! dtype=torch.bfloat16)` runs them. Convolutions and matrix products compute in bfloat16 from
+//! the float32 weights (which stay float32, as do the optimizer, its momentum and every
+//! injury); operations autocast keeps in float32 stay there. On a CPU with AVX512-BF16 (the
+//! project's 2-core machine) a training step runs about 1.5 times as fast as in float32
+//! (bench/RESULTS.md, 2026-12-06); on a CPU without bfloat16 arithmetic it can be slower, and on
+//! GPUs it is not measured yet. Evaluation and the analyses always run in float32. Built-in
+//! models only: see [`TORCHSCRIPT_FP32_ONLY`].
+use serde::{Deserialize, Serialize};
+
+/// The arithmetic of training steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Everything in float32.
+    #[default]
+    Fp32,
+    /// Autocast to bfloat16 (float32 weights, bfloat16 convolutions and matrix products).
+    Bf16,
+}
+
+impl Precision {
+    /// Whether this is the default, float32 (configs leave it out).
+    pub fn is_fp32(&self) -> bool {
+        *self == Precision::Fp32
+    }
+}
+
+/// Why a TorchScript model trains in float32 only: a traced module calls
+/// `aten::_convolution`, which autocast does not cast, and fails on bfloat16 inputs.
+pub const TORCHSCRIPT_FP32_ONLY: &str = "fp32 for a TorchScript model (a traced module's \
+     convolutions are beyond autocast's reach and fail on bfloat16 inputs); bf16 applies to the \
+     built-in models";
+
+/// Runs `f` with autocast to bfloat16 on `device` when `precision` is [`Precision::Bf16`],
+/// else as it is; the autocast state before the call is restored after it.
+#[cfg(feature = "torch")]
+pub fn autocast<T>(precision: Precision, device: tch::Device, f: impl FnOnce() -> T) -> T {
+    match precision {
+        Precision::Fp32 => f(),
+        Precision::Bf16 => {
+            let _guard = Autocast::enter(device);
+            f()
+        }
+    }
+}
+
+#[cfg(feature = "torch")]
+extern "C" {
+    fn atrophy_autocast_enter(
+        cuda: std::ffi::c_int,
+        was_enabled: *mut std::ffi::c_int,
+        was_dtype: *mut std::ffi::c_int,
+        error: *mut *mut std::ffi::c_char,
+    ) -> std::ffi::c_int;
+    fn atrophy_autocast_exit(
+        cuda: std::ffi::c_int,
+        was_enabled: std::ffi::c_int,
+        was_dtype: std::ffi::c_int,
+    );
+}
+
+/// Autocast to bfloat16 on one device type while it lives (src/train/autocast_shim.cpp).
+#[cfg(feature = "torch")]
+struct Autocast {
+    cuda: std::ffi::c_int,
+    was_enabled: std::ffi::c_int,
+    was_dtype: std::ffi::c_int,
+}
+
+#[cfg(feature = "torch")]
+impl Autocast {
+    fn enter(device: tch::Device) -> Autocast {
+        let cuda = std::ffi::c_int::from(device.is_cuda());
+        let (mut was_enabled, mut was_dtype) = (0, 0);
+        let mut error = std::ptr::null_mut();
+        // SAFETY: the shim writes the three out-pointers, which live on this stack frame.
+        let rc =
+            unsafe { atrophy_autocast_enter(cuda, &mut was_enabled, &mut was_dtype, &mut error) };
+        if rc != 0 {
+            // SAFETY: on failure the shim set `error` to a malloc'ed C string.
+            let msg = unsafe { std::ffi::CStr::from_ptr(error) }
+                .to_string_lossy()
+                .into_owned();
+            panic!("libtorch refused autocast on {device:?}: {msg}");
+        }
+        Autocast {
+            cuda,
+            was_enabled,
+            was_dtype,
+        }
+    }
+}
+
+#[cfg(feature = "torch")]
+impl Drop for Autocast {
+    fn drop(&mut self) {
+        // SAFETY: restores the state `enter` read; no pointers.
+        unsafe { atrophy_autocast_exit(self.cuda, self.was_enabled, self.was_dtype) }
+    }
+}
+
+#[cfg(all(test, feature = "torch"))]
+mod tests {
+    use super::*;
+    use tch::{Device, Kind, Tensor};
+
+    fn conv_kind() -> Kind {
+        let x = Tensor::ones([1, 2, 4, 4], (Kind::Float, Device::Cpu));
+        let w = Tensor::ones([3, 2, 3, 3], (Kind::Float, Device::Cpu));
+        x.conv2d::<Tensor>(&w, None, [1, 1], [1, 1], [1, 1], 1)
+            .kind()
+    }
+
+    #[test]
+    fn bf16_runs_convolutions_in_bfloat16_and_restores_float32_after() {
+        assert_eq!(conv_kind(), Kind::Float);
+        assert_eq!(
+            autocast(Precision::Bf16, Device::Cpu, conv_kind),
+            Kind::BFloat16
+        );
+        assert_eq!(conv_kind(), Kind::Float, "autocast left on after the call");
+        assert_eq!(
+            autocast(Precision::Fp32, Device::Cpu, conv_kind),
+            Kind::Float
+        );
+    }
+
+    #[test]
+    fn nested_autocast_restores_the_outer_state() {
+        let inner_then_outer = autocast(Precision::Bf16, Device::Cpu, || {
+            let inner = autocast(Precision::Bf16, Device::Cpu, conv_kind);
+            (inner, conv_kind())
+        });
+        assert_eq!(inner_then_outer, (Kind::BFloat16, Kind::BFloat16));
+        assert_eq!(conv_kind(), Kind::Float);
+    }
+
+    #[test]
+    fn losses_autocast_keeps_in_float32_stay_there() {
+        // cross_entropy_loss is on the CPU autocast's float32 list: bfloat16 logits give a
+        // float32 loss.
+        let k = autocast(Precision::Bf16, Device::Cpu, || {
+            let logits = Tensor::ones([2, 3], (Kind::BFloat16, Device::Cpu));
+            let y = Tensor::from_slice(&[0i64, 2]);
+            logits.cross_entropy_for_logits(&y).kind()
+        });
+        assert_eq!(k, Kind::Float);
+    }
+
+    #[test]
+    fn precision_reads_as_configs_write_it() {
+        #[derive(serde::Deserialize)]
+        struct C {
+            precision: Precision,
+        }
+        let c: C = toml::from_str("precision = \"bf16\"").unwrap();
+        assert_eq!(c.precision, Precision::Bf16);
+        let e = toml::from_str::<C>("precision = \"fp16\"")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("fp32") && e.contains("bf16"), "{e}");
+    }
+}
