@@ -6,10 +6,10 @@
 # crop + flip, cutout 16 (DeVries & Taylor 2017); then the recipe (all three of docs/RESULTS.md,
 # "A 30-epoch healthy recipe") with cutout, the recipe for 60 epochs (longer), and the recipe
 # in mixed precision (`--precision bf16`). The recipe gave the same accuracy in bfloat16 as in
-# float32 (89.80 against 89.71 %, 2026-12-06) in 0.66 h instead of 1.1, so the six single
-# ingredients (baseline to cutout) train in bf16, all alike; the recipe's runs keep the
-# precision they were measured in. About 40 min per 30-epoch run in bf16 on 2 cores (5.5 h in
-# all), 66 min in float32.
+# float32 (89.80 against 89.71 %, 2026-12-06) in 0.66 h instead of 0.88-1.1 h (median epochs
+# of 79 s against 105-132 s), so the six single ingredients (baseline to cutout) train in
+# bf16, all alike; the recipe's runs keep the precision they were measured in. About 40 min
+# per 30-epoch run in bf16 on 2 cores (5 h in all), 53-66 min in float32.
 #   bash docs/experiments/arm2-ingredients.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm2]
 # Resumable: rerun the same command; a finished run is skipped, a stopped one continues at its
 # last finished epoch. Each finished run's log is copied to docs/figures/arm2/NAME.csv, and a

@@ -15,7 +15,8 @@
 # share of the 2x model) and COMPRESSED (the pruned model's folder under OUT, default
 # `compressed`; its reproductions go to OUT/reproPAPER, or OUT/reproPAPER-COMPRESSED when it
 # is named), PRECISION (the wide model's training arithmetic: fp32, the default, or bf16, about
-# 1.5 times as fast on a CPU with AVX512-BF16). At the papers' scale (GPU work; about 9 h of training on 2 cores):
+# 1.5 times as fast per step on a CPU with AVX512-BF16; the compression's fine-tuning stays
+# fp32). At the papers' scale (GPU work; about 9 h of training on 2 cores):
 #   WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 REGIMES=R1000,static FINETUNE=20 \
 #     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 000: 8.5 % of the parameters
 #   WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \

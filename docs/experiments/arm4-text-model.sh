@@ -14,5 +14,6 @@ DATA=${1:-../shared/data/cifar-10-binary.tar.gz}
 OUT=${2:-runs/arm4}
 ATROPHY=${ATROPHY:-target/release/atrophy}
 "$ATROPHY" reproduce 001 --preset moore-ablation-text --cycles 1 --data "$DATA" \
-  --set 'healthy.train.widths="bench"' --out "$OUT"
+  --set 'healthy.train.widths="bench"' --set 'healthy.train.precision="bf16"' \
+  --set 'regime.retrained.precision="bf16"' --out "$OUT"
 python3 bench/p001_table.py "$OUT"

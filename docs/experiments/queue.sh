@@ -2,7 +2,7 @@
 # Issue 30's long real-data runs, one after the other, one libtorch process at a time: the
 # 60-epoch recipe (arm 2), paper 001 on its text's model (arm 4, about 6 h), the compressed
 # origin at the papers' scale (arm 3: a full-width vgg19_bn trained in bfloat16 mixed
-# precision, about 6 h of training, pruned to 8.54 % of its parameters for paper 000 and to a
+# precision, about 7 h of training, pruned to 8.54 % of its parameters for paper 000 and to a
 # third of its FLOPs for paper 001's code), the recipe's ingredients one at a time (arm 2,
 # about 40 min each in bfloat16), and the compressed origin from
 # a 2x-wide model trained 30 epochs (arm 3). Every step is resumable, so the queue is too:

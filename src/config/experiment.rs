@@ -326,9 +326,9 @@ fn faulty_regime(text: &str) -> Option<String> {
 
 impl ExperimentConfig {
     /// Checks the regimes against the model and data they meet: BatchNorm settings need a
-    /// model with BatchNorm layers that atrophy runs (not a TorchScript module), and
-    /// `recalibrate_bn` at most `train_images` images (those the healthy model saw: recalibration
-    /// draws among them).
+    /// model with BatchNorm layers that atrophy runs (not a TorchScript module), a retraining
+    /// in `precision = "bf16"` a built-in model, and `recalibrate_bn` at most `train_images`
+    /// images (those the healthy model saw: recalibration draws among them).
     pub fn check_against(
         &self,
         has_batch_norm: bool,
@@ -352,7 +352,7 @@ impl ExperimentConfig {
                      bn_momentum and bn_train out (recalibrate_bn works)",
                 ));
             }
-            if torchscript && !r.precision.is_fp32() {
+            if torchscript && !r.is_static && !r.precision.is_fp32() {
                 return Err(invalid(
                     format!("{at}.precision"),
                     format!(

@@ -77,6 +77,9 @@ fn homeostasis_settings_parse_and_bad_values_name_the_regime_and_field() {
         e.contains("regime[0] (R).precision: expected fp32 for a TorchScript model"),
         "{e}"
     );
+    // A static regime does not retrain: its precision is never used.
+    let still = config("static = true\nprecision = \"bf16\"").unwrap();
+    assert!(still.check_against(true, true, 10).is_ok());
 }
 
 #[test]

@@ -231,10 +231,7 @@ pub fn train_epoch<R: Rng>(
             .schedule
             .lr(cfg.sgd.lr, step0 + k, total_steps, steps_per_epoch);
         opt.zero_grad();
-        // The loss from float32 logits, whatever the precision of the layers before.
-        let logits = autocast(cfg.precision, device, || {
-            net.forward_t(&x, true).to_kind(Kind::Float)
-        });
+        let logits = step_logits(net, &x, cfg.precision, device);
         let loss = training_loss(&logits, &y, cfg.label_smoothing);
         loss.backward();
         opt.step(lr);
@@ -252,6 +249,14 @@ pub fn train_epoch<R: Rng>(
         accuracy: correct.int64_value(&[]) as f64 / n,
         lr,
     }
+}
+
+/// The logits of a training step (train mode) in float32, whatever `precision` the layers ran
+/// in, so that the loss, label smoothing included, is computed in float32 outside autocast.
+pub fn step_logits(net: &Network, x: &Tensor, precision: Precision, device: Device) -> Tensor {
+    autocast(precision, device, || {
+        net.forward_t(x, true).to_kind(Kind::Float)
+    })
 }
 
 /// The mean cross-entropy of `logits` against labels `y`, with label smoothing `e`.

@@ -3,8 +3,9 @@
 //! the float32 weights (which stay float32, as do the optimizer, its momentum and every
 //! injury); operations autocast keeps in float32 stay there. On a CPU with AVX512-BF16 (the
 //! project's 2-core machine) a training step runs about 1.5 times as fast as in float32
-//! (bench/RESULTS.md, 2026-12-06); on a CPU without bfloat16 arithmetic it can be slower, and on
-//! GPUs it is not measured yet. Evaluation and the analyses always run in float32. Built-in
+//! (bench/RESULTS.md, 2026-12-06); on a CPU without bfloat16 arithmetic it can be slower. On a
+//! CUDA device it turns on CUDA's autocast the same way, without PyTorch's check that the GPU
+//! has bfloat16: not run on a GPU yet. Evaluation and the analyses always run in float32. Built-in
 //! models only: see [`TORCHSCRIPT_FP32_ONLY`].
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,10 @@ pub const TORCHSCRIPT_FP32_ONLY: &str = "fp32 for a TorchScript model (a traced 
      built-in models";
 
 /// Runs `f` with autocast to bfloat16 on `device` when `precision` is [`Precision::Bf16`],
-/// else as it is; the autocast state before the call is restored after it.
+/// else as it is; the autocast state before the call is restored after it. Autocast keeps the
+/// bfloat16 copies of the weights it casts until the outermost region ends, so a weight changed
+/// in place (an optimizer step, an injury) is seen by the next region, not later in the same
+/// one: the training loop opens one region per forward pass.
 #[cfg(feature = "torch")]
 pub fn autocast<T>(precision: Precision, device: tch::Device, f: impl FnOnce() -> T) -> T {
     match precision {
@@ -58,6 +62,8 @@ extern "C" {
         was_enabled: std::ffi::c_int,
         was_dtype: std::ffi::c_int,
     );
+    #[link_name = "free"]
+    fn libc_free(p: *mut std::ffi::c_void);
 }
 
 /// Autocast to bfloat16 on one device type while it lives (src/train/autocast_shim.cpp).
@@ -82,6 +88,8 @@ impl Autocast {
             let msg = unsafe { std::ffi::CStr::from_ptr(error) }
                 .to_string_lossy()
                 .into_owned();
+            // SAFETY: the shim's strdup; read above, not used again.
+            unsafe { libc_free(error.cast()) };
             panic!("libtorch refused autocast on {device:?}: {msg}");
         }
         Autocast {
@@ -137,15 +145,51 @@ mod tests {
     }
 
     #[test]
-    fn losses_autocast_keeps_in_float32_stay_there() {
-        // cross_entropy_loss is on the CPU autocast's float32 list: bfloat16 logits give a
-        // float32 loss.
-        let k = autocast(Precision::Bf16, Device::Cpu, || {
-            let logits = Tensor::ones([2, 3], (Kind::BFloat16, Device::Cpu));
-            let y = Tensor::from_slice(&[0i64, 2]);
-            logits.cross_entropy_for_logits(&y).kind()
+    fn a_weight_changed_in_place_between_regions_is_seen_by_the_next() {
+        let x = Tensor::ones([1, 2, 4, 4], (Kind::Float, Device::Cpu));
+        let w = Tensor::ones([3, 2, 3, 3], (Kind::Float, Device::Cpu)).set_requires_grad(true);
+        let conv = || {
+            tch::no_grad(|| x.conv2d::<Tensor>(&w, None, [1, 1], [1, 1], [1, 1], 1))
+                .to_kind(Kind::Float)
+        };
+        let before = autocast(Precision::Bf16, Device::Cpu, conv);
+        tch::no_grad(|| {
+            let _ = w.shallow_clone().fill_(2.0);
         });
-        assert_eq!(k, Kind::Float);
+        let after = autocast(Precision::Bf16, Device::Cpu, conv);
+        assert!(after.allclose(&(&before * 2.0), 0.0, 0.0, false));
+        // Within one region the cast copy stays: the change shows only in the next region.
+        let (first, second) = autocast(Precision::Bf16, Device::Cpu, || {
+            let first = conv();
+            tch::no_grad(|| {
+                let _ = w.shallow_clone().fill_(3.0);
+            });
+            (first, conv())
+        });
+        assert!(
+            second.equal(&first),
+            "autocast cast the weight again within the region"
+        );
+        assert!(first.allclose(&(&before * 2.0), 0.0, 0.0, false));
+    }
+
+    #[test]
+    fn training_steps_give_float32_logits_from_bfloat16_layers() {
+        use crate::model::{Architecture, Network};
+        use crate::train::fit::{step_logits, training_loss};
+        tch::manual_seed(0);
+        let vs = tch::nn::VarStore::new(Device::Cpu);
+        let net = Network::new(&vs.root(), &Architecture::small_cnn(10)).unwrap();
+        let x = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let y = Tensor::from_slice(&[0i64, 1, 2, 3]);
+        let fp32 = step_logits(&net, &x, Precision::Fp32, Device::Cpu);
+        let bf16 = step_logits(&net, &x, Precision::Bf16, Device::Cpu);
+        assert_eq!((fp32.kind(), bf16.kind()), (Kind::Float, Kind::Float));
+        assert!(!bf16.equal(&fp32), "the layers did not run in bfloat16");
+        assert!(bf16.allclose(&fp32, 0.05, 0.05, false));
+        // The smoothed loss of those logits is float32 too (outside autocast it would
+        // follow a bfloat16 input).
+        assert_eq!(training_loss(&bf16, &y, 0.1).kind(), Kind::Float);
     }
 
     #[test]
