@@ -4,7 +4,7 @@
 # 60-epoch recipe, then the recipe's ingredients one at a time, about 40 min each in bfloat16,
 # each log copied to docs/figures/arm2/): a new session's checkout does not always keep runs/
 # (the one of 2026-12-06 started without it and lost arm 4's first 17 epochs). Then the runs
-# that need several hours in one folder: paper 001 on its text's model (arm 4, about 3.3 h in
+# that need several hours in one folder: paper 001 on its text's model (arm 4, about 4 h in
 # bfloat16), the compressed origin at the papers' scale (arm 3: a full-width vgg19_bn trained
 # in bfloat16 mixed precision, about 7 h of training, pruned to 8.54 % of its parameters for
 # paper 000 and to a third of its FLOPs for paper 001's code), and the compressed origin from a
