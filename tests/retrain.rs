@@ -76,33 +76,36 @@ fn a_step_state_that_does_not_fit_is_refused() {
     );
 }
 
-/// A regime's `label_smoothing` reaches the retraining's loss: the same retraining from the
-/// same weights and images ends elsewhere with e = 0.1 than with plain cross-entropy, and the
-/// same again with e = 0.1; out-of-range values and a local rule with it are refused.
-#[test]
-fn label_smoothing_reaches_the_retraining() {
+/// The synapses after one retraining of the synthetic subject by a regime of 100 images (batch
+/// 50, lr 0.05) with each of `extras` added to its settings, every one from the same weights.
+fn retrained_from_the_same_weights<const N: usize>(extras: [&str; N]) -> [Vec<Vec<f32>>; N] {
     let tmp = tempfile::tempdir().unwrap();
     let (mut s, split) = common::synthetic_subject(&tmp.path().join("healthy"));
-    let regime = |extra: &str| -> RegimeConfig {
-        toml::from_str(&format!(
-            "name = \"R\"\nimages = 100\nbatch_size = 50\nlr = 0.05\n{extra}"
-        ))
-        .unwrap()
-    };
     let step = Step {
         regime: 0,
         cycle: 0,
         iteration: 1,
     };
-    let mut run = |r: &RegimeConfig| {
+    extras.map(|extra| {
+        let r: RegimeConfig = toml::from_str(&format!(
+            "name = \"R\"\nimages = 100\nbatch_size = 50\nlr = 0.05\n{extra}"
+        ))
+        .unwrap();
         s.reset();
-        retrain(&s, &split.train, r, 1, step, &mut None).unwrap();
+        retrain(&s, &split.train, &r, 1, step, &mut None).unwrap();
         s.synapses()
-    };
-    let plain = run(&regime(""));
-    let smoothed = run(&regime("label_smoothing = 0.1"));
+    })
+}
+
+/// A regime's `label_smoothing` reaches the retraining's loss: the same retraining from the
+/// same weights and images ends elsewhere with e = 0.1 than with plain cross-entropy, and the
+/// same again with e = 0.1; out-of-range values and a local rule with it are refused.
+#[test]
+fn label_smoothing_reaches_the_retraining() {
+    let [plain, smoothed, again] =
+        retrained_from_the_same_weights(["", "label_smoothing = 0.1", "label_smoothing = 0.1"]);
     assert!(plain != smoothed, "label smoothing changed nothing");
-    assert!(smoothed == run(&regime("label_smoothing = 0.1")));
+    assert!(smoothed == again);
     let cfg = |regime: &str| one_regime("R", regime);
     let e = cfg("images = 10\nlabel_smoothing = 1.0").unwrap_err();
     assert!(
@@ -122,28 +125,10 @@ fn label_smoothing_reaches_the_retraining() {
 /// and an unknown precision names the choices.
 #[test]
 fn bf16_precision_reaches_the_retraining() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (mut s, split) = common::synthetic_subject(&tmp.path().join("healthy"));
-    let regime = |extra: &str| -> RegimeConfig {
-        toml::from_str(&format!(
-            "name = \"R\"\nimages = 100\nbatch_size = 50\nlr = 0.05\n{extra}"
-        ))
-        .unwrap()
-    };
-    let step = Step {
-        regime: 0,
-        cycle: 0,
-        iteration: 1,
-    };
-    let mut run = |r: &RegimeConfig| {
-        s.reset();
-        retrain(&s, &split.train, r, 1, step, &mut None).unwrap();
-        s.synapses()
-    };
-    let fp32 = run(&regime(""));
-    let bf16 = run(&regime("precision = \"bf16\""));
+    let [fp32, bf16, again] =
+        retrained_from_the_same_weights(["", "precision = \"bf16\"", "precision = \"bf16\""]);
     assert!(fp32 != bf16, "bf16 changed nothing");
-    assert!(bf16 == run(&regime("precision = \"bf16\"")));
+    assert!(bf16 == again);
     let cfg = |regime: &str| one_regime("R", regime);
     let e = cfg("images = 10\nrule = \"oja\"\nprecision = \"bf16\"").unwrap_err();
     assert!(e.contains("regime[0] (R).precision: a local rule"), "{e}");
