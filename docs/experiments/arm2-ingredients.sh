@@ -9,12 +9,12 @@
 # float32 (89.80 against 89.71 %, 2026-12-06) in 0.66 h instead of 0.88-1.1 h (median epochs
 # of 79 s against 105-132 s), so the six single ingredients (baseline to cutout) train in
 # bf16, all alike; the recipe's runs keep the precision they were measured in. About 40 min
-# per 30-epoch run in bf16 on 2 cores (5 h in all), 53-66 min in float32.
+# per 30-epoch run in bf16 on 2 cores (4 h in all), 53-66 min in float32.
 #   bash docs/experiments/arm2-ingredients.sh [DATA=../shared/data/cifar-10-binary.tar.gz] [OUT=runs/arm2]
 # Resumable: rerun the same command; a finished run is skipped, a stopped one continues at its
 # last finished epoch. Each finished run's log is copied to docs/figures/arm2/NAME.csv, and a
 # run whose log is there is skipped: committed, the logs carry the arm across machines that keep
-# no run folder (one 66-min run per session). ONLY=NAME runs just that one. Every run finished
+# no run folder (some 40-min runs a session). ONLY=NAME runs just that one. Every run finished
 # so far, beside the cosine schedule's 60 epochs (the healthy model before the recipe) and the
 # recipe's 30, as `atrophy compare` draws them: docs/figures/arm2/compare.md and
 # compare_training.png.

@@ -16,12 +16,14 @@
 # `compressed`; its reproductions go to OUT/reproPAPER, or OUT/reproPAPER-COMPRESSED when it
 # is named), PRECISION (the wide model's training arithmetic: fp32, the default, or bf16, about
 # 1.5 times as fast per step on a CPU with AVX512-BF16; the compression's fine-tuning stays
-# fp32). At the papers' scale (GPU work; about 9 h of training on 2 cores):
+# fp32). At the papers' scale (GPU work; about 9 h of training on 2 cores in fp32, about 7 h
+# in bf16):
 #   WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 REGIMES=R1000,static FINETUNE=20 \
-#     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 000: 8.5 % of the parameters
+#     PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 000: 8.5 % of the parameters
 #   WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
-#     bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 001's code: a third of the FLOPs
-# (the second reuses the first's trained model). A machine that keeps no run folder
+#     PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh DATA runs/arm3-full   # paper 001's code: a third of the FLOPs
+# (the second reuses the first's trained model: it must be given the same PRECISION, which is
+# part of the training's record; another is refused as a different configuration). A machine that keeps no run folder
 # from one 3-hour session to the next runs the reduced arm in one go:
 #   EPOCHS=12 FINETUNE=10 PAPERS=000 REGIMES=R1000,static bash docs/experiments/arm3-compressed-origin.sh
 # (measured 2026-12-05: 63 min of training, about 15 min of compression and fine-tuning, 7 min of

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 30's long real-data runs, one after the other, one libtorch process at a time. First
 # the runs that finish within one session and commit their result as they end (arm 2: the
-# 60-epoch recipe, then the recipe's ingredients one at a time, about 40 min each in bfloat16,
+# 60-epoch recipe, measured 2026-12-06 and skipped since, then the recipe's ingredients one at a time, about 40 min each in bfloat16,
 # each log copied to docs/figures/arm2/): a new session's checkout does not always keep runs/
 # (the one of 2026-12-06 started without it and lost arm 4's first 17 epochs). Then the runs
 # that need several hours in one folder: paper 001 on its text's model (arm 4, about 4 h in
@@ -49,6 +49,6 @@ step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
 step arm3-full-000 env WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 \
   REGIMES=R1000,static FINETUNE=20 PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm3-full-001 env WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
-  bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
+  PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm3-wide30 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
 echo "== queue done $(date -u +%FT%TZ)"

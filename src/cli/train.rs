@@ -72,8 +72,8 @@ pub struct TrainArgs {
     pub weight_decay: f64,
     /// Arithmetic of the training steps: fp32, or bf16 (autocast to bfloat16 as
     /// torch.autocast; float32 weights, evaluation in float32). On a CPU with AVX512-BF16 bf16
-    /// trains about 1.5 times as fast; on one without bfloat16 arithmetic it can be slower.
-    /// Built-in models only (a TorchScript model trains in fp32).
+    /// runs a training step about 1.5 times as fast; on one without bfloat16 arithmetic it can
+    /// be slower. Built-in models only (bf16 is refused for a TorchScript model).
     #[arg(long, value_enum, default_value_t = crate::train::Precision::Fp32)]
     pub precision: crate::train::Precision,
     /// constant, step:EVERY:GAMMA, cosine or onecycle[:PCT] [default: constant, or the

@@ -11,7 +11,8 @@ static c10::DeviceType device_type(int cuda) { return cuda ? c10::DeviceType::CU
 // precision, as entering `torch.autocast(device, dtype=torch.bfloat16)` does (without its
 // check that a GPU supports bfloat16). Writes the state it replaces to `*was_enabled` and
 // `*was_dtype` (a c10::ScalarType) for atrophy_autocast_exit. Returns 0, or 1 with the message
-// in `*error` (malloc'ed) and the state as it was.
+// in `*error` (malloc'ed; null when there was no memory for it) and the state put back as it
+// was read (the defaults, off and float32, when reading it was what failed).
 int atrophy_autocast_enter(int cuda, int *was_enabled, int *was_dtype, char **error) {
   auto d = device_type(cuda);
   bool enabled = false;

@@ -84,12 +84,18 @@ impl Autocast {
         let rc =
             unsafe { atrophy_autocast_enter(cuda, &mut was_enabled, &mut was_dtype, &mut error) };
         if rc != 0 {
-            // SAFETY: on failure the shim set `error` to a malloc'ed C string.
-            let msg = unsafe { std::ffi::CStr::from_ptr(error) }
-                .to_string_lossy()
-                .into_owned();
-            // SAFETY: the shim's strdup; read above, not used again.
-            unsafe { libc_free(error.cast()) };
+            // SAFETY: on failure the shim set `error` to a malloc'ed C string, or to null
+            // where strdup found no memory.
+            let msg = if error.is_null() {
+                String::from("(no message)")
+            } else {
+                let m = unsafe { std::ffi::CStr::from_ptr(error) }
+                    .to_string_lossy()
+                    .into_owned();
+                // SAFETY: the shim's strdup; read above, not used again.
+                unsafe { libc_free(error.cast()) };
+                m
+            };
             panic!("libtorch refused autocast on {device:?}: {msg}");
         }
         Autocast {
