@@ -68,18 +68,12 @@ pub struct PathwaysArgs {
 
 /// Runs `activations`.
 pub fn run_activations(a: &ActivationsArgs, device: Device) -> Result<()> {
-    let (_vs, net, meta) = super::open::open_model(
+    let (_vs, net, meta, split) = super::open::open_model_and_data(
         &a.checkpoint,
         a.dataset.as_deref(),
         a.data.as_deref(),
         &a.script,
         device,
-    )?;
-    let split = super::open::data_for(
-        &a.checkpoint,
-        &meta,
-        a.dataset.as_deref(),
-        a.data.as_deref(),
     )?;
     let set = match a.split.as_str() {
         "test" => &split.test,

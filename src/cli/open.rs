@@ -75,6 +75,20 @@ pub fn open_model(
     Ok((vs, net, meta))
 }
 
+/// The model at `path` ([`open_model`]) and the data set it is read on ([`data_for`]): what
+/// `eval` and `activations` open.
+pub fn open_model_and_data(
+    path: &Path,
+    dataset: Option<&str>,
+    data_path: Option<&Path>,
+    script: &ScriptInput,
+    device: Device,
+) -> Result<(nn::VarStore, Network, CheckpointMeta, data::Split)> {
+    let (vs, net, meta) = open_model(path, dataset, data_path, script, device)?;
+    let split = data_for(path, &meta, dataset, data_path)?;
+    Ok((vs, net, meta, split))
+}
+
 /// The data set a model is evaluated or read on: `dataset` when given (an atrophy checkpoint
 /// on another data set of the same image shape and classes, e.g. an MNIST model on
 /// Fashion-MNIST), else the one its metadata records; refused, naming both, when the images do

@@ -207,18 +207,12 @@ pub fn run_eval(a: &EvalArgs, device: Device) -> Result<()> {
     if a.batch_size == 0 {
         anyhow::bail!("--batch-size 0: expected at least 1");
     }
-    let (_vs, net, meta) = super::open::open_model(
+    let (_vs, net, meta, split) = super::open::open_model_and_data(
         &a.checkpoint,
         a.dataset.as_deref(),
         a.data.as_deref(),
         &a.script,
         device,
-    )?;
-    let split = super::open::data_for(
-        &a.checkpoint,
-        &meta,
-        a.dataset.as_deref(),
-        a.data.as_deref(),
     )?;
     let t = &split.test;
     let norm: Normalization = meta.normalization.clone();
