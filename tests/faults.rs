@@ -330,6 +330,10 @@ fn bad_values_are_refused_before_any_work() {
             "analysis.images=1000000000000",
             "analysis.images = 1000000000000 is out of range",
         ),
+        (
+            "analysis.rdm_file_images=1",
+            "analysis.rdm_file_images = 1 is out of range",
+        ),
         ("healthy.train.epochs=1000000000000", "expected 1..=10000"),
         (
             "regime.R200.epochs=1000000000000",

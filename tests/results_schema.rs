@@ -254,3 +254,62 @@ fn rdm_images_per_class_and_whole_matrix_tau() {
         .unwrap();
     assert_eq!(first, full, "{tau}");
 }
+
+/// `rdm_file_images` bounds what the RDM files hold, not what tau compares: with 30 RDM images
+/// and files of at most 20, each file is the sub-matrix of the first 2 images of each class of
+/// the run that keeps them all, and the tau table is the same.
+#[test]
+fn rdm_files_keep_a_sub_matrix_and_tau_every_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &str| {
+        let text = CONFIG
+            .replace("cycles = 2", "cycles = 1")
+            .replace(
+                "analyses = [\"accuracy\", \"cka\", \"rdm\", \"pathways\"]",
+                "analyses = [\"accuracy\", \"rdm\"]",
+            )
+            .replace(
+                "images = 16",
+                &format!("images = 16\nrdm_images_per_class = 3{extra}"),
+            );
+        let cfg = write(tmp.path(), &format!("{name}.toml"), &text);
+        let out = tmp.path().join(name);
+        ok(&atrophy(&[
+            "run",
+            &cfg,
+            "--out",
+            out.to_str().unwrap(),
+            "--regimes",
+            "static",
+        ]));
+        out
+    };
+    let whole = run("whole", "");
+    let bounded = run("bounded", "\nrdm_file_images = 20");
+    let read = |dir: &Path, f: &str| {
+        atrophy::analysis::npy::read_matrix(dir.join("rdm").join(f))
+            .unwrap()
+            .into_f64()
+    };
+    // Of each class's 3 images (grouped by class), the first 2.
+    let rows: Vec<usize> = (0..10).flat_map(|c| [3 * c, 3 * c + 1]).collect();
+    let labels = atrophy::analysis::npy::read_vector(bounded.join("rdm/labels.npy")).unwrap();
+    let want: Vec<f64> = (0..10).flat_map(|c| [c as f64; 2]).collect();
+    assert_eq!(labels.to_vec(), want);
+    for f in [
+        "healthy.npy",
+        "static_c0_i1_injured.npy",
+        "static_c0_i2_injured.npy",
+    ] {
+        let (w, b) = (read(&whole, f), read(&bounded, f));
+        assert_eq!(w.dim(), (30, 30), "{f}");
+        let sub = w
+            .select(ndarray::Axis(0), &rows)
+            .select(ndarray::Axis(1), &rows);
+        assert_eq!(b, sub, "{f}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(whole.join("rdm_tau.csv")).unwrap(),
+        std::fs::read_to_string(bounded.join("rdm_tau.csv")).unwrap()
+    );
+}

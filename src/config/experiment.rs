@@ -126,6 +126,12 @@ pub struct AnalysisSettings {
     /// (paper 001's authors' choice); absent: the first `images` evaluation images.
     #[serde(default)]
     pub rdm_images_per_class: Option<usize>,
+    /// The most images an RDM file under `rdm/` holds. Tau always compares the RDMs of all the
+    /// RDM images; when they are more than this, each file keeps the sub-matrix of the first
+    /// `rdm_file_images / classes` of each class, grouped by class (an RDM's entries are
+    /// pairwise, so it is exactly those images' RDM), and `rdm/labels.npy` their labels.
+    #[serde(default = "d_rdm_file_images")]
+    pub rdm_file_images: usize,
     /// Top-k of each layer, as a fraction of its synapses.
     #[serde(default = "d_k")]
     pub pathways_fraction: f64,
@@ -133,6 +139,10 @@ pub struct AnalysisSettings {
     /// many percentage points below healthy (docs/PROTOCOLS.md P13).
     #[serde(default = "d_onset")]
     pub onset_points: f64,
+}
+
+fn d_rdm_file_images() -> usize {
+    1000
 }
 
 fn d_onset() -> f64 {
@@ -158,6 +168,7 @@ impl Default for AnalysisSettings {
             kendall: d_variant(),
             kendall_pairs: RdmPairs::default(),
             rdm_images_per_class: None,
+            rdm_file_images: d_rdm_file_images(),
             pathways_fraction: d_k(),
             onset_points: d_onset(),
         }
@@ -175,6 +186,13 @@ impl AnalysisSettings {
                 "analysis.rdm_images_per_class",
                 0,
                 "at least 1 (or leave it out for the first `images` evaluation images)",
+            ));
+        }
+        if self.rdm_file_images < 2 {
+            return Err(out_of_range(
+                "analysis.rdm_file_images",
+                self.rdm_file_images,
+                "at least 2",
             ));
         }
         if !(self.pathways_fraction > 0.0 && self.pathways_fraction <= 1.0) {

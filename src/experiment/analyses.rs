@@ -24,8 +24,12 @@ pub struct Analyzer {
     rdm_images: Dataset,
     cka_layers: Vec<String>,
     rdm_layer: String,
+    /// Which of the RDM images the written RDM files keep (`analysis.rdm_file_images`);
+    /// `None`: all of them.
+    rdm_file_rows: Option<Vec<usize>>,
     /// The healthy model's normalised Grams, and which of its layers are constant.
     healthy_grams: Option<(Tensor, Vec<bool>)>,
+    /// The healthy RDM as its file keeps it, and the entries tau compares (of all the images).
     healthy_rdm: Option<(Array2<f64>, Vec<f64>)>,
     healthy_top: Vec<(String, Vec<f32>, Vec<usize>)>,
 }
@@ -149,6 +153,13 @@ impl Analyzer {
             None => images.clone(),
             Some(k) => test.select(&first_per_class(&test.labels, test.num_classes(), k)?),
         };
+        // At paper 001's n = 10,000 one RDM is 800 MB of f64, 25 GB for a cycle's states: more
+        // than the report can read back. The files are for pictures; tau takes every image.
+        let rdm_file_rows = (rdm_images.len() > settings.rdm_file_images).then(|| {
+            let classes = rdm_images.num_classes().max(1);
+            let k = (settings.rdm_file_images / classes).max(1);
+            up_to_per_class(&rdm_images.labels, classes, k)
+        });
         let needs_layers = analyses.contains(&Analysis::Cka) || analyses.contains(&Analysis::Rdm);
         if let (Some(script), true) = (s.net.torchscript(), needs_layers) {
             if !script.has_activations() {
@@ -185,6 +196,7 @@ impl Analyzer {
             rdm_images,
             cka_layers,
             rdm_layer,
+            rdm_file_rows,
             healthy_grams: None,
             healthy_rdm: None,
             healthy_top: Vec::new(),
@@ -211,7 +223,7 @@ impl Analyzer {
                 .rdm(s)
                 .map_err(|e| anyhow::anyhow!("the healthy model's {e}"))?;
             let entries = self.entries(&rdm).map_err(anyhow::Error::msg)?;
-            self.healthy_rdm = Some((rdm, entries));
+            self.healthy_rdm = Some((self.for_file(rdm), entries));
         }
         if analyses.contains(&Analysis::Pathways) {
             for (name, w) in s.synapse_names.iter().zip(s.synapses()) {
@@ -247,6 +259,14 @@ impl Analyzer {
         }
     }
 
+    /// `rdm` as its file keeps it: whole, or the rows and columns of [`Analyzer::rdm_file_rows`].
+    fn for_file(&self, rdm: Array2<f64>) -> Array2<f64> {
+        match &self.rdm_file_rows {
+            None => rdm,
+            Some(rows) => select_square(&rdm, rows),
+        }
+    }
+
     /// The RDM of the compared layer; an error says why it is undefined (e.g. a constant layer).
     fn rdm(&self, s: &Subject) -> Result<Array2<f64>, String> {
         let a = &self.capture_on(s, &self.rdm_images, std::slice::from_ref(&self.rdm_layer))[0];
@@ -270,8 +290,13 @@ impl Analyzer {
         if let Some((rdm, _)) = &self.healthy_rdm {
             std::fs::create_dir_all(out.join("rdm"))?;
             analysis::npy::write_npy(out.join("rdm").join("healthy.npy"), rdm)?;
-            let labels =
-                ndarray::Array1::from_iter(self.rdm_images.labels.iter().map(|&l| l as f64));
+            let labels: ndarray::Array1<f64> = match &self.rdm_file_rows {
+                None => self.rdm_images.labels.iter().map(|&l| l as f64).collect(),
+                Some(rows) => rows
+                    .iter()
+                    .map(|&i| self.rdm_images.labels[i] as f64)
+                    .collect(),
+            };
             analysis::npy::write_npy(out.join("rdm").join("labels.npy"), &labels)?;
         }
         Ok(())
@@ -349,10 +374,11 @@ impl Analyzer {
         let rdm = self.rdm(s);
         if let (Ok(rdm), 0) = (&rdm, key.cycle) {
             // RDMs are n x n: kept for cycle 0 only, for the pictures of the report.
-            analysis::npy::write_npy(
-                out.join("rdm").join(format!("{}.npy", key.file_stem())),
-                rdm,
-            )?;
+            let file = out.join("rdm").join(format!("{}.npy", key.file_stem()));
+            match &self.rdm_file_rows {
+                None => analysis::npy::write_npy(file, rdm)?,
+                Some(rows) => analysis::npy::write_npy(file, &select_square(rdm, rows))?,
+            }
         }
         let tau = rdm.and_then(|rdm| {
             let entries = self.entries(&rdm)?;
@@ -400,6 +426,24 @@ pub fn first_per_class(labels: &[u8], classes: usize, k: usize) -> Result<Vec<us
     Ok(out)
 }
 
+/// Indices of the first `k` images of each class in `labels` (fewer where a class has fewer),
+/// class by class.
+fn up_to_per_class(labels: &[u8], classes: usize, k: usize) -> Vec<usize> {
+    (0..classes)
+        .flat_map(|c| {
+            (0..labels.len())
+                .filter(move |&i| labels[i] as usize == c)
+                .take(k)
+        })
+        .collect()
+}
+
+/// The sub-matrix of the square `m` at `rows` x `rows`.
+fn select_square(m: &Array2<f64>, rows: &[usize]) -> Array2<f64> {
+    m.select(ndarray::Axis(0), rows)
+        .select(ndarray::Axis(1), rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +457,13 @@ mod tests {
         );
         let e = first_per_class(&labels, 3, 4).unwrap_err().to_string();
         assert!(e.contains("class 0 has 3 test images"), "{e}");
+    }
+
+    #[test]
+    fn up_to_k_of_each_class_takes_fewer_where_a_class_has_fewer() {
+        let labels = [2, 0, 1, 0, 2, 1, 0, 2];
+        assert_eq!(up_to_per_class(&labels, 3, 2), vec![1, 3, 2, 5, 0, 4]);
+        assert_eq!(up_to_per_class(&labels, 4, 3), vec![1, 3, 6, 2, 5, 0, 4, 7]);
     }
 
     /// The Gram from its lower triangle equals the full product, for sizes that halving
