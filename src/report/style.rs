@@ -51,6 +51,33 @@ pub fn series_colour(i: usize, n: usize) -> RGBColor {
     })
 }
 
+/// matplotlib's `tab10`: ten hues told apart at a glance, for figures of many unordered
+/// series, where neighbouring viridis shades are hard to tell apart.
+const TAB10: [(u8, u8, u8); 10] = [
+    (0x1f, 0x77, 0xb4),
+    (0xff, 0x7f, 0x0e),
+    (0x2c, 0xa0, 0x2c),
+    (0xd6, 0x27, 0x28),
+    (0x94, 0x67, 0xbd),
+    (0x8c, 0x56, 0x4b),
+    (0xe3, 0x77, 0xc2),
+    (0x7f, 0x7f, 0x7f),
+    (0xbc, 0xbd, 0x22),
+    (0x17, 0xbe, 0xcf),
+];
+
+/// Colour and stroke of the i-th of many unordered series: the ten hues of `tab10`, solid,
+/// then again dashed, then dotted, so that thirty series are each drawn their own way.
+pub fn distinct_series(i: usize) -> (RGBColor, Stroke) {
+    let (r, g, b) = TAB10[i % TAB10.len()];
+    let stroke = match (i / TAB10.len()) % 3 {
+        0 => Stroke::Solid,
+        1 => Stroke::Dashed,
+        _ => Stroke::Dotted,
+    };
+    (RGBColor(r, g, b), stroke)
+}
+
 /// Renders a figure to `NAME.png` and `NAME.svg` in `dir` and evaluates to the PNG's path;
 /// `$draw` (a closure taking the root drawing area and returning `anyhow::Result<()>`) is
 /// instantiated for each backend. Use it in a function returning `anyhow::Result`.

@@ -33,3 +33,25 @@ fn glyphs_are_placed_by_their_side_bearing() {
     assert!((3..=5).contains(&(i - t)), "I starts at {i}, T at {t}");
     assert!(t <= 10, "T starts at {t}, the pen at 10");
 }
+
+/// Thirty unordered series are each drawn their own way (hue and stroke), and the ten hues are
+/// matplotlib's tab10, first blue (#1f77b4), then orange (#ff7f0e).
+#[test]
+fn distinct_series_differ_for_thirty() {
+    let ways: Vec<(RGBColor, &str)> = (0..30)
+        .map(|i| {
+            let (c, s) = distinct_series(i);
+            (c, s.name())
+        })
+        .collect();
+    for i in 0..30 {
+        for j in 0..i {
+            assert_ne!(ways[i], ways[j], "series {i} and {j}");
+        }
+    }
+    assert_eq!(ways[0], (RGBColor(0x1f, 0x77, 0xb4), Stroke::Solid.name()));
+    assert_eq!(
+        ways[11],
+        (RGBColor(0xff, 0x7f, 0x0e), Stroke::Dashed.name())
+    );
+}

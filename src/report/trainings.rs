@@ -4,7 +4,7 @@
 //! (schedule, augmentation, label smoothing, epochs) buys accuracy, and at what cost.
 use super::compare::Comparison;
 use super::legend::legend;
-use super::style::{both, line, pe, series_colour, Stroke};
+use super::style::{both, distinct_series, line, pe};
 use crate::results::EpochRow;
 use anyhow::{bail, Context, Result};
 use plotters::coord::Shift;
@@ -148,7 +148,6 @@ fn figure(trainings: &[Training], out: &Path) -> Result<PathBuf> {
         .flat_map(|t| t.epochs.iter().map(|e| 100.0 * e.test_top1))
         .fold(100.0, f64::min);
     let y_from = (lowest / 10.0).floor() * 10.0;
-    let n = trainings.len();
     let png = both!(
         out,
         "compare_training",
@@ -192,13 +191,8 @@ fn figure(trainings: &[Training], out: &Path) -> Result<PathBuf> {
                             (x, 100.0 * e.test_top1)
                         })
                         .collect();
-                    line(
-                        &mut chart,
-                        &xy,
-                        series_colour(i, n),
-                        &t.label,
-                        Stroke::Solid,
-                    )?;
+                    let (colour, stroke) = distinct_series(i);
+                    line(&mut chart, &xy, colour, &t.label, stroke)?;
                 }
                 legend(&mut chart, SeriesLabelPosition::LowerRight)?;
             }
