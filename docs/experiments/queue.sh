@@ -5,10 +5,12 @@
 # each log copied to docs/figures/arm2/): a new session's checkout does not always keep runs/
 # (the one of 2026-12-06 started without it and lost arm 4's first 17 epochs). Then the runs
 # that need several hours in one folder: paper 001 on its text's model (arm 4, about 4 h in
-# bfloat16), the compressed origin at the papers' scale (arm 3: a full-width vgg19_bn trained
-# in bfloat16 mixed precision, about 7 h of training, pruned to 8.54 % of its parameters for
-# paper 000 and to a third of its FLOPs for paper 001's code), and the compressed origin from a
-# 2x-wide model trained 30 epochs (arm 3). Every step is resumable, so the queue is too:
+# bfloat16), the compressed origin from a 2x-wide model trained 30 epochs in bfloat16 (arm 3;
+# about 2 h of training, then the reproductions; its healthy accuracy is also the recipe's at
+# twice the bench widths, arm 2's question of width), and the compressed origin at the
+# papers' scale (arm 3: a full-width vgg19_bn trained in bfloat16 mixed precision, about 7 h
+# of training, pruned to 8.54 % of its parameters for paper 000 and to a third of its FLOPs
+# for paper 001's code). Every step is resumable, so the queue is too:
 # start it in the background at the start of each session,
 #   nohup bash docs/experiments/queue.sh >> runs/queue.log 2>&1 &
 # and it goes on where the last one stopped (a finished step is skipped in seconds). Pause it
@@ -46,9 +48,9 @@ step() { # NAME COMMAND...
 step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm2-ingredients bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
+step arm3-wide30 env PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
 step arm3-full-000 env WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 \
   REGIMES=R1000,static FINETUNE=20 PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm3-full-001 env WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
   PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
-step arm3-wide30 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
 echo "== queue done $(date -u +%FT%TZ)"
