@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Paper 001's table from a `moore-ablation` results folder (standard library and the atrophy
 binary): per iteration, the fraction ablated, mean class-wise accuracy after the ablation and
-after retraining (and of the static regime), and Kendall's tau-b of the injured and retrained
-RDMs against the healthy one under both readings: the whole matrices (the authors' code, as the
-run computed it) and the upper triangles (recomputed with `atrophy kendall --pairs upper` from
-the saved RDMs of cycle 0).
+after retraining (and of the static regime), and Kendall's tau of the injured and retrained
+RDMs against the healthy one under two readings: the run's (for `moore-ablation`, tau-b over
+the whole matrices of 1,000 images, the authors' code; for `moore-ablation-text`, tau-a over
+the upper triangles of all 10,000 test images) and tau-b over the upper triangles recomputed
+with `atrophy kendall --pairs upper` from the saved RDMs of cycle 0 (the rdm/ files keep at
+most `rdm_file_images` images, 1,000 by default; the column header says how many).
 
     python3 bench/p001_table.py RESULTS_DIR [--atrophy target/release/atrophy] [--recal DIR]
 
@@ -15,6 +17,7 @@ and tau-b (the run's reading) of the same states.
 """
 import argparse
 import csv
+import json
 import os
 import subprocess
 
@@ -48,7 +51,9 @@ def main():
 
     h = m.get((a.retrained, 0, "healthy"))
     print(f"healthy mean class-wise: {pct(h)} %\n")
-    print("| iteration | ablated | injured | retrained | static | tau-b full: injured | retrained | tau-b upper: injured | retrained |")
+    run, files = reading(a.results)
+    print(f"| iteration | ablated | injured | retrained | static | {run}: injured | retrained | "
+          f"{files}: injured | retrained |")
     print("|---|---|---|---|---|---|---|---|---|")
     it = 1
     while (a.retrained, it, "injured") in m:
@@ -60,6 +65,27 @@ def main():
         it += 1
     if a.recal:
         recal_table(a.recal, pct, t)
+
+
+def npy_rows(path):
+    """The first dimension of a .npy file, from its header (no numpy)."""
+    with open(path, "rb") as f:
+        head = f.read(512).decode("latin1")
+    shape = head.split("'shape':")[1].split(")")[0].strip(" (")
+    return int(shape.split(",")[0])
+
+
+def reading(folder):
+    """Column names for the run's taus (its variant, pairs and number of RDM images, from
+    run.json) and for the taus recomputed from the rdm/ files (which keep at most
+    `rdm_file_images` images: a sub-matrix of the run's RDMs when there were more)."""
+    cfg = json.load(open(os.path.join(folder, "run.json")))["config"]["analysis"]
+    k = cfg.get("rdm_images_per_class")
+    n = f"{10 * k:,} images" if k else f"the first {cfg['images']:,} images"
+    run = f"tau-{cfg['kendall']} {cfg['kendall_pairs']}, {n} (the run's)"
+    healthy = os.path.join(folder, "rdm", "healthy.npy")
+    m = f"{npy_rows(healthy):,} images" if os.path.exists(healthy) else "no rdm/ files"
+    return run, f"tau-b upper, {m} (rdm/ files)"
 
 
 def read(folder):
