@@ -312,4 +312,12 @@ fn rdm_files_keep_a_sub_matrix_and_tau_every_image() {
         std::fs::read_to_string(whole.join("rdm_tau.csv")).unwrap(),
         std::fs::read_to_string(bounded.join("rdm_tau.csv")).unwrap()
     );
+    // The report's RDM figure says what it draws.
+    let said = "Drawn from 20 of the 30 RDM images (the first 2 of each class";
+    let html = |dir: &Path| std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html(&bounded).contains(said),
+        "no caption of the bounded files"
+    );
+    assert!(!html(&whole).contains("Drawn from"));
 }

@@ -35,6 +35,10 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
         Some(l) => format!("`{l}`"),
         None => "penultimate-layer".to_string(),
     };
+    let n = panels[0].1.nrows();
+    let bounded = r.info.config.as_ref().map_or(String::new(), |c| {
+        bounded_files(&c.analysis, n, r.rdm_classes())
+    });
     let png = both!(
         dir,
         format!("rdms_{}", at.percent()),
@@ -58,11 +62,59 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
         png,
         title: "RDMs sorted by class".into(),
         caption: format!(
-            "1 - Pearson r between the {layer} activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}.{}",
-            match heatmap_blocks(panels[0].1.nrows()) {
+            "1 - Pearson r between the {layer} activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}.{bounded}{}",
+            match heatmap_blocks(n) {
                 1 => String::new(),
                 k => format!(" Drawn in blocks of {k} x {k} images, each the mean of its entries."),
             }
         ),
     }))
+}
+
+/// The caption's words when the RDM files keep fewer images than the RDMs tau compared
+/// (`analysis.rdm_file_images`), or nothing: the `n` images drawn of `classes` classes.
+fn bounded_files(a: &crate::experiment::AnalysisSettings, n: usize, classes: usize) -> String {
+    let per = n / classes.max(1);
+    match a.rdm_images_per_class {
+        Some(k) if k * classes > n => format!(
+            " Drawn from {n} of the {} RDM images (the first {per} of each class: the files keep \
+             at most `rdm_file_images` = {}); Kendall's tau compares the RDMs of all of them.",
+            k * classes,
+            a.rdm_file_images
+        ),
+        None if a.images > n && a.images > a.rdm_file_images => format!(
+            " Drawn from the first {per} images of each class (the files keep at most \
+             `rdm_file_images` = {}); Kendall's tau compares the RDMs of all the analysis images.",
+            a.rdm_file_images
+        ),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded_files;
+    use crate::experiment::AnalysisSettings;
+
+    #[test]
+    fn the_caption_says_when_the_files_keep_fewer_images() {
+        let mut a = AnalysisSettings {
+            rdm_images_per_class: Some(1000),
+            ..AnalysisSettings::default()
+        };
+        let words = bounded_files(&a, 1000, 10);
+        assert!(
+            words.contains("Drawn from 1000 of the 10000 RDM images (the first 100 of each class")
+                && words.contains("`rdm_file_images` = 1000"),
+            "{words}"
+        );
+        a.rdm_images_per_class = Some(100);
+        assert_eq!(bounded_files(&a, 1000, 10), "");
+        a.rdm_images_per_class = None;
+        a.images = 5000;
+        assert!(bounded_files(&a, 1000, 10).contains("the first 100 images of each class"));
+        // Fewer analysis images than asked (a small evaluation set), none of them left out.
+        a.images = 500;
+        assert_eq!(bounded_files(&a, 300, 10), "");
+    }
 }

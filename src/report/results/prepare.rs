@@ -184,6 +184,16 @@ impl Results {
         out
     }
 
+    /// How many classes the RDM images' labels hold (0 without labels).
+    pub fn rdm_classes(&self) -> usize {
+        self.rdm_labels.as_ref().map_or(0, |l| {
+            l.iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        })
+    }
+
     /// The RDM with file stem `stem` (`healthy`, or `REGIME_c0_iI_STATE`), its images sorted
     /// by class (stably: by index within a class); none without that RDM, without the images'
     /// labels, or when their numbers differ.
