@@ -199,20 +199,18 @@ fn a_layer_made_constant_by_injury_is_recorded_not_fatal() {
     assert!(html.contains("id=\"undefined\""), "no note in the report");
 }
 
-/// Paper 001's authors' RDM reading: the first K test images of each class, grouped by class,
-/// and tau over the whole matrices.
-#[test]
-fn rdm_images_per_class_and_whole_matrix_tau() {
-    let tmp = tempfile::tempdir().unwrap();
+/// One cycle of the static regime with the accuracy and RDM analyses and `analysis` added to
+/// `[analysis]`, in `dir/name`.
+fn rdm_run(dir: &Path, name: &str, analysis: &str) -> PathBuf {
     let text = CONFIG
         .replace("cycles = 2", "cycles = 1")
-        .replace("analyses = [\"accuracy\", \"cka\", \"rdm\", \"pathways\"]", "analyses = [\"accuracy\", \"rdm\"]")
         .replace(
-            "images = 16",
-            "images = 16\nrdm_images_per_class = 3\nkendall_pairs = \"full\"\nrdm_layer = \"pool2\"",
-        );
-    let cfg = write(tmp.path(), "exp.toml", &text);
-    let out = tmp.path().join("out");
+            "analyses = [\"accuracy\", \"cka\", \"rdm\", \"pathways\"]",
+            "analyses = [\"accuracy\", \"rdm\"]",
+        )
+        .replace("images = 16", &format!("images = 16\n{analysis}"));
+    let cfg = write(dir, &format!("{name}.toml"), &text);
+    let out = dir.join(name);
     ok(&atrophy(&[
         "run",
         &cfg,
@@ -221,6 +219,19 @@ fn rdm_images_per_class_and_whole_matrix_tau() {
         "--regimes",
         "static",
     ]));
+    out
+}
+
+/// Paper 001's authors' RDM reading: the first K test images of each class, grouped by class,
+/// and tau over the whole matrices.
+#[test]
+fn rdm_images_per_class_and_whole_matrix_tau() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rdm_run(
+        tmp.path(),
+        "out",
+        "rdm_images_per_class = 3\nkendall_pairs = \"full\"\nrdm_layer = \"pool2\"",
+    );
     let labels = atrophy::analysis::npy::read_vector(out.join("rdm/labels.npy")).unwrap();
     let want: Vec<f64> = (0..10).flat_map(|c| [c as f64; 3]).collect();
     assert_eq!(labels.to_vec(), want);
@@ -261,31 +272,12 @@ fn rdm_images_per_class_and_whole_matrix_tau() {
 #[test]
 fn rdm_files_keep_a_sub_matrix_and_tau_every_image() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = |name: &str, extra: &str| {
-        let text = CONFIG
-            .replace("cycles = 2", "cycles = 1")
-            .replace(
-                "analyses = [\"accuracy\", \"cka\", \"rdm\", \"pathways\"]",
-                "analyses = [\"accuracy\", \"rdm\"]",
-            )
-            .replace(
-                "images = 16",
-                &format!("images = 16\nrdm_images_per_class = 3{extra}"),
-            );
-        let cfg = write(tmp.path(), &format!("{name}.toml"), &text);
-        let out = tmp.path().join(name);
-        ok(&atrophy(&[
-            "run",
-            &cfg,
-            "--out",
-            out.to_str().unwrap(),
-            "--regimes",
-            "static",
-        ]));
-        out
-    };
-    let whole = run("whole", "");
-    let bounded = run("bounded", "\nrdm_file_images = 20");
+    let whole = rdm_run(tmp.path(), "whole", "rdm_images_per_class = 3");
+    let bounded = rdm_run(
+        tmp.path(),
+        "bounded",
+        "rdm_images_per_class = 3\nrdm_file_images = 20",
+    );
     let read = |dir: &Path, f: &str| {
         atrophy::analysis::npy::read_matrix(dir.join("rdm").join(f))
             .unwrap()
