@@ -9,7 +9,10 @@ library only; run by tests/bench_tables.rs):
 2. The Hopfield capacity crossings (the loads between which recall falls through 0.5, and where
    it first reaches 0) computed from docs/figures/p9/hopfield_capacity.csv are the ones the text
    states.
-3. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
+3. The table of arm 2's ingredients ("The ingredients one at a time"): each row's epoch-30
+   top-1, best (epoch) and difference from the baseline follow from its log
+   docs/figures/arm2/NAME.csv (NAME the row's first word).
+4. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
 Prints one line per check; exits 1 naming every claim that does not follow.
 """
 import csv
@@ -69,6 +72,28 @@ def hopfield(doc, problems):
         problems.append(f"hopfield N = 200: first zero at {first_zero:.2f}; not stated")
 
 
+def ingredients(doc, problems):
+    section = doc.split("### The ingredients one at a time", 1)[1].split("\n#", 1)[0]
+    rows = [l for l in section.splitlines() if l.startswith("| ") and not l.startswith("| training")]
+
+    def log(name):
+        with open(os.path.join(ROOT, "docs/figures/arm2", f"{name}.csv")) as f:
+            return [(int(r["epoch"]), 100 * float(r["test_top1"])) for r in csv.DictReader(f)]
+
+    base = log("baseline")[-1][1]
+    for row in rows:
+        c = [x.strip() for x in row.strip().strip("|").split("|")]
+        name = c[0].split()[0]
+        epochs = log(name)
+        last = epochs[-1][1]
+        best = max(epochs, key=lambda e: (e[1], -e[0]))
+        want = [f"{last:.2f}", f"{best[1]:.2f} ({best[0]})",
+                "—" if name == "baseline" else f"{round(last, 2) - round(base, 2):+.2f}"]
+        if c[2:5] != want:
+            problems.append(f"ingredients: row `{name}` says {c[2:5]}, its log gives {want}")
+    print(f"ingredients: {len(rows)} rows checked against docs/figures/arm2/")
+
+
 def parameter_share(atrophy, doc, problems):
     def params(widths):
         out = subprocess.run([atrophy, "info", "--model", "vgg19_bn", "--widths", widths],
@@ -88,6 +113,7 @@ def main():
     table_rows_in_doc("rehab_table.py", "docs/figures/rehabilitation", doc, problems)
     table_rows_in_doc("arms_table.py", "docs/figures/homeostasis-arms", doc, problems)
     hopfield(doc, problems)
+    ingredients(doc, problems)
     if "--atrophy" in args:
         parameter_share(args[args.index("--atrophy") + 1], doc, problems)
     for p in problems:
