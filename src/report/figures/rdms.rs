@@ -73,7 +73,7 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
 
 /// The caption's words when the RDM files keep fewer images than the RDMs tau compared
 /// (`analysis.rdm_file_images`), or nothing: the `n` images drawn of `classes` classes.
-fn bounded_files(a: &crate::experiment::AnalysisSettings, n: usize, classes: usize) -> String {
+fn bounded_files(a: &crate::config::AnalysisSettings, n: usize, classes: usize) -> String {
     let per = n / classes.max(1);
     match a.rdm_images_per_class {
         Some(k) if k * classes > n => format!(
@@ -94,7 +94,7 @@ fn bounded_files(a: &crate::experiment::AnalysisSettings, n: usize, classes: usi
 #[cfg(test)]
 mod tests {
     use super::bounded_files;
-    use crate::experiment::AnalysisSettings;
+    use crate::config::AnalysisSettings;
 
     #[test]
     fn the_caption_says_when_the_files_keep_fewer_images() {
