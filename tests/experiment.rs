@@ -417,6 +417,18 @@ fn shipped_presets_are_valid() {
     );
     let text = atrophy::cli::run::load_config("moore-ablation-text").unwrap();
     assert_eq!(text.regimes[0].momentum, 0.0);
+    // The workshop text's RDM: every test image (CIFAR-10's 1,000 of each class), the
+    // penultimate layer, the upper triangles; its files keep 100 of each class.
+    let a = &text.analysis;
+    assert_eq!(
+        (
+            a.rdm_images_per_class,
+            a.rdm_layer.as_deref(),
+            a.kendall_pairs,
+            a.rdm_file_images
+        ),
+        (Some(1000), None, atrophy::analysis::RdmPairs::Upper, 1000)
+    );
 }
 
 /// The experiment's Gram-form CKA on libtorch agrees with the analysis kernel on plain arrays.
