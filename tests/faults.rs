@@ -334,6 +334,10 @@ fn bad_values_are_refused_before_any_work() {
             "analysis.rdm_file_images=1",
             "analysis.rdm_file_images = 1 is out of range",
         ),
+        (
+            "analysis.rdm_file_images=5",
+            "analysis.rdm_file_images = 5 is out of range: expected at least one image of each of the 10 classes",
+        ),
         ("healthy.train.epochs=1000000000000", "expected 1..=10000"),
         (
             "regime.R200.epochs=1000000000000",

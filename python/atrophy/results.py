@@ -271,8 +271,11 @@ class Results:
         )
 
     def rdm(self, regime: Optional[str] = None, cycle: int = 0, iteration: int = 0, state: str = "healthy") -> Rdm:
-        """A state's RDM over the analysis images, with their labels; ``state="healthy"`` (the
-        default) gives the healthy model's. RDMs are written for cycle 0."""
+        """A state's RDM over the RDM images, with their labels; ``state="healthy"`` (the
+        default) gives the healthy model's. RDMs are written for cycle 0, of at most
+        ``[analysis] rdm_file_images`` images (1,000 by default): where the run compared more,
+        the file is the sub-matrix of the first images of each class, and a tau computed from
+        it is not the one in ``rdm_tau.csv``."""
         if state == "healthy":
             p = next((f / "rdm" / "healthy.npy" for f in self.folders if (f / "rdm" / "healthy.npy").is_file()), None)
             if p is None:

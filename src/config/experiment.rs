@@ -126,10 +126,11 @@ pub struct AnalysisSettings {
     /// (paper 001's authors' choice); absent: the first `images` evaluation images.
     #[serde(default)]
     pub rdm_images_per_class: Option<usize>,
-    /// The most images an RDM file under `rdm/` holds. Tau always compares the RDMs of all the
+    /// The most images an RDM file under `rdm/` holds (at least one per class, checked against
+    /// the data set before a run starts). Tau always compares the RDMs of all the
     /// RDM images; when they are more than this, each file keeps the sub-matrix of the first
     /// `rdm_file_images / classes` of each class, grouped by class (an RDM's entries are
-    /// pairwise, so it is exactly those images' RDM), and `rdm/labels.npy` their labels.
+    /// pairwise, so it is those images' RDM), and `rdm/labels.npy` their labels.
     #[serde(default = "d_rdm_file_images")]
     pub rdm_file_images: usize,
     /// Top-k of each layer, as a fraction of its synapses.

@@ -153,11 +153,12 @@ impl Analyzer {
             None => images.clone(),
             Some(k) => test.select(&first_per_class(&test.labels, test.num_classes(), k)?),
         };
-        // At paper 001's n = 10,000 one RDM is 800 MB of f64, 25 GB for a cycle's states: more
-        // than the report can read back. The files are for pictures; tau takes every image.
+        // At paper 001's text's n = 10,000 one RDM is 800 MB of f64, 37 GB for the 46 states of
+        // a cycle of `moore-ablation-text`: more than the report can read back. The files are
+        // for pictures; tau takes every image. `check_data` saw to at least one per class.
         let rdm_file_rows = (rdm_images.len() > settings.rdm_file_images).then(|| {
             let classes = rdm_images.num_classes().max(1);
-            let k = (settings.rdm_file_images / classes).max(1);
+            let k = settings.rdm_file_images / classes;
             up_to_per_class(&rdm_images.labels, classes, k)
         });
         let needs_layers = analyses.contains(&Analysis::Cka) || analyses.contains(&Analysis::Rdm);
@@ -382,6 +383,7 @@ impl Analyzer {
         }
         let tau = rdm.and_then(|rdm| {
             let entries = self.entries(&rdm)?;
+            drop(rdm); // 800 MB at n = 10,000, not needed by Kendall's pairs
             analysis::kendall_tau(healthy, &entries, variant)
                 .map_err(|e| format!("Kendall {variant} of {}: {e}", self.rdm_layer))
         });

@@ -39,6 +39,17 @@ impl ExperimentConfig {
                 ),
             ));
         }
+        let classes = split.test.num_classes();
+        if self.analyses.contains(&Analysis::Rdm) && self.analysis.rdm_file_images < classes {
+            errors.push(out_of_range(
+                "analysis.rdm_file_images",
+                self.analysis.rdm_file_images,
+                &format!(
+                    "at least one image of each of the {classes} classes of the {} test set",
+                    split.name
+                ),
+            ));
+        }
         let (seen, what) = self.seen_images(split);
         for (i, r) in self.regimes.iter().enumerate() {
             let at = format!("regime[{i}] ({})", r.name);

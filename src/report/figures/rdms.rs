@@ -62,7 +62,7 @@ pub fn rdms(r: &Results, dir: &Path, regime: &str, at: Level) -> Result<Option<F
         png,
         title: "RDMs sorted by class".into(),
         caption: format!(
-            "1 - Pearson r between the {layer} activations of every pair of analysis images, images sorted by class; {regime}, cycle 0, iteration {it}.{bounded}{}",
+            "1 - Pearson r between the {layer} activations of every pair of RDM images, images sorted by class; {regime}, cycle 0, iteration {it}.{bounded}{}",
             match heatmap_blocks(n) {
                 1 => String::new(),
                 k => format!(" Drawn in blocks of {k} x {k} images, each the mean of its entries."),
