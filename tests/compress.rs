@@ -4,6 +4,7 @@
 use atrophy::compress;
 mod common;
 use atrophy::model::{Architecture, Network, Op};
+use common::global_rng;
 use tch::{nn, Device, Kind, Tensor};
 
 /// Prunes `arch` (randomly initialised, non-trivial BatchNorm statistics and affine parameters,
@@ -22,6 +23,7 @@ fn pruned_equals_zeroed_in(
     keep: f64,
     scope: compress::Scope,
 ) {
+    let _rng = global_rng();
     tch::manual_seed(4);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), arch).unwrap();
@@ -171,6 +173,7 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     arch.widths = "12,M,16,M".into();
     // Seeded before the network is drawn: libtorch seeds its default generator anew in each
     // process, and an unseeded draw made this test pass or fail by chance.
+    let _rng = global_rng();
     tch::manual_seed(5);
     let vs = nn::VarStore::new(Device::Cpu);
     let net = Network::new(&vs.root(), &arch).unwrap();

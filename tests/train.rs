@@ -9,14 +9,8 @@ use atrophy::train::{
 };
 use tch::{nn, Device, Kind, Tensor};
 
-/// libtorch's global generator draws every network's initial weights (seeded by the training),
-/// so two tests that draw from it at once would change each other's bits: each test here holds
-/// this lock while it runs.
-static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn global_rng() -> std::sync::MutexGuard<'static, ()> {
-    GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
+mod common;
+use common::global_rng;
 
 #[test]
 fn forward_capture_returns_named_activations_with_the_declared_shapes() {
@@ -56,6 +50,7 @@ fn forward_capture_returns_named_activations_with_the_declared_shapes() {
 #[test]
 fn channels_last_layout_changes_speed_not_results() {
     let _rng = global_rng();
+    tch::manual_seed(11);
     let arch = Architecture::vgg19_bn("8,M,16,M,16,M,16,M,16,M", 10);
     let x = Tensor::randn([16, 3, 32, 32], (Kind::Float, Device::Cpu));
     let y = Tensor::randint(10, [16], (Kind::Int64, Device::Cpu));
@@ -66,8 +61,7 @@ fn channels_last_layout_changes_speed_not_results() {
     );
     let mut weights = Vec::new();
     let mut logits = Vec::new();
-    // Both networks start from the same weights, copied rather than re-seeded: tests run in
-    // parallel threads that share libtorch's global generator.
+    // Both networks start from the same weights, copied from one draw.
     let init = nn::VarStore::new(Device::Cpu);
     let _ = Network::new(&init.root(), &arch).unwrap();
     for input in [&x, &xl] {

@@ -3,6 +3,16 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// libtorch's global generator draws every network's initial weights (and the seed a test sets
+/// on it is process-wide), so two tests of one binary that draw from it at once would change
+/// each other's numbers: each such test holds this lock while it runs.
+static GLOBAL_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds libtorch's global generator for the calling test (see `GLOBAL_RNG`).
+pub fn global_rng() -> std::sync::MutexGuard<'static, ()> {
+    GLOBAL_RNG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The `atrophy` binary with `args`, on one libtorch thread: test binaries run in parallel on
 /// two cores, and libtorch's default of one thread per core would oversubscribe them.
 pub fn atrophy_cmd(args: &[&str]) -> Command {
