@@ -400,34 +400,34 @@ fn shipped_presets_are_valid() {
     // The authors' code: momentum, weight decay, augmentation, their RDM reading.
     let r = &abl.regimes[0];
     assert_eq!((r.momentum, r.weight_decay, r.augment), (0.9, 5e-4, true));
-    let a = &abl.analysis;
-    assert_eq!(
+    use atrophy::analysis::{RdmPairs, TauVariant};
+    // Which images, which layer, which tau, which pairs, how many images the files keep.
+    let reading = |a: &atrophy::experiment::AnalysisSettings| {
         (
             a.rdm_images_per_class,
-            a.rdm_layer.as_deref(),
+            a.rdm_layer.clone(),
             a.kendall,
-            a.kendall_pairs
-        ),
+            a.kendall_pairs,
+            a.rdm_file_images,
+        )
+    };
+    assert_eq!(
+        reading(&abl.analysis),
         (
             Some(100),
-            Some("pool3"),
-            atrophy::analysis::TauVariant::B,
-            atrophy::analysis::RdmPairs::Full
+            Some("pool3".into()),
+            TauVariant::B,
+            RdmPairs::Full,
+            1000
         )
     );
     let text = atrophy::cli::run::load_config("moore-ablation-text").unwrap();
     assert_eq!(text.regimes[0].momentum, 0.0);
     // The workshop text's RDM: every test image (CIFAR-10's 1,000 of each class), the
-    // penultimate layer, the upper triangles; its files keep 100 of each class.
-    let a = &text.analysis;
+    // penultimate layer, tau-a over the upper triangles; its files keep 100 of each class.
     assert_eq!(
-        (
-            a.rdm_images_per_class,
-            a.rdm_layer.as_deref(),
-            a.kendall_pairs,
-            a.rdm_file_images
-        ),
-        (Some(1000), None, atrophy::analysis::RdmPairs::Upper, 1000)
+        reading(&text.analysis),
+        (Some(1000), None, TauVariant::A, RdmPairs::Upper, 1000)
     );
 }
 
