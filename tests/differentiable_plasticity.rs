@@ -1,5 +1,7 @@
 //! Differentiable plasticity (P8) against a plain re-implementation of its formulas, finite
-//! differences, and the behaviour the task is built to show.
+//! differences, and the behaviour the task is built to show. The tests that draw from libtorch's
+//! global generator hold `common::global_rng`, so that a parallel test's draw cannot fall between
+//! another's seed and its weights.
 #![cfg(feature = "torch")]
 use atrophy::data::{synthetic, SyntheticSpec};
 use atrophy::plasticity::differentiable::layer::Activation;
@@ -7,6 +9,9 @@ use atrophy::plasticity::differentiable::{classify, denoise, pattern, Eta, Plast
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use tch::{nn, Device, Kind, Tensor};
+
+mod common;
+use common::global_rng;
 
 fn set(t: &Tensor, values: &[f32]) {
     let mut t = t.shallow_clone();
@@ -84,6 +89,7 @@ fn layer(ni: usize, no: usize, eta: Eta, bias: bool) -> (nn::VarStore, PlasticLi
 
 #[test]
 fn feed_forward_steps_match_the_formulas() {
+    let _rng = global_rng();
     let (_vs, l, mut r) = layer(3, 2, Eta::Fixed(0.3), true);
     let mut trace = l.zero_trace(1);
     for t in 0..6 {
@@ -105,6 +111,7 @@ fn feed_forward_steps_match_the_formulas() {
 
 #[test]
 fn recurrent_steps_match_the_formulas() {
+    let _rng = global_rng();
     let (_vs, l, mut r) = layer(4, 4, Eta::Learned(0.2), false);
     let mut trace = l.zero_trace(1);
     let mut y = Tensor::zeros([1, 4], (Kind::Float, Device::Cpu));
@@ -123,6 +130,7 @@ fn recurrent_steps_match_the_formulas() {
 
 #[test]
 fn a_sequence_unrolled_equals_step_by_step_updates() {
+    let _rng = global_rng();
     let (_vs, l, _) = layer(5, 4, Eta::Learned(0.3), true);
     let xs: Vec<Tensor> = (0..7)
         .map(|t| {
@@ -156,6 +164,7 @@ fn a_sequence_unrolled_equals_step_by_step_updates() {
 
 #[test]
 fn batch_rows_have_their_own_traces_and_a_batch_one_trace_is_shared() {
+    let _rng = global_rng();
     let (_vs, l, _) = layer(3, 2, Eta::Fixed(0.5), false);
     let x = Tensor::from_slice(&[1.0f32, 0.5, -1.0, -0.3, 0.8, 0.2]).view([2, 3]);
     let (_, trace) = l.forward(&x, &l.zero_trace(2), Activation::Tanh);
@@ -173,6 +182,7 @@ fn batch_rows_have_their_own_traces_and_a_batch_one_trace_is_shared() {
 /// and a loss on the weighted trace has a gradient for alpha even when Hebb is detached.
 #[test]
 fn the_unweighted_trace_weighed_by_alpha_is_the_weighted_trace() {
+    let _rng = global_rng();
     let (_vs, l, _) = layer(3, 2, Eta::Fixed(0.3), false);
     let xs = [
         Tensor::from_slice(&[1.0f32, 0.5, -1.0]).view([1, 3]),
@@ -196,6 +206,7 @@ fn the_unweighted_trace_weighed_by_alpha_is_the_weighted_trace() {
 /// differences of the same loss.
 #[test]
 fn gradients_through_the_trace_match_finite_differences() {
+    let _rng = global_rng();
     let (_vs, l, _) = layer(3, 3, Eta::Learned(0.25), false);
     let inputs: Vec<Tensor> = (0..5)
         .map(|t| {
@@ -252,6 +263,7 @@ fn gradients_through_the_trace_match_finite_differences() {
 
 #[test]
 fn invalid_settings_are_errors() {
+    let _rng = global_rng();
     let vs = nn::VarStore::new(Device::Cpu);
     for bad in [0.0, -0.1, 1.5, f64::NAN] {
         let e =
@@ -285,6 +297,7 @@ fn invalid_settings_are_errors() {
 
 #[test]
 fn pattern_episodes_follow_miconis_protocol() {
+    let _rng = global_rng();
     let task = pattern::PatternTask::default();
     assert_eq!(task.steps(), 5 * 2 * (6 + 4) + 6);
     let mut rng = ChaCha8Rng::seed_from_u64(9);
@@ -330,6 +343,7 @@ fn pattern_episodes_follow_miconis_protocol() {
 /// non-plastic network of the same shape cannot beat chance on them.
 #[test]
 fn plastic_network_completes_patterns_the_non_plastic_one_cannot() {
+    let _rng = global_rng();
     let task = pattern::PatternTask {
         size: 48,
         patterns: 3,
@@ -381,6 +395,7 @@ fn small_images() -> atrophy::data::Split {
 
 #[test]
 fn only_the_plastic_autoencoder_remembers_earlier_frames() {
+    let _rng = global_rng();
     let split = small_images();
     let mut rng = ChaCha8Rng::seed_from_u64(2);
     for plastic in [true, false] {
@@ -414,6 +429,7 @@ fn only_the_plastic_autoencoder_remembers_earlier_frames() {
 
 #[test]
 fn denoising_training_lowers_the_test_error() {
+    let _rng = global_rng();
     let split = small_images();
     let o = denoise::DenoiseOptions {
         latent: 16,
@@ -450,6 +466,7 @@ fn denoising_training_lowers_the_test_error() {
 
 #[test]
 fn classifier_learns_and_evaluates_with_a_frozen_trace() {
+    let _rng = global_rng();
     let split = synthetic(&SyntheticSpec {
         channels: 1,
         size: 28,
