@@ -154,7 +154,8 @@ fn compress_command_writes_a_checkpoint_with_the_new_widths() {
 }
 
 /// `compress::compress` end to end on synthetic data, as a library call: the fine-tuning runs
-/// the promised steps, recovers the trained original's accuracy after pruning lowered it, keeps the pruned shape, and repeats bit for bit.
+/// the promised steps, recovers the trained original's accuracy after pruning lowered it, keeps
+/// the pruned shape, and repeats bit for bit.
 #[test]
 fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     use atrophy::compress::{CompressOptions, FinetuneOptions};
