@@ -13,6 +13,7 @@ use crate::model::Op;
 use crate::results::{PathwayRow, StateKey, TauRow};
 use anyhow::{bail, Result};
 use ndarray::Array2;
+use std::borrow::Cow;
 use std::path::Path;
 use tch::{Device, Kind, Tensor};
 
@@ -224,7 +225,7 @@ impl Analyzer {
                 .rdm(s)
                 .map_err(|e| anyhow::anyhow!("the healthy model's {e}"))?;
             let entries = self.entries(&rdm).map_err(anyhow::Error::msg)?;
-            self.healthy_rdm = Some((self.for_file(rdm), entries));
+            self.healthy_rdm = Some((self.for_file(&rdm).into_owned(), entries));
         }
         if analyses.contains(&Analysis::Pathways) {
             for (name, w) in s.synapse_names.iter().zip(s.synapses()) {
@@ -261,10 +262,10 @@ impl Analyzer {
     }
 
     /// `rdm` as its file keeps it: whole, or the rows and columns of [`Analyzer::rdm_file_rows`].
-    fn for_file(&self, rdm: Array2<f64>) -> Array2<f64> {
+    fn for_file<'a>(&self, rdm: &'a Array2<f64>) -> Cow<'a, Array2<f64>> {
         match &self.rdm_file_rows {
-            None => rdm,
-            Some(rows) => select_square(&rdm, rows),
+            None => Cow::Borrowed(rdm),
+            Some(rows) => Cow::Owned(select_square(rdm, rows)),
         }
     }
 
@@ -376,10 +377,7 @@ impl Analyzer {
         if let (Ok(rdm), 0) = (&rdm, key.cycle) {
             // RDMs are n x n: kept for cycle 0 only, for the pictures of the report.
             let file = out.join("rdm").join(format!("{}.npy", key.file_stem()));
-            match &self.rdm_file_rows {
-                None => analysis::npy::write_npy(file, rdm)?,
-                Some(rows) => analysis::npy::write_npy(file, &select_square(rdm, rows))?,
-            }
+            analysis::npy::write_npy(file, &*self.for_file(rdm))?;
         }
         let tau = rdm.and_then(|rdm| {
             let entries = self.entries(&rdm)?;
@@ -411,19 +409,13 @@ impl Analyzer {
 /// Indices of the first `k` images of each class in `labels` (in their order), class by class:
 /// paper 001's authors' RDM images. An error names a class with fewer than `k`.
 pub fn first_per_class(labels: &[u8], classes: usize, k: usize) -> Result<Vec<usize>> {
-    let mut out = Vec::with_capacity(classes * k);
-    for c in 0..classes {
-        let of_c: Vec<usize> = (0..labels.len())
-            .filter(|&i| labels[i] as usize == c)
-            .take(k)
-            .collect();
-        if of_c.len() < k {
-            bail!(
-                "analysis.rdm_images_per_class = {k} is out of range: class {c} has {} test images",
-                of_c.len()
-            );
-        }
-        out.extend(of_c);
+    let out = up_to_per_class(labels, classes, k);
+    let mut counts = vec![0; classes];
+    for &i in &out {
+        counts[labels[i] as usize] += 1;
+    }
+    if let Some((c, n)) = counts.iter().enumerate().find(|(_, &n)| n < k) {
+        bail!("analysis.rdm_images_per_class = {k} is out of range: class {c} has {n} test images");
     }
     Ok(out)
 }
