@@ -12,10 +12,15 @@ library only; run by tests/bench_tables.rs):
 3. The table of arm 2's ingredients ("The ingredients one at a time"): each row's epoch-30
    top-1, best (epoch) and difference from the baseline follow from its log
    docs/figures/arm2/NAME.csv (NAME the row's first word).
-4. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
+4. Quotations of the papers: every double-quoted passage with a percentage written as the
+   papers write it ("25%"; atrophy's own prose writes "25 %") in the docs, presets and
+   reproduction pages is word for word in ../shared/papers/ (emphasis marks and line breaks
+   aside; "..." joins parts quoted in order). Skipped where the papers are absent.
+5. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
 Prints one line per check; exits 1 naming every claim that does not follow.
 """
 import csv
+import glob
 import os
 import re
 import subprocess
@@ -94,6 +99,38 @@ def ingredients(doc, problems):
     print(f"ingredients: {len(rows)} rows checked against docs/figures/arm2/")
 
 
+def quotations(problems):
+    papers = os.path.join(ROOT, "..", "shared", "papers")
+    texts = sorted(glob.glob(os.path.join(papers, "00*.txt")))
+    if not texts:
+        print(f"quotations: skipped ({papers} is not here)")
+        return
+
+    def norm(t):
+        return " ".join(t.replace("*", "").replace('\\"', '"').split())
+    source = " ".join(norm(open(t).read()) for t in texts)
+    files = ["README.md", "CHANGELOG.md", "docs/RESULTS.md", "docs/PROTOCOLS.md",
+             "docs/paper-values.toml", "docs/reproductions/arms.toml"]
+    files += sorted(os.path.relpath(f, ROOT) for f in
+                    glob.glob(os.path.join(ROOT, "configs", "*.toml"))
+                    + glob.glob(os.path.join(ROOT, "docs", "reproductions", "*.md")))
+    count = 0
+    for name in files:
+        for q in re.findall(r'"([^"]{3,400})"', norm(open(os.path.join(ROOT, name)).read())):
+            if not re.search(r"\d%", q):
+                continue
+            count += 1
+            at = 0
+            for part in (p.strip() for p in q.split("...")):
+                found = source.find(part, at) if part else at
+                if found < 0:
+                    problems.append(f"quotations: {name} quotes \"{q}\", which no paper says "
+                                    f"word for word (`{part}` not found)")
+                    break
+                at = found + len(part)
+    print(f"quotations: {count} quoted passages with a percentage checked against {papers}")
+
+
 def parameter_share(atrophy, doc, problems):
     def params(widths):
         out = subprocess.run([atrophy, "info", "--model", "vgg19_bn", "--widths", widths],
@@ -114,6 +151,7 @@ def main():
     table_rows_in_doc("arms_table.py", "docs/figures/homeostasis-arms", doc, problems)
     hopfield(doc, problems)
     ingredients(doc, problems)
+    quotations(problems)
     if "--atrophy" in args:
         parameter_share(args[args.index("--atrophy") + 1], doc, problems)
     for p in problems:

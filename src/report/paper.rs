@@ -19,7 +19,7 @@ pub struct Published {
     pub mean: f64,
     /// Sample sd over cycles, when the paper gives it.
     pub sd: Option<f64>,
-    /// Whether the paper gives the number only roughly ("about 25 % lower", "chance").
+    /// Whether the paper gives the number only roughly ("reduced by about 25% accuracy", "chance level").
     pub approximate: bool,
 }
 

@@ -26,21 +26,40 @@ const READINGS: [(&str, bool); 2] = [
     ("squared error per bit (the training loss)", false),
 ];
 
-fn explanation(quick: bool, agrees: bool, candidates: &str) -> String {
+/// The cell of a row: "—" when it agrees, else what the run tried and what is left (`why`,
+/// from [`pattern_why`] or [`classify_why`]).
+fn explanation(quick: bool, agrees: bool, why: impl FnOnce() -> String) -> String {
     if quick {
         "reduced run (--quick)".into()
     } else if agrees {
         "—".into()
     } else {
-        format!("unexplained; candidates: {candidates}")
+        format!("unexplained; {}", why())
     }
 }
 
-const PATTERN_CANDIDATES: &str = "what an \"epoch\" is (read as one episode), the share of \
-erased bits (\"some bits\"), the quantity printed (both readings shown)";
+/// What the pattern task's run tried, and what the text leaves open beyond it.
+fn pattern_why(r: &Paper003Results) -> String {
+    let shares: Vec<String> = (r.config.pattern.erased.iter())
+        .map(|e| format!("{} %", 100.0 * e))
+        .collect();
+    format!(
+        "tried: both readings of the printed loss, {} of the bits erased, an \"epoch\" read as \
+         one episode; candidates: another share of erased bits (\"some bits\"), another meaning \
+         of \"epoch\"",
+        shares.join(" and ")
+    )
+}
 
-const CLASSIFY_CANDIDATES: &str = "the CNN (the text: \"comparable to state of the art\", not \
-specified), the optimizer and learning rate (not printed)";
+/// What the classification run tried (PROTOCOLS P8), and what the text leaves open beyond it.
+fn classify_why(r: &Paper003Results) -> String {
+    format!(
+        "tried: one reading of the unspecified CNN (conv 32 - conv 64 - linear 128, PROTOCOLS \
+         P8), Adam at lr {}, one seed; candidates: the paper's CNN (\"comparable to state of the \
+         art\", not specified), its optimizer and learning rate (not printed)",
+        r.config.classify.lr
+    )
+}
 
 /// The rows of the pattern task's printed losses: one per share erased and reading.
 fn pattern_rows(v: &PaperValue, r: &Paper003Results, quick: bool) -> Vec<Row> {
@@ -100,7 +119,7 @@ fn pattern_rows(v: &PaperValue, r: &Paper003Results, quick: bool) -> Vec<Row> {
                     "—".into()
                 },
                 explained: if value.is_some() {
-                    explanation(quick, agrees, PATTERN_CANDIDATES)
+                    explanation(quick, agrees, || pattern_why(r))
                 } else {
                     "—".into()
                 },
@@ -151,7 +170,7 @@ fn classify_row(v: &PaperValue, r: &Paper003Results, quick: bool) -> Row {
             "—".into()
         },
         explained: match measured {
-            Some((a, _)) => explanation(quick, (a - v.mean).abs() <= POINTS, CLASSIFY_CANDIDATES),
+            Some((a, _)) => explanation(quick, (a - v.mean).abs() <= POINTS, || classify_why(r)),
             None => "—".into(),
         },
     }
@@ -190,7 +209,7 @@ pub fn rows(r: &Paper003Results, quick: bool) -> Vec<Row> {
             },
             explained: match ours {
                 // The paper's claim is the sign: plasticity did not help.
-                Some(d) => explanation(quick, d >= 0.0, CLASSIFY_CANDIDATES),
+                Some(d) => explanation(quick, d >= 0.0, || classify_why(r)),
                 None => "—".into(),
             },
         });
@@ -363,5 +382,54 @@ mod tests {
             .iter()
             .filter(|x| x.what.contains("accuracy"))
             .all(|x| x.atrophy.starts_with("— (not run yet)")));
+    }
+
+    /// A miss no reading explains says what the run tried, from the run's own settings, and
+    /// what is left: a pattern loss far from every reading, and best accuracies 3 and 5
+    /// points above the paper's.
+    #[test]
+    fn a_miss_says_what_was_tried() {
+        use crate::plasticity::differentiable::classify::ClassifyPoint;
+        use crate::plasticity::differentiable::paper003::ClassifyCurve;
+        let mut config = Paper003Config::default();
+        config.pattern.episodes = 20;
+        config.pattern.erased = vec![0.25];
+        config.classify.lr = 0.002;
+        let size = config.pattern.size;
+        let classify = |plastic: bool, accuracy: f64| ClassifyCurve {
+            plastic,
+            points: vec![ClassifyPoint {
+                epoch: 1,
+                train_loss: 0.1,
+                test_loss: 0.1,
+                test_accuracy: accuracy,
+                alpha_shift: 0.0,
+            }],
+        };
+        let r = Paper003Results {
+            config,
+            patterns: vec![curve(0.25, 0.3, 0.9, size)],
+            classify: vec![classify(false, 1.0), classify(true, 1.0)],
+        };
+        let rows = rows(&r, false);
+        let at10 = (rows.iter())
+            .find(|x| x.what.contains("after 10 epochs"))
+            .unwrap();
+        assert!(
+            at10.explained.starts_with(
+                "unexplained; tried: both readings of the printed loss, 25 % of the bits erased"
+            ) && at10.explained.contains("; candidates: "),
+            "{at10:?}"
+        );
+        for row in rows.iter().filter(|x| x.what.starts_with("best test accuracy")) {
+            assert!(
+                row.explained.starts_with("unexplained; tried: ")
+                    && row.explained.contains("Adam at lr 0.002, one seed; candidates: "),
+                "{row:?}"
+            );
+        }
+        // Both at 100 %: the ordinary layer is not behind, as the paper's sign says.
+        let difference = rows.last().unwrap();
+        assert_eq!(difference.explained, "—", "{difference:?}");
     }
 }
