@@ -30,6 +30,11 @@
 # (measured 2026-12-05: 63 min of training, about 15 min of compression and fine-tuning, 7 min of
 # reproduction; docs/RESULTS.md, "The compressed origin"). Paper 001 on the same model adds
 # about 1.6 h: PAPERS=001.
+# With paper 000 among PAPERS, the compressed model then goes through arm 1's six retrainings
+# (docs/experiments/retraining-batch.toml: R1000 at batch 128 / 32 / 8, each with and without
+# BatchNorm recalibration; about 30 min at the bench size) into OUT/retraining-batch (or
+# OUT/retraining-batch-COMPRESSED): the issue's "R1000, with and without recalibration" on
+# the compressed origin, every arm losing the same synapses.
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
 # last epoch, the compression's fine-tuning (FINETUNE epochs of the pruned model; 10 at the bench
 # size take about 15 min) starts over, and
@@ -63,4 +68,10 @@ for paper in $PAPERS; do
   if [ "$paper" = 000 ] && [ -n "$REGIMES" ]; then only=(--regimes "$REGIMES"); fi
   "$ATROPHY" reproduce "$paper" --cycles 1 --data "$DATA" "${only[@]}" \
     --healthy "$OUT/$COMPRESSED/model.safetensors" --out "$OUT/repro$paper$suffix"
+  if [ "$paper" = 000 ]; then
+    "$ATROPHY" run docs/experiments/retraining-batch.toml \
+      --healthy "$OUT/$COMPRESSED/model.safetensors" \
+      --set "data.path=\"$DATA\"" --out "$OUT/retraining-batch$suffix"
+    python3 bench/arms_table.py "$OUT/retraining-batch$suffix" --iterations 1,3,6,8,10
+  fi
 done
