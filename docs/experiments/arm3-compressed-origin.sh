@@ -28,8 +28,8 @@
 # from one 3-hour session to the next runs the reduced arm in one go:
 #   EPOCHS=12 FINETUNE=10 PAPERS=000 REGIMES=R1000,static bash docs/experiments/arm3-compressed-origin.sh
 # (measured 2026-12-05: 63 min of training, about 15 min of compression and fine-tuning, 7 min of
-# reproduction; docs/RESULTS.md, "The compressed origin"). Paper 001 on the same model adds
-# about 1.6 h: PAPERS=001.
+# reproduction, before arm 1's retrainings below were added: about 30 min more; docs/RESULTS.md,
+# "The compressed origin"). Paper 001 on the same model adds about 1.6 h: PAPERS=001.
 # With paper 000 among PAPERS, the compressed model then goes through arm 1's six retrainings
 # (docs/experiments/retraining-batch.toml: R1000 at batch 128 / 32 / 8, each with and without
 # BatchNorm recalibration; about 30 min at the bench size) into OUT/retraining-batch (or

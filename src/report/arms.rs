@@ -22,6 +22,10 @@ pub struct Numbers {
     /// The injury iterations [first, last] they belong to (absent: any).
     #[serde(default)]
     pub iterations: Option<[usize; 2]>,
+    /// The retraining images R of the paper's regime they belong to (absent: any): an arm
+    /// that ran R1000 alone says nothing of the paper's R5000 or R100 numbers.
+    #[serde(default)]
+    pub images: Option<u64>,
 }
 
 /// How far a measured arm explains its numbers.
@@ -88,6 +92,7 @@ impl Arm {
                     };
                     from <= b && a <= to
                 })
+                && n.images.is_none_or(|r| v.regime.images == Some(r))
         })
     }
 
@@ -109,6 +114,9 @@ impl Arm {
                 if let Some(s) = &n.states {
                     let plural = if s.len() > 1 { "s" } else { "" };
                     words.push_str(&format!(" of the {} state{plural}", s.join(" and ")));
+                }
+                if let Some(r) = n.images {
+                    words.push_str(&format!(" with R = {r}"));
                 }
                 if let Some([a, b]) = n.iterations {
                     words.push_str(&if a == b {
@@ -310,6 +318,24 @@ mod tests {
             explain(injured_at(6)).contains("arm 1 "),
             "{}",
             explain(injured_at(6))
+        );
+        // Arm 1 ran R1000 alone: it speaks of the paper's R1000 retraining, not of R5000's.
+        let retrained_with = |r: u64| {
+            values()
+                .iter()
+                .find(|v| {
+                    v.paper == "000"
+                        && v.state.as_deref() == Some("retrained")
+                        && v.iteration == Some(1)
+                        && v.regime.images == Some(r)
+                })
+                .unwrap()
+        };
+        assert!(explain(retrained_with(1000)).contains("not arm 1 "));
+        assert!(
+            !explain(retrained_with(5000)).contains("arm 1 "),
+            "{}",
+            explain(retrained_with(5000))
         );
         let tau = values().iter().find(|v| v.metric == "tau").unwrap();
         let cell = explain(tau);

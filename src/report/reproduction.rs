@@ -328,6 +328,17 @@ fn printed(v: &PaperValue) -> String {
     }
 }
 
+/// `d` with its sign and `digits` decimals; a difference that rounds to zero is "+0.0", never
+/// "-0.0".
+fn signed(d: f64, digits: usize) -> String {
+    let s = format!("{d:+.digits$}");
+    if s[1..].chars().all(|c| c == '0' || c == '.') {
+        format!("+{}", &s[1..])
+    } else {
+        s
+    }
+}
+
 /// The rows for `paper` (`000`, `001`) from the results `r`.
 pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
     let mut out = Vec::new();
@@ -376,7 +387,7 @@ pub fn rows(paper: &str, r: &Results, quick: bool) -> Vec<Row> {
                 section: format!("{} {}", v.paper, v.section),
                 paper: printed,
                 atrophy,
-                difference: diff.map_or("—".into(), |d| format!("{d:+.digits$}")),
+                difference: diff.map_or("—".into(), |d| signed(d, digits)),
                 within,
                 explained,
             });

@@ -225,3 +225,14 @@ fn the_page_links_the_papers_figures() {
     );
     assert_eq!(rearm(&stale).unwrap(), md);
 }
+
+/// A difference that rounds to zero prints as +0.0 whatever its sign; others keep theirs.
+#[test]
+fn a_difference_that_rounds_to_zero_has_no_minus() {
+    assert_eq!(signed(-0.04, 1), "+0.0");
+    assert_eq!(signed(-0.0004, 3), "+0.000");
+    assert_eq!(signed(-0.06, 1), "-0.1");
+    assert_eq!(signed(0.04, 1), "+0.0");
+    assert_eq!(signed(-12.34, 1), "-12.3");
+    assert_eq!(signed(5.5, 1), "+5.5");
+}
