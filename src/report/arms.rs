@@ -281,15 +281,24 @@ mod tests {
             cell.starts_with("unexplained; measured: partly arm 2"),
             "{cell}"
         );
-        // Arm 3 was measured for paper 001 and found not to explain it; arm 4 and arm 3 at
-        // the scale of the authors' code are left.
+        // Arms 3 and 4 were measured for paper 001's healthy model and found not to explain
+        // it; arm 3 at the scale of the authors' code is left.
         assert!(
-            cell.contains("not arm 3 (the compressed origin model)"),
+            cell.contains("not arm 3 (the compressed origin model), not arm 4 (paper 001's text"),
             "{cell}"
         );
         assert!(
-            cell.contains("; candidates: arm 3 (the compressed origin at the scale of paper 001's")
-                && cell.ends_with(", arm 4 (paper 001's text model and training)"),
+            cell.ends_with("; candidates: arm 3 (the compressed origin at the scale of paper 001's code: a full-width vgg19_bn pruned to a third of its FLOPs)"),
+            "{cell}"
+        );
+        // After the first retraining, arm 4 is still a candidate.
+        let retrained = values()
+            .iter()
+            .find(|v| v.paper == "001" && v.state.as_deref() == Some("retrained"))
+            .unwrap();
+        let cell = explain(retrained);
+        assert!(
+            cell.ends_with(", arm 4 (paper 001's text model and training)"),
             "{cell}"
         );
         // The retraining batch cannot change the first injury, only what follows a retraining.
