@@ -243,6 +243,20 @@ mod tests {
             91.9
         );
         assert!(find("001", "mean_class", 1, "retrained", r1000).is_none());
+        // After each later ablation the retrained model, injured again, is "only at chance
+        // level": the first injury keeps its own 14.3, and a static run has no such number.
+        assert_eq!(
+            find("001", "mean_class", 1, "injured", whole3)
+                .unwrap()
+                .mean,
+            14.3
+        );
+        for i in [2, 9, 15] {
+            let v = find("001", "mean_class", i, "injured", whole3).unwrap();
+            assert!(v.mean == 10.0 && v.approximate, "{v:?}");
+            assert!(find("001", "mean_class", i, "injured", stat).is_none());
+        }
+        assert!(find("001", "mean_class", 16, "injured", whole3).is_none());
         assert_eq!(find("001", "tau", 1, "injured", stat).unwrap().mean, 0.18);
         assert_eq!(
             find("001", "tau", 1, "retrained", whole3).unwrap().mean,
