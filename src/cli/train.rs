@@ -65,6 +65,8 @@ pub struct TrainArgs {
     pub label_smoothing: Option<f64>,
     /// Cutout: zero a square of this side (pixels) at a random place in every augmented
     /// training image, after normalisation (DeVries & Taylor 2017 use 16 on CIFAR-10); 0 = none.
+    /// A regulariser: in 30 epochs it lowered the accuracy of the bench-width vgg19_bn, which
+    /// underfits there (docs/RESULTS.md, "The ingredients one at a time").
     #[arg(long, default_value_t = 0, value_name = "SIDE")]
     pub cutout: usize,
     /// L2 weight decay.
