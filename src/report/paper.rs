@@ -124,12 +124,7 @@ impl Paper {
         iteration: usize,
         state: &str,
     ) -> Option<Published> {
-        let r = Retraining {
-            images,
-            epochs,
-            is_static,
-        };
-        paper_values::find(self.id(), "tau", iteration, state, r).map(Published::of)
+        self.published_of("tau", images, epochs, is_static, iteration, state)
     }
 
     /// What the paper published (`docs/paper-values.toml`) in its metric for a regime
@@ -144,12 +139,25 @@ impl Paper {
         iteration: usize,
         state: &str,
     ) -> Option<Published> {
+        self.published_of(self.metric(), images, epochs, is_static, iteration, state)
+    }
+
+    /// [`Paper::published`] for `metric`.
+    fn published_of(
+        self,
+        metric: &str,
+        images: Option<u64>,
+        epochs: u64,
+        is_static: bool,
+        iteration: usize,
+        state: &str,
+    ) -> Option<Published> {
         let r = Retraining {
             images,
             epochs,
             is_static,
         };
-        paper_values::find(self.id(), self.metric(), iteration, state, r).map(Published::of)
+        paper_values::find(self.id(), metric, iteration, state, r).map(Published::of)
     }
 }
 
