@@ -16,7 +16,11 @@ library only; run by tests/bench_tables.rs):
    papers write it ("25%"; atrophy's own prose writes "25 %") in the docs, presets and
    reproduction pages is word for word in ../shared/papers/ (emphasis marks and line breaks
    aside; "..." joins parts quoted in order). Skipped where the papers are absent.
-5. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
+5. The papers' numbers in docs/RESULTS.md's tables (a column headed "paper 000", "paper 001"
+   or "paper: ...", a row labelled "paper 000 ..." or "paper 001 ..."): every number is one
+   docs/paper-values.toml holds for that paper (a mean or an sd; a rough value as roughly as
+   the paper gives it), quoted passages and "(x % of healthy)" aside.
+6. With --atrophy: the bench widths' share of VGG19-BN's parameters, from `atrophy info`.
 Prints one line per check; exits 1 naming every claim that does not follow.
 """
 import csv
@@ -131,6 +135,57 @@ def quotations(problems):
     print(f"quotations: {count} quoted passages with a percentage checked against {papers}")
 
 
+def paper_numbers(doc, problems):
+    import tomllib
+    with open(os.path.join(ROOT, "docs", "paper-values.toml"), "rb") as f:
+        values = tomllib.load(f)["value"]
+    printed = {}
+    for v in values:
+        nums = printed.setdefault(v["paper"], set())
+        nums.add(f"{v['mean']:g}")
+        if v.get("approximate"):
+            nums.add(f"{v['mean']:.0f}")
+        if "sd" in v:
+            nums.add(f"{v['sd']:g}")
+
+    def check(line, where, paper, cell):
+        cell = re.sub(r'"[^"]*"', "", cell)
+        cell = re.sub(r"\([^()]*% of healthy\)", "", cell)
+        for tok in re.findall(r"\d+(?:\.\d+)?", cell):
+            if f"{float(tok):g}" not in printed[paper]:
+                problems.append(f"paper numbers: docs/RESULTS.md:{line} ({where}) gives {tok} for "
+                                f"paper {paper}, which docs/paper-values.toml does not hold")
+        return 1
+
+    lines = doc.splitlines()
+    count = 0
+    i = 0
+    while i < len(lines):
+        if not (lines[i].startswith("|") and i + 1 < len(lines) and lines[i + 1].startswith("|---")):
+            i += 1
+            continue
+        head = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+        # A paper column names its paper; "paper: ..." columns sit in paper 000's sections.
+        cols = {}
+        for k, h in enumerate(head):
+            m = re.match(r"^paper (000|001)( \(.*\))?$|^paper: ", h)
+            if m:
+                cols[k] = m.group(1) or "000"
+        j = i + 2
+        while j < len(lines) and lines[j].startswith("|"):
+            cells = [c.strip() for c in lines[j].strip().strip("|").split("|")]
+            for k, paper in cols.items():
+                if k < len(cells):
+                    count += check(j + 1, head[k], paper, cells[k])
+            m = re.match(r"^paper (000|001)\b", cells[0])
+            if m:
+                for c in cells[1:]:
+                    count += check(j + 1, cells[0], m.group(1), c)
+            j += 1
+        i = j
+    print(f"paper numbers: {count} table cells checked against docs/paper-values.toml")
+
+
 def parameter_share(atrophy, doc, problems):
     def params(widths):
         out = subprocess.run([atrophy, "info", "--model", "vgg19_bn", "--widths", widths],
@@ -152,6 +207,7 @@ def main():
     hopfield(doc, problems)
     ingredients(doc, problems)
     quotations(problems)
+    paper_numbers(doc, problems)
     if "--atrophy" in args:
         parameter_share(args[args.index("--atrophy") + 1], doc, problems)
     for p in problems:

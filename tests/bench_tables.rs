@@ -64,9 +64,10 @@ fn rehab_table_gives_the_hand_worked_areas_and_levels() {
 }
 
 /// docs/RESULTS.md's numbers follow from the committed data: the tables made from committed
-/// folders, the Hopfield crossings, arm 2's ingredients table against its logs, the bench
-/// widths' share of the parameters (bench/check_claims.py, which names every claim that does
-/// not).
+/// folders, the Hopfield crossings, arm 2's ingredients table against its logs, the papers'
+/// quoted percentages against their texts (where ../shared/papers is present), the papers'
+/// numbers in the tables against docs/paper-values.toml, the bench widths' share of the
+/// parameters (bench/check_claims.py, which names every claim that does not).
 #[test]
 fn the_results_claims_follow_from_the_committed_data() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
