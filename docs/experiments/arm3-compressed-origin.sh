@@ -35,6 +35,8 @@
 # BatchNorm recalibration; about 30 min at the bench size) into OUT/retraining-batch (or
 # OUT/retraining-batch-COMPRESSED): the issue's "R1000, with and without recalibration" on
 # the compressed origin, every arm losing the same synapses.
+# TRAIN_LOG=FILE copies the wide model's training log there as soon as its training ends (the
+# file is committed by hand: it outlives a run folder that does not survive the session).
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
 # last epoch, the compression's fine-tuning (FINETUNE epochs of the pruned model; 10 at the bench
 # size take about 15 min) starts over, and
@@ -56,6 +58,10 @@ if [ ! -f "$OUT/wide/model.safetensors" ]; then
   "$ATROPHY" train --dataset cifar10 --data "$DATA" --model vgg19_bn --widths "$WIDE" \
     --epochs "$EPOCHS" --lr 0.1 --schedule onecycle:0.25 --nesterov --label-smoothing 0.1 \
     --precision "$PRECISION" --out "$OUT/wide"
+fi
+if [ -n "${TRAIN_LOG:-}" ]; then
+  mkdir -p "$(dirname "$TRAIN_LOG")"
+  cp "$OUT/wide/train_log.csv" "$TRAIN_LOG.tmp" && mv "$TRAIN_LOG.tmp" "$TRAIN_LOG"
 fi
 if [ ! -f "$OUT/$COMPRESSED/model.safetensors" ]; then
   "$ATROPHY" compress "$OUT/wide/model.safetensors" --data "$DATA" --flops-keep "$FLOPS_KEEP" \

@@ -48,9 +48,12 @@ step() { # NAME COMMAND...
 step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm2-ingredients bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
-step arm3-wide30 env PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
+step arm3-wide30 env PRECISION=bf16 TRAIN_LOG=docs/figures/cifar10_vgg19bn_wide2x_recipe30_train_log.csv \
+  bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
 step arm3-full-000 env WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 \
-  REGIMES=R1000,static FINETUNE=20 PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
+  REGIMES=R1000,static FINETUNE=20 PRECISION=bf16 \
+  TRAIN_LOG=docs/figures/cifar10_vgg19bn_full_recipe30_train_log.csv \
+  bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 step arm3-full-001 env WIDTHS=full FLOPS_KEEP=0.333 COMPRESSED=p001 PAPERS=001 FINETUNE=20 \
   PRECISION=bf16 bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-full
 echo "== queue done $(date -u +%FT%TZ)"
