@@ -136,7 +136,11 @@ def quotations(problems):
 
 
 def paper_numbers(doc, problems):
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10, which README allows, has no TOML reader
+        print("paper numbers: skipped (this Python has no tomllib; 3.11+ does)")
+        return
     with open(os.path.join(ROOT, "docs", "paper-values.toml"), "rb") as f:
         values = tomllib.load(f)["value"]
     printed = {}
