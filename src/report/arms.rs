@@ -272,10 +272,8 @@ mod tests {
     /// The cell names an explaining arm alone, else the measured arms and the candidates.
     #[test]
     fn the_cell_says_what_was_measured_and_what_is_left() {
-        let healthy = values()
-            .iter()
-            .find(|v| v.paper == "001" && v.state.as_deref() == Some("healthy"))
-            .unwrap();
+        let value = |f: &dyn Fn(&PaperValue) -> bool| values().iter().find(|v| f(v)).unwrap();
+        let healthy = value(&|v| v.paper == "001" && v.state.as_deref() == Some("healthy"));
         let cell = explain(healthy);
         assert!(
             cell.starts_with("unexplained; measured: partly arm 2"),
@@ -292,10 +290,7 @@ mod tests {
             "{cell}"
         );
         // After the first retraining, arm 4 is still a candidate.
-        let retrained = values()
-            .iter()
-            .find(|v| v.paper == "001" && v.state.as_deref() == Some("retrained"))
-            .unwrap();
+        let retrained = value(&|v| v.paper == "001" && v.state.as_deref() == Some("retrained"));
         let cell = explain(retrained);
         assert!(
             cell.ends_with(", arm 4 (paper 001's text model and training)"),
@@ -303,14 +298,9 @@ mod tests {
         );
         // The retraining batch cannot change the first injury, only what follows a retraining.
         let injured_at = |i: usize| {
-            values()
-                .iter()
-                .find(|v| {
-                    v.paper == "000"
-                        && v.state.as_deref() == Some("injured")
-                        && v.iteration == Some(i)
-                })
-                .unwrap()
+            value(&|v| {
+                v.paper == "000" && v.state.as_deref() == Some("injured") && v.iteration == Some(i)
+            })
         };
         assert!(
             !explain(injured_at(1)).contains("arm 1 "),
@@ -330,15 +320,12 @@ mod tests {
         );
         // Arm 1 ran R1000 alone: it speaks of the paper's R1000 retraining, not of R5000's.
         let retrained_with = |r: u64| {
-            values()
-                .iter()
-                .find(|v| {
-                    v.paper == "000"
-                        && v.state.as_deref() == Some("retrained")
-                        && v.iteration == Some(1)
-                        && v.regime.images == Some(r)
-                })
-                .unwrap()
+            value(&|v| {
+                v.paper == "000"
+                    && v.state.as_deref() == Some("retrained")
+                    && v.iteration == Some(1)
+                    && v.regime.images == Some(r)
+            })
         };
         assert!(explain(retrained_with(1000)).contains("not arm 1 "));
         assert!(
@@ -346,7 +333,7 @@ mod tests {
             "{}",
             explain(retrained_with(5000))
         );
-        let tau = values().iter().find(|v| v.metric == "tau").unwrap();
+        let tau = value(&|v| v.metric == "tau");
         let cell = explain(tau);
         assert!(!cell.contains("arm 1 "), "{cell}");
         assert!(cell.contains("arm 4"), "{cell}");
