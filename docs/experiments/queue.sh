@@ -5,7 +5,7 @@
 # each log copied to docs/figures/arm2/): a new session's checkout does not always keep runs/
 # (the one of 2026-12-06 started without it and lost arm 4's first 17 epochs). Then the runs
 # that need several hours in one folder: paper 001 on its text's model (arm 4, about 4 h in
-# bfloat16), the compressed origin from a 2x-wide model trained 30 epochs in bfloat16 (arm 3;
+# bfloat16; then the same model retrained with momentum, about 2 h), the compressed origin from a 2x-wide model trained 30 epochs in bfloat16 (arm 3;
 # about 2 h of training, then the reproductions; its healthy accuracy is also the recipe's at
 # twice the bench widths, arm 2's question of width), and the compressed origin at the
 # papers' scale (arm 3: a full-width vgg19_bn trained in bfloat16 mixed precision, about 7 h
@@ -48,6 +48,7 @@ step() { # NAME COMMAND...
 step arm2-recipe-60 env ONLY=recipe-60 bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm2-ingredients bash docs/experiments/arm2-ingredients.sh "$DATA"
 step arm4-text-model bash docs/experiments/arm4-text-model.sh "$DATA"
+step arm4-momentum bash docs/experiments/arm4-retraining-momentum.sh "$DATA"
 step arm3-wide30 env PRECISION=bf16 TRAIN_LOG=docs/figures/cifar10_vgg19bn_wide2x_recipe30_train_log.csv \
   bash docs/experiments/arm3-compressed-origin.sh "$DATA" runs/arm3-wide30
 step arm3-full-000 env WIDTHS=full FLOPS_KEEP=0.087 COMPRESSED=p000 PAPERS=000 \
