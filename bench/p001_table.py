@@ -51,7 +51,10 @@ def main():
         return f"{100 * float(r['mean_class']):.1f}" if r else "—"
 
     def t(v):
-        return "—" if v is None else f"{v:.2f}"
+        if v is None:
+            return "—"
+        cell = f"{v:.2f}"
+        return "0.00" if cell == "-0.00" else cell  # a tau of -0.001 is no sign of anything
 
     h = m.get((a.retrained, 0, "healthy"))
     print(f"healthy mean class-wise: {pct(h)} %\n")
