@@ -5,9 +5,10 @@
 # each log copied to docs/figures/arm2/): a new session's checkout does not always keep runs/
 # (the one of 2026-12-06 started without it and lost arm 4's first 17 epochs). Then the runs
 # that need several hours in one folder: paper 001 on its text's model (arm 4, about 4 h in
-# bfloat16; then the same model retrained with momentum, about 2 h), the compressed origin from a 2x-wide model trained 30 epochs in bfloat16 (arm 3;
-# about 2 h of training, then the reproductions; its healthy accuracy is also the recipe's at
-# twice the bench widths, arm 2's question of width), and the compressed origin at the
+# bfloat16; then the same model retrained with momentum, about 2 h), the compressed origin
+# from a 2x-wide model trained 30 epochs in bfloat16 (arm 3; about 2 h of training, then the
+# reproductions; its healthy accuracy is also the recipe's at twice the bench widths, arm 2's
+# question of width), and the compressed origin at the
 # papers' scale (arm 3: a full-width vgg19_bn trained in bfloat16 mixed precision, about 7 h
 # of training, pruned to 8.54 % of its parameters for paper 000 and to a third of its FLOPs
 # for paper 001's code). Every step is resumable, so the queue is too:

@@ -309,10 +309,10 @@ mod tests {
                 && v.state.as_deref() == Some("injured")
                 && v.iterations == Some([2, 15])
         });
+        let cell = explain(later_injuries);
         assert!(
-            explain(later_injuries).contains("partly arm 4 (paper 001's text model and training)"),
-            "{}",
-            explain(later_injuries)
+            cell.contains("partly arm 4 (paper 001's text model and training)"),
+            "{cell}"
         );
         // The retraining batch cannot change the first injury, only what follows a retraining.
         let injured_at = |i: usize| {
