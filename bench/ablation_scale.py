@@ -32,6 +32,7 @@ release binary (ATROPHY, default target/release/atrophy).
 """
 
 import argparse
+import ast
 import csv
 import ctypes
 import json
@@ -44,6 +45,7 @@ import sys
 import torch
 
 DTYPES = {"F32": torch.float32, "I64": torch.int64, "I32": torch.int32}
+DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
 
 
 def read_safetensors(path):
@@ -65,7 +67,7 @@ def write_safetensors(path, tensors, metadata):
     header, blobs, offset = {}, [], 0
     for name in sorted(tensors):
         t = tensors[name].contiguous()
-        dtype = {v: k for k, v in DTYPES.items()}[t.dtype]
+        dtype = DTYPE_NAMES[t.dtype]
         blob = ctypes.string_at(t.data_ptr(), t.numel() * t.element_size())  # no numpy here
         header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)
@@ -90,7 +92,7 @@ def read_npy(path):
     major = raw[6]
     n = struct.unpack("<H", raw[8:10])[0] if major == 1 else struct.unpack("<I", raw[8:12])[0]
     start = 10 + n if major == 1 else 12 + n
-    header = eval(raw[start - n : start].decode("latin1"))  # a Python dict literal, by the format
+    header = ast.literal_eval(raw[start - n : start].decode("latin1"))  # a dict literal, by the format
     assert header["descr"] == "<f4" and not header["fortran_order"], path
     return torch.frombuffer(bytearray(raw[start:]), dtype=torch.float32).reshape(header["shape"])
 
@@ -101,7 +103,8 @@ def synapse_layers(tensors):
 
 
 def biases(tensors, synapses):
-    return [s[: -len(".weight")] + ".bias" for s in synapses if s[: -len(".weight")] + ".bias" in tensors]
+    names = (s.removesuffix(".weight") + ".bias" for s in synapses)
+    return [b for b in names if b in tensors]
 
 
 def run(cmd):

@@ -289,8 +289,8 @@ mod tests {
             cell.ends_with("; candidates: arm 3 (the compressed origin at the scale of paper 001's code: a full-width vgg19_bn pruned to a third of its FLOPs)"),
             "{cell}"
         );
-        // After the first retraining, arm 4 as the text reads was measured and does not explain
-        // it; its two follow-ups are left.
+        // After the first retraining, arm 4 as the text reads and its retraining with momentum
+        // were measured and do not explain it; the full-width text network is left.
         let retrained = value(&|v| v.paper == "001" && v.state.as_deref() == Some("retrained"));
         let cell = explain(retrained);
         assert!(
