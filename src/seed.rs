@@ -66,7 +66,7 @@ pub mod stream {
     /// libtorch's generator during a BatchNorm recalibration (train-mode forward passes: any
     /// dropout), with regime key, cycle and iteration.
     pub const RECALIBRATE_TORCH: u64 = 24;
-    /// Fine-tuning after compression: libtorch's generator.
+    /// Fine-tuning after compression: libtorch's generator, with the epoch.
     pub const COMPRESS_TORCH: u64 = 30;
     /// Fine-tuning after compression: each epoch's batch order, with the epoch.
     pub const COMPRESS_EPOCH_ORDER: u64 = 31;

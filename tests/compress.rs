@@ -142,6 +142,34 @@ fn compress_command_writes_a_checkpoint_with_the_new_widths() {
     assert!(flops[1].as_f64().unwrap() <= 0.5 * flops[0].as_f64().unwrap());
     let info = run(&["info", dst.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&info.stdout).contains(&widths));
+    // The same command again finds the fine-tuning committed in dst/state and writes the same
+    // weights; another learning rate into the same folder is refused, naming the record.
+    let first = std::fs::read(dst.join("model.safetensors")).unwrap();
+    let args = |lr: &'static str| {
+        let (s, d) = (src.to_str().unwrap(), dst.to_str().unwrap());
+        let a = [
+            "compress",
+            s,
+            "--flops-keep",
+            "0.5",
+            "--finetune-epochs",
+            "1",
+        ];
+        run(&[&a[..], &["--lr", lr, "--out", d]].concat())
+    };
+    let again = args("0.01");
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(std::fs::read(dst.join("model.safetensors")).unwrap(), first);
+    let other = args("0.02");
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        !other.status.success() && err.contains("state/progress.json"),
+        "{err}"
+    );
     let o = run(&[
         "compress",
         src.to_str().unwrap(),
@@ -155,7 +183,7 @@ fn compress_command_writes_a_checkpoint_with_the_new_widths() {
 
 /// `compress::compress` end to end on synthetic data, as a library call: the fine-tuning runs
 /// the promised steps, recovers the trained original's accuracy after pruning lowered it, keeps
-/// the pruned shape, and repeats bit for bit.
+/// the pruned shape, repeats bit for bit, and after a stop resumes to the same bits.
 #[test]
 fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     use atrophy::compress::{CompressOptions, FinetuneOptions};
@@ -221,7 +249,8 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
     };
     let run = || {
         let mut steps = 0;
-        let c = compress::compress(&vs, &net, &arch, &split, &norm, &o, || steps += 1).unwrap();
+        let c =
+            compress::compress(&vs, &net, &arch, &split, &norm, &o, None, || steps += 1).unwrap();
         (c, steps)
     };
     let (a, steps) = run();
@@ -261,7 +290,7 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
         epochs: 0,
         ..o.finetune.clone()
     };
-    let stats = compress::finetune(&b.vs, &b.net, &split, &norm, &none, || {}).unwrap();
+    let stats = compress::finetune(&b.vs, &b.net, &split, &norm, &none, None, || {}).unwrap();
     assert!(stats.is_empty());
     for (name, t) in b.vs.variables() {
         assert!(
@@ -273,6 +302,51 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
         lr: 0.0,
         ..o.finetune.clone()
     };
-    let e = compress::finetune(&b.vs, &b.net, &split, &norm, &bad, || {}).unwrap_err();
+    let e = compress::finetune(&b.vs, &b.net, &split, &norm, &bad, None, || {}).unwrap_err();
     assert!(e.contains("lr"), "{e}");
+
+    // Resumable: a fine-tuning stopped during its second epoch (a panic in the step callback,
+    // after epoch 1 was committed) and run again ends with the bits of the unbroken run, its
+    // progress bar counting every step once.
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut steps = 0;
+        compress::compress(&vs, &net, &arch, &split, &norm, &o, Some(&state), || {
+            steps += 1;
+            assert!(steps <= 13, "stopped in epoch 2");
+        })
+    }));
+    assert!(stopped.is_err());
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("progress.json")).unwrap()).unwrap();
+    assert_eq!(record["epochs_done"], 1);
+    let mut steps = 0;
+    let c = compress::compress(&vs, &net, &arch, &split, &norm, &o, Some(&state), || {
+        steps += 1
+    })
+    .unwrap();
+    assert_eq!(steps, 20);
+    let vc = c.vs.variables();
+    for (name, t) in &va {
+        assert!(t.equal(&vc[name]), "{name}: the resumed run differs");
+    }
+    assert_eq!(c.finetuned, a.finetuned);
+    assert!(state.join("epoch-2.weights.safetensors").is_file());
+    assert!(!state.join("epoch-1.weights.safetensors").exists());
+    // The state of another fine-tuning is refused, naming its record.
+    let other = CompressOptions {
+        finetune: FinetuneOptions {
+            lr: 0.01,
+            ..o.finetune.clone()
+        },
+        ..o.clone()
+    };
+    let e = compress::compress(&vs, &net, &arch, &split, &norm, &other, Some(&state), || {})
+        .err()
+        .unwrap();
+    assert!(
+        e.contains("progress.json") && e.contains("different configuration"),
+        "{e}"
+    );
 }

@@ -39,8 +39,8 @@
 # file is committed by hand: it outlives a run folder that does not survive the session).
 # Rerun the same command after a stop: a finished step is skipped, the training resumes at its
 # last epoch, the compression's fine-tuning (FINETUNE epochs of the pruned model; 10 at the bench
-# size take about 15 min) starts over, and
-# each reproduction resumes at its next state.
+# size take about 15 min) at its last finished epoch (since 2026-12-06; the atrophy of a queue
+# started before that began it again), and each reproduction resumes at its next state.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${1:-../shared/data/cifar-10-binary.tar.gz}

@@ -14,7 +14,9 @@ use tch::Device;
 Example (paper 000: about 8.5 % of VGG19's parameters):
   atrophy compress runs/vgg19bn --flops-keep 0.087 --finetune-epochs 20 --out runs/vgg19bn-small
   atrophy info runs/vgg19bn-small            # the new widths
-Every layer keeps the same fraction of its filters unless --scope global is given.")]
+Every layer keeps the same fraction of its filters unless --scope global is given.
+The fine-tuning commits every epoch to OUT/state: the same command after a stop goes on at
+the last finished epoch and ends with the weights of an unbroken run.")]
 pub struct CompressArgs {
     /// Checkpoint to compress.
     pub checkpoint: PathBuf,
@@ -42,7 +44,8 @@ pub struct CompressArgs {
     /// File or folder holding the checkpoint's data set.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Output folder (model.safetensors + model.json).
+    /// Output folder (model.safetensors + model.json; state/ holds the fine-tuning's last
+    /// finished epoch, from which the same command resumes).
     #[arg(long, short)]
     pub out: PathBuf,
 }
@@ -77,9 +80,17 @@ pub fn run(a: &CompressArgs, device: Device, progress: bool) -> Result<()> {
         o.finetune.steps(split.train.len()) as u64,
         "fine-tune",
     );
-    let done = compress::compress(&vs, &net, &meta.architecture, &split, &norm, &o, || {
-        bar.inc(1)
-    })
+    let state = a.out.join("state");
+    let done = compress::compress(
+        &vs,
+        &net,
+        &meta.architecture,
+        &split,
+        &norm,
+        &o,
+        Some(&state),
+        || bar.inc(1),
+    )
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     let (plan, before, pruned, finetuned) =

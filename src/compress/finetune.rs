@@ -2,6 +2,7 @@
 //! and measure the test accuracy at every stage.
 use super::apply::{filter_l1, prune};
 use super::plan::{plan, PrunePlan, Scope};
+use super::resume::FinetuneState;
 use crate::data::{Augment, Normalization, Split};
 use crate::model::{Architecture, Network};
 use crate::seed::{self, stream};
@@ -16,7 +17,7 @@ const EVAL_BATCH: usize = 500;
 
 /// Settings of the fine-tuning after pruning: SGD with momentum 0.9 and weight decay 5e-4, the
 /// learning rate annealed to 0 by a cosine schedule; CIFAR-10 batches get the CIFAR augmentation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FinetuneOptions {
     /// Passes over the training images (0: no fine-tuning).
     pub epochs: usize,
@@ -65,17 +66,23 @@ impl FinetuneOptions {
 }
 
 /// Fine-tunes `net` (its tensors in `vs`) on all of `split.train`, on `vs`'s device, for
-/// `o.epochs` epochs; `on_step()` runs after every optimizer step. libtorch's generator is
-/// seeded from `o.seed` on [`stream::COMPRESS_TORCH`], and each epoch's batch order and
-/// augmentation come from [`stream::COMPRESS_EPOCH_ORDER`] with the epoch, so the same seed
-/// gives the same weights. Returns one [`EpochStats`] per epoch (none when `o.epochs` is 0);
-/// an invalid setting is an error naming it.
+/// `o.epochs` epochs; `on_step()` runs after every optimizer step (and once for each step of
+/// the epochs found committed in `state`, so that a progress bar starts where the run
+/// stands). Each epoch seeds libtorch's
+/// generator from `o.seed` on [`stream::COMPRESS_TORCH`] and draws its batch order and
+/// augmentation from [`stream::COMPRESS_EPOCH_ORDER`], both with the epoch, so the same seed
+/// gives the same weights. With a `state`, every finished epoch is committed there and a
+/// fine-tuning that finds epochs committed goes on after the last of them, to the weights an
+/// unbroken run gives. Returns one [`EpochStats`] per epoch trained by this call (none when
+/// `o.epochs` is 0 or all were committed); an invalid setting, or a state of another
+/// fine-tuning, is an error naming it.
 pub fn finetune(
     vs: &nn::VarStore,
     net: &Network,
     split: &Split,
     norm: &Normalization,
     o: &FinetuneOptions,
+    state: Option<&FinetuneState>,
     mut on_step: impl FnMut(),
 ) -> Result<Vec<EpochStats>, String> {
     if o.epochs == 0 {
@@ -86,9 +93,17 @@ pub fn finetune(
     let device = vs.device();
     let mut opt = MaskedSgd::new(vs, cfg.sgd.clone());
     let spe = split.train.len().div_ceil(cfg.batch_size);
-    tch::manual_seed(seed::derive(o.seed, &[stream::COMPRESS_TORCH]) as i64);
-    let mut stats = Vec::with_capacity(cfg.epochs);
-    for e in 0..cfg.epochs {
+    let done = match state {
+        Some(s) => s.epochs_done(o)?.min(cfg.epochs),
+        None => 0,
+    };
+    if let (Some(s), true) = (state, done > 0) {
+        s.load(done, vs, &mut opt)?;
+    }
+    (0..done * spe).for_each(|_| on_step());
+    let mut stats = Vec::with_capacity(cfg.epochs - done);
+    for e in done..cfg.epochs {
+        tch::manual_seed(seed::derive(o.seed, &[stream::COMPRESS_TORCH, e as u64]) as i64);
         let mut rng = seed::rng(o.seed, &[stream::COMPRESS_EPOCH_ORDER, e as u64]);
         let epoch = Epoch {
             data: &split.train,
@@ -102,6 +117,9 @@ pub fn finetune(
         stats.push(train_epoch(net, &mut opt, &epoch, &mut rng, |_, _, _| {
             on_step()
         }));
+        if let Some(s) = state {
+            s.commit(o, e + 1, vs, &opt)?;
+        }
     }
     Ok(stats)
 }
@@ -136,8 +154,11 @@ pub struct Compressed {
 /// Compresses `net` (architecture `arch`, tensors in `vs`, inputs normalised by `norm`): removes
 /// the conv filters of smallest L1 norm (within each layer or across them, `o.scope`),
 /// dependency-aware, until at most `o.flops_keep` of the FLOPs remain ([`plan`]), builds the smaller network on `vs`'s device ([`prune`]), and
-/// fine-tunes it on `split.train` ([`finetune`], `on_step` after every step). Each stage is
-/// evaluated on all of `split.test`. `vs` and `net` are left unchanged.
+/// fine-tunes it on `split.train` ([`finetune`], `on_step` after every step; with
+/// `state_dir`, resumable there, the state tied to this pruning by the FLOPs target, the
+/// scope, the pruned widths and the original's evaluation). Each stage is evaluated on all of
+/// `split.test`. `vs` and `net` are left unchanged.
+#[allow(clippy::too_many_arguments)]
 pub fn compress(
     vs: &nn::VarStore,
     net: &Network,
@@ -145,6 +166,7 @@ pub fn compress(
     split: &Split,
     norm: &Normalization,
     o: &CompressOptions,
+    state_dir: Option<&std::path::Path>,
     on_step: impl FnMut(),
 ) -> Result<Compressed, String> {
     let device = vs.device();
@@ -153,8 +175,26 @@ pub fn compress(
     let plan = plan(arch, &norms, o.flops_keep, o.scope)?;
     let (vs2, net2) = prune(vs, arch, &plan)?;
     let pruned = evaluate(&net2, &split.test, norm, device, EVAL_BATCH);
+    let state = state_dir.map(|dir| FinetuneState {
+        dir,
+        source: serde_json::json!({
+            "flops_keep": o.flops_keep,
+            "scope": o.scope,
+            "widths": plan.arch.widths,
+            "original": original,
+        }),
+        arch: &plan.arch,
+    });
     let finetuned = if o.finetune.epochs > 0 {
-        finetune(&vs2, &net2, split, norm, &o.finetune, on_step)?;
+        finetune(
+            &vs2,
+            &net2,
+            split,
+            norm,
+            &o.finetune,
+            state.as_ref(),
+            on_step,
+        )?;
         evaluate(&net2, &split.test, norm, device, EVAL_BATCH)
     } else {
         pruned.clone()
