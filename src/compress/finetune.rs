@@ -68,10 +68,9 @@ impl FinetuneOptions {
 /// Fine-tunes `net` (its tensors in `vs`) on all of `split.train`, on `vs`'s device, for
 /// `o.epochs` epochs; `on_step()` runs after every optimizer step (and once for each step of
 /// the epochs found committed in `state`, so that a progress bar starts where the run
-/// stands). Each epoch seeds libtorch's
-/// generator from `o.seed` on [`stream::COMPRESS_TORCH`] and draws its batch order and
-/// augmentation from [`stream::COMPRESS_EPOCH_ORDER`], both with the epoch, so the same seed
-/// gives the same weights. With a `state`, every finished epoch is committed there and a
+/// stands). Each epoch seeds libtorch's generator from `o.seed` on [`stream::COMPRESS_TORCH`]
+/// and draws its batch order and augmentation from [`stream::COMPRESS_EPOCH_ORDER`], both with
+/// the epoch, so the same seed gives the same weights. With a `state`, every finished epoch is committed there and a
 /// fine-tuning that finds epochs committed goes on after the last of them, to the weights an
 /// unbroken run gives. Returns one [`EpochStats`] per epoch trained by this call (none when
 /// `o.epochs` is 0 or all were committed); an invalid setting, or a state of another
