@@ -6,6 +6,7 @@
 use super::finetune::FinetuneOptions;
 use crate::checkpoint;
 use crate::model::Architecture;
+use crate::train::epoch_state::epoch_files as files;
 use crate::train::MaskedSgd;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -29,13 +30,6 @@ struct Record {
     options: FinetuneOptions,
     source: serde_json::Value,
     epochs_done: usize,
-}
-
-fn files(dir: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
-    (
-        dir.join(format!("epoch-{epochs}.weights.safetensors")),
-        dir.join(format!("epoch-{epochs}.momentum.safetensors")),
-    )
 }
 
 impl FinetuneState<'_> {

@@ -3,8 +3,9 @@
 //! alone, and the older unnumbered form a resume still reads.
 use std::path::Path;
 
-/// The weights and momentum files of the state after `epochs` epochs.
-pub(super) fn epoch_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
+/// The weights and momentum files of the state after `epochs` epochs (also the compression's
+/// fine-tuning's, `crate::compress::resume`).
+pub(crate) fn epoch_files(state: &Path, epochs: usize) -> (std::path::PathBuf, std::path::PathBuf) {
     (
         state.join(format!("epoch-{epochs}.weights.safetensors")),
         state.join(format!("epoch-{epochs}.momentum.safetensors")),

@@ -1,7 +1,7 @@
 //! Training and evaluation: SGD with momentum and weight decay that keeps frozen synapses
 //! bitwise frozen, learning-rate schedules, the epoch loop, and classification metrics.
 #[cfg(feature = "torch")]
-mod epoch_state;
+pub(crate) mod epoch_state;
 pub mod error;
 #[cfg(feature = "torch")]
 pub mod fit;
