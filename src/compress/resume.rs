@@ -6,11 +6,11 @@
 use super::finetune::FinetuneOptions;
 use crate::checkpoint;
 use crate::model::Architecture;
-use crate::train::epoch_state::epoch_files as files;
+use crate::train::epoch_state::{epoch_files as files, write_epoch};
 use crate::train::MaskedSgd;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use tch::{nn, Device};
+use tch::nn;
 
 /// Where a fine-tuning keeps its state, and what it belongs to.
 pub struct FinetuneState<'a> {
@@ -85,15 +85,7 @@ impl FinetuneState<'_> {
         opt: &MaskedSgd,
     ) -> Result<(), String> {
         std::fs::create_dir_all(self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?;
-        let on_cpu = |named: Vec<(String, tch::Tensor)>| -> Vec<(String, tch::Tensor)> {
-            (named.into_iter())
-                .map(|(n, t)| (n, t.to_device(Device::Cpu)))
-                .collect()
-        };
-        let (weights, momentum) = files(self.dir, epochs);
-        let weights_now = on_cpu(vs.variables().into_iter().collect());
-        checkpoint::write_tensors(&weights, &weights_now).map_err(|e| e.to_string())?;
-        checkpoint::write_tensors(&momentum, &on_cpu(opt.buffers())).map_err(|e| e.to_string())?;
+        write_epoch(self.dir, epochs, vs, opt).map_err(|e| e.to_string())?;
         let record = Record {
             options: o.clone(),
             source: self.source.clone(),

@@ -1,7 +1,33 @@
 //! The healthy training's state between epochs on disk: the weights and momentum after epoch k
 //! under the epoch's own names (`state/epoch-k.*.safetensors`), committed by the progress record
 //! alone, and the older unnumbered form a resume still reads.
+use crate::checkpoint::{self, CheckpointError};
+use crate::train::MaskedSgd;
 use std::path::Path;
+use tch::{nn, Device, Tensor};
+
+/// Writes the weights of `vs` and the momentum of `opt` (when it has any) as the state after
+/// `epochs` epochs ([`epoch_files`]), on the CPU whatever the device; the caller's record
+/// commits them (also the compression's fine-tuning's, `crate::compress::resume`).
+pub(crate) fn write_epoch(
+    state: &Path,
+    epochs: usize,
+    vs: &nn::VarStore,
+    opt: &MaskedSgd,
+) -> Result<(), CheckpointError> {
+    let (weights, momentum_file) = epoch_files(state, epochs);
+    let on_cpu = |named: Vec<(String, Tensor)>| -> Vec<(String, Tensor)> {
+        (named.into_iter())
+            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
+            .collect()
+    };
+    checkpoint::write_tensors(&weights, &on_cpu(vs.variables().into_iter().collect()))?;
+    let momentum = on_cpu(opt.buffers());
+    if !momentum.is_empty() {
+        checkpoint::write_tensors(&momentum_file, &momentum)?;
+    }
+    Ok(())
+}
 
 /// The weights and momentum files of the state after `epochs` epochs (also the compression's
 /// fine-tuning's, `crate::compress::resume`).

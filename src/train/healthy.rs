@@ -2,7 +2,7 @@
 //! buffers and the log are checkpointed, so a stopped run loses at most one epoch and its
 //! continuation gives the numbers an uninterrupted run gives (every random draw is derived from
 //! the seed and the epoch).
-use super::epoch_state::{epoch_files, remove_older_epochs, resume_files};
+use super::epoch_state::{remove_older_epochs, resume_files, write_epoch};
 use super::error::TrainError;
 use super::fit::{evaluate, train_epoch, Epoch, TrainConfig};
 use super::held_out::provenance;
@@ -269,17 +269,7 @@ fn commit_epoch(
     opt: &MaskedSgd,
 ) -> Result<()> {
     let state = out.join("state");
-    let (weights, momentum_file) = epoch_files(&state, rows.len());
-    let on_cpu = |named: Vec<(String, tch::Tensor)>| -> Vec<(String, tch::Tensor)> {
-        (named.into_iter())
-            .map(|(n, t)| (n, t.to_device(Device::Cpu)))
-            .collect()
-    };
-    checkpoint::write_tensors(&weights, &on_cpu(vs.variables().into_iter().collect()))?;
-    let momentum = on_cpu(opt.buffers());
-    if !momentum.is_empty() {
-        checkpoint::write_tensors(&momentum_file, &momentum)?;
-    }
+    write_epoch(&state, rows.len(), vs, opt)?;
     let p = TrainingRecord {
         spec: spec.clone(),
         rows: rows.to_vec(),
