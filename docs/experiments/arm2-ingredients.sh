@@ -55,6 +55,10 @@ labels=cosine-60,recipe-30
 for r in baseline label-smoothing nesterov onecycle no-crop-flip cutout recipe-cutout recipe-60 recipe-bf16; do
   if [ -f "$LOGS/$r.csv" ]; then logs+=("$LOGS/$r.csv"); labels+=",$r"; fi
 done
+# The recipe at twice the bench widths (arm 3's wide model, the queue's step arm3-wide30), drawn
+# with these as docs/RESULTS.md's figure is.
+wide=docs/figures/cifar10_vgg19bn_wide2x_recipe30_train_log.csv
+if [ -f "$wide" ]; then logs+=("$wide"); labels+=",recipe-bf16-2x"; fi
 "$ATROPHY" compare "${logs[@]}" --labels "$labels" --out "$LOGS"
 rm -f "$LOGS/compare_training.svg" # only the PNG is committed
 cat "$LOGS/compare.md"
