@@ -349,4 +349,19 @@ fn compression_fine_tunes_deterministically_and_keeps_the_pruned_shape() {
         e.contains("progress.json") && e.contains("different configuration"),
         "{e}"
     );
+    assert!(e.contains("`options.lr`: "), "the field is not named: {e}");
+    assert!(!e.contains("another device"), "{e}");
+    // A record whose original evaluated otherwise (as on another device) says so.
+    let record = state.join("progress.json");
+    let mut r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    r["source"]["original"]["top1"] = serde_json::json!(0.123);
+    std::fs::write(&record, serde_json::to_vec(&r).unwrap()).unwrap();
+    let e = compress::compress(&vs, &net, &arch, &split, &norm, &o, Some(&state), || {})
+        .err()
+        .unwrap();
+    assert!(
+        e.contains("`source.original.top1`: 0.123 recorded") && e.contains("another device"),
+        "{e}"
+    );
 }

@@ -284,6 +284,7 @@ fn training_learns_and_checkpoints_round_trip() {
         .unwrap_err()
         .to_string();
     assert!(e2.contains("different configuration"), "{e2}");
+    assert!(e2.contains("`train.epochs`: 3 recorded, 4 given"), "{e2}");
     // Loading the checkpoint gives the same evaluation.
     let (_vs, net, meta2) = checkpoint::load(&w_full, Device::Cpu).unwrap();
     let e3 = evaluate(&net, &split.test, &meta2.normalization, Device::Cpu, 100);
@@ -630,4 +631,5 @@ fn bf16_training_learns_reproducibly_with_float32_weights() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("different configuration"), "{e}");
+    assert!(e.contains("`train.precision`: \"bf16\" recorded"), "{e}");
 }

@@ -47,13 +47,24 @@ impl FinetuneState<'_> {
         let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let r: Record = serde_json::from_slice(&bytes)
             .map_err(|e| format!("{}: unreadable fine-tuning state: {e}", path.display()))?;
-        if r.options != *o || r.source != self.source {
+        let recorded = serde_json::json!({"options": r.options, "source": r.source});
+        let given = serde_json::json!({"options": o, "source": self.source});
+        let d = crate::config::differences(&recorded, &given);
+        if !d.is_empty() {
+            // The original's evaluation stands for the network itself: alone it differs when
+            // the same checkpoint is evaluated with other arithmetic.
+            let why = if d.iter().all(|d| d.path.starts_with("source.original")) {
+                " (the original network evaluates to other numbers than when this fine-tuning \
+                 began: another checkpoint, or the same one on another device or libtorch \
+                 build; a fine-tuning resumes only where it began)"
+            } else {
+                ""
+            };
             return Err(format!(
                 "{} holds a fine-tuning with a different configuration or of another pruned \
-                 network ({} against {}); use another --out or remove it",
+                 network ({}){why}; use another --out or remove it",
                 path.display(),
-                serde_json::json!({"options": r.options, "source": r.source}),
-                serde_json::json!({"options": o, "source": self.source}),
+                crate::config::describe_differences(&d, "recorded", "given"),
             ));
         }
         Ok(r.epochs_done)

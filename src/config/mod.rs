@@ -3,11 +3,13 @@
 //! back, typed, from a results folder. The runner's checks against the loaded data are in
 //! `experiment::config`.
 pub mod battery;
+pub mod difference;
 pub mod error;
 pub mod experiment;
 pub mod regime;
 
 pub use battery::BatterySettings;
+pub use difference::{describe as describe_differences, differences, Difference};
 pub use error::ConfigError;
 pub use experiment::{Analysis, AnalysisSettings, ExperimentConfig};
 pub use regime::{BnMomentum, RegimeConfig, RetrainSchedule, Rule, Source};

@@ -81,22 +81,27 @@ pub struct RunRecord {
     pub damage_rows: Vec<crate::results::DamageRow>,
 }
 
-/// The first top-level field in which two configs differ.
-pub(crate) fn first_difference(a: &ExperimentConfig, b: &ExperimentConfig) -> String {
-    let (va, vb) = (
-        serde_json::to_value(a).unwrap_or_default(),
-        serde_json::to_value(b).unwrap_or_default(),
+/// Where two configs differ: the first top-level field, then the innermost fields in words,
+/// each side named by its label (`` field `cycles` differs: `cycles`: 3 recorded, 5 given ``).
+pub(crate) fn first_difference(
+    a: &ExperimentConfig,
+    b: &ExperimentConfig,
+    labels: (&str, &str),
+) -> String {
+    // Both sides' fields, a default left out of one side's JSON (such as save_models = false)
+    // included: `differences` names a field absent from one side.
+    let d = crate::config::differences(
+        &serde_json::to_value(a).unwrap_or_default(),
+        &serde_json::to_value(b).unwrap_or_default(),
     );
-    if let (Some(ma), Some(mb)) = (va.as_object(), vb.as_object()) {
-        // Both sides' keys: a field left out of one (a default that is not serialised, such as
-        // save_models = false) is a difference too.
-        for k in ma.keys().chain(mb.keys()) {
-            if ma.get(k) != mb.get(k) {
-                return k.clone();
-            }
-        }
-    }
-    "?".into()
+    let Some(first) = d.first() else {
+        return "no field differs in JSON".into();
+    };
+    let top = first.path.split(['.', '[']).next().unwrap_or_default();
+    format!(
+        "field `{top}` differs: {}",
+        crate::config::describe_differences(&d, labels.0, labels.1)
+    )
 }
 
 /// A shard in words: `shard 0/4`, or `the whole run`.
@@ -132,9 +137,9 @@ impl RunRecord {
         let r = Self::read(out)?;
         if r.config != config {
             bail!(
-                "{} holds results of a different config (field `{}` differs); use another --out, or remove the folder to start over",
+                "{} holds results of a different config ({}); use another --out, or remove the folder to start over",
                 out.display(),
-                first_difference(&r.config, &config)
+                first_difference(&r.config, &config, ("recorded", "given"))
             );
         }
         if r.shard != shard {

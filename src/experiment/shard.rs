@@ -73,11 +73,11 @@ fn merged_config(parts: &[(&Path, RunRecord)]) -> Result<ExperimentConfig> {
         let theirs = without_regimes(&p.config);
         if theirs != base {
             bail!(
-                "{} and {} were made by different configs (field `{}` differs; they may differ \
-                 only in their regimes)",
+                "{} and {} were made by different configs ({}; they may differ only in their \
+                 regimes)",
                 first_dir.display(),
                 d.display(),
-                first_difference(&base, &theirs)
+                first_difference(&base, &theirs, ("in the first", "in the second"))
             );
         }
         if p.healthy != first.healthy {

@@ -223,9 +223,15 @@ fn read_record(spec: &HealthySpec, out: &Path) -> Result<Option<Vec<EpochRow>>> 
     )
     .with_context(|| format!("{}: unreadable training state", progress_file.display()))?;
     if p.spec != *spec {
+        let d = crate::config::differences(
+            &serde_json::to_value(&p.spec).unwrap_or_default(),
+            &serde_json::to_value(spec).unwrap_or_default(),
+        );
         bail!(
-            "{} holds a training run with a different configuration (see {}); use another --out or remove it",
+            "{} holds a training run with a different configuration ({}; see {}); use another \
+             --out or remove it",
             out.display(),
+            crate::config::describe_differences(&d, "recorded", "given"),
             progress_file.display()
         );
     }
