@@ -68,8 +68,12 @@ fn shown(v: &Option<Value>) -> String {
 }
 
 /// The first three differences in words, each side named by its label:
-/// `` `lr`: 0.01 recorded, 0.02 given; and 2 more ``.
+/// `` `lr`: 0.01 recorded, 0.02 given; and 2 more ``; for none, that the JSON shows none (two
+/// values can differ in what their JSON leaves out).
 pub fn describe(diffs: &[Difference], left: &str, right: &str) -> String {
+    if diffs.is_empty() {
+        return "no field differs in their JSON".into();
+    }
     let mut s = String::new();
     for (i, d) in diffs.iter().take(3).enumerate() {
         if i > 0 {
@@ -102,6 +106,7 @@ mod tests {
     fn equal_values_have_no_difference() {
         let v = json!({"a": [1, 2], "b": {"c": null}});
         assert!(differences(&v, &v).is_empty());
+        assert_eq!(describe(&[], "a", "b"), "no field differs in their JSON");
     }
 
     #[test]

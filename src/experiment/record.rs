@@ -94,14 +94,14 @@ pub(crate) fn first_difference(
         &serde_json::to_value(a).unwrap_or_default(),
         &serde_json::to_value(b).unwrap_or_default(),
     );
-    let Some(first) = d.first() else {
-        return "no field differs in JSON".into();
-    };
-    let top = first.path.split(['.', '[']).next().unwrap_or_default();
-    format!(
-        "field `{top}` differs: {}",
-        crate::config::describe_differences(&d, labels.0, labels.1)
-    )
+    let words = crate::config::describe_differences(&d, labels.0, labels.1);
+    match d.first() {
+        Some(first) => {
+            let top = first.path.split(['.', '[']).next().unwrap_or_default();
+            format!("field `{top}` differs: {words}")
+        }
+        None => words,
+    }
 }
 
 /// A shard in words: `shard 0/4`, or `the whole run`.
