@@ -186,6 +186,27 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
         crate::device::describe(device),
         out.display()
     );
+    // Trained in bf16: the healthy model (when this run trains it) or a retraining regime.
+    let bf16 = cfg
+        .healthy
+        .train
+        .as_ref()
+        .is_some_and(|t| !t.precision.is_fp32())
+        || cfg
+            .regimes
+            .iter()
+            .any(|r| !r.is_static && !r.precision.is_fp32());
+    let precision = if bf16 {
+        crate::train::Precision::Bf16
+    } else {
+        crate::train::Precision::Fp32
+    };
+    let native = crate::train::precision::cpu_has_bf16();
+    if let Some(w) =
+        crate::train::precision::bf16_slow_warning(precision, device == Device::Cpu, native)
+    {
+        eprintln!("{w}");
+    }
     let p = experiment::run(
         &cfg,
         &RunOptions {

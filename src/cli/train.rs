@@ -74,8 +74,9 @@ pub struct TrainArgs {
     pub weight_decay: f64,
     /// Arithmetic of the training steps: fp32, or bf16 (autocast to bfloat16 as
     /// torch.autocast; float32 weights, evaluation in float32). On a CPU with AVX512-BF16 bf16
-    /// runs a training step about 1.5 times as fast; on one without bfloat16 arithmetic it can
-    /// be slower. Built-in models only (bf16 is refused for a TorchScript model).
+    /// runs a training step about 1.5 times as fast; on one without it bfloat16 is emulated and
+    /// a step is about 11 times slower (a warning says so). Built-in models only (bf16 is
+    /// refused for a TorchScript model).
     #[arg(long, value_enum, default_value_t = crate::train::Precision::Fp32)]
     pub precision: crate::train::Precision,
     /// constant, step:EVERY:GAMMA, cosine or onecycle[:PCT] [default: constant, or the
@@ -192,6 +193,12 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
         crate::device::describe(device),
         out.display()
     );
+    let native = crate::train::precision::cpu_has_bf16();
+    if let Some(w) =
+        crate::train::precision::bf16_slow_warning(a.precision, device == Device::Cpu, native)
+    {
+        eprintln!("{w}");
+    }
     let weights = train_healthy(&spec, &split, &out, device, progress)?;
     let meta = crate::checkpoint::read_meta(&weights)?;
     if let Some(e) = meta.evaluation {

@@ -2,8 +2,10 @@
 //! dtype=torch.bfloat16)` runs them. Convolutions and matrix products compute in bfloat16 from
 //! the float32 weights (which stay float32, as do the optimizer, its momentum and every
 //! injury); operations autocast keeps in float32 stay there. On a CPU with AVX512-BF16 (the
-//! project's 2-core machine) a training step runs about 1.5 times as fast as in float32
-//! (bench/RESULTS.md, 2026-12-06); on a CPU without bfloat16 arithmetic it can be slower. On a
+//! project's 2-core machine of 2026-12-06) a training step runs about 1.5 times as fast as in
+//! float32 (bench/RESULTS.md, 2026-12-06); on a CPU without it bfloat16 is emulated and a step
+//! is about 11 times slower (2026-12-07, AVX2 only; PyTorch alike), which the commands that
+//! train warn of ([`bf16_slow_warning`]). On a
 //! CUDA device it turns on CUDA's autocast the same way, without PyTorch's check that the GPU
 //! has bfloat16: not run on a GPU yet. Evaluation and the analyses always run in float32. Built-in
 //! models only: see [`TORCHSCRIPT_FP32_ONLY`].
@@ -25,6 +27,37 @@ impl Precision {
     pub fn is_fp32(&self) -> bool {
         *self == Precision::Fp32
     }
+}
+
+/// Whether this CPU computes in bfloat16 natively: on x86-64, AVX512-BF16 (which the CPUs with
+/// AMX have too); None on other architectures, where atrophy does not check.
+pub fn cpu_has_bf16() -> Option<bool> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        Some(std::arch::is_x86_feature_detected!("avx512bf16"))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        None
+    }
+}
+
+/// The warning for training steps in `precision` on a CPU (`on_cpu`) whose bfloat16 support is
+/// `native` ([`cpu_has_bf16`]): None but for bf16 on a CPU known to lack it, where autocast's
+/// bfloat16 convolutions are emulated and a training step is several times slower than in
+/// float32 (bench/RESULTS.md, 2026-12-07: about 11 times on a CPU with AVX2 only, PyTorch's
+/// autocast alike).
+pub fn bf16_slow_warning(
+    precision: Precision,
+    on_cpu: bool,
+    native: Option<bool>,
+) -> Option<String> {
+    (precision == Precision::Bf16 && on_cpu && native == Some(false)).then(|| {
+        "warning: precision bf16 on a CPU without AVX512-BF16: bfloat16 is emulated here, and a \
+         training step takes about 11 times as long as in fp32 (bench/RESULTS.md, mixed \
+         precision); use fp32 on this machine unless the run must match a bf16 one"
+            .to_string()
+    })
 }
 
 /// Why a TorchScript model trains in float32 only: a traced module calls
@@ -124,6 +157,25 @@ mod tests {
         let w = Tensor::ones([3, 2, 3, 3], (Kind::Float, Device::Cpu));
         x.conv2d::<Tensor>(&w, None, [1, 1], [1, 1], [1, 1], 1)
             .kind()
+    }
+
+    #[test]
+    fn bf16_warns_only_on_a_cpu_known_to_lack_it() {
+        use super::Precision::{Bf16, Fp32};
+        assert!(bf16_slow_warning(Bf16, true, Some(false))
+            .is_some_and(|w| w.contains("AVX512-BF16") && w.contains("fp32")));
+        for (p, cpu, native) in [
+            (Bf16, true, Some(true)),
+            (Bf16, true, None),
+            (Bf16, false, Some(false)),
+            (Fp32, true, Some(false)),
+        ] {
+            assert_eq!(
+                bf16_slow_warning(p, cpu, native),
+                None,
+                "{p:?} {cpu} {native:?}"
+            );
+        }
     }
 
     #[test]
