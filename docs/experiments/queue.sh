@@ -19,7 +19,8 @@
 # Before each step it waits while another atrophy command trains or injures (a run started by
 # hand, or an earlier queue); a second queue exits at once. The binary is copied to
 # runs/queue/atrophy when the queue starts, so a rebuild does not change a running step.
-# A step that fails is logged and the next one starts. Edit this file by writing a new one and
+# A step in bf16 is skipped on a CPU without AVX512-BF16 (there bf16 is about 11 times slower
+# than fp32: bench/RESULTS.md, 2026-12-07). A step that fails is logged and the next one starts. Edit this file by writing a new one and
 # renaming it over (bash reads a running script as it goes).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,8 +39,16 @@ fi
 export ATROPHY=runs/queue/atrophy
 # An atrophy command that trains or injures, global options before the command or not.
 busy() { pgrep -f '^[^ ]*atrophy[^ ]* (.* )?(train|run|reproduce|compress|plasticity) ' > /dev/null; }
+# Whether this CPU computes in bfloat16 (AVX512-BF16): without it a bf16 training step is about
+# 11 times slower than fp32 (bench/RESULTS.md, 2026-12-07), and the bf16 steps below, whose
+# training records and committed logs are bf16, are skipped rather than run for days.
+native_bf16() { grep -qw avx512_bf16 /proc/cpuinfo; }
 step() { # NAME COMMAND...
   local name=$1; shift
+  if [[ " $* " == *" PRECISION=bf16 "* ]] && ! native_bf16; then
+    echo "== $name: skipped $(date -u +%FT%TZ): bf16 on a CPU without AVX512-BF16"
+    return 0
+  fi
   while busy; do sleep 60; done
   echo "== $name: start $(date -u +%FT%TZ)"
   local rc=0
