@@ -201,12 +201,7 @@ pub fn run(a: &RunArgs, device: Device, progress: bool) -> Result<()> {
     } else {
         crate::train::Precision::Fp32
     };
-    let native = crate::train::precision::cpu_has_bf16();
-    if let Some(w) =
-        crate::train::precision::bf16_slow_warning(precision, device == Device::Cpu, native)
-    {
-        eprintln!("{w}");
-    }
+    crate::train::precision::warn_if_emulated(precision, device);
     let p = experiment::run(
         &cfg,
         &RunOptions {

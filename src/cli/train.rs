@@ -193,12 +193,7 @@ pub fn run_train(a: &TrainArgs, device: Device, progress: bool) -> Result<()> {
         crate::device::describe(device),
         out.display()
     );
-    let native = crate::train::precision::cpu_has_bf16();
-    if let Some(w) =
-        crate::train::precision::bf16_slow_warning(a.precision, device == Device::Cpu, native)
-    {
-        eprintln!("{w}");
-    }
+    crate::train::precision::warn_if_emulated(a.precision, device);
     let weights = train_healthy(&spec, &split, &out, device, progress)?;
     let meta = crate::checkpoint::read_meta(&weights)?;
     if let Some(e) = meta.evaluation {

@@ -60,11 +60,23 @@ pub fn bf16_slow_warning(
     })
 }
 
+/// Prints [`bf16_slow_warning`] to stderr when it applies to training in `precision` on
+/// `device` on this machine: what `atrophy train`, `run` and `reproduce` say before they train.
+#[cfg(feature = "torch")]
+pub fn warn_if_emulated(precision: Precision, device: tch::Device) {
+    if let Some(w) = bf16_slow_warning(precision, device == tch::Device::Cpu, cpu_has_bf16()) {
+        eprintln!("{w}");
+    }
+}
+
 /// Why a TorchScript model trains in float32 only: a traced module calls
-/// `aten::_convolution`, which autocast does not cast, and fails on bfloat16 inputs.
+/// `aten::_convolution`, which autocast does not cast; on a CPU with AVX512-BF16 it fails on
+/// the bfloat16 inputs the autocast layers before it give, and on one without it runs (the
+/// 2026-12-07 machine, AVX2 only) in arithmetic no benchmark measured. One rule on every
+/// machine: a config that trains on one does not fail on another.
 pub const TORCHSCRIPT_FP32_ONLY: &str = "fp32 for a TorchScript model (a traced module's \
-     convolutions are beyond autocast's reach and fail on bfloat16 inputs); bf16 applies to the \
-     built-in models";
+     convolutions are beyond autocast's reach, and on a CPU with AVX512-BF16 they fail on \
+     bfloat16 inputs); bf16 applies to the built-in models";
 
 /// Runs `f` with autocast to bfloat16 on `device` when `precision` is [`Precision::Bf16`],
 /// else as it is; the autocast state before the call is restored after it. Autocast keeps the
