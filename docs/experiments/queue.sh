@@ -20,8 +20,9 @@
 # hand, or an earlier queue); a second queue exits at once. The binary is copied to
 # runs/queue/atrophy when the queue starts, so a rebuild does not change a running step.
 # A step in bf16 is skipped on a CPU without AVX512-BF16 (there bf16 is about 11 times slower
-# than fp32: bench/RESULTS.md, 2026-12-07). A step that fails is logged and the next one starts. Edit this file by writing a new one and
-# renaming it over (bash reads a running script as it goes).
+# than fp32: bench/RESULTS.md, 2026-12-07). A step that fails is logged and the next one
+# starts. Edit this file by writing a new one and renaming it over (bash reads a running
+# script as it goes).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data/cifar-10-binary.tar.gz}
